@@ -1,0 +1,18 @@
+# vambe_add_test(NAME <folder.module> SOURCES <files> [LIBS <targets>] [LABELS <l>])
+# Builds a CMocka test executable and registers it in CTest under NAME.
+function(vambe_add_test)
+    cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;ENV" ${ARGN})
+    string(REPLACE "." "_" _exe "test_${T_NAME}")
+    add_executable(${_exe} ${T_SOURCES})
+    target_include_directories(${_exe} PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_SOURCE_DIR}/tests)
+    target_link_libraries(${_exe} PRIVATE ${T_LIBS} PkgConfig::CMOCKA vambe_warnings)
+    add_test(NAME ${T_NAME} COMMAND ${_exe})
+    if(NOT T_TIMEOUT)
+        set(T_TIMEOUT 120)
+    endif()
+    set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT}
+        ENVIRONMENT "VAMBE_SOURCE_DIR=${PROJECT_SOURCE_DIR};VAMBE_BUILD_DIR=${PROJECT_BINARY_DIR};${T_ENV}")
+    if(T_LABELS)
+        set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}")
+    endif()
+endfunction()

@@ -1,0 +1,19 @@
+/* Clocks. Monotonic time measures durations; wall time stamps records and
+ * signatures. A time scale compresses delays (retry backoff) for tests: the
+ * delay is multiplied by the scale, the wall clock is never altered. */
+#ifndef CORE_CLOCK_H
+#define CORE_CLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+uint64_t clock_mono_us(void);
+uint64_t clock_wall_ms(void);
+/* delay_ms * scale, rounded, saturating; scale <= 0 is treated as 1. */
+uint64_t clock_scale_ms(uint64_t delay_ms, double scale);
+/* ISO-8601 UTC with milliseconds, "2024-09-30T10:00:00.000Z" (25 bytes). */
+void clock_iso8601(uint64_t wall_ms, char *out, size_t out_size);
+/* Sleeps for us microseconds (restarts on EINTR). */
+void clock_sleep_us(uint64_t us);
+
+#endif

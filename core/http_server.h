@@ -1,0 +1,100 @@
+/* The kit's HTTP server: the one thin wrapper over libmicrohttpd used by the
+ * mock, the reference receiver and the tests' own servers.
+ *
+ * Routes match a method and a path pattern whose "{}" segments capture one
+ * path segment each. A path that matches no pattern gets 404; a path that
+ * matches with another method gets 405 with Allow. Request bodies over
+ * max_body get 413 without calling the handler. Every answer to an error the
+ * server decides itself uses the kit's JSON error shape
+ * {"statusCode": N, "error": "<reason>", "message": "..."}.
+ * This is the only file that includes libmicrohttpd. */
+#ifndef CORE_HTTP_SERVER_H
+#define CORE_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define HTTP_SERVER_MAX_PARAMS  4
+#define HTTP_SERVER_MAX_HEADERS 8
+
+struct http_server_request {
+    const char *method;
+    const char *path;                           /* decoded, without the query string */
+    const char *params[HTTP_SERVER_MAX_PARAMS]; /* "{}" captures, in order */
+    size_t n_params;
+    const char *body; /* NUL-terminated; "" when none */
+    size_t body_len;
+    uint64_t received_us; /* monotonic time the request headers arrived */
+    void *conn;           /* opaque; use the accessors below */
+};
+
+struct http_server_reply {
+    unsigned status;
+    const char *content_type; /* "application/json" when NULL and body set */
+    char *body;               /* malloc'd; the server frees it */
+    size_t body_len;
+    /* Extra headers; names and values are copied when the reply is sent. */
+    const char *header_names[HTTP_SERVER_MAX_HEADERS];
+    char header_values[HTTP_SERVER_MAX_HEADERS][128];
+    size_t n_headers;
+};
+
+typedef void (*http_server_handler_fn)(void *ctx, const struct http_server_request *req,
+                                       struct http_server_reply *rep);
+
+struct http_route {
+    const char *method;  /* "GET", "POST", ... */
+    const char *pattern; /* "/api/webhooks/{}" */
+    http_server_handler_fn fn;
+};
+
+struct http_server_opts {
+    const char *bind; /* "127.0.0.1" when NULL; "::1" and IPv6 accepted */
+    unsigned port;    /* 0 picks a free port */
+    size_t max_body;  /* 1 MiB when 0 */
+    const struct http_route *routes;
+    size_t n_routes;
+    void *ctx; /* passed to every handler */
+    /* 0: a thread per connection (handlers may block, e.g. a slow
+     * receiver); N: a pool of N threads sharing an epoll loop (throughput). */
+    unsigned threads;
+    unsigned connection_limit;     /* 0 = 4096 */
+    unsigned connection_timeout_s; /* idle connection timeout; 0 = 30 */
+    bool access_log;               /* one log_access line per request */
+    const char *tls_cert_pem;      /* both NULL for plain HTTP */
+    const char *tls_key_pem;
+};
+
+struct http_server;
+
+/* Starts listening and serving. Returns NULL with e set when the address
+ * cannot be bound or the options are invalid. */
+struct http_server *http_server_start(const struct http_server_opts *opts, struct err *e);
+/* The port actually bound (the real one when 0 was asked). */
+unsigned http_server_port(const struct http_server *s);
+/* Stops accepting, lets in-flight requests finish, frees everything. NULL ok. */
+void http_server_stop(struct http_server *s);
+
+/* Request accessors: values are borrowed for the duration of the handler;
+ * NULL when absent. Header names are case-insensitive. */
+const char *http_server_header(const struct http_server_request *req, const char *name);
+const char *http_server_query(const struct http_server_request *req, const char *name);
+
+/* Reply helpers. */
+/* Takes ownership of j (steals the reference). */
+void http_reply_json(struct http_server_reply *rep, unsigned status, json_t *j);
+/* Copies text. */
+void http_reply_text(struct http_server_reply *rep, unsigned status, const char *content_type,
+                     const char *text, size_t len);
+/* The kit's error shape with a formatted message. */
+void http_reply_error(struct http_server_reply *rep, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void http_reply_header(struct http_server_reply *rep, const char *name, const char *value);
+/* The standard reason phrase ("Not Found"). */
+const char *http_reason_phrase(unsigned status);
+
+#endif

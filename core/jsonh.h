@@ -1,0 +1,19 @@
+/* jansson helpers used across the kit. */
+#ifndef CORE_JSONH_H
+#define CORE_JSONH_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+/* Compact dump keeping insertion order; returns a string the caller frees
+ * (free()) and its length in *len (may be NULL). */
+char *jsonh_dump(const json_t *j, size_t *len);
+/* Parses exactly one JSON value from buf. On failure fills e with
+ * "line L, column C: reason" and returns NULL. Caller owns the result. */
+json_t *jsonh_parse(const char *buf, size_t len, struct err *e);
+/* Depth of nesting of j (a scalar is 0). */
+int jsonh_depth(const json_t *j);
+
+#endif

@@ -1,0 +1,228 @@
+/* Webhook signature schemes. The table below holds one scheme today
+ * (Vambe's App Platform scheme, DESIGN §4); a provider with another header
+ * pair or another MAC gets a row of its own, and callers do not change. */
+#include "core/signature.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TIMESTAMP_MAX_DIGITS 15
+
+/* Fetching an algorithm is costly in OpenSSL 3; it is done once and the
+ * (thread-safe, read-only) EVP_MAC shared by every signing call. */
+static EVP_MAC *hmac_alg;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void hmac_fetch(void)
+{
+    hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+/* lowercase hex HMAC-SHA256(secret, timestamp "." body) */
+static int sign_vambe(const char *secret, size_t secret_len, const char *timestamp,
+                      const void *body, size_t body_len, char out[SIGNATURE_MAX + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    size_t mac_len = 0;
+    int rc = -1;
+    EVP_MAC_CTX *ctx = NULL;
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end(),
+    };
+
+    /* The body is streamed into the MAC, never copied next to the timestamp. */
+    pthread_once(&hmac_once, hmac_fetch);
+    ctx = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
+    if (ctx == NULL) {
+        goto out;
+    }
+    if (EVP_MAC_init(ctx, (const unsigned char *)secret, secret_len, params) != 1 ||
+        EVP_MAC_update(ctx, (const unsigned char *)timestamp, strlen(timestamp)) != 1 ||
+        EVP_MAC_update(ctx, (const unsigned char *)".", 1) != 1 ||
+        (body_len > 0 && EVP_MAC_update(ctx, body, body_len) != 1) ||
+        EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) != 1) {
+        goto out;
+    }
+    for (size_t i = 0; i < mac_len; i++) {
+        out[2 * i] = hex[mac[i] >> 4];
+        out[2 * i + 1] = hex[mac[i] & 0x0f];
+    }
+    out[2 * mac_len] = '\0';
+    rc = 0;
+out:
+    EVP_MAC_CTX_free(ctx);
+    return rc;
+}
+
+static const struct signature_scheme schemes[] = {
+    {"vambe", "x-vambe-signature", "x-vambe-timestamp", sign_vambe},
+};
+
+const struct signature_scheme *signature_scheme_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        if (strcmp(schemes[i].name, name) == 0) {
+            return &schemes[i];
+        }
+    }
+    return NULL;
+}
+
+const struct signature_scheme *signature_scheme_default(void)
+{
+    return &schemes[0];
+}
+
+int signature_unit_parse(const char *s, bool allow_auto, enum signature_unit *out, struct err *e)
+{
+    if (strcmp(s, "ms") == 0) {
+        *out = SIGNATURE_UNIT_MS;
+    } else if (strcmp(s, "s") == 0) {
+        *out = SIGNATURE_UNIT_S;
+    } else if (allow_auto && strcmp(s, "auto") == 0) {
+        *out = SIGNATURE_UNIT_AUTO;
+    } else {
+        return err_set(e, "'%s': unknown timestamp unit (use ms or s%s)", s,
+                       allow_auto ? " or auto" : "");
+    }
+    return 0;
+}
+
+const char *signature_unit_name(enum signature_unit u)
+{
+    switch (u) {
+    case SIGNATURE_UNIT_MS:
+        return "ms";
+    case SIGNATURE_UNIT_S:
+        return "s";
+    case SIGNATURE_UNIT_AUTO:
+        return "auto";
+    }
+    return "?";
+}
+
+void signature_timestamp(uint64_t now_ms, enum signature_unit unit, char *out, size_t out_size)
+{
+    uint64_t v = unit == SIGNATURE_UNIT_S ? now_ms / 1000u : now_ms;
+    snprintf(out, out_size, "%" PRIu64, v);
+}
+
+int signature_sign(const char *secret, const char *timestamp, const void *body, size_t body_len,
+                   char out[SIGNATURE_MAX + 1])
+{
+    const struct signature_scheme *s = signature_scheme_default();
+    return s->sign(secret, strlen(secret), timestamp, body, body_len, out);
+}
+
+/* Parses a timestamp header: 1 to 15 decimal digits, nothing else. */
+static int parse_timestamp(const char *text, uint64_t *out)
+{
+    size_t n = strlen(text);
+    if (n == 0 || n > TIMESTAMP_MAX_DIGITS) {
+        return -1;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)text[i])) {
+            return -1;
+        }
+        v = v * 10 + (uint64_t)(text[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* A signature header: exactly 64 hex digits (either case: hex compares
+ * are done on the lowercase form, so an uppercase copy of the right MAC
+ * is still the right MAC; whether to accept it is the verifier's policy
+ * and ours is to accept, as most HMAC libraries print either). */
+static int parse_signature(const char *text, char lower[SIGNATURE_MAX + 1])
+{
+    size_t n = strlen(text);
+    if (n != 64) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!isxdigit((unsigned char)text[i])) {
+            return -1;
+        }
+        lower[i] = (char)tolower((unsigned char)text[i]);
+    }
+    lower[n] = '\0';
+    return 0;
+}
+
+enum signature_result signature_verify(const char *secret, const char *timestamp_header,
+                                       const char *signature_header, const void *body,
+                                       size_t body_len, uint64_t now_ms, enum signature_unit unit,
+                                       unsigned tolerance_s)
+{
+    if (timestamp_header == NULL || *timestamp_header == '\0' || signature_header == NULL ||
+        *signature_header == '\0') {
+        return SIGNATURE_MISSING;
+    }
+    uint64_t ts = 0;
+    char given[SIGNATURE_MAX + 1];
+    if (parse_timestamp(timestamp_header, &ts) != 0 ||
+        parse_signature(signature_header, given) != 0) {
+        return SIGNATURE_MALFORMED;
+    }
+    bool in_ms = unit == SIGNATURE_UNIT_MS || (unit == SIGNATURE_UNIT_AUTO && ts > 100000000000ull);
+    uint64_t ts_ms = in_ms ? ts : ts * 1000u;
+    uint64_t tol_ms = (uint64_t)tolerance_s * 1000u;
+    if (ts_ms + tol_ms < now_ms) {
+        return SIGNATURE_STALE;
+    }
+    if (ts_ms > now_ms + tol_ms) {
+        return SIGNATURE_FUTURE;
+    }
+    char expected[SIGNATURE_MAX + 1];
+    if (signature_sign(secret, timestamp_header, body, body_len, expected) != 0) {
+        return SIGNATURE_MISMATCH;
+    }
+    return signature_equal(expected, strlen(expected), given, strlen(given)) ? SIGNATURE_OK
+                                                                             : SIGNATURE_MISMATCH;
+}
+
+const char *signature_result_str(enum signature_result r)
+{
+    switch (r) {
+    case SIGNATURE_OK:
+        return "ok";
+    case SIGNATURE_MISSING:
+        return "missing header";
+    case SIGNATURE_MALFORMED:
+        return "malformed header";
+    case SIGNATURE_STALE:
+        return "timestamp too old";
+    case SIGNATURE_FUTURE:
+        return "timestamp in the future";
+    case SIGNATURE_MISMATCH:
+        return "signature mismatch";
+    }
+    return "?";
+}
+
+bool signature_equal(const void *a, size_t a_len, const void *b, size_t b_len)
+{
+    if (a_len != b_len) {
+        return false;
+    }
+    return a_len == 0 || CRYPTO_memcmp(a, b, a_len) == 0;
+}
+
+int signature_random_bytes(void *buf, size_t n)
+{
+    return RAND_bytes(buf, (int)n) == 1 ? 0 : -1;
+}

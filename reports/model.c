@@ -1,0 +1,238 @@
+/* The conformance result model: allocation, summary, names. */
+#include "reports/model.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+
+static const char *const verdict_names[RP_VERDICT_COUNT] = {"PASS", "FAIL", "WARN", "SKIP",
+                                                            "ERROR"};
+static const char *const level_names[RP_LEVEL_COUNT] = {"MUST", "SHOULD", "INFO"};
+
+/* Grows an array of elem_size items by one zeroed item; returns it. */
+static void *grow(void **items, size_t *n, size_t *cap, size_t elem_size)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 4;
+        *items = xrealloc(*items, ncap * elem_size);
+        *cap = ncap;
+    }
+    char *slot = (char *)*items + *n * elem_size;
+    memset(slot, 0, elem_size);
+    (*n)++;
+    return slot;
+}
+
+struct rp_run *rp_run_new(void)
+{
+    return xcalloc(1, sizeof(struct rp_run));
+}
+
+static void exchange_cleanup(struct rp_exchange *x)
+{
+    free(x->method);
+    free(x->url);
+    free(x->event_id);
+    free(x->request_headers);
+    free(x->request_body);
+    free(x->response_headers);
+    free(x->response_body);
+    free(x->error);
+}
+
+static void step_cleanup(struct rp_step *s)
+{
+    for (size_t i = 0; i < s->n_exchanges; i++) {
+        exchange_cleanup(&s->exchanges[i]);
+    }
+    free(s->exchanges);
+    free(s->kind);
+    free(s->description);
+    free(s->expected);
+    free(s->actual);
+}
+
+static void case_cleanup(struct rp_case *c)
+{
+    for (size_t i = 0; i < c->n_steps; i++) {
+        step_cleanup(&c->steps[i]);
+    }
+    free(c->steps);
+    for (size_t i = 0; i < c->n_tags; i++) {
+        free(c->tags[i]);
+    }
+    free(c->tags);
+    free(c->id);
+    free(c->area);
+    free(c->title);
+    free(c->reference);
+    free(c->file);
+    free(c->reason);
+    free(c->figure);
+    free(c->rerun);
+}
+
+void rp_run_free(struct rp_run *run)
+{
+    if (run == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < run->n_cases; i++) {
+        case_cleanup(&run->cases[i]);
+    }
+    free(run->cases);
+    free(run->harness_version);
+    free(run->target);
+    free(run->suite);
+    free(run->suite_checksum);
+    free(run->profile);
+    free(run->timestamp_unit);
+    free(run->probe);
+    free(run);
+}
+
+struct rp_case *rp_run_add_case(struct rp_run *run)
+{
+    return grow((void **)&run->cases, &run->n_cases, &run->cap_cases, sizeof(struct rp_case));
+}
+
+struct rp_step *rp_case_add_step(struct rp_case *c)
+{
+    struct rp_step *s = grow((void **)&c->steps, &c->n_steps, &c->cap_steps, sizeof(*s));
+    s->index = (int)c->n_steps;
+    return s;
+}
+
+struct rp_exchange *rp_step_add_exchange(struct rp_step *s)
+{
+    return grow((void **)&s->exchanges, &s->n_exchanges, &s->cap_exchanges,
+                sizeof(struct rp_exchange));
+}
+
+void rp_case_add_tag(struct rp_case *c, const char *tag)
+{
+    c->tags = xrealloc(c->tags, (c->n_tags + 1) * sizeof(char *));
+    c->tags[c->n_tags++] = xstrdup(tag);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a;
+    uint64_t y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted values. */
+static uint64_t percentile(const uint64_t *sorted, size_t n, double p)
+{
+    if (n == 0) {
+        return 0;
+    }
+    size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
+    if (rank < 1) {
+        rank = 1;
+    }
+    if (rank > n) {
+        rank = n;
+    }
+    return sorted[rank - 1];
+}
+
+static void summarize_latency(struct rp_run *run)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < run->n_cases; i++) {
+        for (size_t j = 0; j < run->cases[i].n_steps; j++) {
+            n += run->cases[i].steps[j].n_exchanges;
+        }
+    }
+    uint64_t *v = xmalloc((n ? n : 1) * sizeof(uint64_t));
+    size_t k = 0;
+    for (size_t i = 0; i < run->n_cases; i++) {
+        const struct rp_case *c = &run->cases[i];
+        for (size_t j = 0; j < c->n_steps; j++) {
+            const struct rp_step *s = &c->steps[j];
+            if (s->kind != NULL && strcmp(s->kind, "probe") == 0) {
+                continue;
+            }
+            for (size_t x = 0; x < s->n_exchanges; x++) {
+                if (s->exchanges[x].status != 0) {
+                    v[k++] = s->exchanges[x].total_us;
+                }
+            }
+        }
+    }
+    qsort(v, k, sizeof(uint64_t), cmp_u64);
+    run->latency.samples = k;
+    run->latency.p50_us = percentile(v, k, 50);
+    run->latency.p95_us = percentile(v, k, 95);
+    run->latency.p99_us = percentile(v, k, 99);
+    run->latency.max_us = k ? v[k - 1] : 0;
+    free(v);
+}
+
+void rp_run_summarize(struct rp_run *run)
+{
+    memset(run->counts, 0, sizeof(run->counts));
+    memset(run->level_counts, 0, sizeof(run->level_counts));
+    bool ok = run->n_cases > 0;
+    for (size_t i = 0; i < run->n_cases; i++) {
+        const struct rp_case *c = &run->cases[i];
+        run->counts[c->verdict]++;
+        run->level_counts[c->level][c->verdict]++;
+        bool bad = c->verdict == RP_VERDICT_FAIL || c->verdict == RP_VERDICT_ERROR;
+        if (bad && (c->level == RP_LEVEL_MUST || (run->strict && c->level == RP_LEVEL_SHOULD))) {
+            ok = false;
+        }
+    }
+    run->conformant = ok;
+    summarize_latency(run);
+}
+
+int rp_run_exit_code(const struct rp_run *run)
+{
+    return run->conformant ? 0 : 1;
+}
+
+const char *rp_verdict_name(enum rp_verdict v)
+{
+    return (unsigned)v < RP_VERDICT_COUNT ? verdict_names[v] : "?";
+}
+
+const char *rp_level_name(enum rp_level l)
+{
+    return (unsigned)l < RP_LEVEL_COUNT ? level_names[l] : "?";
+}
+
+int rp_level_parse(const char *s, enum rp_level *out)
+{
+    for (int i = 0; i < RP_LEVEL_COUNT; i++) {
+        if (strcmp(s, level_names[i]) == 0) {
+            *out = (enum rp_level)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void rp_set(char **field, const char *text)
+{
+    free(*field);
+    *field = text ? xstrdup(text) : NULL;
+}
+
+void rp_setf(char **field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0) {
+        abort();
+    }
+    va_end(ap);
+    free(*field);
+    *field = s;
+}

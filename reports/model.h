@@ -1,0 +1,130 @@
+/* The conformance result model: run -> cases -> steps -> exchanges.
+ *
+ * Declared here, on the ground floor beside core, so the report writers never
+ * include a harness header; the harness fills it. All strings are owned by
+ * the model (malloc'd) and freed by rp_run_free. Everything that came from a
+ * receiver is stored as received (possibly binary, with NUL bytes: hence the
+ * explicit lengths); the writers escape it. Secrets and signatures are
+ * redacted by the harness before they enter the model. */
+#ifndef REPORTS_MODEL_H
+#define REPORTS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum rp_verdict {
+    RP_VERDICT_PASS,
+    RP_VERDICT_FAIL,
+    RP_VERDICT_WARN,
+    RP_VERDICT_SKIP,
+    RP_VERDICT_ERROR
+};
+#define RP_VERDICT_COUNT 5
+enum rp_level { RP_LEVEL_MUST, RP_LEVEL_SHOULD, RP_LEVEL_INFO };
+#define RP_LEVEL_COUNT 3
+
+/* One HTTP exchange with the receiver (or the probe). */
+struct rp_exchange {
+    char *method;
+    char *url;             /* query values redacted */
+    char *event_id;        /* NULL when not a delivery */
+    char *request_headers; /* "Name: value\n" lines, signature redacted */
+    char *request_body;
+    size_t request_body_len;
+    long status; /* 0 when no response */
+    char *response_headers;
+    char *response_body; /* excerpt, as received */
+    size_t response_body_len;
+    bool response_body_truncated;
+    char *error; /* NULL when a response came; "timeout", ... */
+    uint64_t connect_us;
+    uint64_t first_byte_us;
+    uint64_t total_us;
+};
+
+struct rp_step {
+    int index;         /* 1-based position in the case */
+    char *kind;        /* "deliver", "burst", "wait", "probe" */
+    char *description; /* one line: what was sent */
+    enum rp_verdict verdict;
+    char *expected; /* NULL when the step has no expectation */
+    char *actual;
+    struct rp_exchange *exchanges;
+    size_t n_exchanges;
+    size_t cap_exchanges;
+};
+
+struct rp_case {
+    char *id;   /* "SIG-002" */
+    char *area; /* "SIG": the id up to the dash */
+    char *title;
+    enum rp_level level;
+    char *reference;
+    char **tags;
+    size_t n_tags;
+    char *file; /* the scenario file it came from */
+    enum rp_verdict verdict;
+    char *reason; /* why: expected vs actual, or the skip/error reason */
+    char *figure; /* the figure that decided it ("status 200", "p95 12.1 ms") */
+    char *rerun;  /* the command that re-runs only this case */
+    uint64_t duration_us;
+    struct rp_step *steps;
+    size_t n_steps;
+    size_t cap_steps;
+};
+
+struct rp_latency {
+    size_t samples;
+    uint64_t p50_us, p95_us, p99_us, max_us;
+};
+
+struct rp_run {
+    char *harness_version;
+    char *target;         /* query values redacted */
+    char *suite;          /* suite folder or "scenario files" */
+    char *suite_checksum; /* hex SHA-256 over the scenario files, in order */
+    char *profile;        /* "documented" / "legacy" */
+    char *timestamp_unit; /* "ms" / "s" */
+    char *probe;          /* "url", "cmd" or "none" */
+    uint64_t seed;
+    bool strict;
+    uint64_t started_wall_ms;
+    uint64_t duration_us;
+    struct rp_case *cases;
+    size_t n_cases;
+    size_t cap_cases;
+    /* Filled by rp_run_summarize. */
+    size_t counts[RP_VERDICT_COUNT];
+    size_t level_counts[RP_LEVEL_COUNT][RP_VERDICT_COUNT];
+    struct rp_latency latency; /* over every delivery exchange that got a response */
+    bool conformant;
+};
+
+struct rp_run *rp_run_new(void);
+void rp_run_free(struct rp_run *run);
+/* Appends a zeroed case/step/exchange and returns it (pointers into the
+ * parent's array: valid until the next append to the same parent). */
+struct rp_case *rp_run_add_case(struct rp_run *run);
+struct rp_step *rp_case_add_step(struct rp_case *c);
+struct rp_exchange *rp_step_add_exchange(struct rp_step *s);
+/* Adds a tag (copied). */
+void rp_case_add_tag(struct rp_case *c, const char *tag);
+
+/* Counts verdicts, computes latency percentiles and conformance: a run is
+ * conformant when no MUST case failed or errored (nor a SHOULD case with
+ * strict) and at least one case ran. */
+void rp_run_summarize(struct rp_run *run);
+/* Exit status per DESIGN §7 for a summarized run: 0 conformant, 1 not. */
+int rp_run_exit_code(const struct rp_run *run);
+
+const char *rp_verdict_name(enum rp_verdict v); /* "PASS", ... */
+const char *rp_level_name(enum rp_level l);     /* "MUST", ... */
+int rp_level_parse(const char *s, enum rp_level *out);
+
+/* Sets *field to a copy of text (freeing the old value); NULL clears. */
+void rp_set(char **field, const char *text);
+/* Sets *field to a formatted string. */
+void rp_setf(char **field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
