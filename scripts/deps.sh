@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the kit needs to build, test and run its demo.
 # Installs only what is missing; quiet when everything is present.
-#   scripts/deps.sh            build + test packages
+#   scripts/deps.sh            build and run (the demo)
+#   scripts/deps.sh --test     also what the tests use (chromium renders the HTML report)
 #   scripts/deps.sh --bench    also nginx and wrk (bench/ scripts)
 set -euo pipefail
 
@@ -12,12 +13,16 @@ packages=(
     libxml2-utils python3 python3-jsonschema
     curl procps
 )
-if [[ "${1:-}" == "--bench" ]]; then
-    packages+=(nginx wrk)
-fi
-if [[ "${1:-}" == "--browser" || "${VAMBE_BROWSER_TESTS:-0}" == "1" ]]; then
-    packages+=(chromium)
-fi
+for arg in "$@"; do
+    case "$arg" in
+    --test) packages+=(chromium) ;;
+    --bench) packages+=(nginx wrk) ;;
+    *)
+        echo "deps.sh: unknown option '$arg' (use --test or --bench)" >&2
+        exit 2
+        ;;
+    esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -36,5 +41,5 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+"${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
+"${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -18,7 +18,7 @@ if [[ "${1:-}" == "--asan" ]]; then
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fi
 
-bash scripts/deps.sh
+bash scripts/deps.sh --test
 cmake -S . -B "$build_dir" "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)"
 

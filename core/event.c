@@ -1,0 +1,803 @@
+/* Delivery bodies for Vambe topic events (DESIGN §4).
+ *
+ * Every generated value is drawn from the caller's rng in a fixed order and
+ * every time is derived from now_ms, so the same seed, topic, override and
+ * time give the same bytes. The data object is always built in the
+ * documented (snake_case) shape first; the legacy profile renames its keys
+ * afterwards, so both profiles carry the same values for one seed. */
+#include "core/event.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/jsonh.h"
+#include "core/topics.h"
+
+#define EVENT_TOPIC_MAX (sizeof(((struct event *)NULL)->topic) - 1)
+#define EVENT_ISO_MAX   32
+#define EVENT_KEY_MAX   64
+
+#define MS_PER_HOUR (3600ull * 1000ull)
+#define MS_PER_DAY  (24ull * MS_PER_HOUR)
+
+#define PICK(r, table) ((table)[rng_below((r), sizeof(table) / sizeof((table)[0]))])
+
+/* A name part and its ASCII spelling (for e-mail addresses). */
+struct event_name_part {
+    const char *text;
+    const char *ascii;
+};
+
+static const struct event_name_part event_es_first[] = {
+    {"María", "maria"},       {"José", "jose"},           {"Sofía", "sofia"},
+    {"Matías", "matias"},     {"Valentina", "valentina"}, {"Benjamín", "benjamin"},
+    {"Catalina", "catalina"}, {"Joaquín", "joaquin"},     {"Fernanda", "fernanda"},
+    {"Ignacio", "ignacio"},   {"Martina", "martina"},     {"Tomás", "tomas"},
+};
+static const struct event_name_part event_es_last[] = {
+    {"González", "gonzalez"},   {"Muñoz", "munoz"}, {"Rojas", "rojas"},
+    {"Díaz", "diaz"},           {"Pérez", "perez"}, {"Soto", "soto"},
+    {"Contreras", "contreras"}, {"Silva", "silva"}, {"Martínez", "martinez"},
+    {"Sepúlveda", "sepulveda"}, {"Núñez", "nunez"}, {"Fuentes", "fuentes"},
+};
+static const struct event_name_part event_en_first[] = {
+    {"Emily", "emily"},     {"James", "james"}, {"Olivia", "olivia"},
+    {"Michael", "michael"}, {"Sarah", "sarah"}, {"David", "david"},
+};
+static const struct event_name_part event_en_last[] = {
+    {"Smith", "smith"},       {"Johnson", "johnson"}, {"Brown", "brown"},
+    {"Williams", "williams"}, {"Taylor", "taylor"},   {"O'Connor", "oconnor"},
+};
+
+static const char *const event_mail_domains[] = {"gmail.com", "hotmail.com", "outlook.com",
+                                                 "yahoo.com", "empresa.cl",  "example.com"};
+
+/* Inbound bodies (a contact writes) and outbound ones (the team answers);
+ * several carry emoji so receivers meet 4-byte UTF-8 sequences. */
+static const char *const event_inbound_bodies[] = {
+    "Hola, ¿tienen disponibilidad para mañana?",
+    "Hola! Quiero cotizar el plan mensual 🙌",
+    "¿Cuál es el horario de atención?",
+    "Gracias por la info 👍",
+    "Buenas tardes, necesito ayuda con mi pedido #4821",
+    "Perfecto, nos vemos el jueves 😊",
+    "Hi! Do you ship to Valparaíso?",
+    "Can I move my appointment to Friday? 🙏",
+    "Me llegó el producto dañado 😞 ¿qué hago?",
+    "ok",
+};
+static const char *const event_outbound_bodies[] = {
+    "¡Hola! Tenemos horas mañana a las 10:00 y a las 15:30 📅",
+    "Te enviamos el link de pago por aquí 💳",
+    "Hi! Your order is on its way 🚚",
+    "Gracias por escribirnos, un ejecutivo te contactará pronto 😊",
+    "Tu ticket fue resuelto ✅",
+    "Thanks for reaching out, how can we help?",
+};
+
+/* Weighted by repetition: most traffic is WhatsApp text. */
+static const char *const event_platforms[] = {"whatsapp", "whatsapp",  "whatsapp", "instagram",
+                                              "webchat",  "messenger", "sms"};
+static const char *const event_all_platforms[] = {"whatsapp", "instagram", "webchat", "messenger",
+                                                  "sms"};
+static const char *const event_message_types[] = {"text", "text", "text", "text", "text",
+                                                  "text", "text", "text", "text", "image"};
+static const char *const event_chat_statuses[] = {"UNATTENDED", "ATTENDED", "CLOSED"};
+static const char *const event_open_statuses[] = {"open", "in_progress", "pending"};
+static const char *const event_priorities[] = {"low", "medium", "high", "urgent"};
+static const char *const event_outcomes[] = {"won", "lost", "resolved"};
+static const char *const event_stage_names[] = {
+    "Nuevo lead",  "Contactado", "Calificado", "Propuesta enviada",
+    "Negociación", "Ganado",     "Perdido"};
+static const char *const event_sources[] = {"whatsapp_ads", "instagram_ads", "landing_page",
+                                            "referral", "walk_in"};
+static const char *const event_campaigns[] = {"verano-2024", "black-friday", "cyber-day",
+                                              "evergreen"};
+static const char *const event_branches[] = {"Santiago Centro", "Providencia", "Viña del Mar",
+                                             "Concepción"};
+
+/* ---- small builders: each returns 0 or -1 (only out of memory) ---- */
+
+static int event_put(json_t *o, const char *key, json_t *v)
+{
+    /* Steals v. json_object_set_new returns -1 when v is NULL (a failed
+     * jansson constructor) and releases v when o is NULL, so callers can
+     * chain constructors and check one result. */
+    return json_object_set_new(o, key, v);
+}
+
+static int event_put_str(json_t *o, const char *key, const char *s)
+{
+    return event_put(o, key, json_string(s));
+}
+
+static int event_put_uuid(json_t *o, const char *key, struct rng *r)
+{
+    char uuid[IDS_UUID_LEN + 1];
+
+    ids_uuid4(r, uuid);
+    return event_put_str(o, key, uuid);
+}
+
+static int event_put_time(json_t *o, const char *key, uint64_t ms)
+{
+    char iso[EVENT_ISO_MAX];
+
+    clock_iso8601(ms, iso, sizeof(iso));
+    return event_put_str(o, key, iso);
+}
+
+static uint64_t event_before(uint64_t now_ms, uint64_t delta_ms)
+{
+    return delta_ms > now_ms ? 0 : now_ms - delta_ms;
+}
+
+/* A time between 1 hour and 30 days before now: when a ticket or contact
+ * that is being updated was created. */
+static uint64_t event_past(struct rng *r, uint64_t now_ms)
+{
+    return event_before(now_ms, MS_PER_HOUR + rng_below(r, 30 * MS_PER_DAY));
+}
+
+/* A full name, and an e-mail address made from it when mail is not NULL. */
+static void event_person(struct rng *r, char *name, size_t name_size, char *mail, size_t mail_size)
+{
+    bool es = rng_below(r, 4) != 0; /* three in four contacts are Chilean */
+    const struct event_name_part *first = es ? &PICK(r, event_es_first) : &PICK(r, event_en_first);
+    const struct event_name_part *last = es ? &PICK(r, event_es_last) : &PICK(r, event_en_last);
+    unsigned digits = (unsigned)rng_below(r, 100);
+    const char *domain = PICK(r, event_mail_domains);
+
+    snprintf(name, name_size, "%s %s", first->text, last->text);
+    if (mail != NULL) {
+        snprintf(mail, mail_size, "%s.%s%02u@%s", first->ascii, last->ascii, digits, domain);
+    }
+}
+
+/* A Chilean mobile number in E.164: +569 and eight digits. */
+static void event_phone(struct rng *r, char *out, size_t out_size)
+{
+    snprintf(out, out_size, "+569%08llu", (unsigned long long)rng_below(r, 100000000ull));
+}
+
+/* Picks an entry of table other than current. */
+static const char *event_other(struct rng *r, const char *const *table, size_t n,
+                               const char *current)
+{
+    size_t i;
+    size_t start = (size_t)rng_below(r, n);
+
+    for (i = 0; i < n; i++) {
+        const char *c = table[(start + i) % n];
+        if (strcmp(c, current) != 0) {
+            return c;
+        }
+    }
+    return current;
+}
+
+#define EVENT_OTHER(r, table, cur)                                                                 \
+    event_other((r), (table), sizeof(table) / sizeof((table)[0]), (cur))
+
+/* {"previous": prev, "current": <data's value of key>} under changes[key]. */
+static int event_change(json_t *changes, const json_t *data, const char *key, json_t *prev)
+{
+    json_t *c = json_object();
+    int rc = 0;
+
+    rc |= event_put(c, "previous", prev);
+    rc |= event_put(c, "current", json_deep_copy(json_object_get(data, key)));
+    rc |= event_put(changes, key, c);
+    return rc;
+}
+
+/* ---- data objects per kind, fields in the order of the DESIGN table ---- */
+
+static int event_data_message(json_t *d, struct rng *r, uint64_t now_ms, bool inbound)
+{
+    char name[128];
+    char phone[32];
+    int rc = 0;
+
+    event_person(r, name, sizeof(name), NULL, 0);
+    event_phone(r, phone, sizeof(phone));
+    rc |= event_put_uuid(d, "contact_id", r);
+    rc |= event_put_str(d, "contact_name", name);
+    rc |= event_put_str(d, "contact_phone", phone);
+    rc |= event_put_uuid(d, "message_id", r);
+    rc |= event_put_str(d, "message_body",
+                        inbound ? PICK(r, event_inbound_bodies) : PICK(r, event_outbound_bodies));
+    rc |= event_put_str(d, "message_type", PICK(r, event_message_types));
+    rc |= event_put_str(d, "platform", PICK(r, event_platforms));
+    rc |= event_put_str(d, "direction", inbound ? "inbound" : "outbound");
+    rc |= event_put_uuid(d, "stage_id", r);
+    rc |= event_put_uuid(d, "pipeline_id", r);
+    rc |= event_put_time(d, "created_at", event_before(now_ms, rng_below(r, 3000)));
+    return rc;
+}
+
+static int event_metadata(json_t *d, struct rng *r)
+{
+    json_t *m = json_object();
+    int rc = 0;
+
+    rc |= event_put_str(m, "source", PICK(r, event_sources));
+    rc |= event_put_str(m, "campaign", PICK(r, event_campaigns));
+    if (rng_below(r, 2) == 0) {
+        rc |= event_put_str(m, "branch", PICK(r, event_branches));
+    }
+    rc |= event_put(d, "metadata", m);
+    return rc;
+}
+
+/* which: 0 created, 1 updated, 2 closed. */
+static int event_data_ticket(json_t *d, struct rng *r, uint64_t now_ms, int which)
+{
+    bool clp = rng_below(r, 10) < 7;
+    uint64_t created =
+        which == 0 ? event_before(now_ms, rng_below(r, 5000)) : event_past(r, now_ms);
+    const char *status = which == 0 ? "open" : which == 2 ? "closed" : PICK(r, event_open_statuses);
+    json_int_t amount =
+        clp ? (json_int_t)(rng_below(r, 2000) + 5) * 1000 : (json_int_t)rng_below(r, 4990) + 10;
+    int rc = 0;
+
+    rc |= event_put_uuid(d, "ticket_id", r);
+    rc |= event_put_uuid(d, "contact_id", r);
+    rc |= event_put_uuid(d, "pipeline_id", r);
+    rc |= event_put_uuid(d, "stage_id", r);
+    rc |= event_put_str(d, "status", status);
+    rc |= event_put_uuid(d, "assignee_id", r);
+    rc |= event_put_str(d, "priority", PICK(r, event_priorities));
+    rc |= event_put(d, "amount", json_integer(amount));
+    rc |= event_put_str(d, "currency", clp ? "CLP" : "USD");
+    rc |= event_metadata(d, r);
+    rc |= event_put_time(d, "created_at", created);
+    rc |= event_put_time(d, "updated_at", which == 0 ? created : now_ms);
+    if (which == 1) {
+        json_t *changes = json_object();
+        char uuid[IDS_UUID_LEN + 1];
+        uint64_t pick = rng_below(r, 4);
+
+        if (pick == 0 || pick == 3) {
+            rc |= event_change(changes, d, "status",
+                               json_string(EVENT_OTHER(r, event_open_statuses, status)));
+        }
+        if (pick == 1 || pick == 3) {
+            ids_uuid4(r, uuid);
+            rc |= event_change(changes, d, "assignee_id", json_string(uuid));
+        }
+        if (pick == 2) {
+            const char *prio = json_string_value(json_object_get(d, "priority"));
+            rc |= event_change(changes, d, "priority",
+                               json_string(EVENT_OTHER(r, event_priorities, prio ? prio : "")));
+        }
+        rc |= event_put(d, "changes", changes);
+    } else if (which == 2) {
+        rc |= event_put_time(d, "closed_at", now_ms);
+        rc |= event_put_str(d, "outcome", PICK(r, event_outcomes));
+    }
+    return rc;
+}
+
+static int event_data_contact(json_t *d, struct rng *r, uint64_t now_ms, bool updated)
+{
+    char name[128];
+    char mail[128];
+    char phone[32];
+    uint64_t created = updated ? event_past(r, now_ms) : event_before(now_ms, rng_below(r, 5000));
+    const char *status = updated ? PICK(r, event_chat_statuses) : "UNATTENDED";
+    int rc = 0;
+
+    event_person(r, name, sizeof(name), mail, sizeof(mail));
+    event_phone(r, phone, sizeof(phone));
+    rc |= event_put_uuid(d, "contact_id", r);
+    rc |= event_put_str(d, "name", name);
+    rc |= event_put_str(d, "phone", phone);
+    rc |= event_put_str(d, "email", mail);
+    rc |= event_put_str(d, "platform", PICK(r, event_all_platforms));
+    rc |= event_put_str(d, "chat_status", status);
+    rc |= event_put_time(d, "created_at", created);
+    rc |= event_put_time(d, "updated_at", updated ? now_ms : created);
+    if (updated) {
+        json_t *changes = json_object();
+        char old_name[128];
+        char old_mail[128];
+
+        if (rng_below(r, 2) == 0) {
+            rc |= event_change(changes, d, "chat_status",
+                               json_string(EVENT_OTHER(r, event_chat_statuses, status)));
+        } else {
+            event_person(r, old_name, sizeof(old_name), old_mail, sizeof(old_mail));
+            rc |= event_change(changes, d, "email", json_string(old_mail));
+        }
+        rc |= event_put(d, "changes", changes);
+    }
+    return rc;
+}
+
+static int event_data_stage(json_t *d, struct rng *r, uint64_t now_ms)
+{
+    const size_t n = sizeof(event_stage_names) / sizeof(event_stage_names[0]);
+    size_t prev = (size_t)rng_below(r, n);
+    size_t next = (prev + 1 + (size_t)rng_below(r, n - 1)) % n;
+    char name[128];
+    int rc = 0;
+
+    event_person(r, name, sizeof(name), NULL, 0);
+    rc |= event_put_uuid(d, "contact_id", r);
+    rc |= event_put_str(d, "contact_name", name);
+    rc |= event_put_uuid(d, "pipeline_id", r);
+    rc |= event_put_uuid(d, "previous_stage_id", r);
+    rc |= event_put_str(d, "previous_stage_name", event_stage_names[prev]);
+    rc |= event_put_uuid(d, "new_stage_id", r);
+    rc |= event_put_str(d, "new_stage_name", event_stage_names[next]);
+    rc |= event_put_uuid(d, "ticket_id", r);
+    rc |= event_put_time(d, "changed_at", now_ms);
+    return rc;
+}
+
+/* A topic the kit does not know (a future one): a small generic object. */
+static int event_data_generic(json_t *d, struct rng *r, uint64_t now_ms)
+{
+    int rc = 0;
+
+    rc |= event_put_uuid(d, "object_id", r);
+    rc |= event_put_uuid(d, "contact_id", r);
+    rc |= event_put_str(d, "note", "generated for a topic outside the catalogue");
+    rc |= event_put_time(d, "created_at", now_ms);
+    return rc;
+}
+
+/* t is NULL for an unknown topic. Returns a new object, or NULL. */
+static json_t *event_data(const struct topic *t, struct rng *r, uint64_t now_ms)
+{
+    json_t *d = json_object();
+    int rc = -1;
+
+    if (d == NULL) {
+        return NULL;
+    }
+    if (t == NULL) {
+        rc = event_data_generic(d, r, now_ms);
+    } else if (t->kind == TOPIC_KIND_MESSAGE) {
+        rc = event_data_message(d, r, now_ms, strcmp(t->name, "message.received") == 0);
+    } else if (t->kind == TOPIC_KIND_TICKET) {
+        int which = strcmp(t->name, "ticket.updated") == 0  ? 1
+                    : strcmp(t->name, "ticket.closed") == 0 ? 2
+                                                            : 0;
+        rc = event_data_ticket(d, r, now_ms, which);
+    } else if (t->kind == TOPIC_KIND_CONTACT) {
+        rc = event_data_contact(d, r, now_ms, strcmp(t->name, "contact.updated") == 0);
+    } else {
+        rc = event_data_stage(d, r, now_ms);
+    }
+    if (rc != 0) {
+        json_decref(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* ---- legacy profile: camelCase keys ---- */
+
+/* Message events in real traffic name the contact's fields differently and
+ * carry the contact id only as the top-level aiContactId; the number is
+ * digits only. A NULL legacy name drops the field. */
+static const struct {
+    const char *snake;
+    const char *legacy;
+} event_legacy_message_keys[] = {
+    {"contact_id", NULL},
+    {"contact_name", "name"},
+    {"contact_phone", "fromNumber"},
+    {"message_body", "message"},
+};
+
+/* "previous_stage_id" -> "previousStageId" into out. */
+static void event_camel(const char *snake, char *out, size_t out_size)
+{
+    size_t i = 0;
+    bool upper = false;
+
+    for (; *snake != '\0' && i + 1 < out_size; snake++) {
+        if (*snake == '_') {
+            upper = true;
+            continue;
+        }
+        out[i++] = upper && *snake >= 'a' && *snake <= 'z' ? (char)(*snake - 'a' + 'A') : *snake;
+        upper = false;
+    }
+    out[i] = '\0';
+}
+
+/* Digits of an E.164 phone number ("+56912345678" -> "56912345678"). */
+static json_t *event_digits(const json_t *phone)
+{
+    const char *s = json_string_value(phone);
+    char out[32];
+    size_t i = 0;
+
+    for (; s != NULL && *s != '\0' && i + 1 < sizeof(out); s++) {
+        if (*s >= '0' && *s <= '9') {
+            out[i++] = *s;
+        }
+    }
+    out[i] = '\0';
+    return json_string(out);
+}
+
+/* A new object with data's members under camelCase keys (the keys of a
+ * nested "changes" object too; metadata is a user map and stays as is). */
+static json_t *event_legacy_data(const json_t *data, bool message)
+{
+    json_t *out = json_object();
+    const char *key = NULL;
+    json_t *v = NULL;
+    int rc = 0;
+
+    json_object_foreach((json_t *)data, key, v)
+    {
+        char camel[EVENT_KEY_MAX];
+        const char *name = camel;
+        json_t *nv = NULL;
+        size_t i;
+        bool drop = false;
+
+        event_camel(key, camel, sizeof(camel));
+        for (i = 0; message &&
+                    i < sizeof(event_legacy_message_keys) / sizeof(event_legacy_message_keys[0]);
+             i++) {
+            if (strcmp(key, event_legacy_message_keys[i].snake) == 0) {
+                name = event_legacy_message_keys[i].legacy;
+                drop = name == NULL;
+                break;
+            }
+        }
+        if (drop) {
+            continue;
+        }
+        if (strcmp(key, "contact_phone") == 0 && message) {
+            nv = event_digits(v);
+        } else if (strcmp(key, "changes") == 0) {
+            nv = event_legacy_data(v, false);
+        } else {
+            nv = json_deep_copy(v);
+        }
+        rc |= event_put(out, name, nv);
+    }
+    if (rc != 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* ---- validation of the caller's inputs ---- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes) and its code
+ * point, or 0 when the sequence is invalid (overlong, surrogate, too big). */
+static size_t event_utf8(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    size_t len;
+    size_t i;
+    uint32_t min;
+
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        len = 2;
+        min = 0x80;
+        *cp = s[0] & 0x1Fu;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        len = 3;
+        min = 0x800;
+        *cp = s[0] & 0x0Fu;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        len = 4;
+        min = 0x10000;
+        *cp = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    if (len > n) {
+        return 0;
+    }
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+        *cp = (*cp << 6) | (s[i] & 0x3Fu);
+    }
+    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) {
+        return 0;
+    }
+    return len;
+}
+
+/* A topic is any non-empty UTF-8 text of at most 127 bytes without control
+ * characters; it travels in a header too, where leading or trailing spaces
+ * would be stripped, so those are refused. */
+static int event_check_topic(const char *topic, struct err *e)
+{
+    const unsigned char *s = (const unsigned char *)topic;
+    size_t n;
+    size_t i = 0;
+
+    if (topic == NULL || topic[0] == '\0') {
+        return err_set(e, "topic: must not be empty");
+    }
+    n = strlen(topic);
+    if (n > EVENT_TOPIC_MAX) {
+        return err_set(e, "topic: %zu bytes, longer than %zu", n, (size_t)EVENT_TOPIC_MAX);
+    }
+    if (topic[0] == ' ' || topic[n - 1] == ' ') {
+        return err_set(e, "topic: must not begin or end with a space");
+    }
+    while (i < n) {
+        uint32_t cp = 0;
+        size_t len = event_utf8(s + i, n - i, &cp);
+
+        if (len == 0) {
+            return err_set(e, "topic: invalid UTF-8 at byte %zu", i);
+        }
+        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+            return err_set(e, "topic: control character at byte %zu", i);
+        }
+        i += len;
+    }
+    return 0;
+}
+
+/* An event id goes in a header: printable ASCII without spaces. */
+static int event_check_id(const char *id, struct err *e)
+{
+    size_t n;
+    size_t i;
+
+    if (id == NULL || id[0] == '\0') {
+        return err_set(e, "event_id: must not be empty");
+    }
+    n = strlen(id);
+    if (n > IDS_EVENT_ID_LEN) {
+        return err_set(e, "event_id: %zu bytes, longer than %d", n, IDS_EVENT_ID_LEN);
+    }
+    for (i = 0; i < n; i++) {
+        if (id[i] <= ' ' || id[i] > '~') {
+            return err_set(e, "event_id: invalid character at byte %zu (printable ASCII only)", i);
+        }
+    }
+    return 0;
+}
+
+/* True when j nests deeper than room levels (a scalar is 0 deep, an object
+ * or array 1 + its deepest member). Unlike jsonh_depth it stops at the
+ * limit, so a hostile 100 000-level override (or a cycle) costs at most
+ * room + 1 frames of recursion. */
+static bool event_too_deep(const json_t *j, int room)
+{
+    const char *key = NULL;
+    json_t *v = NULL;
+    size_t i;
+
+    if (!json_is_object(j) && !json_is_array(j)) {
+        return false;
+    }
+    if (room <= 0) {
+        return true;
+    }
+    if (json_is_object(j)) {
+        json_object_foreach((json_t *)j, key, v)
+        {
+            if (event_too_deep(v, room - 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    json_array_foreach(j, i, v)
+    {
+        if (event_too_deep(v, room - 1)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+struct event_size_count {
+    size_t bytes;
+    bool over;
+};
+
+static int event_size_cb(const char *buffer, size_t size, void *data)
+{
+    struct event_size_count *c = data;
+
+    (void)buffer;
+    c->bytes += size;
+    if (c->bytes > EVENT_OVERRIDE_MAX_BYTES) {
+        c->over = true;
+        return -1; /* stops the dump: no need to write the rest */
+    }
+    return 0;
+}
+
+static int event_check_override(const json_t *override, struct err *e)
+{
+    struct event_size_count count = {0, false};
+
+    if (override == NULL) {
+        return 0;
+    }
+    if (!json_is_object(override)) {
+        return err_set(e, "data: must be a JSON object");
+    }
+    /* Depth first: jansson's dump recurses, so never hand it a deep value. */
+    if (event_too_deep(override, EVENT_OVERRIDE_MAX_DEPTH)) {
+        return err_set(e, "data: nested deeper than %d levels", EVENT_OVERRIDE_MAX_DEPTH);
+    }
+    if (json_dump_callback(override, event_size_cb, &count, JSON_COMPACT) != 0) {
+        if (count.over) {
+            return err_set(e, "data: larger than %d bytes as JSON", EVENT_OVERRIDE_MAX_BYTES);
+        }
+        return err_set(e, "data: cannot be written as JSON (a string is not valid UTF-8?)");
+    }
+    return 0;
+}
+
+/* ---- assembly ---- */
+
+static json_t *event_root(const char *topic, const char *id, const json_t *override,
+                          enum event_profile profile, struct rng *r, uint64_t now_ms)
+{
+    json_t *root = json_object();
+    json_t *data = event_data(topics_find(topic), r, now_ms);
+    json_t *copy = NULL;
+    char iso[EVENT_ISO_MAX];
+    int rc = -1;
+
+    if (root == NULL || data == NULL) {
+        goto out;
+    }
+    if (profile == EVENT_PROFILE_LEGACY) {
+        const struct topic *t = topics_find(topic);
+        json_t *legacy = event_legacy_data(data, t != NULL && t->kind == TOPIC_KIND_MESSAGE);
+
+        if (legacy == NULL) {
+            goto out;
+        }
+        if (event_put_str(root, "type", topic) != 0 ||
+            event_put(root, "aiContactId", json_deep_copy(json_object_get(data, "contact_id"))) !=
+                0) {
+            json_decref(legacy);
+            goto out;
+        }
+        json_decref(data);
+        data = legacy;
+    } else {
+        clock_iso8601(now_ms, iso, sizeof(iso));
+        if (event_put_str(root, "id", id) != 0 || event_put_str(root, "event", topic) != 0 ||
+            event_put_str(root, "timestamp", iso) != 0) {
+            goto out;
+        }
+    }
+    if (override != NULL) {
+        /* A deep copy: the caller's override is const and may be shared. */
+        copy = json_deep_copy(override);
+        if (copy == NULL || json_object_update(data, copy) != 0) {
+            goto out;
+        }
+    }
+    rc = json_object_set(root, "data", data);
+out:
+    json_decref(copy);
+    json_decref(data);
+    if (rc != 0) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* id is NULL to draw one from r. The rng is advanced the same way in both
+ * cases, so rebuilding an event with its own id and seed gives its bytes. */
+static int event_make(const char *topic, const char *id, const json_t *override,
+                      enum event_profile profile, struct rng *r, uint64_t now_ms, struct event *out,
+                      struct err *e)
+{
+    char drawn[IDS_EVENT_ID_LEN + 1];
+    json_t *root = NULL;
+    json_t *check = NULL;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    if (event_check_topic(topic, e) != 0 || (id != NULL && event_check_id(id, e) != 0) ||
+        event_check_override(override, e) != 0) {
+        return -1;
+    }
+    if (profile != EVENT_PROFILE_DOCUMENTED && profile != EVENT_PROFILE_LEGACY) {
+        return err_set(e, "profile: unknown payload profile %d", (int)profile);
+    }
+    ids_event_id(r, drawn);
+    snprintf(out->id, sizeof(out->id), "%s", id != NULL ? id : drawn);
+    snprintf(out->topic, sizeof(out->topic), "%s", topic);
+    out->created_ms = now_ms;
+    root = event_root(topic, out->id, override, profile, r, now_ms);
+    if (root == NULL) {
+        err_set(e, "data: cannot build the event body (out of memory?)");
+        goto out;
+    }
+    out->body = jsonh_dump(root, &out->body_len);
+    /* Guarantee: the body is one valid JSON object whatever the override.
+     * jsonh_dump writes "null" when jansson cannot dump a value. */
+    check = json_loadb(out->body, out->body_len, JSON_ALLOW_NUL, NULL);
+    if (!json_is_object(check)) {
+        err_set(e, "data: the override does not serialize to valid JSON");
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(check);
+    json_decref(root);
+    if (rc != 0) {
+        event_cleanup(out);
+    }
+    return rc;
+}
+
+int event_build(const char *topic, const json_t *override, enum event_profile profile,
+                struct rng *rng, uint64_t now_ms, struct event *out, struct err *e)
+{
+    return event_make(topic, NULL, override, profile, rng, now_ms, out, e);
+}
+
+int event_build_with_id(const char *topic, const char *event_id, const json_t *override,
+                        enum event_profile profile, struct rng *rng, uint64_t now_ms,
+                        struct event *out, struct err *e)
+{
+    if (event_id == NULL || event_id[0] == '\0') {
+        memset(out, 0, sizeof(*out));
+        return err_set(e, "event_id: must not be empty");
+    }
+    return event_make(topic, event_id, override, profile, rng, now_ms, out, e);
+}
+
+void event_cleanup(struct event *ev)
+{
+    if (ev == NULL) {
+        return;
+    }
+    free(ev->body);
+    memset(ev, 0, sizeof(*ev));
+}
+
+int event_profile_parse(const char *s, enum event_profile *out, struct err *e)
+{
+    size_t i;
+    bool printable = s != NULL && strlen(s) <= 32;
+
+    if (s != NULL && strcmp(s, "documented") == 0) {
+        *out = EVENT_PROFILE_DOCUMENTED;
+        return 0;
+    }
+    if (s != NULL && strcmp(s, "legacy") == 0) {
+        *out = EVENT_PROFILE_LEGACY;
+        return 0;
+    }
+    for (i = 0; printable && s[i] != '\0'; i++) {
+        printable = s[i] >= ' ' && s[i] <= '~';
+    }
+    if (printable) {
+        return err_set(e, "profile: unknown payload profile '%s' (use documented or legacy)", s);
+    }
+    return err_set(e, "profile: unknown payload profile (use documented or legacy)");
+}
+
+const char *event_profile_name(enum event_profile p)
+{
+    return p == EVENT_PROFILE_LEGACY ? "legacy" : "documented";
+}
