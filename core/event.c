@@ -310,7 +310,12 @@ static int event_data_contact(json_t *d, struct rng *r, uint64_t now_ms, bool up
             rc |= event_change(changes, d, "chat_status",
                                json_string(EVENT_OTHER(r, event_chat_statuses, status)));
         } else {
-            event_person(r, old_name, sizeof(old_name), old_mail, sizeof(old_mail));
+            int tries = 0;
+
+            /* A few draws at most: two addresses rarely collide. */
+            do {
+                event_person(r, old_name, sizeof(old_name), old_mail, sizeof(old_mail));
+            } while (strcmp(old_mail, mail) == 0 && ++tries < 8);
             rc |= event_change(changes, d, "email", json_string(old_mail));
         }
         rc |= event_put(d, "changes", changes);
@@ -385,7 +390,9 @@ static json_t *event_data(const struct topic *t, struct rng *r, uint64_t now_ms)
 
 /* Message events in real traffic name the contact's fields differently and
  * carry the contact id only as the top-level aiContactId; the number is
- * digits only. A NULL legacy name drops the field. */
+ * digits only (message.sent carries the contact's number under the same
+ * name: it identifies the conversation). A NULL legacy name drops the
+ * field. */
 static const struct {
     const char *snake;
     const char *legacy;

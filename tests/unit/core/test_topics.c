@@ -99,7 +99,7 @@ static void test_find_unknown(void **state)
     assert_null(topics_find(NULL));
     assert_null(topics_find(""));
     assert_null(topics_find("order.shipped"));
-    assert_null(topics_find("Message.Received"));   /* names are case-sensitive */
+    assert_null(topics_find("Message.Received"));  /* names are case-sensitive */
     assert_null(topics_find("message.received ")); /* no trimming */
     assert_null(topics_find("message"));
     assert_null(topics_find("ticket.opened.x"));
@@ -108,9 +108,9 @@ static void test_find_unknown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_count_is_eight),   cmocka_unit_test(test_table_matches_design),
-        cmocka_unit_test(test_at_out_of_range),  cmocka_unit_test(test_find_every_topic),
-        cmocka_unit_test(test_names_unique),     cmocka_unit_test(test_alias_resolves),
+        cmocka_unit_test(test_count_is_eight),  cmocka_unit_test(test_table_matches_design),
+        cmocka_unit_test(test_at_out_of_range), cmocka_unit_test(test_find_every_topic),
+        cmocka_unit_test(test_names_unique),    cmocka_unit_test(test_alias_resolves),
         cmocka_unit_test(test_find_unknown),
     };
 

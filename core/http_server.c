@@ -1,0 +1,893 @@
+/* http_server: the kit's one wrapper over libmicrohttpd.
+ *
+ * Every libmicrohttpd quirk is handled here once:
+ *  - the access handler is called several times per request: first with the
+ *    headers only, then with pieces of the body, then once more with no data.
+ *    Per-request state is created on the first call and freed in the
+ *    completion callback, which also writes the access log;
+ *  - "Expect: 100-continue" is answered by libmicrohttpd when the first call
+ *    returns without a response; a body declared larger than the cap is
+ *    refused at that first call, so the client never sends it;
+ *  - header names are looked up case-insensitively by libmicrohttpd;
+ *  - SIGPIPE: libmicrohttpd suppresses it itself on Linux (MSG_NOSIGNAL);
+ *    where it cannot, the process ignores SIGPIPE once.
+ *
+ * Thread model (opts->threads):
+ *  - N > 0: a pool of N threads, each running its own epoll loop over its
+ *    share of the connections. This is for throughput: the mock must hold
+ *    1000+ concurrent connections and answer its API fast, and its handlers
+ *    never block.
+ *  - 0: one thread per connection (polling with poll(), not select(), so
+ *    descriptors above FD_SETSIZE work). For handlers that block on purpose,
+ *    such as a deliberately slow receiver, which would stall every other
+ *    connection of an epoll thread.
+ *
+ * The listening socket is bound here rather than by libmicrohttpd
+ * (MHD_OPTION_SOCK_ADDR): libmicrohttpd reports a bind failure only through
+ * its log, while the kit must tell the user "cannot listen on ADDR:PORT:
+ * <reason>" and exit with the environment error code. */
+#include "core/http_server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/jsonh.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+
+#define SRV_DEFAULT_MAX_BODY   (1024 * 1024)
+#define SRV_DEFAULT_CONN_LIMIT 4096
+#define SRV_DEFAULT_TIMEOUT_S  30
+#define SRV_BODY_FIRST_CAP     1024
+#define SRV_PARAM_BUF          512
+#define SRV_LOG_MAX            512
+#define SRV_MESSAGE_MAX        1024
+
+struct srv_route {
+    char *method;
+    char *pattern;
+    size_t n_caps;
+    http_server_handler_fn fn;
+};
+
+struct http_server {
+    struct MHD_Daemon *daemon;
+    struct srv_route *routes;
+    size_t n_routes;
+    void *ctx;
+    size_t max_body;
+    bool access_log;
+    unsigned port;
+    char *tls_cert; /* copies kept while the daemon runs */
+    char *tls_key;
+    /* The last message libmicrohttpd logged, to explain a failed start. */
+    pthread_mutex_t log_lock;
+    char last_log[SRV_LOG_MAX];
+};
+
+/* A captured path segment: a span of the request path. */
+struct srv_span {
+    const char *p;
+    size_t len;
+};
+
+/* Per-request state: created on the first call of the access handler, freed
+ * in srv_completed. One allocation per request, plus the body buffer when a
+ * body comes and the path copy when the access log is on. */
+struct srv_req {
+    const struct srv_route *route; /* NULL when the server answers itself */
+    unsigned early_status;         /* 404, 405 or 413 decided from the headers */
+    bool too_large;                /* the body passed max_body: discarded */
+    bool answered;
+    uint64_t start_us;
+    char *body;
+    size_t body_len;
+    size_t body_cap;
+    /* For the access log. */
+    unsigned status;
+    size_t bytes;
+    char method[16];
+    char *path;
+};
+
+/* An empty body that is never written to (libmicrohttpd takes void *). */
+static char srv_empty_body[1];
+
+static pthread_once_t srv_sigpipe_once = PTHREAD_ONCE_INIT;
+
+static void srv_ignore_sigpipe(void)
+{
+    if (MHD_is_feature_supported(MHD_FEATURE_AUTOSUPPRESS_SIGPIPE) != MHD_YES) {
+        /* A peer closing mid-response must not kill the process. */
+        signal(SIGPIPE, SIG_IGN);
+    }
+}
+
+/* ---- routing ---------------------------------------------------------- */
+
+/* Matches path against pattern; "{}" captures one non-empty segment. Fills
+ * caps (may be NULL) and returns the number of captures, or -1. */
+static int srv_pattern_match(const char *pat, const char *path, struct srv_span *caps)
+{
+    int n = 0;
+
+    while (*pat != '\0' && *path != '\0') {
+        if (pat[0] == '{' && pat[1] == '}') {
+            const char *end = strchr(path, '/');
+
+            if (end == NULL) {
+                end = path + strlen(path);
+            }
+            if (end == path || n >= HTTP_SERVER_MAX_PARAMS) {
+                return -1;
+            }
+            if (caps != NULL) {
+                caps[n].p = path;
+                caps[n].len = (size_t)(end - path);
+            }
+            n++;
+            path = end;
+            pat += 2;
+        } else if (*pat == *path) {
+            pat++;
+            path++;
+        } else {
+            return -1;
+        }
+    }
+    if (*pat != '\0' || *path != '\0') {
+        return -1;
+    }
+    return n;
+}
+
+/* Picks the route for method + path: among the patterns that match, the one
+ * with the fewest captures wins (so "/api/webhooks/topics" beats
+ * "/api/webhooks/{}"), ties in table order. Sets r->early_status to 404 when
+ * no pattern matches the path, 405 when only other methods do. */
+static void srv_route_pick(const struct http_server *s, const char *method, const char *path,
+                           struct srv_req *r)
+{
+    const struct srv_route *best = NULL;
+    bool path_known = false;
+
+    for (size_t i = 0; i < s->n_routes; i++) {
+        const struct srv_route *rt = &s->routes[i];
+
+        if (best != NULL && rt->n_caps >= best->n_caps) {
+            continue;
+        }
+        if (srv_pattern_match(rt->pattern, path, NULL) < 0) {
+            continue;
+        }
+        path_known = true;
+        if (strcmp(rt->method, method) == 0) {
+            best = rt;
+        }
+    }
+    r->route = best;
+    if (best == NULL) {
+        r->early_status = path_known ? 405 : 404;
+    }
+}
+
+/* The Allow header of a 405: every method whose pattern matches path. */
+static void srv_allow_list(const struct http_server *s, const char *path, char *out,
+                           size_t out_size)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < s->n_routes; i++) {
+        const struct srv_route *rt = &s->routes[i];
+        bool seen = false;
+        int w;
+
+        if (srv_pattern_match(rt->pattern, path, NULL) < 0) {
+            continue;
+        }
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = strcmp(s->routes[j].method, rt->method) == 0 &&
+                   srv_pattern_match(s->routes[j].pattern, path, NULL) >= 0;
+        }
+        if (seen) {
+            continue;
+        }
+        w = snprintf(out + used, out_size - used, "%s%s", used > 0 ? ", " : "", rt->method);
+        if (w < 0 || (size_t)w >= out_size - used) {
+            break; /* keep the complete entries only */
+        }
+        used += (size_t)w;
+    }
+    out[used] = '\0';
+}
+
+static int srv_routes_load(struct http_server *s, const struct http_server_opts *opts,
+                           struct err *e)
+{
+    if (opts->n_routes > 0 && opts->routes == NULL) {
+        return err_set(e, "http server: %zu routes declared but none given", opts->n_routes);
+    }
+    s->routes = xcalloc(opts->n_routes > 0 ? opts->n_routes : 1, sizeof(*s->routes));
+    for (size_t i = 0; i < opts->n_routes; i++) {
+        const struct http_route *in = &opts->routes[i];
+        struct srv_route *rt = &s->routes[i];
+        size_t n = 0;
+
+        if (in->method == NULL || in->method[0] == '\0' || in->pattern == NULL ||
+            in->pattern[0] != '/' || in->fn == NULL) {
+            return err_set(e, "http server: route %zu: method, pattern (starting with '/') "
+                              "and handler are required", i);
+        }
+        for (const char *p = in->pattern; *p != '\0'; p++) {
+            if (p[0] == '{' && p[1] == '}') {
+                n++;
+                p++;
+            } else if (*p == '{' || *p == '}') {
+                return err_set(e, "http server: route %zu: pattern '%s': only \"{}\" may "
+                                  "use braces", i, in->pattern);
+            }
+        }
+        if (n > HTTP_SERVER_MAX_PARAMS) {
+            return err_set(e, "http server: route %zu: pattern '%s' has %zu captures (at most %d)",
+                           i, in->pattern, n, HTTP_SERVER_MAX_PARAMS);
+        }
+        rt->method = xstrdup(in->method);
+        rt->pattern = xstrdup(in->pattern);
+        rt->n_caps = n;
+        rt->fn = in->fn;
+        s->n_routes = i + 1;
+    }
+    return 0;
+}
+
+/* ---- replies ---------------------------------------------------------- */
+
+static void srv_reply_set_body(struct http_server_reply *rep, unsigned status, char *body,
+                               size_t len, const char *content_type)
+{
+    free(rep->body);
+    rep->status = status;
+    rep->body = body;
+    rep->body_len = len;
+    rep->content_type = content_type;
+}
+
+void http_reply_json(struct http_server_reply *rep, unsigned status, json_t *j)
+{
+    char *text;
+    size_t len = 0;
+
+    if (j == NULL) {
+        http_reply_error(rep, 500, "the handler produced no JSON value");
+        return;
+    }
+    text = jsonh_dump(j, &len);
+    json_decref(j);
+    if (text == NULL) {
+        http_reply_error(rep, 500, "the handler's JSON value could not be serialised");
+        return;
+    }
+    srv_reply_set_body(rep, status, text, len, "application/json");
+}
+
+void http_reply_text(struct http_server_reply *rep, unsigned status, const char *content_type,
+                     const char *text, size_t len)
+{
+    char *copy = xmalloc(len + 1);
+
+    if (len > 0) {
+        memcpy(copy, text, len);
+    }
+    copy[len] = '\0';
+    srv_reply_set_body(rep, status, copy, len,
+                       content_type != NULL ? content_type : "text/plain; charset=utf-8");
+}
+
+/* json_string() refuses invalid UTF-8 (a message may quote a raw path):
+ * replace every non-ASCII byte with '?' in that case. */
+static json_t *srv_json_string_lossy(const char *s)
+{
+    json_t *j = json_string(s);
+    char *copy;
+
+    if (j != NULL) {
+        return j;
+    }
+    copy = xstrdup(s);
+    for (char *p = copy; *p != '\0'; p++) {
+        if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20) {
+            *p = '?';
+        }
+    }
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
+void http_reply_error(struct http_server_reply *rep, unsigned status, const char *fmt, ...)
+{
+    char message[SRV_MESSAGE_MAX];
+    va_list ap;
+    json_t *j;
+    char *text;
+    size_t len = 0;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+
+    j = json_object();
+    json_object_set_new(j, "statusCode", json_integer((json_int_t)status));
+    json_object_set_new(j, "error", json_string(http_reason_phrase(status)));
+    json_object_set_new(j, "message", srv_json_string_lossy(message));
+    text = jsonh_dump(j, &len);
+    json_decref(j);
+    if (text == NULL) {
+        text = xstrdup("");
+        len = 0;
+    }
+    srv_reply_set_body(rep, status, text, len, "application/json");
+}
+
+void http_reply_header(struct http_server_reply *rep, const char *name, const char *value)
+{
+    size_t i;
+
+    if (name == NULL || value == NULL) {
+        return;
+    }
+    if (rep->n_headers >= HTTP_SERVER_MAX_HEADERS) {
+        log_warn("http server: reply header '%s' dropped: at most %d headers", name,
+                 HTTP_SERVER_MAX_HEADERS);
+        return;
+    }
+    i = rep->n_headers++;
+    rep->header_names[i] = name;
+    snprintf(rep->header_values[i], sizeof(rep->header_values[i]), "%s", value);
+}
+
+const char *http_reason_phrase(unsigned status)
+{
+    const char *p = MHD_get_reason_phrase_for(status);
+
+    return p != NULL ? p : "Unknown";
+}
+
+/* ---- request accessors ------------------------------------------------ */
+
+const char *http_server_header(const struct http_server_request *req, const char *name)
+{
+    if (req == NULL || req->conn == NULL || name == NULL) {
+        return NULL;
+    }
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_server_query(const struct http_server_request *req, const char *name)
+{
+    if (req == NULL || req->conn == NULL || name == NULL) {
+        return NULL;
+    }
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* ---- the request cycle ------------------------------------------------ */
+
+static struct srv_req *srv_req_new(const struct http_server *s, struct MHD_Connection *conn,
+                                   const char *url, const char *method)
+{
+    struct srv_req *r = xmalloc(sizeof(*r));
+    const char *cl;
+
+    r->route = NULL;
+    r->early_status = 0;
+    r->too_large = false;
+    r->answered = false;
+    r->start_us = clock_mono_us();
+    r->body = NULL;
+    r->body_len = 0;
+    r->body_cap = 0;
+    r->status = 0;
+    r->bytes = 0;
+    r->path = NULL;
+    if (s->access_log) {
+        snprintf(r->method, sizeof(r->method), "%s", method);
+        r->path = xstrdup(url);
+    } else {
+        r->method[0] = '\0';
+    }
+
+    srv_route_pick(s, method, url, r);
+    /* A body declared larger than the cap is refused before it is sent. */
+    cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl != NULL) {
+        char *end = NULL;
+        unsigned long long v;
+
+        errno = 0;
+        v = strtoull(cl, &end, 10);
+        if (end != cl && errno == 0 && v > s->max_body) {
+            r->early_status = 413;
+        } else if (errno == ERANGE) {
+            r->early_status = 413;
+        }
+    }
+    return r;
+}
+
+static void srv_req_free(struct srv_req *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    free(r->body);
+    free(r->path);
+    free(r);
+}
+
+/* Keeps a piece of the body, or discards it once the cap is passed (the
+ * handler is then never called and the client gets 413). */
+static void srv_req_absorb(const struct http_server *s, struct srv_req *r, const char *data,
+                           size_t len)
+{
+    size_t need;
+
+    if (r->too_large || r->early_status != 0) {
+        return;
+    }
+    if (len > s->max_body - r->body_len) {
+        r->too_large = true;
+        free(r->body);
+        r->body = NULL;
+        r->body_len = 0;
+        r->body_cap = 0;
+        return;
+    }
+    need = r->body_len + len + 1;
+    if (need > r->body_cap) {
+        size_t cap = r->body_cap > 0 ? r->body_cap : SRV_BODY_FIRST_CAP;
+
+        while (cap < need) {
+            cap *= 2;
+        }
+        if (cap > s->max_body + 1) {
+            cap = s->max_body + 1;
+        }
+        r->body = xrealloc(r->body, cap);
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, len);
+    r->body_len += len;
+    r->body[r->body_len] = '\0';
+}
+
+/* Sends rep (taking its body) and records what the access log needs. */
+static enum MHD_Result srv_send(struct srv_req *r, struct MHD_Connection *conn,
+                                struct http_server_reply *rep, bool close_after)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    size_t len = rep->body != NULL ? rep->body_len : 0;
+
+    if (len > 0) {
+        resp = MHD_create_response_from_buffer_with_free_callback(len, rep->body, free);
+        if (resp == NULL) {
+            free(rep->body);
+        }
+    } else {
+        free(rep->body);
+        resp = MHD_create_response_from_buffer(0, srv_empty_body, MHD_RESPMEM_PERSISTENT);
+    }
+    rep->body = NULL;
+    if (resp == NULL) {
+        log_error("http server: cannot create a response");
+        return MHD_NO;
+    }
+    if (rep->content_type != NULL) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
+    } else if (len > 0) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    }
+    for (size_t i = 0; i < rep->n_headers && i < HTTP_SERVER_MAX_HEADERS; i++) {
+        if (rep->header_names[i] == NULL ||
+            MHD_add_response_header(resp, rep->header_names[i], rep->header_values[i]) !=
+                MHD_YES) {
+            log_warn("http server: reply header '%s' refused",
+                     rep->header_names[i] != NULL ? rep->header_names[i] : "(null)");
+        }
+    }
+    if (close_after) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
+    ret = MHD_queue_response(conn, rep->status, resp);
+    MHD_destroy_response(resp);
+    r->answered = true;
+    r->status = rep->status;
+    r->bytes = len;
+    return ret;
+}
+
+static void srv_reply_init(struct http_server_reply *rep)
+{
+    /* header_values (1 KiB) is written by http_reply_header before it is
+     * read, so it is not cleared on every request. */
+    rep->status = 0;
+    rep->content_type = NULL;
+    rep->body = NULL;
+    rep->body_len = 0;
+    rep->n_headers = 0;
+}
+
+/* Answers an error the server decides itself (404, 405, 413). */
+static enum MHD_Result srv_answer_early(const struct http_server *s, struct srv_req *r,
+                                        struct MHD_Connection *conn, const char *url,
+                                        const char *method, unsigned status)
+{
+    struct http_server_reply rep;
+    char allow[HTTP_SERVER_MAX_HEADERS * 16];
+
+    srv_reply_init(&rep);
+    if (status == 404) {
+        http_reply_error(&rep, 404, "no resource at %s", url);
+    } else if (status == 405) {
+        srv_allow_list(s, url, allow, sizeof(allow));
+        http_reply_error(&rep, 405, "method %s is not allowed on %s (allowed: %s)", method, url,
+                         allow);
+        http_reply_header(&rep, MHD_HTTP_HEADER_ALLOW, allow);
+    } else {
+        http_reply_error(&rep, 413, "the request body is larger than %zu bytes", s->max_body);
+    }
+    /* After a 413 the rest of the body is not worth reading: close. */
+    return srv_send(r, conn, &rep, status == 413);
+}
+
+static enum MHD_Result srv_dispatch(const struct http_server *s, struct srv_req *r,
+                                    struct MHD_Connection *conn, const char *url,
+                                    const char *method)
+{
+    struct http_server_request req;
+    struct http_server_reply rep;
+    struct srv_span caps[HTTP_SERVER_MAX_PARAMS];
+    char pstack[SRV_PARAM_BUF];
+    char *pbuf = pstack;
+    size_t need = 0;
+    size_t off = 0;
+    int n;
+    enum MHD_Result ret;
+
+    n = srv_pattern_match(r->route->pattern, url, caps);
+    if (n < 0) {
+        n = 0; /* cannot happen: the route was picked with this url */
+    }
+    for (int i = 0; i < n; i++) {
+        need += caps[i].len + 1;
+    }
+    if (need > sizeof(pstack)) {
+        pbuf = xmalloc(need);
+    }
+    req.method = method;
+    req.path = url;
+    req.n_params = (size_t)n;
+    for (int i = 0; i < HTTP_SERVER_MAX_PARAMS; i++) {
+        req.params[i] = NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        memcpy(pbuf + off, caps[i].p, caps[i].len);
+        pbuf[off + caps[i].len] = '\0';
+        req.params[i] = pbuf + off;
+        off += caps[i].len + 1;
+    }
+    req.body = r->body != NULL ? r->body : "";
+    req.body_len = r->body_len;
+    req.received_us = r->start_us;
+    req.conn = conn;
+
+    srv_reply_init(&rep);
+    r->route->fn(s->ctx, &req, &rep);
+    if (rep.status < 100 || rep.status > 999) {
+        log_error("http server: the handler of %s %s set no valid status (%u)", method,
+                  r->route->pattern, rep.status);
+        rep.n_headers = 0;
+        http_reply_error(&rep, 500, "the handler of %s %s produced no answer", method,
+                         r->route->pattern);
+    }
+    ret = srv_send(r, conn, &rep, false);
+    if (pbuf != pstack) {
+        free(pbuf);
+    }
+    return ret;
+}
+
+static enum MHD_Result srv_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    const struct http_server *s = cls;
+    struct srv_req *r = *con_cls;
+
+    (void)version;
+    if (r == NULL) {
+        r = srv_req_new(s, conn, url, method);
+        *con_cls = r;
+        if (r->early_status == 413) {
+            /* Answering now means libmicrohttpd sends no "100 Continue"
+             * and never reads the body. */
+            return srv_answer_early(s, r, conn, url, method, 413);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        srv_req_absorb(s, r, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->answered) {
+        return MHD_YES;
+    }
+    if (r->too_large) {
+        return srv_answer_early(s, r, conn, url, method, 413);
+    }
+    if (r->early_status != 0) {
+        return srv_answer_early(s, r, conn, url, method, r->early_status);
+    }
+    return srv_dispatch(s, r, conn, url, method);
+}
+
+static void srv_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                          enum MHD_RequestTerminationCode toe)
+{
+    const struct http_server *s = cls;
+    struct srv_req *r = *con_cls;
+
+    (void)conn;
+    (void)toe;
+    if (r == NULL) {
+        return;
+    }
+    if (s->access_log) {
+        log_access(r->method, r->path != NULL ? r->path : "", r->status, r->bytes,
+                   clock_mono_us() - r->start_us);
+    }
+    srv_req_free(r);
+    *con_cls = NULL;
+}
+
+__attribute__((format(printf, 2, 0))) static void srv_mhd_log(void *cls, const char *fmt,
+                                                              va_list ap)
+{
+    struct http_server *s = cls;
+    char line[SRV_LOG_MAX];
+    size_t len;
+
+    vsnprintf(line, sizeof(line), fmt, ap);
+    len = strlen(line);
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+        line[--len] = '\0';
+    }
+    pthread_mutex_lock(&s->log_lock);
+    snprintf(s->last_log, sizeof(s->last_log), "%s", line);
+    pthread_mutex_unlock(&s->log_lock);
+    log_warn("http server: %s", line);
+}
+
+/* ---- start and stop --------------------------------------------------- */
+
+/* Binds and listens on addr:port. Returns the socket or -1 with e set. */
+static int srv_listen(const char *addr, unsigned port, bool *v6, unsigned *bound_port,
+                      struct err *e)
+{
+    struct sockaddr_storage ss;
+    socklen_t slen;
+    int fd = -1;
+    int one = 1;
+    int ret = -1;
+
+    memset(&ss, 0, sizeof(ss));
+    *v6 = strchr(addr, ':') != NULL;
+    if (port > 65535) {
+        err_set(e, "cannot listen on %s: port %u is out of range (0-65535)", addr, port);
+        goto out;
+    }
+    if (*v6) {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1) {
+            err_set(e, "cannot listen on [%s]:%u: not an IPv6 address", addr, port);
+            goto out;
+        }
+        slen = sizeof(*sin6);
+    } else {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1) {
+            err_set(e, "cannot listen on %s:%u: not an IPv4 address", addr, port);
+            goto out;
+        }
+        slen = sizeof(*sin);
+    }
+
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        err_set(e, "cannot listen on %s%s%s:%u: %s", *v6 ? "[" : "", addr, *v6 ? "]" : "", port,
+                strerror(errno));
+        goto out;
+    }
+    /* Lets a restarted server rebind while old connections sit in
+     * TIME_WAIT; on Linux it never lets two servers listen on one port. */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (*v6) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    }
+    if (bind(fd, (struct sockaddr *)&ss, slen) != 0 || listen(fd, SOMAXCONN) != 0) {
+        err_set(e, "cannot listen on %s%s%s:%u: %s", *v6 ? "[" : "", addr, *v6 ? "]" : "", port,
+                strerror(errno));
+        goto out;
+    }
+    slen = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &slen) != 0) {
+        err_set(e, "cannot listen on %s:%u: getsockname: %s", addr, port, strerror(errno));
+        goto out;
+    }
+    *bound_port = ntohs(*v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                            : ((struct sockaddr_in *)&ss)->sin_port);
+    ret = fd;
+    fd = -1;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    return ret;
+}
+
+static void srv_free(struct http_server *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < s->n_routes; i++) {
+        free(s->routes[i].method);
+        free(s->routes[i].pattern);
+    }
+    free(s->routes);
+    free(s->tls_cert);
+    free(s->tls_key);
+    pthread_mutex_destroy(&s->log_lock);
+    free(s);
+}
+
+struct http_server *http_server_start(const struct http_server_opts *opts, struct err *e)
+{
+    struct http_server *s = NULL;
+    struct MHD_OptionItem extra[4];
+    size_t n_extra = 0;
+    const char *addr;
+    unsigned flags;
+    bool v6 = false;
+    bool tls;
+    int fd = -1;
+    int mhd_fd;
+
+    pthread_once(&srv_sigpipe_once, srv_ignore_sigpipe);
+    if (opts == NULL) {
+        err_set(e, "http server: no options given");
+        return NULL;
+    }
+    addr = opts->bind != NULL ? opts->bind : "127.0.0.1";
+    tls = opts->tls_cert_pem != NULL || opts->tls_key_pem != NULL;
+    if (tls && (opts->tls_cert_pem == NULL || opts->tls_key_pem == NULL)) {
+        err_set(e, "http server: TLS needs both a certificate and a key");
+        return NULL;
+    }
+    if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        err_set(e, "http server: this libmicrohttpd was built without TLS support");
+        return NULL;
+    }
+
+    s = xcalloc(1, sizeof(*s));
+    pthread_mutex_init(&s->log_lock, NULL);
+    s->ctx = opts->ctx;
+    s->max_body = opts->max_body > 0 ? opts->max_body : SRV_DEFAULT_MAX_BODY;
+    s->access_log = opts->access_log;
+    if (srv_routes_load(s, opts, e) != 0) {
+        goto fail;
+    }
+    fd = srv_listen(addr, opts->port, &v6, &s->port, e);
+    if (fd < 0) {
+        goto fail;
+    }
+
+    /* MHD_USE_ITC is what MHD_quiesce_daemon needs to stop accepting. */
+    flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    if (opts->threads > 0) {
+        flags |= MHD_USE_EPOLL;
+        extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
+                                                   (intptr_t)opts->threads, NULL};
+    } else {
+        flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+    }
+    if (v6) {
+        flags |= MHD_USE_IPv6;
+    }
+    if (tls) {
+        flags |= MHD_USE_TLS;
+        s->tls_cert = xstrdup(opts->tls_cert_pem);
+        s->tls_key = xstrdup(opts->tls_key_pem);
+        extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
+        extra[n_extra++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
+    }
+    extra[n_extra] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    /* libmicrohttpd closes the socket it is given, even when it fails to
+     * start: hand it a duplicate so that ours is closed exactly once. */
+    mhd_fd = dup(fd);
+    if (mhd_fd < 0) {
+        err_set(e, "cannot listen on %s:%u: dup: %s", addr, s->port, strerror(errno));
+        goto fail;
+    }
+    s->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, srv_access, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)mhd_fd,
+        MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)(opts->connection_limit > 0 ? opts->connection_limit
+                                                  : SRV_DEFAULT_CONN_LIMIT),
+        MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)(opts->connection_timeout_s > 0 ? opts->connection_timeout_s
+                                                      : SRV_DEFAULT_TIMEOUT_S),
+        MHD_OPTION_NOTIFY_COMPLETED, (MHD_RequestCompletedCallback)srv_completed, s,
+        MHD_OPTION_EXTERNAL_LOGGER, (MHD_LogCallback)srv_mhd_log, s, MHD_OPTION_ARRAY, extra,
+        MHD_OPTION_END);
+    if (s->daemon == NULL) {
+        pthread_mutex_lock(&s->log_lock);
+        err_set(e, "cannot serve on %s%s%s:%u: %s", v6 ? "[" : "", addr, v6 ? "]" : "", s->port,
+                s->last_log[0] != '\0' ? s->last_log : "libmicrohttpd failed to start");
+        pthread_mutex_unlock(&s->log_lock);
+        goto fail;
+    }
+    close(fd);
+    return s;
+
+fail:
+    if (fd >= 0) {
+        close(fd);
+    }
+    srv_free(s);
+    return NULL;
+}
+
+unsigned http_server_port(const struct http_server *s)
+{
+    return s != NULL ? s->port : 0;
+}
+
+void http_server_stop(struct http_server *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (s->daemon != NULL) {
+        /* Stop accepting first, then let the requests in flight finish. */
+        MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+
+        MHD_stop_daemon(s->daemon);
+        if (fd != MHD_INVALID_SOCKET) {
+            close(fd);
+        }
+    }
+    srv_free(s);
+}
