@@ -1,0 +1,19 @@
+/* Small formatting helpers shared by the report writers: durations and
+ * UTC timestamps, into caller-supplied buffers. */
+#ifndef REPORTS_FMT_H
+#define REPORTS_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A duration for people: "0.4 ms", "12.3 ms", "1.52 s". */
+void rp_fmt_duration(uint64_t us, char *buf, size_t size);
+/* Microseconds as seconds with 3 decimals, "0.012" (JUnit's time). */
+void rp_fmt_seconds(uint64_t us, char *buf, size_t size);
+/* Epoch milliseconds as "2024-09-30T10:00:00.000Z". */
+void rp_fmt_utc_ms(uint64_t ms, char *buf, size_t size);
+/* Epoch milliseconds as "2024-09-30T10:00:00", UTC without a zone: the
+ * form Apache Ant's JUnit schema requires for a testsuite's timestamp. */
+void rp_fmt_utc_plain(uint64_t ms, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,223 @@
+/* JSON report: every fact of the result model, described by
+ * reports/schema/report.schema.json.
+ *
+ * Strings from a receiver may hold any byte. jansson only takes valid
+ * UTF-8, so every string is repaired first (invalid bytes become U+FFFD);
+ * NUL bytes stay and are written as \u0000, which is valid JSON. A body
+ * that needed repair also gets a "<field>_base64" member with its exact
+ * bytes, so nothing is lost. The seed is a decimal string: a 64-bit value
+ * does not survive a trip through most JSON parsers' doubles. */
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/escape.h"
+#include "reports/fmt.h"
+#include "reports/write.h"
+
+#define REPORT_FORMAT         "vambe-conformance-report"
+#define REPORT_FORMAT_VERSION 1
+
+/* Aborts on NULL: jansson returns NULL here only for lack of memory, the
+ * input having been made valid UTF-8 first. */
+static json_t *must(json_t *j)
+{
+    if (j == NULL) {
+        abort();
+    }
+    return j;
+}
+
+/* A string value from len bytes, repaired to valid UTF-8; *repaired (may be
+ * NULL) says whether any byte was replaced. */
+static json_t *text_n(const char *s, size_t len, int *repaired)
+{
+    size_t out_len = 0, bad = 0;
+    char *ok = rp_escape_utf8(s, len, &out_len, &bad);
+    json_t *j = must(json_stringn(ok, out_len));
+    free(ok);
+    if (repaired != NULL) {
+        *repaired = bad > 0;
+    }
+    return j;
+}
+
+/* A string value or null. */
+static json_t *text(const char *s)
+{
+    return s != NULL ? text_n(s, strlen(s), NULL) : json_null();
+}
+
+static json_t *u64(uint64_t v)
+{
+    return must(json_integer(v > (uint64_t)LLONG_MAX ? LLONG_MAX : (json_int_t)v));
+}
+
+static void put(json_t *obj, const char *key, json_t *value)
+{
+    if (json_object_set_new(obj, key, value) != 0) {
+        abort();
+    }
+}
+
+/* Sets key to body (or null), its byte count, and key_base64 when the body
+ * is not valid UTF-8. */
+static void put_body(json_t *obj, const char *key, const char *body, size_t len)
+{
+    char name[64];
+    snprintf(name, sizeof(name), "%s_bytes", key);
+    put(obj, name, u64(body != NULL ? len : 0));
+    if (body == NULL) {
+        put(obj, key, json_null());
+        return;
+    }
+    int repaired = 0;
+    put(obj, key, text_n(body, len, &repaired));
+    if (repaired) {
+        char *b64 = rp_escape_base64(body, len);
+        snprintf(name, sizeof(name), "%s_base64", key);
+        put(obj, name, must(json_string(b64)));
+        free(b64);
+    }
+}
+
+static void append(json_t *array, json_t *value)
+{
+    if (json_array_append_new(array, value) != 0) {
+        abort();
+    }
+}
+
+static json_t *exchange_json(const struct rp_exchange *x)
+{
+    json_t *o = must(json_object());
+    put(o, "method", text(x->method));
+    put(o, "url", text(x->url));
+    put(o, "event_id", text(x->event_id));
+    put(o, "request_headers", text(x->request_headers));
+    put_body(o, "request_body", x->request_body, x->request_body_len);
+    put(o, "status", must(json_integer(x->status)));
+    put(o, "response_headers", text(x->response_headers));
+    put_body(o, "response_body", x->response_body, x->response_body_len);
+    put(o, "response_body_truncated", json_boolean(x->response_body_truncated));
+    put(o, "error", text(x->error));
+    put(o, "connect_us", u64(x->connect_us));
+    put(o, "first_byte_us", u64(x->first_byte_us));
+    put(o, "total_us", u64(x->total_us));
+    return o;
+}
+
+static json_t *step_json(const struct rp_step *s)
+{
+    json_t *o = must(json_object());
+    put(o, "index", must(json_integer(s->index)));
+    put(o, "kind", text(s->kind));
+    put(o, "description", text(s->description));
+    put(o, "verdict", must(json_string(rp_verdict_name(s->verdict))));
+    put(o, "expected", text(s->expected));
+    put(o, "actual", text(s->actual));
+    json_t *xs = must(json_array());
+    for (size_t i = 0; i < s->n_exchanges; i++) {
+        append(xs, exchange_json(&s->exchanges[i]));
+    }
+    put(o, "exchanges", xs);
+    return o;
+}
+
+static json_t *case_json(const struct rp_case *c)
+{
+    json_t *o = must(json_object());
+    put(o, "id", text(c->id));
+    put(o, "area", text(c->area));
+    put(o, "title", text(c->title));
+    put(o, "level", must(json_string(rp_level_name(c->level))));
+    put(o, "reference", text(c->reference));
+    json_t *tags = must(json_array());
+    for (size_t i = 0; i < c->n_tags; i++) {
+        append(tags, text(c->tags[i]));
+    }
+    put(o, "tags", tags);
+    put(o, "file", text(c->file));
+    put(o, "verdict", must(json_string(rp_verdict_name(c->verdict))));
+    put(o, "reason", text(c->reason));
+    put(o, "figure", text(c->figure));
+    put(o, "rerun", text(c->rerun));
+    put(o, "duration_us", u64(c->duration_us));
+    json_t *steps = must(json_array());
+    for (size_t i = 0; i < c->n_steps; i++) {
+        append(steps, step_json(&c->steps[i]));
+    }
+    put(o, "steps", steps);
+    return o;
+}
+
+/* {"PASS": n, "FAIL": n, ...} */
+static json_t *counts_json(const size_t *counts)
+{
+    json_t *o = must(json_object());
+    for (int v = 0; v < RP_VERDICT_COUNT; v++) {
+        put(o, rp_verdict_name((enum rp_verdict)v), u64(counts[v]));
+    }
+    return o;
+}
+
+static json_t *summary_json(const struct rp_run *run)
+{
+    json_t *o = must(json_object());
+    put(o, "conformant", json_boolean(run->conformant));
+    put(o, "exit_code", must(json_integer(rp_run_exit_code(run))));
+    put(o, "cases", u64(run->n_cases));
+    put(o, "counts", counts_json(run->counts));
+    json_t *levels = must(json_object());
+    for (int l = 0; l < RP_LEVEL_COUNT; l++) {
+        put(levels, rp_level_name((enum rp_level)l), counts_json(run->level_counts[l]));
+    }
+    put(o, "level_counts", levels);
+    json_t *lat = must(json_object());
+    put(lat, "samples", u64(run->latency.samples));
+    put(lat, "p50_us", u64(run->latency.p50_us));
+    put(lat, "p95_us", u64(run->latency.p95_us));
+    put(lat, "p99_us", u64(run->latency.p99_us));
+    put(lat, "max_us", u64(run->latency.max_us));
+    put(o, "latency", lat);
+    return o;
+}
+
+static json_t *run_json(const struct rp_run *run)
+{
+    char buf[64];
+    json_t *o = must(json_object());
+    put(o, "format", must(json_string(REPORT_FORMAT)));
+    put(o, "format_version", must(json_integer(REPORT_FORMAT_VERSION)));
+    put(o, "harness_version", text(run->harness_version));
+    put(o, "target", text(run->target));
+    put(o, "suite", text(run->suite));
+    put(o, "suite_checksum", text(run->suite_checksum));
+    put(o, "profile", text(run->profile));
+    put(o, "timestamp_unit", text(run->timestamp_unit));
+    put(o, "probe", text(run->probe));
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)run->seed);
+    put(o, "seed", must(json_string(buf)));
+    put(o, "strict", json_boolean(run->strict));
+    rp_fmt_utc_ms(run->started_wall_ms, buf, sizeof(buf));
+    put(o, "started_at", must(json_string(buf)));
+    put(o, "started_wall_ms", u64(run->started_wall_ms));
+    put(o, "duration_us", u64(run->duration_us));
+    put(o, "summary", summary_json(run));
+    json_t *cases = must(json_array());
+    for (size_t i = 0; i < run->n_cases; i++) {
+        append(cases, case_json(&run->cases[i]));
+    }
+    put(o, "cases", cases);
+    return o;
+}
+
+int rp_json_write(const struct rp_run *run, FILE *f)
+{
+    json_t *root = run_json(run);
+    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    fputc('\n', f);
+    return rc != 0 || fflush(f) != 0 || ferror(f) ? -1 : 0;
+}
