@@ -1,0 +1,314 @@
+/* The management API's handlers: check the key, validate (validate.c),
+ * change the store (store.c), refresh the cache (cache.c), render
+ * (render.c). Reads of webhooks come from the cache only. */
+#include "mock_server/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/jsonh.h"
+#include "core/log.h"
+#include "core/rng.h"
+#include "core/signature.h"
+#include "core/xalloc.h"
+#include "mock_server/render.h"
+#include "mock_server/validate.h"
+
+#define API_KEY_HEADER "x-api-key"
+
+bool ms_api_authorize(const struct ms_context *ctx, const struct http_server_request *req,
+                      struct http_server_reply *rep)
+{
+    const char *key = http_server_header(req, API_KEY_HEADER);
+
+    if (key == NULL || key[0] == '\0') {
+        http_reply_error(rep, 401, "x-api-key: header required");
+        return false;
+    }
+    if (!signature_equal(key, strlen(key), ctx->api_key, ctx->api_key_len)) {
+        http_reply_error(rep, 401, "x-api-key: invalid API key");
+        return false;
+    }
+    return true;
+}
+
+bool ms_api_require_json(const struct http_server_request *req, struct http_server_reply *rep)
+{
+    const char *type = http_server_header(req, "Content-Type");
+
+    if (req->body_len > 0 && !ms_validate_json_type(type)) {
+        http_reply_error(rep, 415, "Content-Type: must be application/json, not '%.64s'", type);
+        return false;
+    }
+    return true;
+}
+
+/* Hands a malloc'd JSON buffer to the reply (the server frees it). */
+static void api_reply_buffer(struct http_server_reply *rep, unsigned status, char *body, size_t len)
+{
+    free(rep->body);
+    rep->status = status;
+    rep->body = body;
+    rep->body_len = len;
+    rep->content_type = "application/json";
+}
+
+/* Publishes a change to readers; a failure leaves the previous list served
+ * (logged by the cache) but the change itself is stored. */
+static void api_refresh(struct ms_context *ctx)
+{
+    ms_cache_refresh(ctx->cache, ctx->store);
+}
+
+/* "/api/webhooks/topics" and "/calls" are matched by their own GET routes;
+ * any other method reaches the "{}" routes with these names. */
+static bool api_reserved_id(const struct http_server_request *req, struct http_server_reply *rep)
+{
+    const char *id = req->params[0];
+
+    if (strcmp(id, "topics") == 0 || strcmp(id, "calls") == 0) {
+        http_reply_error(rep, 405, "method %s is not allowed on %s (allowed: GET)", req->method,
+                         req->path);
+        http_reply_header(rep, "Allow", "GET");
+        return true;
+    }
+    return false;
+}
+
+static void api_reply_status(struct http_server_reply *rep, enum ms_store_status st, const char *id,
+                             const struct ms_webhook *w)
+{
+    switch (st) {
+    case MS_STORE_OK:
+        http_reply_json(rep, 200, ms_render_webhook(w));
+        break;
+    case MS_STORE_NOT_FOUND:
+        http_reply_error(rep, 404, "webhook '%.64s' not found", id);
+        break;
+    case MS_STORE_DELETED:
+        http_reply_error(rep, 409,
+                         "webhook '%.64s' is deleted: restore it first "
+                         "(POST /api/webhooks/%.64s/restore)",
+                         id, id);
+        break;
+    case MS_STORE_ERROR:
+    default:
+        http_reply_error(rep, 500, "the store failed (see the server log)");
+        break;
+    }
+}
+
+/* ---- handlers ------------------------------------------------------------- */
+
+static void api_list(void *arg, const struct http_server_request *req,
+                     struct http_server_reply *rep)
+{
+    struct ms_context *ctx = arg;
+    const char *q;
+    bool include_deleted = true;
+    size_t len = 0;
+    char *body;
+
+    if (!ms_api_authorize(ctx, req, rep)) {
+        return;
+    }
+    q = http_server_query(req, "include_deleted");
+    if (q != NULL && ms_validate_bool(q, &include_deleted) != 0) {
+        http_reply_error(rep, 400, "include_deleted: must be true or false, not '%.40s'", q);
+        return;
+    }
+    body = ms_cache_list_json(ctx->cache, include_deleted, &len);
+    api_reply_buffer(rep, 200, body, len);
+}
+
+static void api_create(void *arg, const struct http_server_request *req,
+                       struct http_server_reply *rep)
+{
+    struct ms_context *ctx = arg;
+    struct ms_webhook_patch *p = NULL;
+    struct ms_webhook *w = NULL;
+    struct err e = {{0}};
+    struct rng rng;
+    char location[128];
+
+    if (!ms_api_authorize(ctx, req, rep) || !ms_api_require_json(req, rep)) {
+        goto out;
+    }
+    p = xmalloc(sizeof(*p));
+    if (ms_validate_webhook_body(req->body, req->body_len, false, p, &e) != 0) {
+        http_reply_error(rep, 400, "%s", e.msg);
+        goto out;
+    }
+    w = xcalloc(1, sizeof(*w));
+    rng_seed_random(&rng);
+    ids_uuid4(&rng, w->id);
+    memcpy(w->topic, p->topic, sizeof(w->topic));
+    memcpy(w->url, p->url, sizeof(w->url));
+    memcpy(w->secret, p->secret, sizeof(w->secret));
+    w->active = p->active;
+    w->created_ms = clock_wall_ms();
+    w->updated_ms = w->created_ms;
+    if (ms_store_webhook_insert(ctx->store, w, &e) != 0) {
+        log_error("%s", e.msg);
+        http_reply_error(rep, 500, "the store failed (see the server log)");
+        goto out;
+    }
+    api_refresh(ctx);
+    http_reply_json(rep, 201, json_pack("{s:s, s:s}", "status", "created", "id", w->id));
+    snprintf(location, sizeof(location), "/api/webhooks/%s", w->id);
+    http_reply_header(rep, "Location", location);
+out:
+    free(p);
+    free(w);
+}
+
+static void api_topics(void *arg, const struct http_server_request *req,
+                       struct http_server_reply *rep)
+{
+    struct ms_context *ctx = arg;
+
+    if (!ms_api_authorize(ctx, req, rep)) {
+        return;
+    }
+    http_reply_text(rep, 200, "application/json", ctx->topics_json, ctx->topics_json_len);
+}
+
+static void api_get(void *arg, const struct http_server_request *req, struct http_server_reply *rep)
+{
+    struct ms_context *ctx = arg;
+    const char *id = req->params[0];
+    size_t len = 0;
+    char *body;
+
+    if (!ms_api_authorize(ctx, req, rep)) {
+        return;
+    }
+    body = ms_cache_webhook_json(ctx->cache, id, &len);
+    if (body == NULL) {
+        http_reply_error(rep, 404, "webhook '%.64s' not found", id);
+        return;
+    }
+    api_reply_buffer(rep, 200, body, len);
+}
+
+static void api_update(void *arg, const struct http_server_request *req,
+                       struct http_server_reply *rep)
+{
+    struct ms_context *ctx = arg;
+    const char *id = req->params[0];
+    struct ms_webhook_patch *p = NULL;
+    struct ms_webhook *w = NULL;
+    struct err e = {{0}};
+    enum ms_store_status st;
+
+    if (!ms_api_authorize(ctx, req, rep) || api_reserved_id(req, rep) ||
+        !ms_api_require_json(req, rep)) {
+        goto out;
+    }
+    p = xmalloc(sizeof(*p));
+    if (ms_validate_webhook_body(req->body, req->body_len, true, p, &e) != 0) {
+        http_reply_error(rep, 400, "%s", e.msg);
+        goto out;
+    }
+    w = xmalloc(sizeof(*w));
+    st = ms_store_webhook_update(ctx->store, id, p, clock_wall_ms(), w);
+    if (st == MS_STORE_OK) {
+        api_refresh(ctx);
+    }
+    api_reply_status(rep, st, id, w);
+out:
+    free(p);
+    free(w);
+}
+
+/* DELETE and restore differ only in the store call. */
+static void api_set_deleted(struct ms_context *ctx, const struct http_server_request *req,
+                            struct http_server_reply *rep, bool deleted)
+{
+    const char *id = req->params[0];
+    struct ms_webhook *w = NULL;
+    enum ms_store_status st;
+
+    if (!ms_api_authorize(ctx, req, rep) || api_reserved_id(req, rep)) {
+        return;
+    }
+    w = xmalloc(sizeof(*w));
+    st = deleted ? ms_store_webhook_delete(ctx->store, id, clock_wall_ms(), w)
+                 : ms_store_webhook_restore(ctx->store, id, clock_wall_ms(), w);
+    if (st == MS_STORE_OK) {
+        api_refresh(ctx);
+    }
+    api_reply_status(rep, st, id, w);
+    free(w);
+}
+
+static void api_delete(void *arg, const struct http_server_request *req,
+                       struct http_server_reply *rep)
+{
+    api_set_deleted(arg, req, rep, true);
+}
+
+static void api_restore(void *arg, const struct http_server_request *req,
+                        struct http_server_reply *rep)
+{
+    api_set_deleted(arg, req, rep, false);
+}
+
+static void api_calls(void *arg, const struct http_server_request *req,
+                      struct http_server_reply *rep)
+{
+    struct ms_context *ctx = arg;
+    struct ms_calls_params p;
+    struct ms_call_filter f;
+    struct ms_call *calls = NULL;
+    size_t n = 0;
+    uint64_t total = 0;
+    struct err e = {{0}};
+    json_t *data;
+
+    if (!ms_api_authorize(ctx, req, rep)) {
+        return;
+    }
+    p.webhook_id = http_server_query(req, "webhook_id");
+    p.topic = http_server_query(req, "topic");
+    p.event_id = http_server_query(req, "event_id");
+    p.outcome = http_server_query(req, "outcome");
+    p.since = http_server_query(req, "since");
+    p.until = http_server_query(req, "until");
+    p.page = http_server_query(req, "page");
+    p.limit = http_server_query(req, "limit");
+    if (ms_validate_calls_params(&p, &f, &e) != 0) {
+        http_reply_error(rep, 400, "%s", e.msg);
+        return;
+    }
+    if (ms_store_calls_query(ctx->store, &f, &calls, &n, &total) != 0) {
+        http_reply_error(rep, 500, "the store failed (see the server log)");
+        return;
+    }
+    data = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(data, ms_render_call(&calls[i]));
+    }
+    ms_store_calls_free(calls, n);
+    http_reply_json(rep, 200,
+                    json_pack("{s:o, s:I, s:I, s:I}", "data", data, "page", (json_int_t)f.page,
+                              "limit", (json_int_t)f.limit, "total", (json_int_t)total));
+}
+
+/* The route table. Columns: method, pattern ("{}" captures a segment),
+ * handler. Literal paths win over "{}" ones whatever their order. */
+static const struct http_route api_routes[] = {
+    {"GET", "/api/webhooks", api_list},          {"POST", "/api/webhooks", api_create},
+    {"GET", "/api/webhooks/topics", api_topics}, {"GET", "/api/webhooks/calls", api_calls},
+    {"GET", "/api/webhooks/{}", api_get},        {"PUT", "/api/webhooks/{}", api_update},
+    {"DELETE", "/api/webhooks/{}", api_delete},  {"POST", "/api/webhooks/{}/restore", api_restore},
+};
+
+const struct http_route *ms_api_routes(size_t *n)
+{
+    *n = sizeof(api_routes) / sizeof(api_routes[0]);
+    return api_routes;
+}

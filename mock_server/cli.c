@@ -1,0 +1,354 @@
+/* vambe-mock's command line.
+ *
+ * The command table lists each subcommand with its option table; each
+ * option row gives the long name, the short letter (0 for none), whether it
+ * takes a value, the value's name in the help and the help line. The same
+ * rows build getopt_long's struct option array, the short-option string, the
+ * usage line and --help. The delivery engine adds `trigger` as one more row
+ * of the command table. */
+#include "mock_server/cli.h"
+
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/parse.h"
+
+#define CLI_PROGRAM     "vambe-mock"
+#define CLI_MAX_OPTIONS 32
+
+enum cli_opt_id {
+    OPT_HELP = 'h',
+    OPT_VERBOSE = 'v',
+    OPT_BIND = 256,
+    OPT_PORT,
+    OPT_PORT_FILE,
+    OPT_API_KEY,
+    OPT_DB,
+    OPT_LOG_FORMAT,
+    OPT_THREADS,
+    OPT_NO_ACCESS_LOG,
+};
+
+struct cli_option {
+    const char *name; /* long name, without "--" */
+    int short_name;   /* 0 when none */
+    int has_arg;      /* no_argument or required_argument */
+    int id;           /* enum cli_opt_id */
+    const char *arg;  /* the value's name in the help; NULL without a value */
+    const char *help;
+};
+
+/* `serve`'s options. */
+static const struct cli_option serve_options[] = {
+    {"bind", 0, required_argument, OPT_BIND, "ADDR",
+     "address to listen on, IPv4 or IPv6 (default " MS_DEFAULT_BIND ")"},
+    {"port", 0, required_argument, OPT_PORT, "N",
+     "port to listen on; 0 picks a free one (default 8790)"},
+    {"port-file", 0, required_argument, OPT_PORT_FILE, "PATH",
+     "write the port actually bound to PATH (atomically)"},
+    {"api-key", 0, required_argument, OPT_API_KEY, "KEY",
+     "the x-api-key clients must send (default $" MS_API_KEY_ENV
+     ", else the local-only key " MS_DEFAULT_API_KEY ")"},
+    {"db", 0, required_argument, OPT_DB, "PATH",
+     "keep webhooks and calls in the SQLite file PATH (default: in memory)"},
+    {"log-format", 0, required_argument, OPT_LOG_FORMAT, "text|json",
+     "log lines as text or JSON (default text)"},
+    {"threads", 0, required_argument, OPT_THREADS, "N",
+     "HTTP worker threads, 1-64 (default: one per core)"},
+    {"no-access-log", 0, no_argument, OPT_NO_ACCESS_LOG, NULL, "do not log one line per request"},
+    {"verbose", 'v', no_argument, OPT_VERBOSE, NULL, "log debug details"},
+    {"help", 'h', no_argument, OPT_HELP, NULL, "show this help and exit"},
+};
+
+struct cli_command {
+    const char *name;
+    const char *summary;
+    const struct cli_option *options;
+    size_t n_options;
+    enum ms_cli_command command;
+    /* Applies one parsed option; returns 0, or -1 with msg filled. */
+    int (*apply)(struct ms_cli *cli, int id, const char *arg, char *msg, size_t msg_size);
+};
+
+static int cli_apply_serve(struct ms_cli *cli, int id, const char *arg, char *msg, size_t msg_size);
+
+/* The subcommands. */
+static const struct cli_command cli_commands[] = {
+    {"serve", "run the mock Vambe server (management API, control API)", serve_options,
+     sizeof(serve_options) / sizeof(serve_options[0]), MS_CLI_SERVE, cli_apply_serve},
+};
+
+#define CLI_N_COMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))
+
+/* ---- usage and help ------------------------------------------------------- */
+
+static void cli_usage_line(FILE *f, const struct cli_command *cmd)
+{
+    fprintf(f, "usage: %s %s", CLI_PROGRAM, cmd->name);
+    for (size_t i = 0; i < cmd->n_options; i++) {
+        const struct cli_option *o = &cmd->options[i];
+        if (o->id == OPT_HELP) {
+            continue;
+        }
+        if (o->short_name != 0) {
+            fprintf(f, " [-%c]", o->short_name);
+        } else if (o->arg != NULL) {
+            fprintf(f, " [--%s %s]", o->name, o->arg);
+        } else {
+            fprintf(f, " [--%s]", o->name);
+        }
+    }
+    fputc('\n', f);
+}
+
+static void cli_top_usage(FILE *f)
+{
+    fprintf(f, "usage: %s <command> [options] | --help | --version\n", CLI_PROGRAM);
+}
+
+static void cli_top_help(FILE *f)
+{
+    cli_top_usage(f);
+    fprintf(f, "\nThe mock Vambe webhook server of the Vambe Webhook Conformance Kit.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < CLI_N_COMMANDS; i++) {
+        fprintf(f, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
+    }
+    fprintf(f,
+            "\nRun '%s <command> --help' for a command's options.\n"
+            "Exit codes: 0 ok, 2 usage or configuration error, 3 environment error\n"
+            "(cannot bind, cannot open the database).\n",
+            CLI_PROGRAM);
+}
+
+static void cli_command_help(FILE *f, const struct cli_command *cmd)
+{
+    cli_usage_line(f, cmd);
+    fprintf(f, "\n%s.\n\noptions:\n", cmd->summary);
+    for (size_t i = 0; i < cmd->n_options; i++) {
+        const struct cli_option *o = &cmd->options[i];
+        char left[64];
+        if (o->short_name != 0) {
+            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        } else {
+            snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        }
+        fprintf(f, "  %-26s %s\n", left, o->help);
+    }
+}
+
+static void cli_done(struct ms_cli *cli, int exit_code)
+{
+    cli->command = MS_CLI_DONE;
+    cli->exit_code = exit_code;
+}
+
+/* Reports a usage error: message, usage line, exit code 2. */
+__attribute__((format(printf, 4, 5))) static void
+cli_fail(struct ms_cli *cli, FILE *errout, const struct cli_command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(errout, "%s: ", CLI_PROGRAM);
+    va_start(ap, fmt);
+    vfprintf(errout, fmt, ap);
+    va_end(ap);
+    fputc('\n', errout);
+    if (cmd != NULL) {
+        cli_usage_line(errout, cmd);
+    } else {
+        cli_top_usage(errout);
+    }
+    cli_done(cli, MS_EXIT_USAGE);
+}
+
+/* ---- serve ---------------------------------------------------------------- */
+
+static int cli_apply_serve(struct ms_cli *cli, int id, const char *arg, char *msg, size_t msg_size)
+{
+    struct ms_options *o = &cli->serve;
+    struct err e = {{0}};
+    long long v = 0;
+    unsigned char addr[16];
+
+    switch (id) {
+    case OPT_BIND:
+        if (inet_pton(AF_INET, arg, addr) != 1 && inet_pton(AF_INET6, arg, addr) != 1) {
+            snprintf(msg, msg_size, "--bind: '%s' is not an IPv4 or IPv6 address", arg);
+            return -1;
+        }
+        o->bind = arg;
+        return 0;
+    case OPT_PORT:
+        if (parse_int(arg, 0, 65535, &v, &e) != 0) {
+            snprintf(msg, msg_size, "--port: %s", e.msg);
+            return -1;
+        }
+        o->port = (unsigned)v;
+        return 0;
+    case OPT_PORT_FILE:
+    case OPT_DB:
+        if (arg[0] == '\0') {
+            snprintf(msg, msg_size, "--%s: the path is empty", id == OPT_DB ? "db" : "port-file");
+            return -1;
+        }
+        if (id == OPT_DB) {
+            o->db_path = arg;
+        } else {
+            o->port_file = arg;
+        }
+        return 0;
+    case OPT_API_KEY:
+        if (arg[0] == '\0' || strlen(arg) > MS_API_KEY_MAX) {
+            /* Never echo the key itself. */
+            snprintf(msg, msg_size, "--api-key: must be 1 to %d characters", MS_API_KEY_MAX);
+            return -1;
+        }
+        o->api_key = arg;
+        return 0;
+    case OPT_LOG_FORMAT:
+        if (log_format_parse(arg, &o->log_format) != 0) {
+            snprintf(msg, msg_size, "--log-format: '%s' is not a format (use text or json)", arg);
+            return -1;
+        }
+        return 0;
+    case OPT_THREADS:
+        if (parse_int(arg, 1, 64, &v, &e) != 0) {
+            snprintf(msg, msg_size, "--threads: %s", e.msg);
+            return -1;
+        }
+        o->threads = (unsigned)v;
+        return 0;
+    case OPT_NO_ACCESS_LOG:
+        o->access_log = false;
+        return 0;
+    case OPT_VERBOSE:
+        o->verbose = true;
+        return 0;
+    default:
+        snprintf(msg, msg_size, "option %d is not handled", id);
+        return -1;
+    }
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+static const struct cli_option *cli_option_by_id(const struct cli_command *cmd, int id)
+{
+    for (size_t i = 0; i < cmd->n_options; i++) {
+        if (cmd->options[i].id == id) {
+            return &cmd->options[i];
+        }
+    }
+    return NULL;
+}
+
+/* Runs getopt_long over a subcommand's arguments (argv[0] is its name). */
+static void cli_parse_command(const struct cli_command *cmd, int argc, char **argv, FILE *out,
+                              FILE *errout, struct ms_cli *cli)
+{
+    struct option longopts[CLI_MAX_OPTIONS + 1];
+    char shortopts[2 * CLI_MAX_OPTIONS + 3];
+    size_t k = 0;
+    size_t n = cmd->n_options < CLI_MAX_OPTIONS ? cmd->n_options : CLI_MAX_OPTIONS;
+    char msg[512];
+    int c;
+
+    /* '+': stop at the first non-option; ':': report a missing value as
+     * ':' rather than '?'. */
+    shortopts[k++] = '+';
+    shortopts[k++] = ':';
+    for (size_t i = 0; i < n; i++) {
+        const struct cli_option *o = &cmd->options[i];
+        longopts[i] = (struct option){o->name, o->has_arg, NULL, o->id};
+        if (o->short_name != 0) {
+            shortopts[k++] = (char)o->short_name;
+            if (o->has_arg == required_argument) {
+                shortopts[k++] = ':';
+            }
+        }
+    }
+    longopts[n] = (struct option){NULL, 0, NULL, 0};
+    shortopts[k] = '\0';
+
+    cli->command = cmd->command;
+    optind = 0; /* glibc: start a fresh scan (the parser may run more than once) */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (c == '?') {
+            if (optopt != 0 && optopt < 256) {
+                cli_fail(cli, errout, cmd, "unknown option '-%c'", optopt);
+            } else {
+                /* Only the name: a mistyped "--api-kye=KEY" must not echo the key. */
+                const char *bad = argv[optind - 1];
+                cli_fail(cli, errout, cmd, "unknown option '%.*s'", (int)strcspn(bad, "="), bad);
+            }
+            return;
+        }
+        if (c == ':') {
+            const struct cli_option *o = cli_option_by_id(cmd, optopt);
+            cli_fail(cli, errout, cmd, "option '--%s' needs a value (%s)",
+                     o != NULL ? o->name : "?", o != NULL && o->arg ? o->arg : "?");
+            return;
+        }
+        if (c == OPT_HELP) {
+            cli_command_help(out, cmd);
+            cli_done(cli, MS_EXIT_OK);
+            return;
+        }
+        if (cmd->apply(cli, c, optarg, msg, sizeof(msg)) != 0) {
+            cli_fail(cli, errout, cmd, "%s", msg);
+            return;
+        }
+    }
+    if (optind < argc) {
+        cli_fail(cli, errout, cmd, "unexpected argument '%s'", argv[optind]);
+    }
+}
+
+void ms_cli_parse(int argc, char **argv, FILE *out, FILE *errout, struct ms_cli *cli)
+{
+    const char *env_key = getenv(MS_API_KEY_ENV);
+    const char *name;
+
+    memset(cli, 0, sizeof(*cli));
+    ms_options_init(&cli->serve);
+    if (env_key != NULL && env_key[0] != '\0' && strlen(env_key) <= MS_API_KEY_MAX) {
+        cli->serve.api_key = env_key;
+    }
+    if (argc < 2) {
+        cli_fail(cli, errout, NULL, "no command given (try '%s serve')", CLI_PROGRAM);
+        return;
+    }
+    name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        cli_top_help(out);
+        cli_done(cli, MS_EXIT_OK);
+        return;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        fprintf(out, "%s %s\n", CLI_PROGRAM, VAMBE_VERSION);
+        cli_done(cli, MS_EXIT_OK);
+        return;
+    }
+    for (size_t i = 0; i < CLI_N_COMMANDS; i++) {
+        if (strcmp(name, cli_commands[i].name) == 0) {
+            cli_parse_command(&cli_commands[i], argc - 1, argv + 1, out, errout, cli);
+            return;
+        }
+    }
+    if (name[0] == '-') {
+        cli_fail(cli, errout, NULL,
+                 "unknown option '%s' (options follow a command, e.g. '%s "
+                 "serve %s')",
+                 name, CLI_PROGRAM, name);
+    } else {
+        cli_fail(cli, errout, NULL, "unknown command '%s'", name);
+    }
+}

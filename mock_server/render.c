@@ -1,0 +1,132 @@
+/* JSON views of webhooks and call-log records. */
+#include "mock_server/render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/jsonh.h"
+#include "core/topics.h"
+#include "core/xalloc.h"
+
+#define RENDER_MASK_SHOWN 4
+#define RENDER_MASK_MIN   12 /* shortest secret whose tail is shown */
+
+void ms_render_mask_secret(const char *secret, char out[MS_RENDER_MASK_MAX])
+{
+    size_t len = secret != NULL ? strlen(secret) : 0;
+
+    if (len < RENDER_MASK_MIN) {
+        snprintf(out, MS_RENDER_MASK_MAX, "****");
+        return;
+    }
+    snprintf(out, MS_RENDER_MASK_MAX, "****%s", secret + len - RENDER_MASK_SHOWN);
+}
+
+json_t *ms_render_time(uint64_t ms)
+{
+    char text[32];
+
+    if (ms == 0) {
+        return json_null();
+    }
+    clock_iso8601(ms, text, sizeof(text));
+    return json_string(text);
+}
+
+/* A JSON string for text that may not be valid UTF-8 (a receiver's response
+ * body): invalid text has its non-ASCII bytes replaced with '?'. NULL gives
+ * null. */
+static json_t *render_string(const char *s)
+{
+    json_t *j;
+    char *copy;
+
+    if (s == NULL) {
+        return json_null();
+    }
+    j = json_string(s);
+    if (j != NULL) {
+        return j;
+    }
+    copy = xstrdup(s);
+    for (char *p = copy; *p != '\0'; p++) {
+        if ((unsigned char)*p >= 0x80) {
+            *p = '?';
+        }
+    }
+    j = json_string(copy);
+    free(copy);
+    return j != NULL ? j : json_null();
+}
+
+/* Headers are stored as JSON object text; anything else is shown as text. */
+static json_t *render_headers(const char *text)
+{
+    json_t *j;
+
+    if (text == NULL) {
+        return json_null();
+    }
+    j = jsonh_parse(text, strlen(text), NULL);
+    if (j != NULL && json_is_object(j)) {
+        return j;
+    }
+    json_decref(j);
+    return render_string(text);
+}
+
+json_t *ms_render_webhook(const struct ms_webhook *w)
+{
+    char masked[MS_RENDER_MASK_MAX];
+    json_t *j = json_object();
+
+    ms_render_mask_secret(w->secret, masked);
+    json_object_set_new(j, "id", json_string(w->id));
+    json_object_set_new(j, "topic", render_string(w->topic));
+    json_object_set_new(j, "url", render_string(w->url));
+    json_object_set_new(j, "secret", json_string(masked));
+    json_object_set_new(j, "active", json_boolean(w->active));
+    json_object_set_new(j, "created_at", ms_render_time(w->created_ms));
+    json_object_set_new(j, "updated_at", ms_render_time(w->updated_ms));
+    json_object_set_new(j, "deleted_at", ms_render_time(w->deleted_ms));
+    return j;
+}
+
+json_t *ms_render_call(const struct ms_call *c)
+{
+    json_t *j = json_object();
+
+    json_object_set_new(j, "id", render_string(c->id));
+    json_object_set_new(j, "webhook_id", render_string(c->webhook_id));
+    json_object_set_new(j, "event_id", render_string(c->event_id));
+    json_object_set_new(j, "topic", render_string(c->topic));
+    json_object_set_new(j, "attempt", json_integer((json_int_t)c->attempt));
+    json_object_set_new(j, "url", render_string(c->url));
+    json_object_set_new(j, "request_headers", render_headers(c->request_headers));
+    json_object_set_new(j, "request_body", render_string(c->request_body));
+    json_object_set_new(j, "response_status",
+                        c->response_status > 0 ? json_integer(c->response_status) : json_null());
+    json_object_set_new(j, "response_headers", render_headers(c->response_headers));
+    json_object_set_new(j, "response_body", render_string(c->response_body));
+    json_object_set_new(j, "duration_ms",
+                        c->duration_ms >= 0 ? json_integer(c->duration_ms) : json_null());
+    json_object_set_new(j, "error", render_string(c->error));
+    json_object_set_new(j, "outcome", render_string(c->outcome));
+    json_object_set_new(j, "scheduled_at", ms_render_time(c->scheduled_ms));
+    json_object_set_new(j, "sent_at", ms_render_time(c->sent_ms));
+    json_object_set_new(j, "next_attempt_at", ms_render_time(c->next_attempt_ms));
+    json_object_set_new(j, "created_at", ms_render_time(c->created_ms));
+    return j;
+}
+
+json_t *ms_render_topics(void)
+{
+    json_t *j = json_array();
+
+    for (size_t i = 0; i < topics_count(); i++) {
+        json_array_append_new(j, json_string(topics_at(i)->name));
+    }
+    return j;
+}

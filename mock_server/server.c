@@ -1,0 +1,286 @@
+/* The mock server's life cycle.
+ *
+ * Thread model: the HTTP server runs a pool of worker threads (one per core
+ * by default), each with its own epoll loop over its share of the
+ * connections, and calls the handlers on those threads. Handlers never
+ * block on the network: webhook reads are served from the cache (a memcpy),
+ * writes go through the store's mutex and are short. That is what lets one
+ * process hold thousands of connections at the HTTP library's own speed. The
+ * thread that called ms_server_run only waits for a stop signal.
+ *
+ * Signals: ms_server_run blocks SIGINT and SIGTERM before any thread starts
+ * (threads inherit the mask) and takes them with sigwait, so no handler runs
+ * asynchronously and no stop flag is needed. */
+#include "mock_server/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/http_server.h"
+#include "core/jsonh.h"
+#include "core/xalloc.h"
+#include "mock_server/api.h"
+#include "mock_server/context.h"
+#include "mock_server/control.h"
+#include "mock_server/render.h"
+
+#define SERVER_MAX_THREADS 64
+#define SERVER_CONN_LIMIT  8192
+#define SERVER_MAX_BODY    (1024 * 1024)
+#define SERVER_WANT_NOFILE 16384
+
+struct ms_server {
+    struct ms_options opts;
+    struct ms_context ctx;
+    struct http_route *routes; /* api + control, concatenated */
+    size_t n_routes;
+    struct http_server *http;
+};
+
+void ms_options_init(struct ms_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->bind = MS_DEFAULT_BIND;
+    o->port = MS_DEFAULT_PORT;
+    o->api_key = MS_DEFAULT_API_KEY;
+    o->log_format = LOG_FORMAT_TEXT;
+    o->access_log = true;
+}
+
+static unsigned server_threads(const struct ms_options *o)
+{
+    long n;
+
+    if (o->threads > 0) {
+        return o->threads > SERVER_MAX_THREADS ? SERVER_MAX_THREADS : o->threads;
+    }
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) {
+        return 1;
+    }
+    return n > SERVER_MAX_THREADS ? SERVER_MAX_THREADS : (unsigned)n;
+}
+
+/* One table for the HTTP server: every module's routes, in order. */
+static void server_routes_build(struct ms_server *s)
+{
+    size_t n_api = 0;
+    size_t n_control = 0;
+    const struct http_route *api = ms_api_routes(&n_api);
+    const struct http_route *control = ms_control_routes(&n_control);
+
+    s->n_routes = n_api + n_control;
+    s->routes = xcalloc(s->n_routes, sizeof(*s->routes));
+    memcpy(s->routes, api, n_api * sizeof(*api));
+    memcpy(s->routes + n_api, control, n_control * sizeof(*control));
+}
+
+struct ms_server *ms_server_start(const struct ms_options *o, struct err *e)
+{
+    struct ms_server *s = xcalloc(1, sizeof(*s));
+    struct http_server_opts ho;
+    json_t *topics;
+    bool ok = false;
+
+    s->opts = *o;
+    s->ctx.api_key = xstrdup(o->api_key != NULL ? o->api_key : MS_DEFAULT_API_KEY);
+    s->ctx.api_key_len = strlen(s->ctx.api_key);
+    topics = ms_render_topics();
+    s->ctx.topics_json = jsonh_dump(topics, &s->ctx.topics_json_len);
+    json_decref(topics);
+
+    s->ctx.store = ms_store_open(o->db_path, e);
+    if (s->ctx.store == NULL) {
+        goto out;
+    }
+    s->ctx.cache = ms_cache_new();
+    if (ms_cache_refresh(s->ctx.cache, s->ctx.store) != 0) {
+        err_set(e, "cannot read the webhooks from the database");
+        goto out;
+    }
+    server_routes_build(s);
+
+    memset(&ho, 0, sizeof(ho));
+    ho.bind = o->bind != NULL ? o->bind : MS_DEFAULT_BIND;
+    ho.port = o->port;
+    ho.max_body = SERVER_MAX_BODY;
+    ho.routes = s->routes;
+    ho.n_routes = s->n_routes;
+    ho.ctx = &s->ctx;
+    ho.threads = server_threads(o);
+    ho.connection_limit = SERVER_CONN_LIMIT;
+    ho.access_log = o->access_log;
+    s->http = http_server_start(&ho, e);
+    if (s->http == NULL) {
+        goto out;
+    }
+    log_debug("serving with %u threads; store %s (schema version %d)", ho.threads,
+              o->db_path != NULL ? o->db_path : "in memory", ms_store_schema_version(s->ctx.store));
+    ok = true;
+out:
+    if (!ok) {
+        ms_server_stop(s);
+        return NULL;
+    }
+    return s;
+}
+
+unsigned ms_server_port(const struct ms_server *s)
+{
+    return http_server_port(s->http);
+}
+
+struct ms_store *ms_server_store(struct ms_server *s)
+{
+    return s->ctx.store;
+}
+
+struct ms_cache *ms_server_cache(struct ms_server *s)
+{
+    return s->ctx.cache;
+}
+
+void ms_server_stop(struct ms_server *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    /* The HTTP server first: its in-flight handlers still use the store. */
+    http_server_stop(s->http);
+    ms_cache_free(s->ctx.cache);
+    ms_store_close(s->ctx.store);
+    free(s->routes);
+    free(s->ctx.topics_json);
+    if (s->ctx.api_key != NULL) {
+        memset(s->ctx.api_key, 0, s->ctx.api_key_len);
+        free(s->ctx.api_key);
+    }
+    free(s);
+}
+
+/* ---- ms_server_run -------------------------------------------------------- */
+
+/* Writes the port to a temporary file beside path and renames it into
+ * place, so a reader sees either no file or the whole number. */
+static int server_write_port_file(const char *path, unsigned port, struct err *e)
+{
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    char text[16];
+    int len = snprintf(text, sizeof(text), "%u\n", port);
+    int fd = -1;
+    int ret = -1;
+
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        err_set(e, "cannot write the port file %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (write(fd, text, (size_t)len) != (ssize_t)len) {
+        err_set(e, "cannot write the port file %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        err_set(e, "cannot write the port file %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        err_set(e, "cannot write the port file %s: %s", path, strerror(errno));
+        goto out;
+    }
+    ret = 0;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (ret != 0) {
+        unlink(tmp);
+    }
+    free(tmp);
+    return ret;
+}
+
+/* 1000+ concurrent connections need more descriptors than the usual soft
+ * limit of 1024: raise it towards the hard limit. */
+static void server_raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= SERVER_WANT_NOFILE) {
+        return;
+    }
+    rl.rlim_cur = rl.rlim_max < SERVER_WANT_NOFILE ? rl.rlim_max : SERVER_WANT_NOFILE;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        log_debug("cannot raise the descriptor limit: %s", strerror(errno));
+    }
+}
+
+int ms_server_run(const struct ms_options *o)
+{
+    struct ms_server *s = NULL;
+    struct err e = {{0}};
+    sigset_t stop_set;
+    sigset_t old_set;
+    const struct timespec no_wait = {0, 0};
+    bool port_file_written = false;
+    const char *bind = o->bind != NULL ? o->bind : MS_DEFAULT_BIND;
+    bool v6 = strchr(bind, ':') != NULL;
+    int sig = 0;
+    int ret = MS_EXIT_ENV;
+
+    log_set_program("vambe-mock");
+    log_set_format(o->log_format);
+    log_set_level(o->verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGINT);
+    sigaddset(&stop_set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
+    server_raise_fd_limit();
+
+    s = ms_server_start(o, &e);
+    if (s == NULL) {
+        log_error("%s", e.msg);
+        goto out;
+    }
+    if (o->port_file != NULL) {
+        if (server_write_port_file(o->port_file, ms_server_port(s), &e) != 0) {
+            log_error("%s", e.msg);
+            goto out;
+        }
+        port_file_written = true;
+    }
+    if (o->api_key == NULL || strcmp(o->api_key, MS_DEFAULT_API_KEY) == 0) {
+        log_info("using the default API key, meant for local use only (set --api-key or %s)",
+                 MS_API_KEY_ENV);
+    }
+    log_info("listening on http://%s%s%s:%u", v6 ? "[" : "", bind, v6 ? "]" : "",
+             ms_server_port(s));
+
+    if (sigwait(&stop_set, &sig) != 0) {
+        log_error("waiting for a stop signal failed");
+    } else {
+        log_info("%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    }
+    ret = MS_EXIT_OK;
+out:
+    ms_server_stop(s);
+    if (port_file_written) {
+        unlink(o->port_file);
+    }
+    /* A second signal that came while stopping must not kill the process
+     * once the mask is restored: take it now. */
+    while (sigtimedwait(&stop_set, NULL, &no_wait) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+    return ret;
+}

@@ -1,0 +1,67 @@
+/* The mock server: the store, the webhook cache and the HTTP server serving
+ * the management and control APIs, started and stopped as one. */
+#ifndef MOCK_SERVER_SERVER_H
+#define MOCK_SERVER_SERVER_H
+
+#include <stdbool.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "mock_server/cache.h"
+#include "mock_server/store.h"
+
+#define MS_DEFAULT_BIND    "127.0.0.1"
+#define MS_DEFAULT_PORT    8790
+#define MS_DEFAULT_API_KEY "vambe-mock-local-key" /* documented; for local use only */
+#define MS_API_KEY_ENV     "VAMBE_MOCK_API_KEY"
+#define MS_API_KEY_MAX     256
+
+/* Exit codes (DESIGN §7). */
+enum ms_exit {
+    MS_EXIT_OK = 0,
+    MS_EXIT_USAGE = 2, /* bad flags or configuration */
+    MS_EXIT_ENV = 3,   /* cannot bind, cannot open the database, cannot write the port file */
+};
+
+/* What `vambe-mock serve` runs with. Strings are borrowed and must outlive
+ * the server (argv and the environment do). */
+struct ms_options {
+    const char *bind;      /* an IPv4 or IPv6 literal */
+    unsigned port;         /* 0 picks a free port */
+    const char *port_file; /* NULL: none */
+    const char *api_key;
+    const char *db_path; /* NULL: in memory */
+    enum log_format log_format;
+    bool verbose;
+    unsigned threads; /* HTTP worker threads; 0 = one per core */
+    bool access_log;  /* one line per request on stderr */
+};
+
+struct ms_server;
+
+/* The defaults: MS_DEFAULT_BIND, MS_DEFAULT_PORT, MS_DEFAULT_API_KEY, in
+ * memory, text logs, access log on. */
+void ms_options_init(struct ms_options *o);
+
+/* Opens the store, loads the cache and starts serving. Returns NULL with e
+ * set when the database cannot be opened or the address cannot be bound.
+ * Does not touch signals or process-wide log settings. The caller stops the
+ * server with ms_server_stop. */
+struct ms_server *ms_server_start(const struct ms_options *o, struct err *e);
+/* The port actually bound. */
+unsigned ms_server_port(const struct ms_server *s);
+/* The server's store and cache (borrowed), e.g. for tests and the delivery
+ * engine. */
+struct ms_store *ms_server_store(struct ms_server *s);
+struct ms_cache *ms_server_cache(struct ms_server *s);
+/* Stops accepting, lets in-flight requests finish, closes the database and
+ * frees everything. NULL ok. */
+void ms_server_stop(struct ms_server *s);
+
+/* The whole life of `vambe-mock serve`: sets up logging, starts, writes the
+ * port file (atomically: a temporary file renamed into place), prints the
+ * listening URL, waits for SIGINT or SIGTERM, stops. Returns an ms_exit
+ * code. */
+int ms_server_run(const struct ms_options *o);
+
+#endif

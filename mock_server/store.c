@@ -1,0 +1,537 @@
+/* The mock's store over SQLite: opening, migrations, webhooks. The call
+ * log is in store_calls.c; the two share store_priv.h and are the only
+ * files of the kit that include sqlite3.h.
+ *
+ * Thread model: one connection guarded by one mutex, not a connection per
+ * thread. The default database is ":memory:", and every connection to
+ * ":memory:" opens its own private database, so per-thread connections
+ * would not even see the same data (shared-cache mode would, at the price of
+ * table-level locks and SQLITE_LOCKED retries). SQLite also serialises
+ * writers on a file anyway. The hot read path (GET /api/webhooks) does not
+ * come here at all: it is served from ms_cache's serialised snapshot, so the
+ * mutex is taken only by writes, call-log queries and the delivery engine's
+ * batched inserts, each a short critical section over prepared statements.
+ *
+ * Statements are prepared once when the store opens; call-log queries, whose
+ * WHERE clause depends on which filters are set, are prepared on first use
+ * per combination of filters (at most 2 x 64) and kept, so every filter can
+ * use an index instead of an "(? IS NULL OR col = ?)" scan. */
+#include "mock_server/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "mock_server/store_priv.h"
+
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/* Migrations, in order: entry i brings the schema from version i to i + 1.
+ * Never edit a released entry; append a new one (the delivery engine adds
+ * its events and pending-retries tables as version 2). */
+static const char *const store_migrations[] = {
+    /* 1: webhooks and the call log. */
+    "CREATE TABLE webhooks ("
+    "  id TEXT PRIMARY KEY,"
+    "  topic TEXT NOT NULL,"
+    "  url TEXT NOT NULL,"
+    "  secret TEXT NOT NULL,"
+    "  active INTEGER NOT NULL DEFAULT 1,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  deleted_at INTEGER"
+    ");"
+    "CREATE TABLE calls ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  webhook_id TEXT NOT NULL,"
+    "  event_id TEXT NOT NULL,"
+    "  topic TEXT NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  url TEXT,"
+    "  request_headers TEXT,"
+    "  request_body TEXT,"
+    "  response_status INTEGER,"
+    "  response_headers TEXT,"
+    "  response_body TEXT,"
+    "  duration_ms INTEGER,"
+    "  error TEXT,"
+    "  outcome TEXT NOT NULL,"
+    "  scheduled_at INTEGER,"
+    "  sent_at INTEGER,"
+    "  next_attempt_at INTEGER,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX calls_by_webhook ON calls (webhook_id, seq);"
+    "CREATE INDEX calls_by_event ON calls (event_id, seq);"
+    "CREATE INDEX calls_by_topic ON calls (topic, seq);"
+    "CREATE INDEX calls_by_outcome ON calls (outcome, seq);"
+    "CREATE INDEX calls_by_created ON calls (created_at);",
+};
+
+#define STORE_LATEST ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
+
+#define WEBHOOK_COLS "id, topic, url, secret, active, created_at, updated_at, deleted_at"
+
+static const char *const store_sql[ST_COUNT_] = {
+    [ST_WEBHOOK_INSERT] = "INSERT INTO webhooks (" WEBHOOK_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    [ST_WEBHOOK_GET] = "SELECT " WEBHOOK_COLS " FROM webhooks WHERE id = ?",
+    [ST_WEBHOOK_LIST] = "SELECT " WEBHOOK_COLS " FROM webhooks ORDER BY created_at, rowid",
+    [ST_WEBHOOK_SAVE] = "UPDATE webhooks SET topic = ?2, url = ?3, secret = ?4, active = ?5, "
+                        "created_at = ?6, updated_at = ?7, deleted_at = ?8 WHERE id = ?1",
+    [ST_CALL_INSERT] = "INSERT INTO calls (id, webhook_id, event_id, topic, attempt, url, "
+                       "request_headers, request_body, response_status, response_headers, "
+                       "response_body, duration_ms, error, outcome, scheduled_at, sent_at, "
+                       "next_attempt_at, created_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [ST_CALL_COUNT] = "SELECT COUNT(*) FROM calls",
+    [ST_CALL_TRIM] = "DELETE FROM calls WHERE seq <= "
+                     "(SELECT seq FROM calls ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+void ms_store_log_failure(struct ms_store *s, const char *what)
+{
+    log_error("store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/* Binds a text or NULL. SQLITE_TRANSIENT: SQLite copies the bytes, so the
+ * caller's buffers need not outlive the statement. */
+int ms_store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v == NULL) {
+        return sqlite3_bind_null(st, i);
+    }
+    return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+/* Binds a time in milliseconds; 0 becomes NULL. */
+int ms_store_bind_time(sqlite3_stmt *st, int i, uint64_t ms)
+{
+    if (ms == 0) {
+        return sqlite3_bind_null(st, i);
+    }
+    return sqlite3_bind_int64(st, i, (sqlite3_int64)ms);
+}
+
+uint64_t ms_store_col_time(sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+        return 0;
+    }
+    sqlite3_int64 v = sqlite3_column_int64(st, i);
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+void ms_store_col_copy(sqlite3_stmt *st, int i, char *out, size_t out_size)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    snprintf(out, out_size, "%s", v != NULL ? (const char *)v : "");
+}
+
+/* A malloc'd copy of a text column, NULL for SQL NULL. */
+char *ms_store_col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    if (v == NULL) {
+        return NULL;
+    }
+    return xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, i));
+}
+
+void ms_store_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* Runs a statement that returns no rows. 0 or -1. */
+int ms_store_step_done(struct ms_store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    ms_store_done(st);
+    if (rc != SQLITE_DONE) {
+        ms_store_log_failure(s, what);
+        return -1;
+    }
+    return 0;
+}
+
+static int store_exec(struct ms_store *s, const char *sql, struct err *e)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(e, "%s", msg != NULL ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- opening and migrations --------------------------------------------- */
+
+static int store_read_version(struct ms_store *s, int *version, struct err *e)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = -1;
+
+    if (store_exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", e) !=
+        0) {
+        goto out;
+    }
+    if (sqlite3_prepare_v2(s->db, "SELECT MAX(version) FROM schema_version", -1, &st, NULL) !=
+        SQLITE_OK) {
+        err_set(e, "%s", sqlite3_errmsg(s->db));
+        goto out;
+    }
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        err_set(e, "%s", sqlite3_errmsg(s->db));
+        goto out;
+    }
+    *version = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 0);
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* Applies every migration the database lacks, each in its own transaction
+ * together with the version bump, so a crash leaves a consistent version. */
+static int store_migrate(struct ms_store *s, struct err *e)
+{
+    int version = 0;
+
+    if (store_read_version(s, &version, e) != 0) {
+        return -1;
+    }
+    if (version > STORE_LATEST) {
+        return err_set(e,
+                       "the database is at schema version %d, newer than this program "
+                       "knows (%d)",
+                       version, STORE_LATEST);
+    }
+    while (version < STORE_LATEST) {
+        char bump[96];
+        snprintf(bump, sizeof(bump),
+                 "DELETE FROM schema_version; INSERT INTO schema_version "
+                 "VALUES (%d);",
+                 version + 1);
+        if (store_exec(s, "BEGIN IMMEDIATE", e) != 0) {
+            return -1;
+        }
+        if (store_exec(s, store_migrations[version], e) != 0 || store_exec(s, bump, e) != 0 ||
+            store_exec(s, "COMMIT", e) != 0) {
+            err_prefix(e, "migration to schema version %d", version + 1);
+            store_exec(s, "ROLLBACK", NULL);
+            return -1;
+        }
+        version++;
+        log_debug("store: schema migrated to version %d", version);
+    }
+    s->version = version;
+    return 0;
+}
+
+static bool store_is_memory(const char *path)
+{
+    return path == NULL || path[0] == '\0' || strcmp(path, ":memory:") == 0;
+}
+
+struct ms_store *ms_store_open(const char *path, struct err *e)
+{
+    struct ms_store *s = xcalloc(1, sizeof(*s));
+    const char *where = store_is_memory(path) ? ":memory:" : path;
+    bool ok = false;
+
+    pthread_mutex_init(&s->lock, NULL);
+    /* NOMUTEX: the store's own mutex already serialises every use. */
+    if (sqlite3_open_v2(where, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        err_set(e, "cannot open database %s: %s", where,
+                s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+    if (!store_is_memory(path)) {
+        /* WAL: readers never block the writer; NORMAL sync is durable
+         * across a process crash, which is what a mock needs. */
+        if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", e) != 0) {
+            err_prefix(e, "database %s", where);
+            goto out;
+        }
+    }
+    if (store_migrate(s, e) != 0) {
+        err_prefix(e, "database %s", where);
+        goto out;
+    }
+    for (int i = 0; i < ST_COUNT_; i++) {
+        if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                               NULL) != SQLITE_OK) {
+            err_set(e, "database %s: preparing statement %d: %s", where, i, sqlite3_errmsg(s->db));
+            goto out;
+        }
+    }
+    ok = true;
+out:
+    if (!ok) {
+        ms_store_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void ms_store_close(struct ms_store *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    for (int i = 0; i < ST_COUNT_; i++) {
+        sqlite3_finalize(s->st[i]);
+    }
+    for (unsigned i = 0; i < STORE_N_MASKS; i++) {
+        sqlite3_finalize(s->page_st[i]);
+        sqlite3_finalize(s->count_st[i]);
+    }
+    if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK) {
+        log_error("store: closing the database: %s", sqlite3_errmsg(s->db));
+    }
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+int ms_store_schema_version(struct ms_store *s)
+{
+    return s->version;
+}
+
+int ms_store_schema_latest(void)
+{
+    return STORE_LATEST;
+}
+
+/* ---- webhooks ----------------------------------------------------------- */
+
+static void store_bind_webhook(sqlite3_stmt *st, const struct ms_webhook *w)
+{
+    ms_store_bind_text(st, 1, w->id);
+    ms_store_bind_text(st, 2, w->topic);
+    ms_store_bind_text(st, 3, w->url);
+    ms_store_bind_text(st, 4, w->secret);
+    sqlite3_bind_int(st, 5, w->active ? 1 : 0);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)w->created_ms);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)w->updated_ms);
+    ms_store_bind_time(st, 8, w->deleted_ms);
+}
+
+static void store_read_webhook(sqlite3_stmt *st, struct ms_webhook *w)
+{
+    ms_store_col_copy(st, 0, w->id, sizeof(w->id));
+    ms_store_col_copy(st, 1, w->topic, sizeof(w->topic));
+    ms_store_col_copy(st, 2, w->url, sizeof(w->url));
+    ms_store_col_copy(st, 3, w->secret, sizeof(w->secret));
+    w->active = sqlite3_column_int(st, 4) != 0;
+    w->created_ms = ms_store_col_time(st, 5);
+    w->updated_ms = ms_store_col_time(st, 6);
+    w->deleted_ms = ms_store_col_time(st, 7);
+}
+
+int ms_store_webhook_insert(struct ms_store *s, const struct ms_webhook *w, struct err *e)
+{
+    int ret = 0;
+
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = s->st[ST_WEBHOOK_INSERT];
+    store_bind_webhook(st, w);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        ret = err_set(e, "store: inserting webhook %s: %s", w->id, sqlite3_errmsg(s->db));
+    }
+    ms_store_done(st);
+    pthread_mutex_unlock(&s->lock);
+    return ret;
+}
+
+/* Reads one webhook; the caller holds the lock. */
+static enum ms_store_status store_get_locked(struct ms_store *s, const char *id,
+                                             struct ms_webhook *out)
+{
+    sqlite3_stmt *st = s->st[ST_WEBHOOK_GET];
+    enum ms_store_status ret = MS_STORE_NOT_FOUND;
+
+    ms_store_bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        store_read_webhook(st, out);
+        ret = MS_STORE_OK;
+    } else if (rc != SQLITE_DONE) {
+        ms_store_log_failure(s, "reading a webhook");
+        ret = MS_STORE_ERROR;
+    }
+    ms_store_done(st);
+    return ret;
+}
+
+static int store_save_locked(struct ms_store *s, const struct ms_webhook *w)
+{
+    sqlite3_stmt *st = s->st[ST_WEBHOOK_SAVE];
+    store_bind_webhook(st, w);
+    return ms_store_step_done(s, st, "saving a webhook");
+}
+
+enum ms_store_status ms_store_webhook_get(struct ms_store *s, const char *id,
+                                          struct ms_webhook *out)
+{
+    pthread_mutex_lock(&s->lock);
+    enum ms_store_status ret = store_get_locked(s, id, out);
+    pthread_mutex_unlock(&s->lock);
+    return ret;
+}
+
+/* Applies patch to w; true when a field was given. */
+static bool store_apply_patch(struct ms_webhook *w, const struct ms_webhook_patch *p)
+{
+    if (p->has_topic) {
+        snprintf(w->topic, sizeof(w->topic), "%s", p->topic);
+    }
+    if (p->has_url) {
+        snprintf(w->url, sizeof(w->url), "%s", p->url);
+    }
+    if (p->has_secret) {
+        snprintf(w->secret, sizeof(w->secret), "%s", p->secret);
+    }
+    if (p->has_active) {
+        w->active = p->active;
+    }
+    return p->has_topic || p->has_url || p->has_secret || p->has_active;
+}
+
+/* The read-modify-write of the three changes below happens under the store
+ * lock, so two concurrent updates never lose one another's fields. */
+enum ms_store_status ms_store_webhook_update(struct ms_store *s, const char *id,
+                                             const struct ms_webhook_patch *patch, uint64_t now_ms,
+                                             struct ms_webhook *out)
+{
+    struct ms_webhook *w = xmalloc(sizeof(*w));
+    enum ms_store_status ret;
+
+    pthread_mutex_lock(&s->lock);
+    ret = store_get_locked(s, id, w);
+    if (ret != MS_STORE_OK) {
+        goto out;
+    }
+    if (w->deleted_ms != 0) {
+        ret = MS_STORE_DELETED;
+        goto out;
+    }
+    if (store_apply_patch(w, patch)) {
+        w->updated_ms = now_ms;
+        if (store_save_locked(s, w) != 0) {
+            ret = MS_STORE_ERROR;
+            goto out;
+        }
+    }
+    if (out != NULL) {
+        *out = *w;
+    }
+out:
+    pthread_mutex_unlock(&s->lock);
+    free(w);
+    return ret;
+}
+
+/* Sets or clears deleted_ms; shared by delete and restore. */
+static enum ms_store_status store_set_deleted(struct ms_store *s, const char *id, bool deleted,
+                                              uint64_t now_ms, struct ms_webhook *out)
+{
+    struct ms_webhook *w = xmalloc(sizeof(*w));
+    enum ms_store_status ret;
+
+    pthread_mutex_lock(&s->lock);
+    ret = store_get_locked(s, id, w);
+    if (ret != MS_STORE_OK) {
+        goto out;
+    }
+    if (deleted != (w->deleted_ms != 0)) {
+        w->deleted_ms = deleted ? now_ms : 0;
+        w->updated_ms = now_ms;
+        if (store_save_locked(s, w) != 0) {
+            ret = MS_STORE_ERROR;
+            goto out;
+        }
+    }
+    if (out != NULL) {
+        *out = *w;
+    }
+out:
+    pthread_mutex_unlock(&s->lock);
+    free(w);
+    return ret;
+}
+
+enum ms_store_status ms_store_webhook_delete(struct ms_store *s, const char *id, uint64_t now_ms,
+                                             struct ms_webhook *out)
+{
+    return store_set_deleted(s, id, true, now_ms, out);
+}
+
+enum ms_store_status ms_store_webhook_restore(struct ms_store *s, const char *id, uint64_t now_ms,
+                                              struct ms_webhook *out)
+{
+    return store_set_deleted(s, id, false, now_ms, out);
+}
+
+int ms_store_webhook_list(struct ms_store *s, struct ms_webhook **out, size_t *n)
+{
+    struct ms_webhook *arr = NULL;
+    size_t len = 0;
+    size_t cap = 0;
+    int ret = -1;
+    int rc;
+
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = s->st[ST_WEBHOOK_LIST];
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (len == cap) {
+            cap = cap > 0 ? cap * 2 : 16;
+            arr = xrealloc(arr, cap * sizeof(*arr));
+        }
+        store_read_webhook(st, &arr[len++]);
+    }
+    if (rc != SQLITE_DONE) {
+        ms_store_log_failure(s, "listing webhooks");
+        goto out;
+    }
+    *out = arr;
+    *n = len;
+    arr = NULL;
+    ret = 0;
+out:
+    ms_store_done(st);
+    pthread_mutex_unlock(&s->lock);
+    free(arr);
+    return ret;
+}
+
+int ms_store_reset(struct ms_store *s)
+{
+    struct err e = {{0}};
+    int ret;
+
+    pthread_mutex_lock(&s->lock);
+    ret = store_exec(s, "BEGIN IMMEDIATE; DELETE FROM webhooks; DELETE FROM calls; COMMIT", &e);
+    if (ret != 0) {
+        log_error("store: reset: %s", e.msg);
+        store_exec(s, "ROLLBACK", NULL);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return ret;
+}

@@ -1,0 +1,158 @@
+/* The mock's store: every SQLite call of the kit lives in store.c.
+ *
+ * Holds the webhooks (soft-deleted ones included) and the call log, one
+ * record per delivery attempt. ":memory:" (or NULL) keeps everything in the
+ * process; a file path keeps it across restarts (WAL journal).
+ *
+ * The schema is versioned (table schema_version) and migrated forward when
+ * the store is opened; a database written by a newer kit is refused.
+ *
+ * Thread safety: every function may be called from any thread. The store
+ * owns one connection behind a mutex (see store.c for why), so each call is
+ * atomic with respect to the others.
+ *
+ * Times are wall-clock milliseconds since the Unix epoch; 0 means "none"
+ * (stored as NULL). */
+#ifndef MOCK_SERVER_STORE_H
+#define MOCK_SERVER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/ids.h"
+
+#define MS_WEBHOOK_URL_MAX    2048 /* bytes, validated by the API */
+#define MS_WEBHOOK_SECRET_MAX 256
+#define MS_TOPIC_MAX          127
+#define MS_EVENT_ID_MAX       127
+#define MS_OUTCOME_MAX        31
+#define MS_CALLS_LIMIT_MAX    500 /* the most records one query returns */
+
+struct ms_store;
+
+/* Outcome of a lookup or a change of one webhook. */
+enum ms_store_status {
+    MS_STORE_OK,
+    MS_STORE_NOT_FOUND,
+    MS_STORE_DELETED, /* the change needs a live webhook (restore first) */
+    MS_STORE_ERROR,   /* SQLite failed; logged */
+};
+
+/* One webhook subscription: a plain value, no pointers, so it can be copied
+ * freely. */
+struct ms_webhook {
+    char id[IDS_UUID_LEN + 1];
+    char topic[MS_TOPIC_MAX + 1]; /* canonical name (an alias is resolved) */
+    char url[MS_WEBHOOK_URL_MAX + 1];
+    char secret[MS_WEBHOOK_SECRET_MAX + 1];
+    bool active;
+    uint64_t created_ms;
+    uint64_t updated_ms;
+    uint64_t deleted_ms; /* 0 while not deleted */
+};
+
+/* A partial update: only the fields whose has_ flag is set change. */
+struct ms_webhook_patch {
+    bool has_topic, has_url, has_secret, has_active;
+    char topic[MS_TOPIC_MAX + 1];
+    char url[MS_WEBHOOK_URL_MAX + 1];
+    char secret[MS_WEBHOOK_SECRET_MAX + 1];
+    bool active;
+};
+
+/* One record of the call log: one HTTP attempt of one event to one webhook.
+ *
+ * Ownership of the pointers: ms_store_calls_insert only reads them (the
+ * caller keeps its buffers); records filled by ms_store_calls_query own
+ * theirs and are released with ms_store_calls_free. Any pointer may be NULL
+ * (stored as NULL). */
+struct ms_call {
+    int64_t seq; /* creation order, set by the store (ignored on insert) */
+    char id[IDS_UUID_LEN + 1];
+    char webhook_id[IDS_UUID_LEN + 1];
+    char event_id[MS_EVENT_ID_MAX + 1];
+    char topic[MS_TOPIC_MAX + 1];
+    unsigned attempt; /* 1 for the first */
+    char *url;
+    char *request_headers; /* JSON object text: {"name": "value", ...} */
+    char *request_body;
+    int response_status;    /* 0 when no response came (NULL in JSON) */
+    char *response_headers; /* JSON object text */
+    char *response_body;
+    int64_t duration_ms;              /* -1 when not measured (NULL in JSON) */
+    char *error;                      /* "timeout", "refused", ...; NULL on success */
+    char outcome[MS_OUTCOME_MAX + 1]; /* succeeded, failed, retry_scheduled, ... */
+    uint64_t scheduled_ms;
+    uint64_t sent_ms;
+    uint64_t next_attempt_ms;
+    uint64_t created_ms; /* when the record was written; 0 on insert = now */
+};
+
+/* Filters of a call-log query; NULL / 0 means "any". since is inclusive,
+ * until exclusive, both on created_ms. Results come newest first. */
+struct ms_call_filter {
+    const char *webhook_id;
+    const char *topic;
+    const char *event_id;
+    const char *outcome;
+    uint64_t since_ms;
+    uint64_t until_ms;
+    unsigned page;  /* 1-based */
+    unsigned limit; /* 1..MS_CALLS_LIMIT_MAX */
+};
+
+/* Opens (creating if needed) and migrates the store. path NULL or
+ * ":memory:" keeps it in memory. Returns NULL with e set on failure. The
+ * caller frees the store with ms_store_close. */
+struct ms_store *ms_store_open(const char *path, struct err *e);
+/* Finishes pending statements and closes the database. NULL ok. */
+void ms_store_close(struct ms_store *s);
+/* The schema version the database is at (after migrations). */
+int ms_store_schema_version(struct ms_store *s);
+/* The newest schema version this build knows. */
+int ms_store_schema_latest(void);
+
+/* Webhooks. */
+/* Inserts w as is (the caller fills id and times). 0 or -1 with e set. */
+int ms_store_webhook_insert(struct ms_store *s, const struct ms_webhook *w, struct err *e);
+/* Copies the webhook with this id into out. OK or NOT_FOUND (or ERROR). */
+enum ms_store_status ms_store_webhook_get(struct ms_store *s, const char *id,
+                                          struct ms_webhook *out);
+/* Applies patch to a live webhook, sets updated_ms = now_ms when the patch
+ * changes anything, and copies the result into out (may be NULL). Returns
+ * OK, NOT_FOUND, DELETED (nothing changed) or ERROR. */
+enum ms_store_status ms_store_webhook_update(struct ms_store *s, const char *id,
+                                             const struct ms_webhook_patch *patch, uint64_t now_ms,
+                                             struct ms_webhook *out);
+/* Soft-deletes (deleted_ms = now_ms; a deleted webhook keeps its first
+ * deletion time, so this is idempotent). out may be NULL. OK or NOT_FOUND. */
+enum ms_store_status ms_store_webhook_delete(struct ms_store *s, const char *id, uint64_t now_ms,
+                                             struct ms_webhook *out);
+/* Undoes a soft delete (a live webhook is left as is). OK or NOT_FOUND. */
+enum ms_store_status ms_store_webhook_restore(struct ms_store *s, const char *id, uint64_t now_ms,
+                                              struct ms_webhook *out);
+/* Every webhook, deleted ones included, in creation order. *out is an array
+ * the caller frees with free() (NULL when *n is 0). 0 or -1. */
+int ms_store_webhook_list(struct ms_store *s, struct ms_webhook **out, size_t *n);
+
+/* The call log. */
+/* Inserts n records in one transaction: all or none. 0 or -1 with e set. */
+int ms_store_calls_insert(struct ms_store *s, const struct ms_call *calls, size_t n, struct err *e);
+/* The page f asks for, newest first, and the number of records matching
+ * the filters in *total. *out is released with ms_store_calls_free. 0 or -1. */
+int ms_store_calls_query(struct ms_store *s, const struct ms_call_filter *f, struct ms_call **out,
+                         size_t *n, uint64_t *total);
+/* Number of records in the call log. */
+int ms_store_calls_count(struct ms_store *s, uint64_t *total);
+/* Keeps the newest `keep` records and drops the older ones (retention).
+ * Sets *dropped (may be NULL) to the number removed. 0 or -1. */
+int ms_store_calls_trim(struct ms_store *s, uint64_t keep, uint64_t *dropped);
+/* Frees n records filled by ms_store_calls_query and the array. NULL ok. */
+void ms_store_calls_free(struct ms_call *calls, size_t n);
+
+/* Empties every table (POST /mock/reset). 0 or -1. */
+int ms_store_reset(struct ms_store *s);
+
+#endif

@@ -1,0 +1,305 @@
+/* The store's call log: one record per delivery attempt, inserted in
+ * batches, queried newest first with optional filters and pagination.
+ * Shares the connection and its mutex with store.c (see there for the
+ * thread model). */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "mock_server/store_priv.h"
+
+#define CALL_COLS                                                                                  \
+    "seq, id, webhook_id, event_id, topic, attempt, url, request_headers, request_body, "          \
+    "response_status, response_headers, response_body, duration_ms, error, outcome, "              \
+    "scheduled_at, sent_at, next_attempt_at, created_at"
+
+/* The call-log filters, in the bit order of a filter mask. */
+static const char *const store_calls_filter_sql[STORE_N_FILTERS] = {
+    "webhook_id = ?", "topic = ?",       "event_id = ?",
+    "outcome = ?",    "created_at >= ?", "created_at < ?",
+};
+
+static void store_bind_call(sqlite3_stmt *st, const struct ms_call *c, uint64_t now_ms)
+{
+    ms_store_bind_text(st, 1, c->id);
+    ms_store_bind_text(st, 2, c->webhook_id);
+    ms_store_bind_text(st, 3, c->event_id);
+    ms_store_bind_text(st, 4, c->topic);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)c->attempt);
+    ms_store_bind_text(st, 6, c->url);
+    ms_store_bind_text(st, 7, c->request_headers);
+    ms_store_bind_text(st, 8, c->request_body);
+    if (c->response_status > 0) {
+        sqlite3_bind_int(st, 9, c->response_status);
+    } else {
+        sqlite3_bind_null(st, 9);
+    }
+    ms_store_bind_text(st, 10, c->response_headers);
+    ms_store_bind_text(st, 11, c->response_body);
+    if (c->duration_ms >= 0) {
+        sqlite3_bind_int64(st, 12, (sqlite3_int64)c->duration_ms);
+    } else {
+        sqlite3_bind_null(st, 12);
+    }
+    ms_store_bind_text(st, 13, c->error);
+    ms_store_bind_text(st, 14, c->outcome);
+    ms_store_bind_time(st, 15, c->scheduled_ms);
+    ms_store_bind_time(st, 16, c->sent_ms);
+    ms_store_bind_time(st, 17, c->next_attempt_ms);
+    sqlite3_bind_int64(st, 18, (sqlite3_int64)(c->created_ms != 0 ? c->created_ms : now_ms));
+}
+
+/* One transaction for the whole batch: SQLite's cost is the commit (a sync
+ * on a file database), so n records cost about what one does. */
+int ms_store_calls_insert(struct ms_store *s, const struct ms_call *calls, size_t n, struct err *e)
+{
+    uint64_t now_ms = clock_wall_ms();
+    int ret = -1;
+    bool begun = false;
+
+    if (n == 0) {
+        return 0;
+    }
+    pthread_mutex_lock(&s->lock);
+    if (ms_store_step_done(s, s->st[ST_BEGIN], "beginning a transaction") != 0) {
+        err_set(e, "store: cannot begin a transaction: %s", sqlite3_errmsg(s->db));
+        goto out;
+    }
+    begun = true;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = s->st[ST_CALL_INSERT];
+        store_bind_call(st, &calls[i], now_ms);
+        int rc = sqlite3_step(st);
+        ms_store_done(st);
+        if (rc != SQLITE_DONE) {
+            err_set(e, "store: inserting call %zu (%s): %s", i, calls[i].id, sqlite3_errmsg(s->db));
+            goto out;
+        }
+    }
+    if (ms_store_step_done(s, s->st[ST_COMMIT], "committing") != 0) {
+        err_set(e, "store: cannot commit the call log: %s", sqlite3_errmsg(s->db));
+        goto out;
+    }
+    begun = false;
+    ret = 0;
+out:
+    if (begun) {
+        ms_store_step_done(s, s->st[ST_ROLLBACK], "rolling back");
+    }
+    pthread_mutex_unlock(&s->lock);
+    return ret;
+}
+
+static unsigned store_filter_mask(const struct ms_call_filter *f)
+{
+    unsigned m = 0;
+    m |= f->webhook_id != NULL ? 1u << 0 : 0;
+    m |= f->topic != NULL ? 1u << 1 : 0;
+    m |= f->event_id != NULL ? 1u << 2 : 0;
+    m |= f->outcome != NULL ? 1u << 3 : 0;
+    m |= f->since_ms != 0 ? 1u << 4 : 0;
+    m |= f->until_ms != 0 ? 1u << 5 : 0;
+    return m;
+}
+
+/* Prepares (once) the page or count statement for a filter mask; the caller
+ * holds the lock. */
+static sqlite3_stmt *store_query_stmt(struct ms_store *s, unsigned mask, bool count)
+{
+    sqlite3_stmt **slot = count ? &s->count_st[mask] : &s->page_st[mask];
+    char sql[768];
+    size_t used;
+
+    if (*slot != NULL) {
+        return *slot;
+    }
+    used =
+        (size_t)snprintf(sql, sizeof(sql), "SELECT %s FROM calls", count ? "COUNT(*)" : CALL_COLS);
+    for (unsigned i = 0, k = 0; i < STORE_N_FILTERS; i++) {
+        if ((mask & (1u << i)) != 0) {
+            used += (size_t)snprintf(sql + used, sizeof(sql) - used, " %s %s",
+                                     k++ == 0 ? "WHERE" : "AND", store_calls_filter_sql[i]);
+        }
+    }
+    if (!count) {
+        snprintf(sql + used, sizeof(sql) - used, " ORDER BY seq DESC LIMIT ? OFFSET ?");
+    }
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
+        ms_store_log_failure(s, "preparing a call-log query");
+        *slot = NULL;
+    }
+    return *slot;
+}
+
+/* Binds the set filters in mask order; returns the next parameter index. */
+static int store_bind_filters(sqlite3_stmt *st, const struct ms_call_filter *f)
+{
+    int i = 1;
+    if (f->webhook_id != NULL) {
+        ms_store_bind_text(st, i++, f->webhook_id);
+    }
+    if (f->topic != NULL) {
+        ms_store_bind_text(st, i++, f->topic);
+    }
+    if (f->event_id != NULL) {
+        ms_store_bind_text(st, i++, f->event_id);
+    }
+    if (f->outcome != NULL) {
+        ms_store_bind_text(st, i++, f->outcome);
+    }
+    if (f->since_ms != 0) {
+        sqlite3_bind_int64(st, i++, (sqlite3_int64)f->since_ms);
+    }
+    if (f->until_ms != 0) {
+        sqlite3_bind_int64(st, i++, (sqlite3_int64)f->until_ms);
+    }
+    return i;
+}
+
+static void store_read_call(sqlite3_stmt *st, struct ms_call *c)
+{
+    c->seq = sqlite3_column_int64(st, 0);
+    ms_store_col_copy(st, 1, c->id, sizeof(c->id));
+    ms_store_col_copy(st, 2, c->webhook_id, sizeof(c->webhook_id));
+    ms_store_col_copy(st, 3, c->event_id, sizeof(c->event_id));
+    ms_store_col_copy(st, 4, c->topic, sizeof(c->topic));
+    c->attempt = (unsigned)sqlite3_column_int(st, 5);
+    c->url = ms_store_col_dup(st, 6);
+    c->request_headers = ms_store_col_dup(st, 7);
+    c->request_body = ms_store_col_dup(st, 8);
+    c->response_status = sqlite3_column_type(st, 9) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 9);
+    c->response_headers = ms_store_col_dup(st, 10);
+    c->response_body = ms_store_col_dup(st, 11);
+    c->duration_ms = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 12);
+    c->error = ms_store_col_dup(st, 13);
+    ms_store_col_copy(st, 14, c->outcome, sizeof(c->outcome));
+    c->scheduled_ms = ms_store_col_time(st, 15);
+    c->sent_ms = ms_store_col_time(st, 16);
+    c->next_attempt_ms = ms_store_col_time(st, 17);
+    c->created_ms = ms_store_col_time(st, 18);
+}
+
+static int store_count_locked(struct ms_store *s, const struct ms_call_filter *f, unsigned mask,
+                              uint64_t *total)
+{
+    sqlite3_stmt *st = store_query_stmt(s, mask, true);
+    int ret = -1;
+
+    if (st == NULL) {
+        return -1;
+    }
+    store_bind_filters(st, f);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        sqlite3_int64 v = sqlite3_column_int64(st, 0);
+        *total = v > 0 ? (uint64_t)v : 0;
+        ret = 0;
+    } else {
+        ms_store_log_failure(s, "counting calls");
+    }
+    ms_store_done(st);
+    return ret;
+}
+
+int ms_store_calls_query(struct ms_store *s, const struct ms_call_filter *f, struct ms_call **out,
+                         size_t *n, uint64_t *total)
+{
+    unsigned mask = store_filter_mask(f);
+    unsigned limit = f->limit > MS_CALLS_LIMIT_MAX ? MS_CALLS_LIMIT_MAX : f->limit;
+    uint64_t page = f->page > 0 ? f->page : 1;
+    struct ms_call *arr = NULL;
+    size_t len = 0;
+    sqlite3_stmt *st = NULL;
+    int ret = -1;
+    int rc = SQLITE_DONE;
+    int i;
+
+    *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&s->lock);
+    if (store_count_locked(s, f, mask, total) != 0) {
+        goto out;
+    }
+    if (limit == 0 || (page - 1) * limit >= *total) {
+        ret = 0; /* nothing on this page */
+        goto out;
+    }
+    st = store_query_stmt(s, mask, false);
+    if (st == NULL) {
+        goto out;
+    }
+    i = store_bind_filters(st, f);
+    sqlite3_bind_int64(st, i, (sqlite3_int64)limit);
+    sqlite3_bind_int64(st, i + 1, (sqlite3_int64)((page - 1) * limit));
+    arr = xcalloc(limit, sizeof(*arr));
+    while (len < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_read_call(st, &arr[len++]);
+    }
+    if (len < limit && rc != SQLITE_DONE) {
+        ms_store_log_failure(s, "reading calls");
+        goto out;
+    }
+    *out = arr;
+    *n = len;
+    arr = NULL;
+    ret = 0;
+out:
+    if (st != NULL) {
+        ms_store_done(st);
+    }
+    pthread_mutex_unlock(&s->lock);
+    ms_store_calls_free(arr, len);
+    return ret;
+}
+
+int ms_store_calls_count(struct ms_store *s, uint64_t *total)
+{
+    int ret = -1;
+
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = s->st[ST_CALL_COUNT];
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        sqlite3_int64 v = sqlite3_column_int64(st, 0);
+        *total = v > 0 ? (uint64_t)v : 0;
+        ret = 0;
+    } else {
+        ms_store_log_failure(s, "counting calls");
+    }
+    ms_store_done(st);
+    pthread_mutex_unlock(&s->lock);
+    return ret;
+}
+
+int ms_store_calls_trim(struct ms_store *s, uint64_t keep, uint64_t *dropped)
+{
+    int ret;
+
+    pthread_mutex_lock(&s->lock);
+    sqlite3_stmt *st = s->st[ST_CALL_TRIM];
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)(keep > INT64_MAX ? INT64_MAX : keep));
+    ret = ms_store_step_done(s, st, "trimming the call log");
+    if (dropped != NULL) {
+        *dropped = ret == 0 ? (uint64_t)sqlite3_changes64(s->db) : 0;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return ret;
+}
+
+void ms_store_calls_free(struct ms_call *calls, size_t n)
+{
+    if (calls == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(calls[i].url);
+        free(calls[i].request_headers);
+        free(calls[i].request_body);
+        free(calls[i].response_headers);
+        free(calls[i].response_body);
+        free(calls[i].error);
+    }
+    free(calls);
+}

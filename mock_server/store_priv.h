@@ -1,0 +1,58 @@
+/* Private to the store's files (store.c, store_calls.c): the store's
+ * state and the helpers they share. Nothing outside mock_server/store*.c
+ * includes this header. */
+#ifndef MOCK_SERVER_STORE_PRIV_H
+#define MOCK_SERVER_STORE_PRIV_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mock_server/store.h"
+
+#define STORE_N_FILTERS 6
+#define STORE_N_MASKS   (1u << STORE_N_FILTERS)
+
+/* The fixed statements, prepared at open. */
+enum store_stmt {
+    ST_WEBHOOK_INSERT,
+    ST_WEBHOOK_GET,
+    ST_WEBHOOK_LIST,
+    ST_WEBHOOK_SAVE,
+    ST_CALL_INSERT,
+    ST_CALL_COUNT,
+    ST_CALL_TRIM,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_COUNT_
+};
+
+struct ms_store {
+    pthread_mutex_t lock;
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT_];
+    sqlite3_stmt *page_st[STORE_N_MASKS];  /* prepared on first use */
+    sqlite3_stmt *count_st[STORE_N_MASKS]; /* prepared on first use */
+    int version;
+};
+
+/* Logs the connection's last error with what was being done. */
+void ms_store_log_failure(struct ms_store *s, const char *what);
+/* Binds a text or NULL (copied by SQLite). */
+int ms_store_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Binds a time in milliseconds; 0 becomes NULL. */
+int ms_store_bind_time(sqlite3_stmt *st, int i, uint64_t ms);
+/* Reads a time column; NULL gives 0. */
+uint64_t ms_store_col_time(sqlite3_stmt *st, int i);
+/* Copies a text column into out (truncated to out_size; NULL gives ""). */
+void ms_store_col_copy(sqlite3_stmt *st, int i, char *out, size_t out_size);
+/* A malloc'd copy of a text column the caller frees; NULL for SQL NULL. */
+char *ms_store_col_dup(sqlite3_stmt *st, int i);
+/* Resets a statement and clears its bindings for the next use. */
+void ms_store_done(sqlite3_stmt *st);
+/* Runs a statement that returns no rows, then resets it. 0 or -1 (logged). */
+int ms_store_step_done(struct ms_store *s, sqlite3_stmt *st, const char *what);
+
+#endif
