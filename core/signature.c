@@ -226,3 +226,20 @@ int signature_random_bytes(void *buf, size_t n)
 {
     return RAND_bytes(buf, (int)n) == 1 ? 0 : -1;
 }
+
+int signature_sha256_hex(const void *data, size_t len, char out[SIGNATURE_SHA256_HEX_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+
+    if (EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL) != 1 || md_len != 32) {
+        return -1;
+    }
+    for (unsigned int i = 0; i < md_len; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0x0f];
+    }
+    out[2 * md_len] = '\0';
+    return 0;
+}

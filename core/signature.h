@@ -68,4 +68,8 @@ bool signature_equal(const void *a, size_t a_len, const void *b, size_t b_len);
 /* Cryptographically random bytes; 0 or -1. */
 int signature_random_bytes(void *buf, size_t n);
 
+#define SIGNATURE_SHA256_HEX_LEN 64
+/* Lowercase hex SHA-256 of data (e.g. the harness's suite checksum); 0 or -1. */
+int signature_sha256_hex(const void *data, size_t len, char out[SIGNATURE_SHA256_HEX_LEN + 1]);
+
 #endif

@@ -1,0 +1,625 @@
+/* The command line (see cli.h). The option table below is the single
+ * description of every option: getopt_long's table, --help and the re-run
+ * command are all built from it. */
+#include "harness/cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/parse.h"
+#include "core/xalloc.h"
+#include "harness/command.h"
+#include "harness/delivery.h"
+#include "harness/runner.h"
+#include "harness/url.h"
+#include "reports/write.h"
+
+#define CLI_MAX_DURATION_MS (10ull * 60 * 1000)
+
+enum cli_id {
+    CLI_TARGET = 't',
+    CLI_SECRET = 's',
+    CLI_VERBOSE = 'v',
+    CLI_HELP = 'h',
+    CLI_VERSION = 'V',
+    CLI_HEADER = 0x100,
+    CLI_SUITE,
+    CLI_SCENARIO,
+    CLI_ONLY,
+    CLI_SKIP,
+    CLI_TAGS,
+    CLI_PROBE_URL,
+    CLI_PROBE_CMD,
+    CLI_PROBE_WAIT,
+    CLI_SETTLE,
+    CLI_TIMEOUT,
+    CLI_PROFILE,
+    CLI_TS_UNIT,
+    CLI_STRICT,
+    CLI_SEED,
+    CLI_REPORT,
+    CLI_REPORT_DIR,
+    CLI_NO_COLOR,
+};
+
+/* How an option is written back into a re-run command. */
+enum cli_rerun {
+    CLI_RERUN_KEEP,   /* as given */
+    CLI_RERUN_DROP,   /* selection and report options: the re-run picks its case */
+    CLI_RERUN_SECRET, /* --secret "$VAMBE_SECRET" */
+    CLI_RERUN_HEADER, /* the value may be a token: "Name: ***" */
+    CLI_RERUN_URL,    /* query values may be tokens: redacted */
+    CLI_RERUN_SEED,   /* kept, and noted as present */
+};
+
+/* Columns: long name, argument (getopt_long's has_arg), id (a short
+ * option's letter, or a number past 0xff), the argument's name in --help,
+ * the help text, and what a re-run command does with it. */
+static const struct cli_option {
+    const char *name;
+    int has_arg;
+    int id;
+    const char *arg;
+    const char *help;
+    enum cli_rerun rerun;
+} cli_options[] = {
+    {"target", required_argument, CLI_TARGET, "URL",
+     "the receiver's webhook URL (http or https; its query string is sent as given)",
+     CLI_RERUN_URL},
+    {"secret", required_argument, CLI_SECRET, "S",
+     "the webhook secret the receiver verifies with (default: $VAMBE_SECRET)", CLI_RERUN_SECRET},
+    {"header", required_argument, CLI_HEADER, "'NAME: VALUE'",
+     "add a header to every delivery (repeatable; values are never printed)", CLI_RERUN_HEADER},
+    {"suite", required_argument, CLI_SUITE, "DIR", "scenario folder (default: the built-in suite)",
+     CLI_RERUN_KEEP},
+    {"scenario", required_argument, CLI_SCENARIO, "FILE",
+     "run this scenario file (repeatable; without --suite, only these)", CLI_RERUN_KEEP},
+    {"only", required_argument, CLI_ONLY, "IDS", "run only these case ids (comma-separated)",
+     CLI_RERUN_DROP},
+    {"skip", required_argument, CLI_SKIP, "IDS", "skip these case ids (comma-separated)",
+     CLI_RERUN_DROP},
+    {"tags", required_argument, CLI_TAGS, "TAGS",
+     "run only cases with one of these tags (comma-separated)", CLI_RERUN_DROP},
+    {"probe-url", required_argument, CLI_PROBE_URL, "TEMPLATE",
+     "side-effect probe: a URL with {event_id} answering {\"count\": N}; 404 means 0",
+     CLI_RERUN_URL},
+    {"probe-cmd", required_argument, CLI_PROBE_CMD, "CMD",
+     "side-effect probe: shell command given $VAMBE_EVENT_ID, printing N", CLI_RERUN_KEEP},
+    {"probe-wait", required_argument, CLI_PROBE_WAIT, "DUR",
+     "how long a probe waits for the expected count (default 5s)", CLI_RERUN_KEEP},
+    {"settle", required_argument, CLI_SETTLE, "DUR",
+     "after the expected count appears, wait this long and check it again (default 300ms)",
+     CLI_RERUN_KEEP},
+    {"timeout", required_argument, CLI_TIMEOUT, "DUR",
+     "per-exchange timeout (default 6s: above Vambe's 5 s, so a slow answer is measured)",
+     CLI_RERUN_KEEP},
+    {"profile", required_argument, CLI_PROFILE, "P",
+     "payload profile: documented (default) or legacy", CLI_RERUN_KEEP},
+    {"timestamp-unit", required_argument, CLI_TS_UNIT, "U",
+     "x-vambe-timestamp in ms (default) or s", CLI_RERUN_KEEP},
+    {"strict", no_argument, CLI_STRICT, NULL, "a failed SHOULD case fails the run", CLI_RERUN_KEEP},
+    {"seed", required_argument, CLI_SEED, "N",
+     "seed for generated events (default: random, printed in the summary)", CLI_RERUN_SEED},
+    {"report", required_argument, CLI_REPORT, "FORMAT:PATH",
+     "write a report: junit, json, md or html (repeatable)", CLI_RERUN_DROP},
+    {"report-dir", required_argument, CLI_REPORT_DIR, "DIR",
+     "write every report format into DIR (report.xml, .json, .md, .html)", CLI_RERUN_DROP},
+    {"no-color", no_argument, CLI_NO_COLOR, NULL, "no colour, even on a terminal", CLI_RERUN_KEEP},
+    {"verbose", no_argument, CLI_VERBOSE, NULL, "log every exchange on stderr", CLI_RERUN_KEEP},
+    {"help", no_argument, CLI_HELP, NULL, "show this help", CLI_RERUN_DROP},
+    {"version", no_argument, CLI_VERSION, NULL, "show the version", CLI_RERUN_DROP},
+};
+#define CLI_N_OPTIONS (sizeof(cli_options) / sizeof(cli_options[0]))
+
+#define CLI_HELP_LEFT  28
+#define CLI_HELP_WIDTH 99
+
+/* One option of --help: the left column, then the text wrapped at word
+ * boundaries to CLI_HELP_WIDTH columns. */
+static void cli_help_line(FILE *f, const char *left, const char *text)
+{
+    size_t room = CLI_HELP_WIDTH - CLI_HELP_LEFT - 3;
+    const char *p = text;
+
+    fprintf(f, "  %-*s ", CLI_HELP_LEFT, left);
+    if (strlen(left) > CLI_HELP_LEFT) {
+        fprintf(f, "\n  %-*s ", CLI_HELP_LEFT, "");
+    }
+    while (strlen(p) > room) {
+        size_t cut = room;
+        while (cut > 0 && p[cut] != ' ') {
+            cut--;
+        }
+        if (cut == 0) {
+            cut = room;
+        }
+        fprintf(f, "%.*s\n  %-*s ", (int)cut, p, CLI_HELP_LEFT, "");
+        p += cut;
+        while (*p == ' ') {
+            p++;
+        }
+    }
+    fprintf(f, "%s\n", p);
+}
+
+void hn_cli_help(FILE *f)
+{
+    fputs("usage: vambe-harness run --target URL --secret S [options]\n"
+          "       vambe-harness list [--suite DIR] [--scenario FILE]... [--only IDS] [--tags T]\n"
+          "       vambe-harness validate [FILE|DIR]...\n"
+          "       vambe-harness --help | --version\n"
+          "\n"
+          "Fires the Vambe webhook conformance cases at a receiver and says, case by case,\n"
+          "whether it answers fast, with the right status, idempotently, and only to\n"
+          "correctly signed deliveries.\n"
+          "\n"
+          "commands:\n"
+          "  run        run the selected cases against --target\n"
+          "  list       list the cases: id, level, tags, title\n"
+          "  validate   check scenario files (default: the built-in suite)\n"
+          "\n"
+          "options:\n",
+          f);
+    for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
+        const struct cli_option *o = &cli_options[i];
+        char left[64];
+        if (o->id < 0x100) {
+            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        } else {
+            snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        }
+        cli_help_line(f, left, o->help);
+    }
+    fputs("\n"
+          "exit status: 0 conformant, 1 not conformant, 2 usage, configuration or scenario\n"
+          "error (also: no case selected), 3 target unreachable.\n",
+          f);
+}
+
+static const struct cli_option *cli_find_id(int id)
+{
+    for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
+        if (cli_options[i].id == id) {
+            return &cli_options[i];
+        }
+    }
+    return NULL;
+}
+
+/* Appends p to a NULL-terminated growing array. */
+static void cli_push(const char ***arr, size_t *n, const char *p)
+{
+    *arr = xrealloc(*arr, (*n + 2) * sizeof(char *));
+    (*arr)[(*n)++] = p;
+    (*arr)[*n] = NULL;
+}
+
+static int cli_duration(const char *flag, const char *v, bool zero_ok, uint64_t *out, struct err *e)
+{
+    struct err pe = {{0}};
+
+    if (parse_duration_ms(v, out, &pe) != 0) {
+        return err_set(e, "--%s: %s", flag, pe.msg);
+    }
+    if ((*out == 0 && !zero_ok) || *out > CLI_MAX_DURATION_MS) {
+        return err_set(e, "--%s '%s': use a duration above 0 and up to 10m", flag, v);
+    }
+    return 0;
+}
+
+/* One option's value into cfg. */
+static int cli_option(struct hn_config *cfg, int id, const char *v, struct err *e)
+{
+    struct err pe = {{0}};
+    long long n = 0;
+
+    switch (id) {
+    case CLI_TARGET:
+        cfg->target = v;
+        return 0;
+    case CLI_SECRET:
+        cfg->secret = v;
+        return 0;
+    case CLI_HEADER:
+        if (hn_delivery_header_check(v, e) != 0) {
+            return -1;
+        }
+        cli_push(&cfg->headers, &cfg->n_headers, v);
+        return 0;
+    case CLI_SUITE:
+        cfg->suite = v;
+        return 0;
+    case CLI_SCENARIO:
+        cli_push(&cfg->scenarios, &cfg->n_scenarios, v);
+        return 0;
+    case CLI_ONLY:
+        cfg->only = v;
+        return 0;
+    case CLI_SKIP:
+        cfg->skip = v;
+        return 0;
+    case CLI_TAGS:
+        cfg->tags = v;
+        return 0;
+    case CLI_PROBE_URL:
+        cfg->probe_url = v;
+        return 0;
+    case CLI_PROBE_CMD:
+        cfg->probe_cmd = v;
+        return 0;
+    case CLI_PROBE_WAIT:
+        return cli_duration("probe-wait", v, false, &cfg->probe_wait_ms, e);
+    case CLI_SETTLE:
+        return cli_duration("settle", v, true, &cfg->settle_ms, e);
+    case CLI_TIMEOUT:
+        return cli_duration("timeout", v, false, &cfg->timeout_ms, e);
+    case CLI_PROFILE:
+        if (event_profile_parse(v, &cfg->profile, &pe) != 0) {
+            return err_set(e, "--profile: %s", pe.msg);
+        }
+        return 0;
+    case CLI_TS_UNIT:
+        if (signature_unit_parse(v, false, &cfg->unit, &pe) != 0) {
+            return err_set(e, "--timestamp-unit: %s", pe.msg);
+        }
+        return 0;
+    case CLI_STRICT:
+        cfg->strict = true;
+        return 0;
+    case CLI_SEED:
+        if (parse_int(v, 0, INT64_MAX, &n, &pe) != 0) {
+            return err_set(e, "--seed: %s", pe.msg);
+        }
+        cfg->seed = (uint64_t)n;
+        cfg->has_seed = true;
+        return 0;
+    case CLI_REPORT: {
+        enum rp_format fmt;
+        const char *path = NULL;
+        if (rp_report_spec_parse(v, &fmt, &path, e) != 0) {
+            return -1;
+        }
+        cli_push(&cfg->reports, &cfg->n_reports, v);
+        return 0;
+    }
+    case CLI_REPORT_DIR:
+        cfg->report_dir = v;
+        return 0;
+    case CLI_NO_COLOR:
+        cfg->no_color = true;
+        return 0;
+    case CLI_VERBOSE:
+        cfg->verbose = true;
+        return 0;
+    case CLI_HELP:
+        cfg->command = HN_CMD_HELP;
+        return 0;
+    case CLI_VERSION:
+        cfg->command = HN_CMD_VERSION;
+        return 0;
+    }
+    return err_set(e, "unhandled option");
+}
+
+/* The operands: the command, then validate's files. */
+static int cli_operands(int argc, char **argv, int first, struct hn_config *cfg, struct err *e)
+{
+    if (first >= argc) {
+        return err_set(e, "missing command (run, list or validate)");
+    }
+    const char *cmd = argv[first];
+    if (strcmp(cmd, "run") == 0) {
+        cfg->command = HN_CMD_RUN;
+    } else if (strcmp(cmd, "list") == 0) {
+        cfg->command = HN_CMD_LIST;
+    } else if (strcmp(cmd, "validate") == 0) {
+        cfg->command = HN_CMD_VALIDATE;
+        for (int i = first + 1; i < argc; i++) {
+            cli_push(&cfg->files, &cfg->n_files, argv[i]);
+        }
+        return 0;
+    } else {
+        return err_set(e, "unknown command '%s' (use run, list or validate)", cmd);
+    }
+    if (first + 1 < argc) {
+        return err_set(e, "%s: unexpected argument '%s'", cmd, argv[first + 1]);
+    }
+    return 0;
+}
+
+/* What run needs beyond well-formed options. */
+static int cli_check_run(struct hn_config *cfg, struct err *e)
+{
+    struct hn_url u;
+
+    if (cfg->target == NULL) {
+        return err_set(e, "run: --target URL is required");
+    }
+    if (hn_url_parse(cfg->target, &u, e) != 0) {
+        err_prefix(e, "--target");
+        return -1;
+    }
+    if (cfg->secret == NULL) {
+        const char *env = getenv("VAMBE_SECRET");
+        if (env == NULL || env[0] == '\0') {
+            return err_set(e, "run: --secret is required (or set VAMBE_SECRET)");
+        }
+        cfg->secret = env;
+        cfg->secret_from_env = true;
+    }
+    if (cfg->secret[0] == '\0') {
+        return err_set(e, "--secret: the secret must not be empty");
+    }
+    if (cfg->probe_url != NULL && cfg->probe_cmd != NULL) {
+        return err_set(e, "give one probe: --probe-url or --probe-cmd, not both");
+    }
+    return 0;
+}
+
+int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
+{
+    struct option longopts[CLI_N_OPTIONS + 1];
+    char shorts[64] = ":";
+    size_t ns = 1;
+    bool asked = false;
+    int c;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->timeout_ms = HN_DEFAULT_TIMEOUT_MS;
+    cfg->settle_ms = HN_DEFAULT_SETTLE_MS;
+    cfg->probe_wait_ms = HN_DEFAULT_PROBE_WAIT_MS;
+    cfg->profile = EVENT_PROFILE_DOCUMENTED;
+    cfg->unit = SIGNATURE_UNIT_MS;
+    /* getopt_long permutes argv: keep the order as given for re-runs. */
+    cfg->argc = argc;
+    cfg->argv = xcalloc((size_t)argc + 1, sizeof(char *));
+    memcpy(cfg->argv, argv, (size_t)argc * sizeof(char *));
+    for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
+        longopts[i].name = cli_options[i].name;
+        longopts[i].has_arg = cli_options[i].has_arg;
+        longopts[i].flag = NULL;
+        longopts[i].val = cli_options[i].id;
+        if (cli_options[i].id < 0x100) {
+            shorts[ns++] = (char)cli_options[i].id;
+            if (cli_options[i].has_arg == required_argument) {
+                shorts[ns++] = ':';
+            }
+        }
+    }
+    shorts[ns] = '\0';
+    memset(&longopts[CLI_N_OPTIONS], 0, sizeof(longopts[0]));
+    optind = 0; /* GNU: reinitialise, so the parser can be called again */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+        if (c == '?') {
+            if (optopt != 0) {
+                return err_set(e, "unknown option '-%c'", optopt);
+            }
+            return err_set(e, "unknown option '%s'", argv[optind - 1]);
+        }
+        if (c == ':') {
+            return err_set(e, "option '%s' needs a value", argv[optind - 1]);
+        }
+        if (cli_option(cfg, c, optarg, e) != 0) {
+            return -1;
+        }
+        asked = asked || c == CLI_HELP || c == CLI_VERSION;
+    }
+    if (asked) {
+        return 0;
+    }
+    if (cli_operands(argc, argv, optind, cfg, e) != 0) {
+        return -1;
+    }
+    if (cfg->command == HN_CMD_RUN) {
+        return cli_check_run(cfg, e);
+    }
+    return 0;
+}
+
+void hn_cli_cleanup(struct hn_config *cfg)
+{
+    free(cfg->headers);
+    free(cfg->scenarios);
+    free(cfg->reports);
+    free(cfg->files);
+    free(cfg->argv);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+/* A growing string. */
+struct cli_buf {
+    char *s;
+    size_t len;
+    size_t cap;
+};
+
+static void cli_put(struct cli_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->len, s, n + 1);
+    b->len += n;
+}
+
+/* Appends " " and s, single-quoted for the shell when it needs to be. */
+static void cli_put_arg(struct cli_buf *b, const char *s)
+{
+    bool plain = s[0] != '\0';
+
+    for (const char *c = s; *c != '\0' && plain; c++) {
+        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,@%+-",
+                       *c) != NULL;
+    }
+    if (b->len > 0) {
+        cli_put(b, " ");
+    }
+    if (plain) {
+        cli_put(b, s);
+        return;
+    }
+    cli_put(b, "'");
+    for (const char *c = s; *c != '\0'; c++) {
+        char one[2] = {*c, '\0'};
+        cli_put(b, *c == '\'' ? "'\\''" : one);
+    }
+    cli_put(b, "'");
+}
+
+/* Writes one option of the original command line into a re-run command. */
+static void cli_rerun_option(struct cli_buf *b, const struct cli_option *o, const char *value,
+                             bool *had_seed)
+{
+    char flag[64];
+
+    snprintf(flag, sizeof(flag), "--%s", o->name);
+    switch (o->rerun) {
+    case CLI_RERUN_DROP:
+        return;
+    case CLI_RERUN_SECRET:
+        cli_put(b, " --secret \"$VAMBE_SECRET\"");
+        return;
+    case CLI_RERUN_HEADER: {
+        size_t n = strcspn(value, ":");
+        char *shown = xasprintf("%.*s: ***", (int)n, value);
+        cli_put_arg(b, flag);
+        cli_put_arg(b, shown);
+        free(shown);
+        return;
+    }
+    case CLI_RERUN_URL: {
+        char *shown = hn_url_redact(value);
+        cli_put_arg(b, flag);
+        cli_put_arg(b, shown);
+        free(shown);
+        return;
+    }
+    case CLI_RERUN_SEED:
+        *had_seed = true;
+        break;
+    case CLI_RERUN_KEEP:
+        break;
+    }
+    cli_put_arg(b, flag);
+    if (value != NULL) {
+        cli_put_arg(b, value);
+    }
+}
+
+/* Finds a long option by its exact name or a unique prefix, as getopt_long
+ * does. */
+static const struct cli_option *cli_find_long(const char *name, size_t len)
+{
+    const struct cli_option *hit = NULL;
+
+    for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
+        if (strncmp(cli_options[i].name, name, len) == 0) {
+            if (strlen(cli_options[i].name) == len) {
+                return &cli_options[i];
+            }
+            if (hit != NULL) {
+                return NULL;
+            }
+            hit = &cli_options[i];
+        }
+    }
+    return hit;
+}
+
+char *hn_cli_rerun(const struct hn_config *cfg, const char *id, uint64_t seed)
+{
+    struct cli_buf b = {NULL, 0, 0};
+    bool had_seed = false;
+    char num[32];
+
+    cli_put_arg(&b, cfg->argc > 0 ? cfg->argv[0] : "vambe-harness");
+    for (int i = 1; i < cfg->argc; i++) {
+        const char *a = cfg->argv[i];
+        if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
+            size_t len = strcspn(a + 2, "=");
+            const struct cli_option *o = cli_find_long(a + 2, len);
+            const char *value = NULL;
+            if (o == NULL) {
+                cli_put_arg(&b, a);
+                continue;
+            }
+            if (o->has_arg == required_argument) {
+                value = a[2 + len] == '=' ? a + 3 + len : (i + 1 < cfg->argc ? cfg->argv[++i] : "");
+            }
+            cli_rerun_option(&b, o, value, &had_seed);
+        } else if (a[0] == '-' && a[1] != '\0' && a[1] != '-') {
+            for (size_t j = 1; a[j] != '\0'; j++) {
+                const struct cli_option *o = cli_find_id((unsigned char)a[j]);
+                if (o == NULL) {
+                    break;
+                }
+                if (o->has_arg == required_argument) {
+                    const char *value =
+                        a[j + 1] != '\0' ? a + j + 1 : (i + 1 < cfg->argc ? cfg->argv[++i] : "");
+                    cli_rerun_option(&b, o, value, &had_seed);
+                    break;
+                }
+                cli_rerun_option(&b, o, NULL, &had_seed);
+            }
+        } else {
+            cli_put_arg(&b, a);
+        }
+    }
+    if (!had_seed) {
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)seed);
+        cli_put(&b, " --seed ");
+        cli_put(&b, num);
+    }
+    cli_put(&b, " --only ");
+    cli_put(&b, id);
+    return b.s;
+}
+
+int hn_cli_main(int argc, char **argv)
+{
+    struct hn_config cfg;
+    struct err e = {{0}};
+    int code = HN_EXIT_USAGE;
+
+    log_set_program("vambe-harness");
+    if (hn_cli_parse(argc, argv, &cfg, &e) != 0) {
+        log_error("%s", e.msg);
+        fputs("vambe-harness: try 'vambe-harness --help'\n", stderr);
+        goto out;
+    }
+    if (cfg.verbose) {
+        log_set_level(LOG_LEVEL_DEBUG);
+    }
+    switch (cfg.command) {
+    case HN_CMD_HELP:
+        hn_cli_help(stdout);
+        code = HN_EXIT_CONFORMANT;
+        break;
+    case HN_CMD_VERSION:
+        printf("vambe-harness %s\n", VAMBE_VERSION);
+        code = HN_EXIT_CONFORMANT;
+        break;
+    case HN_CMD_RUN:
+        code = hn_command_run(&cfg, stdout, NULL);
+        break;
+    case HN_CMD_LIST:
+        code = hn_command_list(&cfg, stdout);
+        break;
+    case HN_CMD_VALIDATE:
+        code = hn_command_validate(&cfg, stdout);
+        break;
+    }
+out:
+    hn_cli_cleanup(&cfg);
+    return code;
+}

@@ -1,0 +1,289 @@
+/* The commands run, list and validate (see command.h). */
+#include "harness/command.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/signature.h"
+#include "core/xalloc.h"
+#include "harness/output.h"
+#include "harness/runner.h"
+#include "harness/suite.h"
+#include "reports/write.h"
+
+#define COMMAND_MAX_REPORTS 16
+
+struct command_report {
+    enum rp_format format;
+    char *path; /* owned */
+};
+
+/* Loads the suite the command line names: --suite (or the built-in one,
+ * unless --scenario files alone were given) plus the --scenario files. */
+static int command_suite(const struct hn_config *cfg, struct hn_suite *s, char **where,
+                         struct err *e)
+{
+    char dir[4096];
+
+    if (cfg->suite != NULL || cfg->n_scenarios == 0) {
+        if (cfg->suite != NULL) {
+            snprintf(dir, sizeof(dir), "%s", cfg->suite);
+        } else if (hn_suite_default_dir(dir, sizeof(dir)) != 0) {
+            return err_set(e, "cannot find the built-in suite; give --suite DIR");
+        }
+        if (hn_suite_add_dir(s, dir, e) != 0) {
+            return -1;
+        }
+        *where = xstrdup(dir);
+    } else {
+        *where = xstrdup("scenario files");
+    }
+    for (size_t i = 0; i < cfg->n_scenarios; i++) {
+        if (hn_suite_add_file(s, cfg->scenarios[i], e) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Parses --report and --report-dir and checks, before any case runs, that
+ * every file can be written. */
+static int command_reports(const struct hn_config *cfg, struct command_report *out, size_t *n,
+                           struct err *e)
+{
+    *n = 0;
+    for (size_t i = 0; i < cfg->n_reports && *n < COMMAND_MAX_REPORTS; i++) {
+        const char *path = NULL;
+        if (rp_report_spec_parse(cfg->reports[i], &out[*n].format, &path, e) != 0) {
+            return -1;
+        }
+        out[(*n)++].path = xstrdup(path);
+    }
+    if (cfg->report_dir != NULL) {
+        struct stat st;
+        if (stat(cfg->report_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            return err_set(e, "--report-dir %s: not a folder", cfg->report_dir);
+        }
+        for (int f = 0; f < RP_FORMAT_COUNT && *n < COMMAND_MAX_REPORTS; f++) {
+            out[*n].format = (enum rp_format)f;
+            out[(*n)++].path =
+                xasprintf("%s/%s", cfg->report_dir, rp_format_default_name((enum rp_format)f));
+        }
+    }
+    for (size_t i = 0; i < *n; i++) {
+        if (rp_check_writable(out[i].path, e) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static uint64_t command_seed(const struct hn_config *cfg)
+{
+    uint64_t seed = 0;
+
+    if (cfg->has_seed) {
+        return cfg->seed;
+    }
+    if (signature_random_bytes(&seed, sizeof(seed)) != 0) {
+        seed = clock_wall_ms() ^ clock_mono_us();
+    }
+    /* 63 bits, so --seed (a signed 64-bit parse) takes it back. */
+    return seed & 0x7fffffffffffffffull;
+}
+
+static struct hn_runner *command_runner(const struct hn_config *cfg, uint64_t seed, struct err *e)
+{
+    struct hn_runner_opts o;
+
+    memset(&o, 0, sizeof(o));
+    o.target = cfg->target;
+    o.secret = cfg->secret;
+    o.headers = cfg->headers;
+    o.n_headers = cfg->n_headers;
+    o.probe_url = cfg->probe_url;
+    o.probe_cmd = cfg->probe_cmd;
+    o.timeout_ms = cfg->timeout_ms;
+    o.settle_ms = cfg->settle_ms;
+    o.probe_wait_ms = cfg->probe_wait_ms;
+    o.profile = cfg->profile;
+    o.unit = cfg->unit;
+    o.strict = cfg->strict;
+    o.seed = seed;
+    return hn_runner_new(&o, e);
+}
+
+static struct rp_run *command_new_run(const struct hn_config *cfg, const struct hn_runner *r,
+                                      const struct hn_suite *s, const char *where, uint64_t seed)
+{
+    struct rp_run *run = rp_run_new();
+
+    rp_set(&run->harness_version, VAMBE_VERSION);
+    rp_set(&run->target, hn_runner_target_shown(r));
+    rp_set(&run->suite, where);
+    run->suite_checksum = hn_suite_checksum(s);
+    rp_set(&run->profile, event_profile_name(cfg->profile));
+    rp_set(&run->timestamp_unit, signature_unit_name(cfg->unit));
+    rp_set(&run->probe, hn_runner_probe_kind(r));
+    run->seed = seed;
+    run->strict = cfg->strict;
+    run->started_wall_ms = clock_wall_ms();
+    return run;
+}
+
+int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_out)
+{
+    struct hn_suite suite = {NULL, 0};
+    struct command_report reports[COMMAND_MAX_REPORTS];
+    size_t n_reports = 0;
+    struct hn_runner *r = NULL;
+    struct rp_run *run = NULL;
+    struct hn_output o;
+    struct err e = {{0}};
+    char *where = NULL;
+    uint64_t seed = command_seed(cfg);
+    int code = HN_EXIT_USAGE;
+
+    if (run_out != NULL) {
+        *run_out = NULL;
+    }
+    memset(reports, 0, sizeof(reports));
+    if (command_reports(cfg, reports, &n_reports, &e) != 0 ||
+        command_suite(cfg, &suite, &where, &e) != 0 ||
+        hn_suite_select(&suite, cfg->only, cfg->skip, cfg->tags, &e) != 0 ||
+        (r = command_runner(cfg, seed, &e)) == NULL) {
+        log_error("%s", e.msg);
+        goto out;
+    }
+    if (hn_runner_preflight(r, &e) != 0) {
+        log_error("target %s unreachable: %s", hn_runner_target_shown(r), e.msg);
+        code = HN_EXIT_ENV;
+        goto out;
+    }
+    run = command_new_run(cfg, r, &suite, where, seed);
+    hn_output_init(&o, out, cfg->no_color);
+    uint64_t t0 = clock_mono_us();
+    for (size_t i = 0; i < suite.n; i++) {
+        struct rp_case *c = rp_run_add_case(run);
+        hn_runner_case(r, suite.items[i], c);
+        c->rerun = hn_cli_rerun(cfg, c->id, seed);
+        hn_output_case(&o, c);
+    }
+    run->duration_us = clock_mono_us() - t0;
+    rp_run_summarize(run);
+    hn_output_failures(&o, run);
+    hn_output_summary(&o, run);
+    code = rp_run_exit_code(run);
+    for (size_t i = 0; i < n_reports; i++) {
+        if (rp_write_file(run, reports[i].format, reports[i].path, &e) != 0) {
+            log_error("report %s: %s", reports[i].path, e.msg);
+            code = HN_EXIT_USAGE;
+        }
+    }
+out:
+    for (size_t i = 0; i < n_reports; i++) {
+        free(reports[i].path);
+    }
+    if (run_out != NULL) {
+        *run_out = run;
+    } else {
+        rp_run_free(run);
+    }
+    hn_runner_free(r);
+    hn_suite_cleanup(&suite);
+    free(where);
+    return code;
+}
+
+int hn_command_list(const struct hn_config *cfg, FILE *out)
+{
+    struct hn_suite suite = {NULL, 0};
+    struct hn_output o;
+    struct err e = {{0}};
+    char *where = NULL;
+    int code = HN_EXIT_USAGE;
+
+    if (command_suite(cfg, &suite, &where, &e) != 0 ||
+        hn_suite_select(&suite, cfg->only, cfg->skip, cfg->tags, &e) != 0) {
+        log_error("%s", e.msg);
+        goto out;
+    }
+    hn_output_init(&o, out, cfg->no_color);
+    hn_output_list(&o, &suite);
+    code = HN_EXIT_CONFORMANT;
+out:
+    hn_suite_cleanup(&suite);
+    free(where);
+    return code;
+}
+
+/* Validates one file; a duplicate id (against earlier files) is an error. */
+static int command_validate_file(const char *path, struct hn_suite *seen, FILE *err_out)
+{
+    struct err e = {{0}};
+
+    if (hn_suite_add_file(seen, path, &e) != 0) {
+        fprintf(err_out, "%s\n", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int hn_command_validate(const struct hn_config *cfg, FILE *out)
+{
+    struct hn_suite seen = {NULL, 0};
+    struct err e = {{0}};
+    size_t total = 0;
+    size_t bad = 0;
+    char dir[4096];
+    const char *const *ops = cfg->files;
+    size_t n_ops = cfg->n_files;
+    const char *def[1];
+
+    if (n_ops == 0) {
+        if (cfg->suite != NULL) {
+            snprintf(dir, sizeof(dir), "%s", cfg->suite);
+        } else if (hn_suite_default_dir(dir, sizeof(dir)) != 0) {
+            log_error("validate: no file given and no built-in suite found");
+            return HN_EXIT_USAGE;
+        }
+        def[0] = dir;
+        ops = def;
+        n_ops = 1;
+    }
+    for (size_t i = 0; i < n_ops; i++) {
+        struct stat st;
+        if (stat(ops[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            char **paths = NULL;
+            size_t n = 0;
+            if (hn_suite_list_files(ops[i], &paths, &n, &e) != 0) {
+                fprintf(stderr, "%s\n", e.msg);
+                bad++;
+                continue;
+            }
+            for (size_t k = 0; k < n; k++) {
+                total++;
+                bad += command_validate_file(paths[k], &seen, stderr) != 0;
+                free(paths[k]);
+            }
+            free(paths);
+        } else {
+            total++;
+            bad += command_validate_file(ops[i], &seen, stderr) != 0;
+        }
+    }
+    hn_suite_cleanup(&seen);
+    if (total == 0) {
+        log_error("validate: no scenario file found");
+        return HN_EXIT_USAGE;
+    }
+    if (bad > 0) {
+        log_error("%zu of %zu scenario%s with errors", bad, total, total == 1 ? "" : "s");
+        return HN_EXIT_USAGE;
+    }
+    fprintf(out, "%zu scenario%s OK\n", total, total == 1 ? "" : "s");
+    return HN_EXIT_CONFORMANT;
+}

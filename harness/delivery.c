@@ -1,0 +1,364 @@
+/* Deliveries: the signed request of DESIGN §4 and its mutations. */
+#include "harness/delivery.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/jsonh.h"
+#include "core/xalloc.h"
+
+/* A value that is no hex digest: a short, odd-length text that a careless
+ * verifier may hand to a hex decoder or to a fixed-length compare. */
+#define DELIVERY_BAD_SIGNATURE "deadbeef-not-a-signature"
+#define DELIVERY_BAD_TIMESTAMP "yesterday"
+#define DELIVERY_SHOWN_SIG     8
+
+struct delivery_header {
+    char *name;
+    char *value;
+    bool secret;  /* from --header: never shown */
+    bool removed; /* sent as "Name:" so libcurl drops its own default */
+};
+
+struct delivery_list {
+    struct delivery_header *h;
+    size_t n;
+    size_t cap;
+};
+
+static struct delivery_header *delivery_find(struct delivery_list *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcasecmp(l->h[i].name, name) == 0) {
+            return &l->h[i];
+        }
+    }
+    return NULL;
+}
+
+static struct delivery_header *delivery_slot(struct delivery_list *l, const char *name)
+{
+    struct delivery_header *h = delivery_find(l, name);
+
+    if (h != NULL) {
+        free(h->value);
+        h->value = NULL;
+        return h;
+    }
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->h = xrealloc(l->h, l->cap * sizeof(*l->h));
+    }
+    h = &l->h[l->n++];
+    h->name = xstrdup(name);
+    h->value = NULL;
+    return h;
+}
+
+static void delivery_set(struct delivery_list *l, const char *name, const char *value, bool secret)
+{
+    struct delivery_header *h = delivery_slot(l, name);
+
+    h->value = xstrdup(value);
+    h->secret = secret;
+    h->removed = false;
+}
+
+static void delivery_remove(struct delivery_list *l, const char *name)
+{
+    struct delivery_header *h = delivery_slot(l, name);
+
+    h->secret = false;
+    h->removed = true;
+}
+
+static void delivery_list_free(struct delivery_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->h[i].name);
+        free(l->h[i].value);
+    }
+    free(l->h);
+}
+
+int hn_delivery_header_check(const char *line, struct err *e)
+{
+    const char *colon = strchr(line, ':');
+
+    if (colon == NULL || colon == line) {
+        return err_set(e, "--header '%s': use 'Name: value'", line);
+    }
+    for (const char *c = line; c < colon; c++) {
+        if (!isalnum((unsigned char)*c) && strchr("!#$%&'*+-.^_`|~", *c) == NULL) {
+            return err_set(e, "--header: bad header name '%.*s'", (int)(colon - line), line);
+        }
+    }
+    if (strpbrk(line, "\r\n") != NULL) {
+        return err_set(e, "--header: a header is one line");
+    }
+    return 0;
+}
+
+/* Changes the meaning of the body, not just its spacing, so that a verifier
+ * that re-serializes the parsed JSON is caught as well as one that skips
+ * verification: a member is added to "data" (or to the top level). A body
+ * that is not a JSON object gets one more byte. */
+static void delivery_alter(struct hn_delivery *d)
+{
+    json_t *root = json_loadb(d->body, d->body_len, 0, NULL);
+    json_t *target = json_object_get(root, "data");
+
+    if (!json_is_object(target)) {
+        target = root;
+    }
+    if (json_is_object(target) && json_object_set_new(target, "tampered", json_true()) == 0) {
+        free(d->body);
+        d->body = jsonh_dump(root, &d->body_len);
+    } else {
+        d->body = xrealloc(d->body, d->body_len + 2);
+        d->body[d->body_len++] = 'x';
+        d->body[d->body_len] = '\0';
+    }
+    json_decref(root);
+}
+
+/* The timestamp text for now_ms moved by shift_s seconds. */
+static void delivery_timestamp(const struct hn_delivery_opts *o, const struct hn_mutation *m,
+                               uint64_t now_ms, char *out, size_t out_size)
+{
+    int64_t ms = (int64_t)now_ms + (int64_t)m->shift_s * 1000;
+
+    if (m->timestamp == HN_TS_MALFORMED) {
+        snprintf(out, out_size, "%s", DELIVERY_BAD_TIMESTAMP);
+        return;
+    }
+    signature_timestamp(ms > 0 ? (uint64_t)ms : 0, o->unit, out, out_size);
+}
+
+static int delivery_signature(const struct hn_delivery_opts *o, const struct hn_mutation *m,
+                              const char *ts, const struct hn_delivery *d,
+                              char sig[SIGNATURE_MAX + 1], struct err *e)
+{
+    const char *secret = o->secret;
+    char other[128];
+
+    if (m->signature == HN_SIG_OTHER_SECRET) {
+        /* Any other secret will do; this one differs from every secret
+         * that is not this very text. */
+        snprintf(other, sizeof(other), "whsec_not_the_receivers_secret_%s",
+                 strcmp(o->secret, "whsec_not_the_receivers_secret_x") == 0 ? "y" : "x");
+        secret = other;
+    }
+    if (signature_sign(secret, ts, d->body, d->body_len, sig) != 0) {
+        return err_set(e, "cannot compute the signature (libcrypto failed)");
+    }
+    if (m->signature == HN_SIG_UPPERCASE) {
+        for (char *c = sig; *c != '\0'; c++) {
+            *c = (char)toupper((unsigned char)*c);
+        }
+    } else if (m->signature == HN_SIG_MALFORMED) {
+        snprintf(sig, SIGNATURE_MAX + 1, "%s", DELIVERY_BAD_SIGNATURE);
+    }
+    return 0;
+}
+
+/* "signed with another secret, timestamp 600 s in the past, ..." */
+static char *delivery_summary(const struct hn_mutation *m, size_t body_len)
+{
+    char buf[512];
+    size_t used = 0;
+    const char *parts[16];
+    char shift[64];
+    char raw[64];
+    char method[32];
+    size_t n = 0;
+
+    static const char *const sig_text[] = {NULL, "no signature", "signed with another secret",
+                                           "malformed signature", "signature in uppercase hex"};
+    if (m->signature != HN_SIG_VALID) {
+        parts[n++] = sig_text[m->signature];
+    }
+    if (m->timestamp == HN_TS_MISSING) {
+        parts[n++] = "no timestamp";
+    } else if (m->timestamp == HN_TS_MALFORMED) {
+        parts[n++] = "malformed timestamp";
+    }
+    if (m->shift_s != 0) {
+        snprintf(shift, sizeof(shift), "timestamp %lld s in the %s",
+                 m->shift_s < 0 ? -m->shift_s : m->shift_s, m->shift_s < 0 ? "past" : "future");
+        parts[n++] = shift;
+    }
+    if (m->has_raw_body) {
+        snprintf(raw, sizeof(raw), "raw body of %zu bytes", body_len);
+        parts[n++] = raw;
+    }
+    if (m->alter_body) {
+        parts[n++] = "body altered after signing";
+    }
+    if (m->method != NULL) {
+        snprintf(method, sizeof(method), "method %s", m->method);
+        parts[n++] = method;
+    }
+    if (m->n_add > 0) {
+        parts[n++] = "extra headers";
+    }
+    if (m->n_remove > 0) {
+        parts[n++] = "headers removed";
+    }
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used < sizeof(buf); i++) {
+        int w = snprintf(buf + used, sizeof(buf) - used, "%s%s", i > 0 ? ", " : "", parts[i]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return xstrdup(buf);
+}
+
+static void delivery_lines(struct hn_delivery *d, const struct delivery_list *l)
+{
+    size_t shown_cap = 64;
+    size_t shown_len = 0;
+
+    d->lines = xcalloc(l->n + 1, sizeof(char *));
+    for (size_t i = 0; i < l->n; i++) {
+        const struct delivery_header *h = &l->h[i];
+        d->lines[d->n_lines++] =
+            h->removed ? xasprintf("%s:", h->name) : xasprintf("%s: %s", h->name, h->value);
+        shown_cap += strlen(h->name) + (h->value ? strlen(h->value) : 0) + 16;
+    }
+    d->shown_headers = xmalloc(shown_cap);
+    d->shown_headers[0] = '\0';
+    for (size_t i = 0; i < l->n; i++) {
+        const struct delivery_header *h = &l->h[i];
+        char shown[DELIVERY_SHOWN_SIG + 8];
+        const char *v = h->value;
+        if (h->removed) {
+            continue;
+        }
+        if (h->secret) {
+            v = "***";
+        } else if (strcasecmp(h->name, "x-vambe-signature") == 0 &&
+                   strlen(v) > DELIVERY_SHOWN_SIG) {
+            snprintf(shown, sizeof(shown), "%.*s\xe2\x80\xa6", DELIVERY_SHOWN_SIG, v);
+            v = shown;
+        }
+        int w =
+            snprintf(d->shown_headers + shown_len, shown_cap - shown_len, "%s: %s\n", h->name, v);
+        shown_len += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* The header list: Vambe's headers, the user's --header lines (secret),
+ * then the step's additions and removals. */
+static void delivery_headers(const struct hn_delivery_opts *o, const struct hn_payload *payload,
+                             const struct hn_mutation *m, unsigned attempt, const char *ts,
+                             const char *sig, const struct hn_delivery *d, struct delivery_list *l)
+{
+    char num[16];
+
+    snprintf(num, sizeof(num), "%u", attempt);
+    delivery_set(l, "Content-Type", "application/json", false);
+    delivery_set(l, "User-Agent", HN_USER_AGENT, false);
+    delivery_set(l, "x-vambe-event", payload->topic, false);
+    delivery_set(l, "x-vambe-event-id", payload->event_id, false);
+    delivery_set(l, "x-vambe-delivery-id", d->delivery_id, false);
+    delivery_set(l, "x-vambe-attempt", num, false);
+    delivery_set(l, "x-vambe-webhook-id", o->webhook_id, false);
+    if (m->timestamp != HN_TS_MISSING) {
+        delivery_set(l, "x-vambe-timestamp", ts, false);
+    }
+    if (m->signature != HN_SIG_MISSING) {
+        delivery_set(l, "x-vambe-signature", sig, false);
+    }
+    for (size_t i = 0; i < o->n_user_headers; i++) {
+        const char *line = o->user_headers[i];
+        const char *colon = strchr(line, ':');
+        if (colon == NULL) {
+            continue;
+        }
+        char *name = xstrndup(line, (size_t)(colon - line));
+        const char *value = colon + 1;
+        while (*value == ' ' || *value == '\t') {
+            value++;
+        }
+        delivery_set(l, name, value, true);
+        free(name);
+    }
+    for (size_t i = 0; i < m->n_add; i++) {
+        delivery_set(l, m->add[i].name, m->add[i].value, false);
+    }
+    for (size_t i = 0; i < m->n_remove; i++) {
+        delivery_remove(l, m->remove[i]);
+    }
+}
+
+int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload *payload,
+                      const struct hn_mutation *m, unsigned attempt, struct rng *rng,
+                      uint64_t now_ms, struct hn_delivery *out, struct err *e)
+{
+    struct delivery_list l = {NULL, 0, 0};
+    char ts[32];
+    char sig[SIGNATURE_MAX + 1];
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    out->method = xstrdup(m->method != NULL ? m->method : "POST");
+    if (m->has_raw_body) {
+        out->body = xstrndup(m->raw_body, m->raw_body_len);
+        out->body_len = m->raw_body_len;
+    } else {
+        out->body = xstrndup(payload->body, payload->body_len);
+        out->body_len = payload->body_len;
+    }
+    ids_uuid4(rng, out->delivery_id);
+    delivery_timestamp(o, m, now_ms, ts, sizeof(ts));
+    if (delivery_signature(o, m, ts, out, sig, e) != 0) {
+        goto out;
+    }
+    if (m->alter_body) {
+        delivery_alter(out);
+    }
+    delivery_headers(o, payload, m, attempt, ts, sig, out, &l);
+    delivery_lines(out, &l);
+    out->summary = delivery_summary(m, out->body_len);
+    rc = 0;
+out:
+    delivery_list_free(&l);
+    if (rc != 0) {
+        hn_delivery_cleanup(out);
+    }
+    return rc;
+}
+
+void hn_delivery_request(const struct hn_delivery_opts *o, const struct hn_delivery *d,
+                         uint64_t timeout_ms, struct http_request *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->method = d->method;
+    req->url = o->url;
+    req->headers = (const char *const *)d->lines;
+    req->n_headers = d->n_lines;
+    req->body = d->body;
+    req->body_len = d->body_len;
+    req->timeout_ms = timeout_ms;
+}
+
+void hn_delivery_cleanup(struct hn_delivery *d)
+{
+    if (d == NULL) {
+        return;
+    }
+    free(d->method);
+    free(d->body);
+    for (size_t i = 0; i < d->n_lines; i++) {
+        free(d->lines[i]);
+    }
+    free(d->lines);
+    free(d->shown_headers);
+    free(d->summary);
+    memset(d, 0, sizeof(*d));
+}

@@ -1,0 +1,68 @@
+/* One delivery as Vambe would send it (DESIGN §4), then changed by a step's
+ * mutations: a missing, foreign, malformed or uppercase signature, a
+ * missing, malformed or shifted timestamp, a body altered after signing,
+ * another method, headers added or removed.
+ *
+ * A built delivery holds the wire form (header lines for core/http_client)
+ * and a redacted view for the result model: the signature shortened to its
+ * first 8 characters, the values of the user's --header lines hidden. */
+#ifndef HARNESS_DELIVERY_H
+#define HARNESS_DELIVERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/http_client.h"
+#include "core/ids.h"
+#include "core/rng.h"
+#include "core/signature.h"
+#include "harness/scenario.h"
+
+#define HN_USER_AGENT "Vambe-Webhooks/1.0"
+
+/* Settings shared by every delivery of a run (all borrowed). */
+struct hn_delivery_opts {
+    const char *url;
+    const char *secret;
+    enum signature_unit unit;
+    const char *webhook_id;
+    const char *const *user_headers; /* "Name: value" lines from --header */
+    size_t n_user_headers;
+};
+
+/* What is delivered: an event's id, topic and body bytes (borrowed). */
+struct hn_payload {
+    const char *event_id;
+    const char *topic;
+    const char *body;
+    size_t body_len;
+};
+
+struct hn_delivery {
+    char *method; /* owned */
+    char *body;   /* owned; the bytes sent (after any alteration) */
+    size_t body_len;
+    char **lines; /* owned; "Name: value", or "Name:" to drop a default */
+    size_t n_lines;
+    char *shown_headers; /* owned; "Name: value\n" lines, redacted */
+    char *summary;       /* owned; "signed with another secret", "" when valid */
+    char delivery_id[IDS_UUID_LEN + 1];
+};
+
+/* Builds a delivery of payload at wall time now_ms; the delivery id comes
+ * from rng. Fills out (release with hn_delivery_cleanup) and returns 0, or
+ * -1 with e set (signing failed). */
+int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload *payload,
+                      const struct hn_mutation *m, unsigned attempt, struct rng *rng,
+                      uint64_t now_ms, struct hn_delivery *out, struct err *e);
+/* Points req at d's data (valid while d lives). */
+void hn_delivery_request(const struct hn_delivery_opts *o, const struct hn_delivery *d,
+                         uint64_t timeout_ms, struct http_request *req);
+void hn_delivery_cleanup(struct hn_delivery *d);
+
+/* Checks a --header argument: "Name: value" with a valid name and no CR/LF. */
+int hn_delivery_header_check(const char *line, struct err *e);
+
+#endif

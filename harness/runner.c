@@ -1,0 +1,567 @@
+/* The runner (see runner.h): cases, deliver and burst steps, and the
+ * result model they fill. Probe, wait and target steps are in
+ * runner_steps.c. */
+#include "harness/runner.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/http_client.h"
+#include "core/jsonh.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "harness/preflight.h"
+#include "harness/runner_int.h"
+#include "harness/verdict.h"
+
+struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e)
+{
+    struct hn_runner *r = xcalloc(1, sizeof(*r));
+    struct rng rng;
+
+    r->o = *o;
+    r->target = xstrdup(o->target);
+    r->secret = xstrdup(o->secret);
+    r->headers = xcalloc(o->n_headers + 1, sizeof(char *));
+    for (size_t i = 0; i < o->n_headers; i++) {
+        r->headers[i] = xstrdup(o->headers[i]);
+    }
+    r->o.target = r->target;
+    r->o.secret = r->secret;
+    r->o.headers = (const char *const *)r->headers;
+    r->o.probe_url = NULL;
+    r->o.probe_cmd = NULL;
+    if (r->o.timeout_ms == 0) {
+        r->o.timeout_ms = HN_DEFAULT_TIMEOUT_MS;
+    }
+    if (hn_url_parse(r->target, &r->url, e) != 0) {
+        goto fail;
+    }
+    r->target_shown = hn_url_redact(r->target);
+    /* One fake subscription id for the whole run, like one Vambe webhook. */
+    rng_seed(&rng, o->seed ^ 0x5765626b686f6f6bull);
+    ids_uuid4(&rng, r->webhook_id);
+    r->dopts.url = r->target;
+    r->dopts.secret = r->secret;
+    r->dopts.unit = o->unit;
+    r->dopts.webhook_id = r->webhook_id;
+    r->dopts.user_headers = (const char *const *)r->headers;
+    r->dopts.n_user_headers = o->n_headers;
+    r->client = http_client_new(NULL);
+    if (r->client == NULL) {
+        err_set(e, "cannot start the HTTP client");
+        goto fail;
+    }
+    if (o->probe_url != NULL || o->probe_cmd != NULL) {
+        struct hn_probe_opts po = {o->probe_url, o->probe_cmd, r->o.timeout_ms};
+        r->probe = hn_probe_new(&po, e);
+        if (r->probe == NULL) {
+            goto fail;
+        }
+    }
+    return r;
+fail:
+    hn_runner_free(r);
+    return NULL;
+}
+
+void hn_runner_free(struct hn_runner *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    hn_probe_free(r->probe);
+    http_client_free(r->client);
+    for (size_t i = 0; i < r->o.n_headers; i++) {
+        free(r->headers[i]);
+    }
+    free(r->headers);
+    free(r->target);
+    free(r->target_shown);
+    free(r->secret);
+    free(r);
+}
+
+int hn_runner_preflight(struct hn_runner *r, struct err *e)
+{
+    return hn_preflight_check(&r->url, r->o.timeout_ms, e);
+}
+
+const char *hn_runner_target_shown(const struct hn_runner *r)
+{
+    return r->target_shown;
+}
+
+const char *hn_runner_probe_kind(const struct hn_runner *r)
+{
+    return r->probe != NULL ? hn_probe_kind(r->probe) : "none";
+}
+
+uint64_t hn_runner_timeout(const struct hn_runner *r, const struct hn_expect *x)
+{
+    /* With a latency bound, the exchange may take a little longer than the
+     * bound, so a slow receiver is measured (FAIL, with its time) rather
+     * than cut off at a shorter --timeout. */
+    if (x->latency_max_ms > 0 && r->o.timeout_ms < x->latency_max_ms + 1000u) {
+        return x->latency_max_ms + 1000u;
+    }
+    return r->o.timeout_ms;
+}
+
+void hn_runner_expect_text(const struct hn_expect *x, char *out, size_t out_size)
+{
+    char status[96] = "";
+    char lat[32] = "";
+    char p95[32] = "";
+
+    if (x->has_status) {
+        hn_verdict_expect_text(x, status, sizeof(status));
+    }
+    if (x->latency_max_ms > 0) {
+        hn_verdict_duration(x->latency_max_ms * 1000u, lat, sizeof(lat));
+    }
+    if (x->p95_max_ms > 0) {
+        hn_verdict_duration(x->p95_max_ms * 1000u, p95, sizeof(p95));
+    }
+    snprintf(out, out_size, "%s%s%s%s%s%s%s", status[0] ? "status " : "", status,
+             status[0] && lat[0] ? ", " : "", lat[0] ? "answered within " : "", lat,
+             (status[0] || lat[0]) && p95[0] ? ", " : "", p95[0] ? "p95 within " : "");
+    if (p95[0] != '\0') {
+        size_t n = strlen(out);
+        snprintf(out + n, out_size - n, "%s", p95);
+    }
+}
+
+/* Copies the event of step `from` into sent (same id, same bytes). */
+static void runner_copy_event(struct hn_runner_sent *to, const struct hn_runner_sent *from)
+{
+    memcpy(to->event_id, from->event_id, sizeof(to->event_id));
+    to->topic = xstrdup(from->topic);
+    to->body = xstrndup(from->body, from->body_len);
+    to->body_len = from->body_len;
+    to->data_rng = from->data_rng;
+    to->created_ms = from->created_ms;
+    to->has_event = true;
+}
+
+/* Adds the step's extra top-level members to a body. */
+static int runner_extra_fields(const json_t *extra, char **body, size_t *len, struct err *e)
+{
+    json_t *root = jsonh_parse(*body, *len, e);
+
+    if (!json_is_object(root) || json_object_update(root, (json_t *)extra) != 0) {
+        json_decref(root);
+        return err_set(e, "cannot add extra_fields to the event body");
+    }
+    free(*body);
+    *body = jsonh_dump(root, len);
+    json_decref(root);
+    return 0;
+}
+
+int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_sent *out,
+                        struct err *e)
+{
+    const struct hn_step *st = &rc->s->steps[idx];
+    const struct hn_step *origin = st;
+    struct rng used;
+    struct event ev;
+
+    /* The data of a same_data_as step is rebuilt from the state and time
+     * its origin was built from: event_build gives the same bytes for the
+     * same rng state, so only the event id differs. */
+    while (origin->same_data_as >= 0) {
+        origin = &rc->s->steps[origin->same_data_as];
+    }
+    ids_event_id(&rc->rng, out->event_id);
+    if (st->same_data_as >= 0) {
+        const struct hn_runner_sent *from = &rc->sent[st->same_data_as];
+        out->data_rng = from->data_rng;
+        out->created_ms = from->created_ms;
+    } else {
+        rng_seed(&out->data_rng, rng_next(&rc->rng));
+        out->created_ms = clock_wall_ms();
+    }
+    used = out->data_rng;
+    if (event_build_with_id(st->topic, out->event_id, origin->data, rc->r->o.profile, &used,
+                            out->created_ms, &ev, e) != 0) {
+        return -1;
+    }
+    out->topic = xstrdup(st->topic);
+    out->body = ev.body;
+    out->body_len = ev.body_len;
+    ev.body = NULL;
+    event_cleanup(&ev);
+    out->has_event = true;
+    if (st->extra_fields != NULL &&
+        runner_extra_fields(st->extra_fields, &out->body, &out->body_len, e) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+void hn_runner_add_id(struct hn_runner_sent *sent, const char *id)
+{
+    for (size_t i = 0; i < sent->n_ids; i++) {
+        if (strcmp(sent->ids[i], id) == 0) {
+            return;
+        }
+    }
+    sent->ids = xrealloc(sent->ids, (sent->n_ids + 1) * sizeof(char *));
+    sent->ids[sent->n_ids++] = xstrdup(id);
+}
+
+static void runner_sent_cleanup(struct hn_runner_sent *s)
+{
+    for (size_t i = 0; i < s->n_ids; i++) {
+        free(s->ids[i]);
+    }
+    free(s->ids);
+    free(s->topic);
+    free(s->body);
+}
+
+void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struct hn_delivery *d,
+                      const char *event_id, const struct http_response *resp)
+{
+    struct rp_exchange *x = rp_step_add_exchange(ps);
+    char took[32];
+
+    rp_set(&x->method, d->method);
+    rp_set(&x->url, r->target_shown);
+    rp_set(&x->event_id, event_id);
+    rp_set(&x->request_headers, d->shown_headers);
+    x->request_body = xmalloc(d->body_len + 1);
+    memcpy(x->request_body, d->body, d->body_len);
+    x->request_body[d->body_len] = '\0';
+    x->request_body_len = d->body_len;
+    x->status = resp->status;
+    rp_set(&x->response_headers, resp->headers);
+    x->response_body = xmalloc(resp->body_len + 1);
+    if (resp->body_len > 0) {
+        memcpy(x->response_body, resp->body, resp->body_len);
+    }
+    x->response_body[resp->body_len] = '\0';
+    x->response_body_len = resp->body_len;
+    x->response_body_truncated = resp->body_truncated;
+    rp_set(&x->error, resp->error != HTTP_ERROR_NONE ? http_error_name(resp->error) : NULL);
+    x->connect_us = resp->connect_us;
+    x->first_byte_us = resp->first_byte_us;
+    x->total_us = resp->total_us;
+    hn_verdict_duration(resp->total_us, took, sizeof(took));
+    if (resp->error != HTTP_ERROR_NONE) {
+        log_debug("%s %s -> %s after %s (%s)", d->method, r->target_shown,
+                  http_error_name(resp->error), took, event_id);
+    } else {
+        log_debug("%s %s -> %ld in %s (%s)", d->method, r->target_shown, resp->status, took,
+                  event_id);
+    }
+}
+
+/* "401 in 1.2 ms" or "no response: refused". */
+static void runner_answer_text(const struct http_response *resp, char *out, size_t out_size)
+{
+    char took[32];
+
+    hn_verdict_duration(resp->total_us, took, sizeof(took));
+    if (resp->error != HTTP_ERROR_NONE) {
+        snprintf(out, out_size, "no response (%s after %s)", http_error_name(resp->error), took);
+    } else {
+        snprintf(out, out_size, "%ld in %s", resp->status, took);
+    }
+}
+
+static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                           struct hn_runner_outcome *out)
+{
+    const struct hn_step *st = &rc->s->steps[idx];
+    struct hn_runner_sent *sent = &rc->sent[idx];
+    struct hn_runner *r = rc->r;
+    struct hn_delivery d;
+    struct http_request req;
+    struct http_response resp;
+    struct err e = {{0}};
+    char text[256];
+    uint64_t timeout = hn_runner_timeout(r, &st->expect);
+
+    memset(&d, 0, sizeof(d));
+    memset(&resp, 0, sizeof(resp));
+    if (st->same_as >= 0) {
+        runner_copy_event(sent, &rc->sent[st->same_as]);
+    } else if (hn_runner_new_event(rc, idx, sent, &e) != 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the event: %s", e.msg);
+        return;
+    }
+    hn_runner_add_id(sent, sent->event_id);
+    struct hn_payload pl = {sent->event_id, sent->topic, sent->body, sent->body_len};
+    if (hn_delivery_build(&r->dopts, &pl, &st->mutate, st->attempt, &rc->rng, clock_wall_ms(), &d,
+                          &e) != 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "%s", e.msg);
+        return;
+    }
+    rp_setf(&ps->description, "%s %s %s%s%s%s%s", d.method, sent->topic, sent->event_id,
+            st->same_as >= 0 ? " (again)" : "", d.summary[0] ? " (" : "", d.summary,
+            d.summary[0] ? ")" : "");
+    hn_runner_expect_text(&st->expect, text, sizeof(text));
+    rp_set(&ps->expected, text[0] ? text : NULL);
+    hn_delivery_request(&r->dopts, &d, timeout, &req);
+    if (http_client_run(r->client, &req, &resp, 1, 1) != 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "the HTTP client failed");
+        goto out;
+    }
+    hn_runner_record(r, ps, &d, sent->event_id, &resp);
+    runner_answer_text(&resp, out->figure, sizeof(out->figure));
+    rp_set(&ps->actual, out->figure);
+    out->verdict = hn_verdict_exchange(&st->expect, &resp, timeout, out->why, sizeof(out->why));
+out:
+    http_response_cleanup(&resp);
+    hn_delivery_cleanup(&d);
+}
+
+/* Builds the deliveries of a burst: n copies of one event, or n events. */
+static int runner_burst_build(struct hn_runner_case *rc, size_t idx, struct hn_delivery *d,
+                              char (*ids)[IDS_EVENT_ID_LEN + 1], struct err *e)
+{
+    static const struct hn_mutation none;
+    const struct hn_step *st = &rc->s->steps[idx];
+    struct hn_runner_sent *sent = &rc->sent[idx];
+
+    for (unsigned i = 0; i < st->count; i++) {
+        struct hn_runner_sent one;
+        struct hn_runner_sent *ev = sent;
+        memset(&one, 0, sizeof(one));
+        if (!st->copies) {
+            ev = &one;
+        }
+        if ((!st->copies || i == 0) && hn_runner_new_event(rc, idx, ev, e) != 0) {
+            runner_sent_cleanup(&one);
+            return -1;
+        }
+        hn_runner_add_id(sent, ev->event_id);
+        memcpy(ids[i], ev->event_id, sizeof(ids[i]));
+        struct hn_payload pl = {ev->event_id, ev->topic, ev->body, ev->body_len};
+        int rc_build = hn_delivery_build(&rc->r->dopts, &pl, &none, st->attempt, &rc->rng,
+                                         clock_wall_ms(), &d[i], e);
+        runner_sent_cleanup(&one);
+        if (rc_build != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Judges a burst's responses: every one against the expectation, then the
+ * p95 of the answered ones. */
+static void runner_burst_judge(const struct hn_step *st, const struct http_response *resp,
+                               uint64_t timeout, struct hn_runner_outcome *out)
+{
+    unsigned n = st->count;
+    unsigned failed = 0;
+    unsigned errored = 0;
+    size_t answered = 0;
+    char first_fail[256] = "";
+    char first_error[256] = "";
+    uint64_t *lat = xcalloc(n, sizeof(uint64_t));
+    char p50[32], p95[32], p99[32], max[32], bound[32];
+
+    for (unsigned i = 0; i < n; i++) {
+        char why[256];
+        enum rp_verdict v = hn_verdict_exchange(&st->expect, &resp[i], timeout, why, sizeof(why));
+        if (v == RP_VERDICT_FAIL && failed++ == 0) {
+            snprintf(first_fail, sizeof(first_fail), "%s", why);
+        } else if (v == RP_VERDICT_ERROR && errored++ == 0) {
+            snprintf(first_error, sizeof(first_error), "%s", why);
+        }
+        if (resp[i].error == HTTP_ERROR_NONE) {
+            lat[answered++] = resp[i].total_us;
+        }
+    }
+    uint64_t p95_us = hn_verdict_percentile(lat, answered, 95);
+    hn_verdict_duration(hn_verdict_percentile(lat, answered, 50), p50, sizeof(p50));
+    hn_verdict_duration(p95_us, p95, sizeof(p95));
+    hn_verdict_duration(hn_verdict_percentile(lat, answered, 99), p99, sizeof(p99));
+    hn_verdict_duration(answered ? lat[answered - 1] : 0, max, sizeof(max));
+    snprintf(out->figure, sizeof(out->figure), "%u/%u as expected, p95 %s, max %s",
+             n - failed - errored, n, p95, max);
+    snprintf(out->actual, sizeof(out->actual),
+             "%u/%u as expected (%u failed, %u without response); latency p50 %s, p95 %s, "
+             "p99 %s, max %s",
+             n - failed - errored, n, failed, errored, p50, p95, p99, max);
+    if (failed > 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_FAIL, "%u of %u deliveries failed; first: %s", failed,
+                              n, first_fail);
+    } else if (errored > 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR,
+                              "%u of %u deliveries got no response; "
+                              "first: %s",
+                              errored, n, first_error);
+    } else if (st->expect.p95_max_ms > 0 && p95_us > st->expect.p95_max_ms * 1000u) {
+        hn_verdict_duration(st->expect.p95_max_ms * 1000u, bound, sizeof(bound));
+        snprintf(out->figure, sizeof(out->figure), "p95 %s", p95);
+        hn_runner_outcome_set(out, RP_VERDICT_FAIL,
+                              "p95 %s over %u deliveries, over the bound "
+                              "of %s",
+                              p95, n, bound);
+    } else {
+        out->verdict = RP_VERDICT_PASS;
+        if (st->expect.p95_max_ms > 0) {
+            snprintf(out->figure, sizeof(out->figure), "p95 %s over %u", p95, n);
+        }
+    }
+    free(lat);
+}
+
+static void runner_burst(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                         struct hn_runner_outcome *out)
+{
+    const struct hn_step *st = &rc->s->steps[idx];
+    struct hn_runner *r = rc->r;
+    unsigned n = st->count;
+    struct hn_delivery *d = xcalloc(n, sizeof(*d));
+    struct http_request *req = xcalloc(n, sizeof(*req));
+    struct http_response *resp = xcalloc(n, sizeof(*resp));
+    char(*ids)[IDS_EVENT_ID_LEN + 1] = xcalloc(n, sizeof(*ids));
+    uint64_t timeout = hn_runner_timeout(r, &st->expect);
+    struct err e = {{0}};
+    char text[256];
+
+    rp_setf(&ps->description, "%u %s of %s, %u at a time", n,
+            st->copies ? "copies of one event" : "distinct events", st->topic, st->concurrency);
+    hn_runner_expect_text(&st->expect, text, sizeof(text));
+    rp_set(&ps->expected, text[0] ? text : NULL);
+    if (runner_burst_build(rc, idx, d, ids, &e) != 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the burst: %s", e.msg);
+        goto out;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        hn_delivery_request(&r->dopts, &d[i], timeout, &req[i]);
+    }
+    if (http_client_run(r->client, req, resp, n, st->concurrency) != 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "the HTTP client failed");
+        goto out;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        hn_runner_record(r, ps, &d[i], ids[i], &resp[i]);
+    }
+    runner_burst_judge(st, resp, timeout, out);
+    rp_set(&ps->actual, out->actual);
+out:
+    for (unsigned i = 0; i < n; i++) {
+        http_response_cleanup(&resp[i]);
+        hn_delivery_cleanup(&d[i]);
+    }
+    free(ids);
+    free(resp);
+    free(req);
+    free(d);
+}
+
+void hn_runner_outcome_set(struct hn_runner_outcome *out, enum rp_verdict v, const char *fmt, ...)
+{
+    va_list ap;
+
+    out->verdict = v;
+    va_start(ap, fmt);
+    vsnprintf(out->why, sizeof(out->why), fmt, ap);
+    va_end(ap);
+}
+
+/* FNV-1a: the case's share of the seed, so each case's events depend on
+ * the run's seed and its own id only. */
+static uint64_t runner_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static void runner_identity(const struct hn_scenario *s, struct rp_case *c)
+{
+    rp_set(&c->id, s->id);
+    rp_set(&c->area, s->area);
+    rp_set(&c->title, s->title);
+    c->level = s->level;
+    rp_set(&c->reference, s->reference);
+    for (size_t i = 0; i < s->n_tags; i++) {
+        rp_case_add_tag(c, s->tags[i]);
+    }
+    rp_set(&c->file, s->file);
+}
+
+static void runner_step(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                        struct hn_runner_outcome *out)
+{
+    switch (rc->s->steps[idx].kind) {
+    case HN_STEP_DELIVER:
+        runner_deliver(rc, idx, ps, out);
+        break;
+    case HN_STEP_BURST:
+        runner_burst(rc, idx, ps, out);
+        break;
+    case HN_STEP_WAIT:
+        hn_runner_wait(rc, idx, ps, out);
+        break;
+    case HN_STEP_PROBE:
+        hn_runner_probe(rc, idx, ps, out);
+        break;
+    case HN_STEP_TARGET:
+        hn_runner_target(rc, idx, ps, out);
+        break;
+    }
+}
+
+void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_case *c)
+{
+    struct hn_runner_case rc;
+    enum rp_verdict worst = RP_VERDICT_PASS;
+    uint64_t t0 = clock_mono_us();
+    char figure[128] = "";
+
+    runner_identity(s, c);
+    if (s->needs_probe && r->probe == NULL) {
+        c->verdict = RP_VERDICT_SKIP;
+        rp_set(&c->reason, "needs a probe to see side effects: give --probe-url or --probe-cmd");
+        rp_set(&c->figure, "no probe");
+        return;
+    }
+    memset(&rc, 0, sizeof(rc));
+    rc.r = r;
+    rc.s = s;
+    rc.c = c;
+    rng_seed(&rc.rng, r->o.seed ^ runner_hash(s->id));
+    rc.sent = xcalloc(s->n_steps, sizeof(*rc.sent));
+    for (size_t i = 0; i < s->n_steps; i++) {
+        struct rp_step *ps = rp_case_add_step(c);
+        struct hn_runner_outcome out;
+        memset(&out, 0, sizeof(out));
+        rp_set(&ps->kind, hn_step_kind_name(s->steps[i].kind));
+        runner_step(&rc, i, ps, &out);
+        ps->verdict = out.verdict;
+        if (out.verdict != RP_VERDICT_PASS) {
+            worst = out.verdict;
+            rp_setf(&c->reason, "step %zu (%s): %s", i + 1, hn_step_kind_name(s->steps[i].kind),
+                    out.why);
+            if (out.figure[0] != '\0') {
+                snprintf(figure, sizeof(figure), "%s", out.figure);
+            }
+            break;
+        }
+        if (out.figure[0] != '\0') {
+            snprintf(figure, sizeof(figure), "%s", out.figure);
+        }
+    }
+    c->verdict = hn_verdict_case(worst, s->level, r->o.strict);
+    rp_set(&c->figure, figure[0] ? figure : NULL);
+    c->duration_us = clock_mono_us() - t0;
+    for (size_t i = 0; i < s->n_steps; i++) {
+        runner_sent_cleanup(&rc.sent[i]);
+    }
+    free(rc.sent);
+}

@@ -1,0 +1,60 @@
+/* The runner: executes scenarios against the target and fills the result
+ * model. Each case draws its events from an rng seeded with the run's seed
+ * and the case id, so `--seed N --only ID` sends the same events as the
+ * full run did. A case stops at its first step that does not pass (the
+ * verdict is decided; later steps would only add noise and time). With the
+ * log level at debug (-v), every exchange is logged on stderr. */
+#ifndef HARNESS_RUNNER_H
+#define HARNESS_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/event.h"
+#include "core/signature.h"
+#include "harness/scenario.h"
+#include "reports/model.h"
+
+#define HN_DEFAULT_TIMEOUT_MS    6000
+#define HN_DEFAULT_SETTLE_MS     300
+#define HN_DEFAULT_PROBE_WAIT_MS 5000
+
+struct hn_runner_opts {
+    const char *target; /* sent exactly as given */
+    const char *secret;
+    const char *const *headers; /* --header lines */
+    size_t n_headers;
+    const char *probe_url;  /* NULL when not used */
+    const char *probe_cmd;  /* NULL when not used */
+    uint64_t timeout_ms;    /* per exchange */
+    uint64_t settle_ms;     /* probe settle window */
+    uint64_t probe_wait_ms; /* how long a probe polls for the expected count */
+    enum event_profile profile;
+    enum signature_unit unit;
+    bool strict;
+    uint64_t seed;
+};
+
+struct hn_runner;
+
+/* Copies what it needs from o. NULL with e set when the target URL or the
+ * probe is unusable. */
+struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e);
+void hn_runner_free(struct hn_runner *r);
+
+/* Checks that the target accepts connections (preflight.h). */
+int hn_runner_preflight(struct hn_runner *r, struct err *e);
+
+/* The target with its query values redacted (owned by r). */
+const char *hn_runner_target_shown(const struct hn_runner *r);
+/* "url", "cmd" or "none". */
+const char *hn_runner_probe_kind(const struct hn_runner *r);
+
+/* Runs s and fills c (a zeroed case from rp_run_add_case): identity, steps,
+ * exchanges, verdict, reason and figure. The rerun command is the
+ * caller's. Never fails: a harness failure is an ERROR verdict. */
+void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_case *c);
+
+#endif

@@ -1,0 +1,82 @@
+/* Internal to the runner (harness/runner*.c): the runner's state, a case's
+ * state, and the helpers the step files share. */
+#ifndef HARNESS_RUNNER_INT_H
+#define HARNESS_RUNNER_INT_H
+
+#include <stdint.h>
+
+#include "core/http_client.h"
+#include "core/ids.h"
+#include "core/rng.h"
+#include "harness/delivery.h"
+#include "harness/probe.h"
+#include "harness/runner.h"
+#include "harness/url.h"
+
+struct hn_runner {
+    struct hn_runner_opts o; /* strings point at the copies below */
+    char *target;
+    char *secret;
+    char **headers;
+    char *target_shown; /* query values redacted */
+    struct hn_url url;
+    char webhook_id[IDS_UUID_LEN + 1];
+    struct hn_delivery_opts dopts;
+    struct http_client *client;
+    struct hn_probe *probe; /* NULL without --probe-url / --probe-cmd */
+};
+
+/* What a deliver or burst step sent. */
+struct hn_runner_sent {
+    char **ids; /* distinct event ids, for probes (owned) */
+    size_t n_ids;
+    /* The one event of a deliver step or of a burst of copies. */
+    bool has_event;
+    char event_id[IDS_EVENT_ID_LEN + 1];
+    char *topic; /* owned */
+    char *body;  /* owned */
+    size_t body_len;
+    struct rng data_rng; /* the state its data was drawn from */
+    uint64_t created_ms;
+};
+
+struct hn_runner_case {
+    struct hn_runner *r;
+    const struct hn_scenario *s;
+    struct rp_case *c;
+    struct rng rng;              /* ids, delivery ids, seeds of event data */
+    struct hn_runner_sent *sent; /* one per step */
+};
+
+/* A step's result. */
+struct hn_runner_outcome {
+    enum rp_verdict verdict;
+    char why[512];    /* when not PASS */
+    char figure[128]; /* the number that decided it */
+    char actual[512]; /* scratch for the step's "actual" text */
+};
+
+void hn_runner_outcome_set(struct hn_runner_outcome *out, enum rp_verdict v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The exchange timeout for an expectation (longer than a latency bound). */
+uint64_t hn_runner_timeout(const struct hn_runner *r, const struct hn_expect *x);
+/* "status 401 or 403, answered within 5.00 s"; "" when x expects nothing. */
+void hn_runner_expect_text(const struct hn_expect *x, char *out, size_t out_size);
+/* Builds a new event for step idx into out (id from the case's rng). */
+int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_sent *out,
+                        struct err *e);
+/* Adds id to sent->ids unless present. */
+void hn_runner_add_id(struct hn_runner_sent *sent, const char *id);
+/* Adds an exchange to ps for a delivery and its response. */
+void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struct hn_delivery *d,
+                      const char *event_id, const struct http_response *resp);
+
+/* runner_steps.c */
+void hn_runner_wait(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                    struct hn_runner_outcome *out);
+void hn_runner_probe(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                     struct hn_runner_outcome *out);
+void hn_runner_target(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                      struct hn_runner_outcome *out);
+
+#endif

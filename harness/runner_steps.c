@@ -1,0 +1,133 @@
+/* The runner's steps that send no delivery: wait, probe, target. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/xalloc.h"
+#include "harness/runner_int.h"
+#include "harness/verdict.h"
+
+void hn_runner_wait(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                    struct hn_runner_outcome *out)
+{
+    const struct hn_step *st = &rc->s->steps[idx];
+    char d[32];
+
+    hn_verdict_duration(st->wait_ms * 1000u, d, sizeof(d));
+    rp_setf(&ps->description, "wait %s", d);
+    clock_sleep_us(st->wait_ms * 1000u);
+    out->verdict = RP_VERDICT_PASS;
+}
+
+/* The distinct event ids of the steps a probe counts. Caller frees the
+ * array (not the strings, borrowed from rc->sent). */
+static const char **runner_probe_ids(const struct hn_runner_case *rc, const struct hn_step *st,
+                                     size_t *n)
+{
+    size_t cap = 0;
+    const char **ids;
+
+    for (size_t k = 0; k < st->n_of; k++) {
+        cap += rc->sent[st->of[k]].n_ids;
+    }
+    ids = xcalloc(cap + 1, sizeof(char *));
+    *n = 0;
+    for (size_t k = 0; k < st->n_of; k++) {
+        const struct hn_runner_sent *s = &rc->sent[st->of[k]];
+        for (size_t i = 0; i < s->n_ids; i++) {
+            bool dup = false;
+            for (size_t j = 0; j < *n && !dup; j++) {
+                dup = strcmp(ids[j], s->ids[i]) == 0;
+            }
+            if (!dup) {
+                ids[(*n)++] = s->ids[i];
+            }
+        }
+    }
+    return ids;
+}
+
+void hn_runner_probe(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                     struct hn_runner_outcome *out)
+{
+    const struct hn_step *st = &rc->s->steps[idx];
+    struct hn_runner *r = rc->r;
+    size_t n = 0;
+    const char **ids = runner_probe_ids(rc, st, &n);
+    long long *seen = xcalloc(n + 1, sizeof(long long));
+    long long want = st->expect.count;
+    struct err e = {{0}};
+    char settle[32];
+
+    hn_verdict_duration(r->o.settle_ms * 1000u, settle, sizeof(settle));
+    rp_setf(&ps->description, "ask the %s probe how many times %zu event%s (%s%s) %s processed",
+            hn_probe_kind(r->probe), n, n == 1 ? "" : "s", n > 0 ? ids[0] : "",
+            n > 1 ? ", ..." : "", n == 1 ? "was" : "were");
+    rp_setf(&ps->expected, "processed %lld time%s%s, still so after a %s settle", want,
+            want == 1 ? "" : "s", n > 1 ? " each" : "", settle);
+    if (n == 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "no event to probe (the steps sent none)");
+        goto out;
+    }
+    switch (
+        hn_probe_expect(r->probe, ids, n, want, r->o.probe_wait_ms, r->o.settle_ms, seen, ps, &e)) {
+    case HN_PROBE_MET:
+        out->verdict = RP_VERDICT_PASS;
+        snprintf(out->figure, sizeof(out->figure), "count %lld%s after %s settle", want,
+                 n > 1 ? " each" : "", settle);
+        rp_set(&ps->actual, out->figure);
+        break;
+    case HN_PROBE_NOT_MET:
+        for (size_t i = 0; i < n; i++) {
+            if (seen[i] != want) {
+                hn_runner_outcome_set(out, RP_VERDICT_FAIL,
+                                      "event %s was processed %lld time%s, expected %lld", ids[i],
+                                      seen[i], seen[i] == 1 ? "" : "s", want);
+                snprintf(out->figure, sizeof(out->figure), "count %lld, expected %lld", seen[i],
+                         want);
+                break;
+            }
+        }
+        rp_set(&ps->actual, out->why);
+        break;
+    case HN_PROBE_FAILED:
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "%s", e.msg);
+        rp_set(&ps->actual, e.msg);
+        break;
+    }
+out:
+    free(seen);
+    free(ids);
+}
+
+void hn_runner_target(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                      struct hn_runner_outcome *out)
+{
+    const struct hn_runner *r = rc->r;
+
+    (void)idx;
+    rp_setf(&ps->description, "inspect the target URL %s", r->target_shown);
+    rp_set(&ps->expected, "an https:// URL");
+    if (hn_url_is_loopback(&r->url)) {
+        hn_runner_outcome_set(out, RP_VERDICT_SKIP,
+                              "the target is a loopback address (%s): HTTPS is checked on "
+                              "deployed receivers",
+                              r->url.host);
+        snprintf(out->figure, sizeof(out->figure), "loopback");
+        rp_set(&ps->actual, "loopback target");
+        return;
+    }
+    if (r->url.https) {
+        out->verdict = RP_VERDICT_PASS;
+        snprintf(out->figure, sizeof(out->figure), "https");
+        rp_set(&ps->actual, "https://");
+        return;
+    }
+    hn_runner_outcome_set(out, RP_VERDICT_FAIL,
+                          "the target %s is plain http://: deliveries and their signatures "
+                          "travel in clear text",
+                          r->url.host);
+    snprintf(out->figure, sizeof(out->figure), "http://");
+    rp_set(&ps->actual, "http://");
+}

@@ -1,0 +1,140 @@
+/* Scenario files: one conformance case per JSON file (docs/scenarios.md).
+ *
+ * hn_scenario_parse checks everything a run needs (types, ranges, step
+ * references) so the runner never meets a malformed case. Every error names
+ * the file, the line and column of the offending key or value, and its JSON
+ * path ("SIG-002.json:14:9: steps[0].expect.status: ...").
+ *
+ * The structs below are plain data, owned by the struct hn_scenario that
+ * holds them and released by hn_scenario_free. */
+#ifndef HARNESS_SCENARIO_H
+#define HARNESS_SCENARIO_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "reports/model.h"
+
+#define HN_SCENARIO_FORMAT    1
+#define HN_SCENARIO_MAX_BYTES (1024 * 1024)
+#define HN_SCENARIO_MAX_STEPS 64
+#define HN_MAX_CODES          8
+#define HN_BURST_MAX          1000
+#define HN_CONCURRENCY_MAX    256
+#define HN_WAIT_MAX_MS        60000
+
+enum hn_step_kind {
+    HN_STEP_DELIVER, /* one delivery */
+    HN_STEP_BURST,   /* N deliveries, C at a time */
+    HN_STEP_WAIT,    /* a pause */
+    HN_STEP_PROBE,   /* how many times were these events processed? */
+    HN_STEP_TARGET,  /* a property of the target URL itself (https) */
+};
+
+enum hn_sig_mutation {
+    HN_SIG_VALID,        /* signed with the run's secret */
+    HN_SIG_MISSING,      /* no x-vambe-signature header */
+    HN_SIG_OTHER_SECRET, /* a well-formed signature made with another secret */
+    HN_SIG_MALFORMED,    /* a header value that is no hex digest at all */
+    HN_SIG_UPPERCASE,    /* the right digest in uppercase hex */
+};
+
+enum hn_ts_mutation {
+    HN_TS_VALID,     /* now, in the run's unit */
+    HN_TS_MISSING,   /* no x-vambe-timestamp header */
+    HN_TS_MALFORMED, /* a value that is not a number */
+};
+
+/* Bits of a status class mask: bit k set means "kxx" (1 <= k <= 5). */
+#define HN_CLASS_BIT(k) (1u << (k))
+
+struct hn_expect {
+    bool has_status;
+    long codes[HN_MAX_CODES]; /* exact codes accepted */
+    size_t n_codes;
+    unsigned class_mask;     /* classes accepted (any code in them) */
+    unsigned not_class_mask; /* classes refused (status_not) */
+    uint64_t latency_max_ms; /* 0: no bound */
+    uint64_t p95_max_ms;     /* 0: no bound (burst only) */
+    bool has_count;          /* probe only */
+    long long count;
+    bool https; /* target only */
+};
+
+struct hn_header {
+    char *name;
+    char *value;
+};
+
+struct hn_mutation {
+    enum hn_sig_mutation signature;
+    enum hn_ts_mutation timestamp;
+    long long shift_s; /* added to the timestamp before signing */
+    bool alter_body;   /* change the body after signing */
+    bool has_raw_body;
+    char *raw_body; /* sent instead of the event (signed as usual) */
+    size_t raw_body_len;
+    char *method;          /* NULL: POST */
+    struct hn_header *add; /* set (or replace) these headers */
+    size_t n_add;
+    char **remove; /* drop these headers (even the default ones) */
+    size_t n_remove;
+};
+
+struct hn_step {
+    enum hn_step_kind kind;
+    int line;          /* of the step's object in the file */
+    char *name;        /* NULL when unnamed */
+    char *description; /* optional "note" from the file */
+    /* deliver and burst */
+    char *topic;          /* "message.received" when not given */
+    json_t *data;         /* owned reference; NULL when none */
+    json_t *extra_fields; /* owned reference; top-level members added to the body */
+    int same_as;          /* index of the step whose event is re-sent; -1 */
+    int same_data_as;     /* index of the step whose data is copied; -1 */
+    unsigned attempt;     /* x-vambe-attempt */
+    struct hn_mutation mutate;
+    /* burst */
+    unsigned count;
+    unsigned concurrency;
+    bool copies; /* copies of one event instead of distinct events */
+    /* wait */
+    uint64_t wait_ms;
+    /* probe: indexes of the deliver/burst steps whose events are counted */
+    int *of;
+    size_t n_of;
+    struct hn_expect expect;
+};
+
+struct hn_scenario {
+    char *file;
+    char *id;   /* "SIG-002" */
+    char *area; /* "SIG" */
+    char *title;
+    char *description; /* optional */
+    enum rp_level level;
+    char *reference;
+    char **tags;
+    size_t n_tags;
+    struct hn_step *steps;
+    size_t n_steps;
+    bool needs_probe;  /* has a probe step */
+    bool latency_case; /* has a latency bound */
+};
+
+/* Parses text (len bytes) read from file (used in messages only). On
+ * success stores a new scenario in *out (free with hn_scenario_free) and
+ * returns 0; otherwise returns -1 with e set. */
+int hn_scenario_parse(const char *text, size_t len, const char *file, struct hn_scenario **out,
+                      struct err *e);
+/* Reads and parses one file. */
+int hn_scenario_load(const char *path, struct hn_scenario **out, struct err *e);
+void hn_scenario_free(struct hn_scenario *s);
+
+const char *hn_step_kind_name(enum hn_step_kind k);
+const char *hn_sig_mutation_name(enum hn_sig_mutation m);
+
+#endif

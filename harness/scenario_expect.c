@@ -1,0 +1,374 @@
+/* Scenario steps' mutations ("mutate") and expectations ("expect"). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xalloc.h"
+#include "harness/scenario.h"
+#include "harness/scenario_parse.h"
+
+#define STEP_HEADERS_MAX 16
+#define STEP_SHIFT_MAX_S (366LL * 24 * 3600)
+#define STEP_LATENCY_MAX 60000
+
+static const struct {
+    const char *name;
+    enum hn_sig_mutation m;
+} sig_mutations[] = {
+    {"missing", HN_SIG_MISSING},
+    {"other_secret", HN_SIG_OTHER_SECRET},
+    {"malformed", HN_SIG_MALFORMED},
+    {"uppercase", HN_SIG_UPPERCASE},
+};
+
+/* An HTTP token (RFC 9110 tchar). */
+static bool step_token_ok(const char *s)
+{
+    if (*s == '\0') {
+        return false;
+    }
+    for (; *s != '\0'; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              strchr("!#$%&'*+-.^_`|~", *s) != NULL)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A status class text "2xx" -> its digit, or 0. */
+static int step_class(const char *s)
+{
+    if (strlen(s) == 3 && s[0] >= '1' && s[0] <= '5' && s[1] == 'x' && s[2] == 'x') {
+        return s[0] - '0';
+    }
+    return 0;
+}
+
+/* One item of "status": a code or a class. */
+static int step_status_item(struct hn_sp *p, json_t *v, bool codes_ok, struct hn_expect *x,
+                            unsigned *mask)
+{
+    if (json_is_integer(v) && codes_ok) {
+        json_int_t c = json_integer_value(v);
+        if (c < 100 || c > 599) {
+            return hn_sp_error(p, "status code %lld is out of range (100 to 599)", (long long)c);
+        }
+        if (x->n_codes >= HN_MAX_CODES) {
+            return hn_sp_error(p, "at most %d status codes", HN_MAX_CODES);
+        }
+        x->codes[x->n_codes++] = (long)c;
+        return 0;
+    }
+    if (json_is_string(v)) {
+        int k = step_class(json_string_value(v));
+        if (k == 0) {
+            return hn_sp_error(p, "bad status class '%s' (use 1xx, 2xx, 3xx, 4xx or 5xx)",
+                               json_string_value(v));
+        }
+        *mask |= HN_CLASS_BIT(k);
+        return 0;
+    }
+    if (codes_ok) {
+        return hn_sp_error(p, "a status is a code (200) or a class (\"2xx\")");
+    }
+    return hn_sp_error(p, "status_not takes classes such as \"5xx\"");
+}
+
+/* "status" or "status_not": an item or a list of items. */
+static int step_status(struct hn_sp *p, json_t *x, const char *key, bool codes_ok,
+                       struct hn_expect *out, unsigned *mask)
+{
+    json_t *v = json_object_get(x, key);
+    size_t i;
+    json_t *item;
+    int rc = -1;
+
+    if (v == NULL) {
+        return 0;
+    }
+    hn_jpath_push_key(&p->path, key);
+    if (json_is_array(v)) {
+        if (json_array_size(v) == 0 || json_array_size(v) > HN_MAX_CODES) {
+            hn_sp_error(p, "a list of 1 to %d statuses", HN_MAX_CODES);
+            goto out;
+        }
+        json_array_foreach(v, i, item)
+        {
+            hn_jpath_push_index(&p->path, i);
+            if (step_status_item(p, item, codes_ok, out, mask) != 0) {
+                goto out;
+            }
+            hn_jpath_pop(&p->path);
+        }
+    } else if (step_status_item(p, v, codes_ok, out, mask) != 0) {
+        goto out;
+    }
+    hn_jpath_pop(&p->path);
+    rc = 0;
+out:
+    return rc;
+}
+
+/* Refuses expectations that no status can meet. */
+static int step_status_consistent(struct hn_sp *p, const struct hn_expect *x)
+{
+    if ((x->class_mask & x->not_class_mask) != 0) {
+        return hn_sp_error_at(p, "status_not", "a class is both expected and refused");
+    }
+    for (size_t i = 0; i < x->n_codes; i++) {
+        if ((x->not_class_mask & HN_CLASS_BIT(x->codes[i] / 100)) != 0) {
+            return hn_sp_error_at(p, "status_not", "refuses status %ld, which 'status' expects",
+                                  x->codes[i]);
+        }
+    }
+    return 0;
+}
+
+static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
+{
+    static const char *const deliver_keys[] = {"status", "status_not", "latency_max", NULL};
+    static const char *const burst_keys[] = {"status", "status_not", "latency_max", "p95_max",
+                                             NULL};
+    static const char *const probe_keys[] = {"count", NULL};
+    static const char *const target_keys[] = {"scheme", NULL};
+    const char *const *keys = st->kind == HN_STEP_DELIVER ? deliver_keys
+                              : st->kind == HN_STEP_BURST ? burst_keys
+                              : st->kind == HN_STEP_PROBE ? probe_keys
+                                                          : target_keys;
+    struct hn_expect *e = &st->expect;
+    bool present = false;
+
+    if (!json_is_object(x)) {
+        return hn_sp_error(p, "'expect' must be an object");
+    }
+    if (hn_sp_keys(p, x, keys, "expectation") != 0) {
+        return -1;
+    }
+    if (st->kind == HN_STEP_DELIVER || st->kind == HN_STEP_BURST) {
+        unsigned not_mask = 0;
+        if (step_status(p, x, "status", true, e, &e->class_mask) != 0 ||
+            step_status(p, x, "status_not", false, e, &not_mask) != 0) {
+            return -1;
+        }
+        e->not_class_mask = not_mask;
+        e->has_status = json_object_get(x, "status") != NULL || not_mask != 0;
+        if (step_status_consistent(p, e) != 0 ||
+            hn_sp_duration(p, x, "latency_max", STEP_LATENCY_MAX, &e->latency_max_ms) != 0 ||
+            hn_sp_duration(p, x, "p95_max", STEP_LATENCY_MAX, &e->p95_max_ms) != 0) {
+            return -1;
+        }
+        if ((json_object_get(x, "latency_max") != NULL && e->latency_max_ms == 0) ||
+            (json_object_get(x, "p95_max") != NULL && e->p95_max_ms == 0)) {
+            return hn_sp_error(p, "a latency bound must be more than 0");
+        }
+        return 0;
+    }
+    if (st->kind == HN_STEP_PROBE) {
+        if (hn_sp_int(p, x, "count", 0, HN_BURST_MAX, &e->count, &present) != 0) {
+            return -1;
+        }
+        if (!present) {
+            return hn_sp_error(p, "missing required field 'count'");
+        }
+        e->has_count = true;
+        return 0;
+    }
+    const char *scheme = NULL;
+    if (hn_sp_string(p, x, "scheme", true, 16, &scheme) != 0) {
+        return -1;
+    }
+    if (strcmp(scheme, "https") != 0) {
+        return hn_sp_error_at(p, "scheme", "the only scheme a target can be held to is https");
+    }
+    e->https = true;
+    return 0;
+}
+
+int hn_sp_expect(struct hn_sp *p, json_t *js, struct hn_step *st)
+{
+    json_t *x = json_object_get(js, "expect");
+    int rc;
+
+    if (x == NULL) {
+        if (st->kind == HN_STEP_PROBE || st->kind == HN_STEP_TARGET) {
+            return hn_sp_error(p, "missing required field 'expect'");
+        }
+        return 0;
+    }
+    hn_jpath_push_key(&p->path, "expect");
+    rc = step_expect_body(p, x, st);
+    hn_jpath_pop(&p->path);
+    return rc;
+}
+
+static int step_add_headers(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
+{
+    const char *k;
+    json_t *v;
+
+    if (!json_is_object(obj)) {
+        return hn_sp_error(p, "'add_headers' must be an object of header names and values");
+    }
+    if (json_object_size(obj) > STEP_HEADERS_MAX) {
+        return hn_sp_error(p, "at most %d headers", STEP_HEADERS_MAX);
+    }
+    m->add = xcalloc(json_object_size(obj) + 1, sizeof(*m->add));
+    json_object_foreach(obj, k, v)
+    {
+        if (!step_token_ok(k) || strlen(k) > 64) {
+            return hn_sp_error_at(p, k, "bad header name '%s'", k);
+        }
+        if (!json_is_string(v) || strpbrk(json_string_value(v), "\r\n") != NULL ||
+            strlen(json_string_value(v)) != json_string_length(v) || json_string_length(v) > 1024) {
+            return hn_sp_error_at(p, k, "a header value is a string of one line");
+        }
+        m->add[m->n_add].name = xstrdup(k);
+        m->add[m->n_add].value = xstrdup(json_string_value(v));
+        m->n_add++;
+    }
+    return 0;
+}
+
+static int step_remove_headers(struct hn_sp *p, json_t *arr, struct hn_mutation *m)
+{
+    size_t i;
+    json_t *v;
+
+    if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+        json_array_size(arr) > STEP_HEADERS_MAX) {
+        return hn_sp_error(p, "'remove_headers' must be a list of 1 to %d header names",
+                           STEP_HEADERS_MAX);
+    }
+    m->remove = xcalloc(json_array_size(arr) + 1, sizeof(char *));
+    json_array_foreach(arr, i, v)
+    {
+        if (!json_is_string(v) || !step_token_ok(json_string_value(v)) ||
+            json_string_length(v) > 64) {
+            hn_jpath_push_index(&p->path, i);
+            hn_sp_error(p, "bad header name");
+            hn_jpath_pop(&p->path);
+            return -1;
+        }
+        m->remove[m->n_remove++] = xstrdup(json_string_value(v));
+    }
+    return 0;
+}
+
+/* signature, timestamp, timestamp_shift_s. */
+static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
+{
+    const char *v = NULL;
+    bool present = false;
+
+    if (hn_sp_string(p, obj, "signature", false, 32, &v) != 0) {
+        return -1;
+    }
+    if (v != NULL) {
+        size_t i;
+        for (i = 0; i < sizeof(sig_mutations) / sizeof(sig_mutations[0]); i++) {
+            if (strcmp(v, sig_mutations[i].name) == 0) {
+                m->signature = sig_mutations[i].m;
+                break;
+            }
+        }
+        if (i == sizeof(sig_mutations) / sizeof(sig_mutations[0])) {
+            return hn_sp_error_at(p, "signature",
+                                  "unknown signature mutation '%s' (use missing, other_secret, "
+                                  "malformed or uppercase)",
+                                  v);
+        }
+    }
+    if (hn_sp_string(p, obj, "timestamp", false, 32, &v) != 0) {
+        return -1;
+    }
+    if (v != NULL) {
+        if (strcmp(v, "missing") == 0) {
+            m->timestamp = HN_TS_MISSING;
+        } else if (strcmp(v, "malformed") == 0) {
+            m->timestamp = HN_TS_MALFORMED;
+        } else {
+            return hn_sp_error_at(p, "timestamp",
+                                  "unknown timestamp mutation '%s' (use missing or malformed; "
+                                  "timestamp_shift_s moves it)",
+                                  v);
+        }
+    }
+    if (hn_sp_int(p, obj, "timestamp_shift_s", -STEP_SHIFT_MAX_S, STEP_SHIFT_MAX_S, &m->shift_s,
+                  &present) != 0) {
+        return -1;
+    }
+    if (present && m->timestamp != HN_TS_VALID) {
+        return hn_sp_error_at(p, "timestamp_shift_s", "cannot shift a %s timestamp",
+                              m->timestamp == HN_TS_MISSING ? "missing" : "malformed");
+    }
+    return 0;
+}
+
+static int step_mutation_body(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
+{
+    static const char *const keys[] = {"signature",   "timestamp",      "timestamp_shift_s",
+                                       "alter_body",  "raw_body",       "method",
+                                       "add_headers", "remove_headers", NULL};
+    const char *v = NULL;
+    json_t *j;
+
+    if (!json_is_object(obj)) {
+        return hn_sp_error(p, "'mutate' must be an object");
+    }
+    if (hn_sp_keys(p, obj, keys, "mutation") != 0 || step_sig_ts(p, obj, m) != 0 ||
+        hn_sp_bool(p, obj, "alter_body", &m->alter_body) != 0) {
+        return -1;
+    }
+    j = json_object_get(obj, "raw_body");
+    if (j != NULL) {
+        if (!json_is_string(j)) {
+            return hn_sp_error_at(p, "raw_body", "'raw_body' must be a string (the bytes sent)");
+        }
+        m->has_raw_body = true;
+        m->raw_body_len = json_string_length(j);
+        m->raw_body = xstrndup(json_string_value(j), m->raw_body_len);
+    }
+    if (hn_sp_string(p, obj, "method", false, 16, &v) != 0) {
+        return -1;
+    }
+    if (v != NULL) {
+        for (const char *c = v; *c != '\0'; c++) {
+            if (*c < 'A' || *c > 'Z') {
+                return hn_sp_error_at(p, "method", "bad method '%s' (uppercase letters)", v);
+            }
+        }
+        m->method = xstrdup(v);
+    }
+    if ((j = json_object_get(obj, "add_headers")) != NULL) {
+        hn_jpath_push_key(&p->path, "add_headers");
+        int rc = step_add_headers(p, j, m);
+        hn_jpath_pop(&p->path);
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    if ((j = json_object_get(obj, "remove_headers")) != NULL) {
+        hn_jpath_push_key(&p->path, "remove_headers");
+        int rc = step_remove_headers(p, j, m);
+        hn_jpath_pop(&p->path);
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int hn_sp_mutation(struct hn_sp *p, json_t *js, struct hn_mutation *m)
+{
+    json_t *obj = json_object_get(js, "mutate");
+    int rc;
+
+    if (obj == NULL) {
+        return 0;
+    }
+    hn_jpath_push_key(&p->path, "mutate");
+    rc = step_mutation_body(p, obj, m);
+    hn_jpath_pop(&p->path);
+    return rc;
+}

@@ -1,0 +1,441 @@
+/* Scenario steps: deliver, burst, wait, probe, target, and references
+ * between steps (same_as, same_data_as, probe's "of"), which may only point
+ * backwards. Mutations and expectations are in scenario_expect.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/event.h"
+#include "core/jsonh.h"
+#include "core/xalloc.h"
+#include "harness/scenario.h"
+#include "harness/scenario_parse.h"
+
+#define STEP_NAME_MAX     32
+#define STEP_TOPIC_MAX    127
+#define STEP_PROBE_OF_MAX 16
+
+static const struct {
+    const char *name;
+    enum hn_step_kind kind;
+} step_kinds[] = {
+    {"deliver", HN_STEP_DELIVER}, {"burst", HN_STEP_BURST},   {"wait", HN_STEP_WAIT},
+    {"probe", HN_STEP_PROBE},     {"target", HN_STEP_TARGET},
+};
+
+/* What a reference may point at. */
+enum step_ref_use {
+    STEP_REF_EVENT, /* same_as: one event (a deliver, or a burst of copies) */
+    STEP_REF_DATA,  /* same_data_as: a deliver that built its own event */
+    STEP_REF_PROBE, /* probe "of": any deliver or burst */
+};
+
+static bool step_name_ok(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool step_topic_ok(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '.' || *s == '_' || *s == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Resolves a step name used at step idx; the path points at the reference. */
+static int step_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, const char *name,
+                    enum step_ref_use use, int *out)
+{
+    int found = -1;
+
+    for (size_t j = 0; j < idx; j++) {
+        if (p->names[j] != NULL && strcmp(p->names[j], name) == 0) {
+            found = (int)j;
+        }
+    }
+    if (found < 0) {
+        for (size_t j = idx; j < s->n_steps; j++) {
+            if (p->names[j] != NULL && strcmp(p->names[j], name) == 0) {
+                if (j == idx) {
+                    return hn_sp_error(p, "'%s' names this very step", name);
+                }
+                return hn_sp_error(p,
+                                   "'%s' names a later step (step %zu): a step can only refer "
+                                   "to a step before it",
+                                   name, j + 1);
+            }
+        }
+        return hn_sp_error(p, "no earlier step is named '%s'", name);
+    }
+    const struct hn_step *t = &s->steps[found];
+    switch (use) {
+    case STEP_REF_EVENT:
+        if (t->kind != HN_STEP_DELIVER && !(t->kind == HN_STEP_BURST && t->copies)) {
+            return hn_sp_error(p,
+                               "'%s' is a %s step: same_as needs a deliver step or a burst "
+                               "of copies",
+                               name, hn_step_kind_name(t->kind));
+        }
+        break;
+    case STEP_REF_DATA:
+        if (t->kind != HN_STEP_DELIVER || t->same_as >= 0) {
+            return hn_sp_error(p,
+                               "'%s' does not build an event: same_data_as needs a deliver "
+                               "step without same_as",
+                               name);
+        }
+        break;
+    case STEP_REF_PROBE:
+        if (t->kind != HN_STEP_DELIVER && t->kind != HN_STEP_BURST) {
+            return hn_sp_error(p,
+                               "'%s' is a %s step: a probe counts the events of deliver and "
+                               "burst steps",
+                               name, hn_step_kind_name(t->kind));
+        }
+        break;
+    }
+    *out = found;
+    return 0;
+}
+
+/* topic, data, extra_fields: the event a deliver or burst step builds. */
+static int step_event(struct hn_sp *p, json_t *js, struct hn_step *st, const char *def_topic)
+{
+    const char *topic = NULL;
+    json_t *v;
+
+    if (hn_sp_string(p, js, "topic", false, STEP_TOPIC_MAX, &topic) != 0) {
+        return -1;
+    }
+    if (topic != NULL && !step_topic_ok(topic)) {
+        return hn_sp_error_at(p, "topic", "bad topic '%s' (letters, digits, '.', '_' and '-')",
+                              topic);
+    }
+    st->topic = xstrdup(topic != NULL ? topic : def_topic);
+    if ((v = json_object_get(js, "data")) != NULL) {
+        if (!json_is_object(v)) {
+            return hn_sp_error_at(p, "data",
+                                  "'data' must be an object (it overrides members "
+                                  "of the event's data)");
+        }
+        if (jsonh_depth(v) > EVENT_OVERRIDE_MAX_DEPTH) {
+            return hn_sp_error_at(p, "data", "nested deeper than %d levels",
+                                  EVENT_OVERRIDE_MAX_DEPTH);
+        }
+        st->data = json_incref(v);
+    }
+    if ((v = json_object_get(js, "extra_fields")) != NULL) {
+        if (!json_is_object(v) || json_object_size(v) == 0) {
+            return hn_sp_error_at(p, "extra_fields", "'extra_fields' must be a non-empty object");
+        }
+        st->extra_fields = json_incref(v);
+    }
+    return 0;
+}
+
+static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
+                        struct hn_step *st)
+{
+    static const char *const keys[] = {"step",    "name",         "note",    "topic",
+                                       "data",    "extra_fields", "same_as", "same_data_as",
+                                       "attempt", "mutate",       "expect",  NULL};
+    static const char *const no_with_same_as[] = {"topic", "data", "extra_fields", "same_data_as",
+                                                  NULL};
+    const char *ref = NULL;
+    const char *def_topic = "message.received";
+    long long attempt = 1;
+    bool present = false;
+
+    if (hn_sp_keys(p, js, keys, "field of a deliver step") != 0 ||
+        hn_sp_string(p, js, "same_as", false, STEP_NAME_MAX, &ref) != 0) {
+        return -1;
+    }
+    if (ref != NULL) {
+        for (size_t i = 0; no_with_same_as[i] != NULL; i++) {
+            if (json_object_get(js, no_with_same_as[i]) != NULL) {
+                return hn_sp_error_at(p, no_with_same_as[i],
+                                      "'%s' cannot be given with same_as (the earlier event is "
+                                      "re-sent as it was)",
+                                      no_with_same_as[i]);
+            }
+        }
+        hn_jpath_push_key(&p->path, "same_as");
+        int rc = step_ref(p, s, idx, ref, STEP_REF_EVENT, &st->same_as);
+        hn_jpath_pop(&p->path);
+        if (rc != 0) {
+            return -1;
+        }
+        def_topic = s->steps[st->same_as].topic;
+    }
+    if (hn_sp_string(p, js, "same_data_as", false, STEP_NAME_MAX, &ref) != 0) {
+        return -1;
+    }
+    if (ref != NULL) {
+        if (json_object_get(js, "data") != NULL) {
+            return hn_sp_error_at(p, "data",
+                                  "'data' cannot be given with same_data_as (the "
+                                  "data is copied)");
+        }
+        hn_jpath_push_key(&p->path, "same_data_as");
+        int rc = step_ref(p, s, idx, ref, STEP_REF_DATA, &st->same_data_as);
+        hn_jpath_pop(&p->path);
+        if (rc != 0) {
+            return -1;
+        }
+        def_topic = s->steps[st->same_data_as].topic;
+    }
+    if (step_event(p, js, st, def_topic) != 0 ||
+        hn_sp_int(p, js, "attempt", 1, 100, &attempt, &present) != 0 ||
+        hn_sp_mutation(p, js, &st->mutate) != 0 || hn_sp_expect(p, js, st) != 0) {
+        return -1;
+    }
+    st->attempt = (unsigned)attempt;
+    if (st->mutate.has_raw_body && st->extra_fields != NULL) {
+        return hn_sp_error_at(p, "extra_fields", "'extra_fields' has no effect with raw_body");
+    }
+    return 0;
+}
+
+static int step_burst(struct hn_sp *p, json_t *js, struct hn_step *st)
+{
+    static const char *const keys[] = {"step",        "name",   "note",  "count",
+                                       "concurrency", "copies", "topic", "data",
+                                       "attempt",     "expect", NULL};
+    long long count = 0;
+    long long conc = 1;
+    long long attempt = 1;
+    bool present = false;
+
+    if (hn_sp_keys(p, js, keys, "field of a burst step") != 0 ||
+        hn_sp_int(p, js, "count", 1, HN_BURST_MAX, &count, &present) != 0) {
+        return -1;
+    }
+    if (!present) {
+        return hn_sp_error(p, "missing required field 'count'");
+    }
+    if (hn_sp_int(p, js, "concurrency", 1, HN_CONCURRENCY_MAX, &conc, &present) != 0 ||
+        hn_sp_int(p, js, "attempt", 1, 100, &attempt, &present) != 0) {
+        return -1;
+    }
+    if (conc > count) {
+        return hn_sp_error_at(p, "concurrency", "concurrency %lld is more than count %lld", conc,
+                              count);
+    }
+    st->count = (unsigned)count;
+    st->concurrency = (unsigned)conc;
+    st->attempt = (unsigned)attempt;
+    if (hn_sp_bool(p, js, "copies", &st->copies) != 0 ||
+        step_event(p, js, st, "message.received") != 0) {
+        return -1;
+    }
+    return hn_sp_expect(p, js, st);
+}
+
+static int step_wait(struct hn_sp *p, json_t *js, struct hn_step *st)
+{
+    static const char *const keys[] = {"step", "name", "note", "duration", NULL};
+
+    if (hn_sp_keys(p, js, keys, "field of a wait step") != 0 ||
+        hn_sp_duration(p, js, "duration", HN_WAIT_MAX_MS, &st->wait_ms) != 0) {
+        return -1;
+    }
+    if (json_object_get(js, "duration") == NULL) {
+        return hn_sp_error(p, "missing required field 'duration'");
+    }
+    return 0;
+}
+
+static int step_probe_of(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
+                         struct hn_step *st)
+{
+    json_t *of = json_object_get(js, "of");
+    size_t i;
+    json_t *v;
+    int rc = -1;
+
+    if (of == NULL) {
+        return hn_sp_error(p, "missing required field 'of' (the steps whose events are "
+                              "counted)");
+    }
+    hn_jpath_push_key(&p->path, "of");
+    if (json_is_string(of)) {
+        st->of = xcalloc(1, sizeof(int));
+        st->n_of = 1;
+        rc = step_ref(p, s, idx, json_string_value(of), STEP_REF_PROBE, &st->of[0]);
+        goto out;
+    }
+    if (!json_is_array(of) || json_array_size(of) == 0 || json_array_size(of) > STEP_PROBE_OF_MAX) {
+        hn_sp_error(p, "'of' is a step name or a list of 1 to %d step names", STEP_PROBE_OF_MAX);
+        goto out;
+    }
+    st->of = xcalloc(json_array_size(of), sizeof(int));
+    json_array_foreach(of, i, v)
+    {
+        hn_jpath_push_index(&p->path, i);
+        if (!json_is_string(v)) {
+            hn_sp_error(p, "a step name is a string");
+            goto out;
+        }
+        if (step_ref(p, s, idx, json_string_value(v), STEP_REF_PROBE, &st->of[i]) != 0) {
+            goto out;
+        }
+        st->n_of++;
+        hn_jpath_pop(&p->path);
+    }
+    rc = 0;
+out:
+    if (rc == 0) {
+        hn_jpath_pop(&p->path);
+    }
+    return rc;
+}
+
+static int step_probe(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
+                      struct hn_step *st)
+{
+    static const char *const keys[] = {"step", "name", "note", "of", "expect", NULL};
+
+    if (hn_sp_keys(p, js, keys, "field of a probe step") != 0 ||
+        step_probe_of(p, js, s, idx, st) != 0) {
+        return -1;
+    }
+    return hn_sp_expect(p, js, st);
+}
+
+static int step_target(struct hn_sp *p, json_t *js, struct hn_step *st)
+{
+    static const char *const keys[] = {"step", "name", "note", "expect", NULL};
+
+    if (hn_sp_keys(p, js, keys, "field of a target step") != 0) {
+        return -1;
+    }
+    return hn_sp_expect(p, js, st);
+}
+
+/* The fields every step has: step (its kind), name, note. */
+static int step_common(struct hn_sp *p, json_t *js, size_t idx, struct hn_step *st)
+{
+    const char *kind = NULL;
+    const char *v = NULL;
+    size_t i;
+    int column = 0;
+
+    st->same_as = -1;
+    st->same_data_as = -1;
+    st->attempt = 1;
+    hn_jpath_locate(p->text, p->len, &p->path, &st->line, &column);
+    if (hn_sp_string(p, js, "step", true, 16, &kind) != 0) {
+        return -1;
+    }
+    for (i = 0; i < sizeof(step_kinds) / sizeof(step_kinds[0]); i++) {
+        if (strcmp(kind, step_kinds[i].name) == 0) {
+            st->kind = step_kinds[i].kind;
+            break;
+        }
+    }
+    if (i == sizeof(step_kinds) / sizeof(step_kinds[0])) {
+        return hn_sp_error_at(
+            p, "step", "unknown step kind '%s' (use deliver, burst, wait, probe or target)", kind);
+    }
+    if (hn_sp_string(p, js, "name", false, STEP_NAME_MAX, &v) != 0) {
+        return -1;
+    }
+    if (v != NULL) {
+        if (!step_name_ok(v)) {
+            return hn_sp_error_at(p, "name",
+                                  "bad step name '%s' (lowercase letters, digits, '-', '_')", v);
+        }
+        for (size_t j = 0; j < idx; j++) {
+            if (p->names[j] != NULL && strcmp(p->names[j], v) == 0) {
+                return hn_sp_error_at(p, "name", "steps %zu and %zu are both named '%s'", j + 1,
+                                      idx + 1, v);
+            }
+        }
+        st->name = xstrdup(v);
+    }
+    if (hn_sp_string(p, js, "note", false, 500, &v) != 0) {
+        return -1;
+    }
+    st->description = xstrdup(v);
+    return 0;
+}
+
+static int step_parse(struct hn_sp *p, json_t *js, struct hn_scenario *s, size_t idx)
+{
+    struct hn_step *st = &s->steps[idx];
+
+    if (!json_is_object(js)) {
+        return hn_sp_error(p, "a step is a JSON object with a \"step\" field");
+    }
+    if (step_common(p, js, idx, st) != 0) {
+        return -1;
+    }
+    switch (st->kind) {
+    case HN_STEP_DELIVER:
+        return step_deliver(p, js, s, idx, st);
+    case HN_STEP_BURST:
+        return step_burst(p, js, st);
+    case HN_STEP_WAIT:
+        return step_wait(p, js, st);
+    case HN_STEP_PROBE:
+        return step_probe(p, js, s, idx, st);
+    case HN_STEP_TARGET:
+        return step_target(p, js, st);
+    }
+    return -1;
+}
+
+int hn_sp_steps(struct hn_sp *p, json_t *root, struct hn_scenario *s)
+{
+    json_t *steps = json_object_get(root, "steps");
+    size_t i;
+    json_t *js;
+    int rc = -1;
+
+    if (steps == NULL) {
+        return hn_sp_error(p, "missing required field 'steps'");
+    }
+    hn_jpath_push_key(&p->path, "steps");
+    if (!json_is_array(steps) || json_array_size(steps) == 0) {
+        hn_sp_error(p, "'steps' must be a non-empty array of steps");
+        goto out;
+    }
+    if (json_array_size(steps) > HN_SCENARIO_MAX_STEPS) {
+        hn_sp_error(p, "at most %d steps", HN_SCENARIO_MAX_STEPS);
+        goto out;
+    }
+    /* Every step is zeroed first so hn_scenario_free can release a partly
+     * parsed scenario; names are collected first so a reference to a later
+     * step can be told apart from a reference to no step. */
+    s->n_steps = json_array_size(steps);
+    s->steps = xcalloc(s->n_steps, sizeof(*s->steps));
+    json_array_foreach(steps, i, js)
+    {
+        json_t *name = json_is_object(js) ? json_object_get(js, "name") : NULL;
+        p->names[i] = json_is_string(name) ? json_string_value(name) : NULL;
+    }
+    json_array_foreach(steps, i, js)
+    {
+        hn_jpath_push_index(&p->path, i);
+        if (step_parse(p, js, s, i) != 0) {
+            goto out;
+        }
+        hn_jpath_pop(&p->path);
+        const struct hn_step *st = &s->steps[i];
+        s->needs_probe = s->needs_probe || st->kind == HN_STEP_PROBE;
+        s->latency_case =
+            s->latency_case || st->expect.latency_max_ms > 0 || st->expect.p95_max_ms > 0;
+    }
+    rc = 0;
+out:
+    return rc;
+}

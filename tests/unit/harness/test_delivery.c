@@ -1,0 +1,278 @@
+/* harness/delivery: the signed request of DESIGN section 4, checked with
+ * core/signature's verifier, and every mutation; the redacted view that
+ * goes into the result model. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka.h needs the four headers above, in this order. */
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/clock.h"
+#include "harness/delivery.h"
+
+#define SECRET "whsec_test_secret"
+#define BODY   "{\"id\":\"evt_1\",\"event\":\"message.received\",\"data\":{\"a\":1}}"
+
+static const char *const user_headers[] = {"Authorization: Bearer sk_live_token"};
+
+static struct hn_delivery_opts opts(enum signature_unit unit)
+{
+    struct hn_delivery_opts o = {
+        "http://127.0.0.1:1/hook", SECRET, unit, "wh-fixed", user_headers, 1};
+    return o;
+}
+
+static const struct hn_payload payload = {"evt_0123456789abcdef01234567", "message.received", BODY,
+                                          sizeof(BODY) - 1};
+
+/* The value of header name in d's wire lines; NULL when absent. "" for a
+ * "Name:" removal line. */
+static const char *header(const struct hn_delivery *d, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < d->n_lines; i++) {
+        if (strncasecmp(d->lines[i], name, n) == 0 && d->lines[i][n] == ':') {
+            return d->lines[i][n + 1] == ' ' ? d->lines[i] + n + 2 : d->lines[i] + n + 1;
+        }
+    }
+    return NULL;
+}
+
+static void build(const struct hn_mutation *m, enum signature_unit unit, uint64_t now,
+                  struct hn_delivery *d)
+{
+    struct hn_delivery_opts o = opts(unit);
+    struct rng r;
+    struct err e = {{0}};
+    rng_seed(&r, 7);
+    assert_int_equal(hn_delivery_build(&o, &payload, m, 1, &r, now, d, &e), 0);
+}
+
+static enum signature_result verify(const struct hn_delivery *d, uint64_t now)
+{
+    return signature_verify(SECRET, header(d, "x-vambe-timestamp"), header(d, "x-vambe-signature"),
+                            d->body, d->body_len, now, SIGNATURE_UNIT_MS, SIGNATURE_TOLERANCE_S);
+}
+
+static void valid_delivery(void **state)
+{
+    (void)state;
+    struct hn_mutation m;
+    struct hn_delivery d;
+    uint64_t now = clock_wall_ms();
+    char ts[32];
+
+    memset(&m, 0, sizeof(m));
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_string_equal(d.method, "POST");
+    assert_memory_equal(d.body, BODY, d.body_len);
+    assert_string_equal(header(&d, "Content-Type"), "application/json");
+    assert_string_equal(header(&d, "User-Agent"), "Vambe-Webhooks/1.0");
+    assert_string_equal(header(&d, "x-vambe-event"), "message.received");
+    assert_string_equal(header(&d, "x-vambe-event-id"), payload.event_id);
+    assert_string_equal(header(&d, "x-vambe-delivery-id"), d.delivery_id);
+    assert_true(ids_is_uuid(d.delivery_id));
+    assert_string_equal(header(&d, "x-vambe-attempt"), "1");
+    assert_string_equal(header(&d, "x-vambe-webhook-id"), "wh-fixed");
+    signature_timestamp(now, SIGNATURE_UNIT_MS, ts, sizeof(ts));
+    assert_string_equal(header(&d, "x-vambe-timestamp"), ts);
+    assert_string_equal(header(&d, "Authorization"), "Bearer sk_live_token");
+    assert_int_equal(verify(&d, now), SIGNATURE_OK);
+    assert_string_equal(d.summary, "");
+
+    /* The model's view: the signature cut to 8 characters, the user's
+     * header value hidden. */
+    const char *sig = header(&d, "x-vambe-signature");
+    char shown[64];
+    snprintf(shown, sizeof(shown), "x-vambe-signature: %.8s\xe2\x80\xa6\n", sig);
+    assert_non_null(strstr(d.shown_headers, shown));
+    assert_null(strstr(d.shown_headers, sig));
+    assert_non_null(strstr(d.shown_headers, "Authorization: ***\n"));
+    assert_null(strstr(d.shown_headers, "sk_live_token"));
+    hn_delivery_cleanup(&d);
+
+    /* Seconds. */
+    build(&m, SIGNATURE_UNIT_S, now, &d);
+    signature_timestamp(now, SIGNATURE_UNIT_S, ts, sizeof(ts));
+    assert_string_equal(header(&d, "x-vambe-timestamp"), ts);
+    assert_int_equal(signature_verify(SECRET, ts, header(&d, "x-vambe-signature"), d.body,
+                                      d.body_len, now, SIGNATURE_UNIT_S, SIGNATURE_TOLERANCE_S),
+                     SIGNATURE_OK);
+    hn_delivery_cleanup(&d);
+}
+
+static void signature_mutations(void **state)
+{
+    (void)state;
+    struct hn_mutation m;
+    struct hn_delivery d;
+    struct hn_delivery good;
+    uint64_t now = clock_wall_ms();
+
+    memset(&m, 0, sizeof(m));
+    build(&m, SIGNATURE_UNIT_MS, now, &good);
+
+    m.signature = HN_SIG_MISSING;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_null(header(&d, "x-vambe-signature"));
+    assert_non_null(header(&d, "x-vambe-timestamp"));
+    assert_int_equal(verify(&d, now), SIGNATURE_MISSING);
+    assert_string_equal(d.summary, "no signature");
+    hn_delivery_cleanup(&d);
+
+    m.signature = HN_SIG_OTHER_SECRET;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_int_equal(strlen(header(&d, "x-vambe-signature")), 64);
+    assert_int_equal(verify(&d, now), SIGNATURE_MISMATCH);
+    hn_delivery_cleanup(&d);
+
+    m.signature = HN_SIG_MALFORMED;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_int_equal(verify(&d, now), SIGNATURE_MALFORMED);
+    hn_delivery_cleanup(&d);
+
+    m.signature = HN_SIG_UPPERCASE;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    const char *up = header(&d, "x-vambe-signature");
+    const char *low = header(&good, "x-vambe-signature");
+    assert_int_equal(strlen(up), 64);
+    assert_int_equal(strcasecmp(up, low), 0);
+    assert_string_not_equal(up, low);
+    hn_delivery_cleanup(&d);
+    hn_delivery_cleanup(&good);
+}
+
+static void timestamp_and_body_mutations(void **state)
+{
+    (void)state;
+    struct hn_mutation m;
+    struct hn_delivery d;
+    uint64_t now = clock_wall_ms();
+
+    memset(&m, 0, sizeof(m));
+    m.timestamp = HN_TS_MISSING;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_null(header(&d, "x-vambe-timestamp"));
+    assert_non_null(header(&d, "x-vambe-signature"));
+    hn_delivery_cleanup(&d);
+
+    m.timestamp = HN_TS_MALFORMED;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_int_equal(verify(&d, now), SIGNATURE_MALFORMED);
+    hn_delivery_cleanup(&d);
+
+    /* Shifted timestamps are validly signed: only the window rejects them. */
+    memset(&m, 0, sizeof(m));
+    m.shift_s = -600;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_int_equal(verify(&d, now), SIGNATURE_STALE);
+    assert_int_equal(verify(&d, now - 600000), SIGNATURE_OK);
+    assert_string_equal(d.summary, "timestamp 600 s in the past");
+    hn_delivery_cleanup(&d);
+    m.shift_s = 600;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_int_equal(verify(&d, now), SIGNATURE_FUTURE);
+    assert_int_equal(verify(&d, now + 600000), SIGNATURE_OK);
+    hn_delivery_cleanup(&d);
+
+    /* A body altered after signing: still JSON, one member more in data. */
+    memset(&m, 0, sizeof(m));
+    m.alter_body = true;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_non_null(strstr(d.body, "\"tampered\":true"));
+    assert_int_equal(verify(&d, now), SIGNATURE_MISMATCH);
+    assert_int_equal(signature_verify(SECRET, header(&d, "x-vambe-timestamp"),
+                                      header(&d, "x-vambe-signature"), BODY, sizeof(BODY) - 1, now,
+                                      SIGNATURE_UNIT_MS, SIGNATURE_TOLERANCE_S),
+                     SIGNATURE_OK);
+    hn_delivery_cleanup(&d);
+
+    /* A raw body is signed like any other. */
+    memset(&m, 0, sizeof(m));
+    m.has_raw_body = true;
+    m.raw_body = "{\"id\": ";
+    m.raw_body_len = strlen(m.raw_body);
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_int_equal(d.body_len, m.raw_body_len);
+    assert_memory_equal(d.body, m.raw_body, d.body_len);
+    assert_int_equal(verify(&d, now), SIGNATURE_OK);
+    assert_string_equal(d.summary, "raw body of 7 bytes");
+    hn_delivery_cleanup(&d);
+    m.raw_body = "";
+    m.raw_body_len = 0;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_int_equal(d.body_len, 0);
+    assert_int_equal(verify(&d, now), SIGNATURE_OK);
+    hn_delivery_cleanup(&d);
+}
+
+static void method_and_headers(void **state)
+{
+    (void)state;
+    struct hn_mutation m;
+    struct hn_delivery d;
+    struct hn_header add[] = {{"X-Extra", "1"}, {"authorization", "Basic abc"}};
+    char *remove[] = {"User-Agent", "x-vambe-event-id"};
+
+    memset(&m, 0, sizeof(m));
+    m.method = "PUT";
+    m.add = add;
+    m.n_add = 2;
+    m.remove = remove;
+    m.n_remove = 2;
+    build(&m, SIGNATURE_UNIT_MS, clock_wall_ms(), &d);
+    assert_string_equal(d.method, "PUT");
+    assert_string_equal(header(&d, "X-Extra"), "1");
+    /* A scenario's header replaces the user's one (and is not a secret). */
+    assert_string_equal(header(&d, "Authorization"), "Basic abc");
+    assert_non_null(strstr(d.shown_headers, "Basic abc"));
+    /* Removed headers become "Name:" so libcurl sends none of its own. */
+    assert_string_equal(header(&d, "User-Agent"), "");
+    assert_string_equal(header(&d, "x-vambe-event-id"), "");
+    assert_null(strstr(d.shown_headers, "User-Agent"));
+    assert_string_equal(d.summary, "method PUT, extra headers, headers removed");
+
+    struct http_request req;
+    struct hn_delivery_opts o = opts(SIGNATURE_UNIT_MS);
+    hn_delivery_request(&o, &d, 1234, &req);
+    assert_string_equal(req.method, "PUT");
+    assert_string_equal(req.url, o.url);
+    assert_int_equal(req.n_headers, d.n_lines);
+    assert_ptr_equal(req.body, d.body);
+    assert_int_equal(req.timeout_ms, 1234);
+    hn_delivery_cleanup(&d);
+}
+
+static void header_arguments(void **state)
+{
+    (void)state;
+    struct err e = {{0}};
+
+    assert_int_equal(hn_delivery_header_check("X-Token: abc", &e), 0);
+    assert_int_equal(hn_delivery_header_check("X-Empty:", &e), 0);
+    assert_int_equal(hn_delivery_header_check("no colon", &e), -1);
+    assert_non_null(strstr(e.msg, "use 'Name: value'"));
+    assert_int_equal(hn_delivery_header_check(": value", &e), -1);
+    assert_int_equal(hn_delivery_header_check("Bad Name: v", &e), -1);
+    assert_non_null(strstr(e.msg, "bad header name 'Bad Name'"));
+    assert_int_equal(hn_delivery_header_check("X-A: v\r\nX-B: w", &e), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(valid_delivery),
+        cmocka_unit_test(signature_mutations),
+        cmocka_unit_test(timestamp_and_body_mutations),
+        cmocka_unit_test(method_and_headers),
+        cmocka_unit_test(header_arguments),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
