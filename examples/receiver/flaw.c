@@ -1,0 +1,89 @@
+/* The flaw table. Each row is one way a real receiver goes wrong; the
+ * branches that implement them are in server.c, each marked "FLAW". */
+#include "examples/receiver/flaw.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Columns: the --flaw name, its bit, the behaviour it breaks. Keep each
+ * description under 56 characters: --help prints it beside the name in an
+ * 80-column terminal. */
+static const struct rcv_flaw_info flaw_table[] = {
+    {"slow", RCV_FLAW_SLOW, "answers every delivery after 5.5 s (the budget is 5 s)"},
+    {"sync", RCV_FLAW_SYNC, "works (>= 200 ms, one at a time) before answering"},
+    {"no-verify", RCV_FLAW_NO_VERIFY, "skips the signature and timestamp checks"},
+    {"no-timestamp-check", RCV_FLAW_NO_TIMESTAMP_CHECK,
+     "checks the HMAC but accepts any timestamp"},
+    {"no-dedupe", RCV_FLAW_NO_DEDUPE, "processes a duplicate event again"},
+    {"racy-dedupe", RCV_FLAW_RACY_DEDUPE, "check, 50 ms gap, insert: concurrent copies get in"},
+    {"error-on-duplicate", RCV_FLAW_ERROR_ON_DUPLICATE,
+     "answers a duplicate with 409 instead of 200"},
+    {"status-201", RCV_FLAW_STATUS_201, "answers accepted deliveries with 201, not 200"},
+    {"crash-on-malformed", RCV_FLAW_CRASH_ON_MALFORMED,
+     "answers malformed JSON with 500 instead of 400"},
+    {"reject-unknown", RCV_FLAW_REJECT_UNKNOWN, "answers an unknown topic with 400"},
+    {"redirect", RCV_FLAW_REDIRECT, "answers accepted deliveries with 302, drops them"},
+    {"process-rejected", RCV_FLAW_PROCESS_REJECTED,
+     "answers 401 to a bad signature, processes it anyway"},
+};
+
+#define FLAW_N (sizeof(flaw_table) / sizeof(flaw_table[0]))
+
+const struct rcv_flaw_info *rcv_flaw_table(size_t *n)
+{
+    *n = FLAW_N;
+    return flaw_table;
+}
+
+const struct rcv_flaw_info *rcv_flaw_find(const char *name)
+{
+    for (size_t i = 0; i < FLAW_N; i++) {
+        if (strcmp(flaw_table[i].name, name) == 0) {
+            return &flaw_table[i];
+        }
+    }
+    return NULL;
+}
+
+/* Appends "sep name" for every flaw whose bit is in mask (all when mask is
+ * ~0u) into out, which the caller has NUL-terminated. */
+static void flaw_join(unsigned mask, const char *sep, char *out, size_t out_size)
+{
+    size_t used = strlen(out);
+    for (size_t i = 0; i < FLAW_N && used < out_size; i++) {
+        if ((mask & (unsigned)flaw_table[i].flaw) == 0) {
+            continue;
+        }
+        int n =
+            snprintf(out + used, out_size - used, "%s%s", used > 0 ? sep : "", flaw_table[i].name);
+        if (n < 0) {
+            break;
+        }
+        used += (size_t)n;
+    }
+}
+
+int rcv_flaw_parse(const char *name, unsigned *mask, struct err *e)
+{
+    const struct rcv_flaw_info *f = rcv_flaw_find(name);
+    if (f == NULL) {
+        char known[512] = "";
+        flaw_join(~0u, ", ", known, sizeof(known));
+        return err_set(e, "unknown flaw '%s' (known: %s)", name, known);
+    }
+    *mask |= (unsigned)f->flaw;
+    return 0;
+}
+
+void rcv_flaw_describe(unsigned mask, char *out, size_t out_size)
+{
+    if (out_size == 0) {
+        return;
+    }
+    out[0] = '\0';
+    if (mask == 0) {
+        snprintf(out, out_size, "none");
+        return;
+    }
+    flaw_join(mask, ",", out, out_size);
+}

@@ -1,0 +1,55 @@
+/* The receiver's deliberate flaws: each --flaw NAME breaks exactly one
+ * behaviour of the reference receiver, so the harness can be shown to catch
+ * it. The table is read-only; the kill matrix enumerates it through
+ * rcv_flaw_table() to run the harness once per flaw. */
+#ifndef RECEIVER_FLAW_H
+#define RECEIVER_FLAW_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+/* One bit per flaw; a receiver's flaws are a mask of these. */
+enum rcv_flaw {
+    RCV_FLAW_SLOW = 1u << 0,
+    RCV_FLAW_SYNC = 1u << 1,
+    RCV_FLAW_NO_VERIFY = 1u << 2,
+    RCV_FLAW_NO_TIMESTAMP_CHECK = 1u << 3,
+    RCV_FLAW_NO_DEDUPE = 1u << 4,
+    RCV_FLAW_RACY_DEDUPE = 1u << 5,
+    RCV_FLAW_ERROR_ON_DUPLICATE = 1u << 6,
+    RCV_FLAW_STATUS_201 = 1u << 7,
+    RCV_FLAW_CRASH_ON_MALFORMED = 1u << 8,
+    RCV_FLAW_REJECT_UNKNOWN = 1u << 9,
+    RCV_FLAW_REDIRECT = 1u << 10,
+    RCV_FLAW_PROCESS_REJECTED = 1u << 11,
+};
+
+/* `slow` answers after 5.5 s: past Vambe's 5 s budget, yet clearly before
+ * the harness's 6 s cut-off, so the harness reports the late answer (and only
+ * the latency checks fail) instead of a timeout on every check. */
+#define RCV_FLAW_SLOW_MS 5500u
+/* `sync` works at least this long per event, one event at a time: 50
+ * deliveries at once (the harness's burst) wait 10 s for the last answer. */
+#define RCV_FLAW_SYNC_MIN_WORK 200u
+/* `racy-dedupe`'s gap between the check and the insert. */
+#define RCV_FLAW_RACY_WINDOW_MS 50u
+
+struct rcv_flaw_info {
+    const char *name;        /* the --flaw argument, e.g. "no-verify" */
+    enum rcv_flaw flaw;      /* its bit */
+    const char *description; /* one line: the behaviour it breaks */
+};
+
+/* The whole table, in a fixed order; *n receives its length. Static data:
+ * never freed. */
+const struct rcv_flaw_info *rcv_flaw_table(size_t *n);
+/* Looks a flaw up by name; NULL when unknown. */
+const struct rcv_flaw_info *rcv_flaw_find(const char *name);
+/* Adds the named flaw's bit to *mask; -1 with e naming the flaw and listing
+ * the known ones when the name is unknown. */
+int rcv_flaw_parse(const char *name, unsigned *mask, struct err *e);
+/* Writes the names of the flaws in mask, comma-separated ("none" for 0). */
+void rcv_flaw_describe(unsigned mask, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,46 @@
+/* A bounded, thread-safe map from event id to a counter.
+ *
+ * The receiver keeps two of them: the ids it has accepted (the dedupe set:
+ * rcv_idmap_insert is its atomic check-and-insert) and how many times each
+ * event was processed (the side effect the probe reports). In a real
+ * receiver both live in your database; this in-memory version shows the
+ * properties that matter: one lock around check-and-insert, and bounded
+ * memory.
+ *
+ * Bounded: past `capacity` ids the oldest is forgotten first (FIFO). A
+ * sender repeats an event within its retry horizon (minutes to hours), so
+ * the ids most likely to come back are the newest; forgetting the oldest
+ * keeps memory fixed (about 100 bytes an id) whatever the traffic. Pick a
+ * capacity larger than the events you receive within that horizon. */
+#ifndef RECEIVER_IDMAP_H
+#define RECEIVER_IDMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define RCV_ID_MAX 128 /* longest event id accepted, in bytes */
+
+struct rcv_idmap;
+
+/* capacity >= 1. Never NULL (out of memory aborts); free with
+ * rcv_idmap_free. */
+struct rcv_idmap *rcv_idmap_new(size_t capacity);
+void rcv_idmap_free(struct rcv_idmap *m);
+
+/* Check-and-insert in one critical section: when id is absent, records it
+ * with a counter of 0 and returns true; when present, changes nothing and
+ * returns false. Two threads inserting one id: exactly one gets true. */
+bool rcv_idmap_insert(struct rcv_idmap *m, const char *id);
+/* True when id is present. */
+bool rcv_idmap_contains(struct rcv_idmap *m, const char *id);
+/* Forgets id (no-op when absent). */
+void rcv_idmap_remove(struct rcv_idmap *m, const char *id);
+/* Adds 1 to id's counter, recording id first when absent; returns the new
+ * count. */
+unsigned rcv_idmap_incr(struct rcv_idmap *m, const char *id);
+/* id's counter; 0 when absent. */
+unsigned rcv_idmap_get(struct rcv_idmap *m, const char *id);
+/* Ids currently held (at most the capacity). */
+size_t rcv_idmap_size(struct rcv_idmap *m);
+
+#endif

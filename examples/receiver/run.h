@@ -1,0 +1,25 @@
+/* Runs vambe-receiver until SIGINT or SIGTERM: starts the server, writes
+ * the port file, announces the URL, waits, stops cleanly. */
+#ifndef RECEIVER_RUN_H
+#define RECEIVER_RUN_H
+
+#include "examples/receiver/cli.h"
+
+/* Exit statuses (DESIGN §7). */
+enum rcv_exit {
+    RCV_EXIT_OK = 0,    /* stopped by a signal */
+    RCV_EXIT_USAGE = 2, /* bad command line */
+    RCV_EXIT_ENV = 3,   /* cannot bind, cannot write the port file */
+};
+
+/* Blocks SIGINT and SIGTERM in the calling thread (so every thread started
+ * afterwards inherits the mask) and waits for one of them with sigwait: no
+ * signal handler, no global flag. Returns an enum rcv_exit value. */
+int rcv_run(const struct rcv_config *cfg);
+
+/* Writes "<port>\n" into path through a temporary file in the same folder
+ * and a rename, so a reader never sees a half-written file. 0 or -1 with e
+ * set. */
+int rcv_run_write_port_file(const char *path, unsigned port, struct err *e);
+
+#endif

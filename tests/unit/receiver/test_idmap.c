@@ -1,0 +1,165 @@
+/* examples/receiver/idmap: check-and-insert, counters, FIFO eviction,
+ * removal, and one winner when threads insert the same ids at once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka.h needs the four headers above, in this order. */
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "examples/receiver/idmap.h"
+
+static void insert_once(void **state)
+{
+    (void)state;
+    struct rcv_idmap *m = rcv_idmap_new(10);
+    assert_false(rcv_idmap_contains(m, "evt_a"));
+    assert_true(rcv_idmap_insert(m, "evt_a"));
+    assert_false(rcv_idmap_insert(m, "evt_a"));
+    assert_true(rcv_idmap_contains(m, "evt_a"));
+    assert_true(rcv_idmap_insert(m, "evt_b"));
+    assert_int_equal(rcv_idmap_size(m), 2);
+    /* An inserted id starts at 0; incr counts, get reads. */
+    assert_int_equal(rcv_idmap_get(m, "evt_a"), 0);
+    assert_int_equal(rcv_idmap_incr(m, "evt_a"), 1);
+    assert_int_equal(rcv_idmap_incr(m, "evt_a"), 2);
+    assert_int_equal(rcv_idmap_get(m, "evt_a"), 2);
+    /* incr on an absent id records it */
+    assert_int_equal(rcv_idmap_incr(m, "evt_c"), 1);
+    assert_int_equal(rcv_idmap_get(m, "evt_unknown"), 0);
+    assert_int_equal(rcv_idmap_size(m), 3);
+    rcv_idmap_free(m);
+    rcv_idmap_free(NULL);
+}
+
+static void fifo_eviction(void **state)
+{
+    (void)state;
+    struct rcv_idmap *m = rcv_idmap_new(3);
+    assert_true(rcv_idmap_insert(m, "1"));
+    assert_true(rcv_idmap_insert(m, "2"));
+    assert_true(rcv_idmap_insert(m, "3"));
+    assert_true(rcv_idmap_insert(m, "4")); /* evicts "1", the oldest */
+    assert_int_equal(rcv_idmap_size(m), 3);
+    assert_false(rcv_idmap_contains(m, "1"));
+    assert_true(rcv_idmap_contains(m, "2"));
+    assert_true(rcv_idmap_contains(m, "4"));
+    /* A duplicate does not refresh its age: "2" is still the oldest. */
+    assert_false(rcv_idmap_insert(m, "2"));
+    assert_true(rcv_idmap_insert(m, "5"));
+    assert_false(rcv_idmap_contains(m, "2"));
+    assert_true(rcv_idmap_contains(m, "3"));
+    /* Many more ids than the capacity: the size stays bounded and the
+     * newest ids are the ones kept. */
+    char id[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(id, sizeof(id), "evt_%d", i);
+        assert_true(rcv_idmap_insert(m, id));
+    }
+    assert_int_equal(rcv_idmap_size(m), 3);
+    assert_true(rcv_idmap_contains(m, "evt_999"));
+    assert_true(rcv_idmap_contains(m, "evt_997"));
+    assert_false(rcv_idmap_contains(m, "evt_996"));
+    rcv_idmap_free(m);
+}
+
+static void removal(void **state)
+{
+    (void)state;
+    struct rcv_idmap *m = rcv_idmap_new(4);
+    assert_true(rcv_idmap_insert(m, "a"));
+    assert_true(rcv_idmap_insert(m, "b"));
+    assert_true(rcv_idmap_insert(m, "c"));
+    rcv_idmap_remove(m, "b"); /* from the middle of the FIFO */
+    rcv_idmap_remove(m, "b"); /* absent: no-op */
+    assert_false(rcv_idmap_contains(m, "b"));
+    assert_int_equal(rcv_idmap_size(m), 2);
+    rcv_idmap_remove(m, "a"); /* the oldest */
+    rcv_idmap_remove(m, "c"); /* the newest */
+    assert_int_equal(rcv_idmap_size(m), 0);
+    /* The FIFO is intact afterwards: fill past the capacity again. */
+    assert_true(rcv_idmap_insert(m, "b"));
+    for (int i = 0; i < 4; i++) {
+        char id[8];
+        snprintf(id, sizeof(id), "n%d", i);
+        assert_true(rcv_idmap_insert(m, id));
+    }
+    assert_false(rcv_idmap_contains(m, "b"));
+    assert_int_equal(rcv_idmap_size(m), 4);
+    rcv_idmap_free(m);
+}
+
+/* A small table (capacity 1): every insert evicts, chains stay correct. */
+static void capacity_one(void **state)
+{
+    (void)state;
+    struct rcv_idmap *m = rcv_idmap_new(1);
+    assert_true(rcv_idmap_insert(m, "x"));
+    assert_true(rcv_idmap_insert(m, "y"));
+    assert_false(rcv_idmap_contains(m, "x"));
+    assert_false(rcv_idmap_insert(m, "y"));
+    assert_int_equal(rcv_idmap_size(m), 1);
+    rcv_idmap_free(m);
+}
+
+#define THREADS 8
+#define IDS     2000
+
+struct racer {
+    struct rcv_idmap *m;
+    pthread_barrier_t *start;
+    unsigned wins;
+};
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    char id[32];
+    pthread_barrier_wait(r->start);
+    for (int i = 0; i < IDS; i++) {
+        snprintf(id, sizeof(id), "evt_%d", i);
+        r->wins += rcv_idmap_insert(r->m, id);
+    }
+    return NULL;
+}
+
+/* Every thread inserts the same ids at the same time: each id is "new" for
+ * exactly one of them. */
+static void concurrent_inserts(void **state)
+{
+    (void)state;
+    struct rcv_idmap *m = rcv_idmap_new(IDS);
+    pthread_barrier_t start;
+    pthread_t t[THREADS];
+    struct racer r[THREADS];
+    pthread_barrier_init(&start, NULL, THREADS);
+    for (int i = 0; i < THREADS; i++) {
+        r[i] = (struct racer){.m = m, .start = &start};
+        assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+    }
+    unsigned wins = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        wins += r[i].wins;
+    }
+    pthread_barrier_destroy(&start);
+    assert_int_equal(wins, IDS);
+    assert_int_equal(rcv_idmap_size(m), IDS);
+    rcv_idmap_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(insert_once),
+        cmocka_unit_test(fifo_eviction),
+        cmocka_unit_test(removal),
+        cmocka_unit_test(capacity_one),
+        cmocka_unit_test(concurrent_inserts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
