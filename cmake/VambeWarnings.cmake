@@ -4,7 +4,7 @@
 add_library(vambe_warnings INTERFACE)
 target_compile_options(vambe_warnings INTERFACE
     -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-    -Wformat=2 -Wvla -Wpointer-arith -Wundef -Wnull-dereference
+    -Wformat=2 -Wvla -Wpointer-arith -Wundef
     -Wimplicit-fallthrough)
 if(VAMBE_WERROR)
     target_compile_options(vambe_warnings INTERFACE -Werror)

@@ -130,7 +130,10 @@ static void fx_start(struct fixture *f, const char *flaw)
 static void delivery_header(struct delivery *d, const char *name, const char *value)
 {
     size_t i = d->req.n_headers++;
-    snprintf(d->headers[i], sizeof(d->headers[i]), "%s: %s", name, value);
+    char line[sizeof(d->headers[i])];
+    int n = snprintf(line, sizeof(line), "%s: %s", name, value);
+    assert_true(n > 0 && (size_t)n < sizeof(line));
+    memcpy(d->headers[i], line, (size_t)n + 1);
     d->hp[i] = d->headers[i];
 }
 
@@ -442,7 +445,8 @@ static size_t burst(struct fixture *f, char ids[BURST][64])
         delivery_make(&d[i], f, "message.received", KIND_VALID);
         req[i] = d[i].req;
         req[i].timeout_ms = 5000;
-        snprintf(ids[i], 64, "%s", d[i].ev.id);
+        int n = snprintf(ids[i], 64, "%s", d[i].ev.id);
+        assert_true(n > 0 && n < 64);
     }
     memset(resp, 0, sizeof(resp));
     assert_int_equal(http_client_run(f->client, req, resp, BURST, BURST), 0);

@@ -1,0 +1,289 @@
+/* The kill matrix: vambe-harness against vambe-receiver done right and with
+ * each --flaw. The good receiver must conform; each flaw must produce
+ * exactly the exit status and the failing cases of tests/data/kill_matrix.json;
+ * every MUST case of the catalogue must be failed by at least one flaw, so a
+ * case that nothing kills cannot be added unnoticed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka.h needs the four headers above, in this order. */
+#include <cmocka.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "examples/receiver/flaw.h"
+#include "support/proc.h"
+
+#define SECRET         "kill-matrix-secret"
+#define MAX_ROWS       32
+#define PARALLEL       4
+#define RUN_TIMEOUT_MS 120000
+
+struct row {
+    const json_t *want; /* borrowed from the table */
+    const char *flaw;   /* NULL: the receiver done right */
+    int exit_code;
+    char fail[2048]; /* "ID ID ..." sorted, as found */
+    char warn[2048];
+    char detail[512]; /* why the run could not be judged */
+};
+
+struct matrix {
+    json_t *table;
+    struct row rows[MAX_ROWS];
+    size_t n_rows;
+    size_t next;
+    pthread_mutex_t lock;
+};
+
+static json_t *load_table(void)
+{
+    const char *src = getenv("VAMBE_SOURCE_DIR");
+    assert_non_null(src);
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/tests/data/kill_matrix.json", src);
+    json_error_t je;
+    json_t *t = json_load_file(path, 0, &je);
+    if (t == NULL) {
+        fail_msg("%s:%d: %s", path, je.line, je.text);
+    }
+    return t;
+}
+
+/* Joins the string members of array a as "A B C" (they are sorted in the
+ * table). */
+static void join(const json_t *a, char *out, size_t size)
+{
+    out[0] = '\0';
+    size_t i;
+    json_t *v;
+    size_t len = 0;
+    json_array_foreach(a, i, v)
+    {
+        int n = snprintf(out + len, size - len, "%s%s", len ? " " : "", json_string_value(v));
+        assert_true(n > 0 && (size_t)n < size - len);
+        len += (size_t)n;
+    }
+}
+
+/* Reads the verdicts of a JSON report into the row's fail and warn lists. */
+static int read_report(struct row *r, const char *path)
+{
+    json_error_t je;
+    json_t *rep = json_load_file(path, JSON_ALLOW_NUL, &je);
+    if (rep == NULL) {
+        snprintf(r->detail, sizeof(r->detail), "no report: %s", je.text);
+        return -1;
+    }
+    size_t flen = 0, wlen = 0, i;
+    json_t *c;
+    r->fail[0] = r->warn[0] = '\0';
+    json_array_foreach(json_object_get(rep, "cases"), i, c)
+    {
+        const char *id = json_string_value(json_object_get(c, "id"));
+        const char *v = json_string_value(json_object_get(c, "verdict"));
+        if (id == NULL || v == NULL) {
+            continue;
+        }
+        if (strcmp(v, "FAIL") == 0 || strcmp(v, "ERROR") == 0) {
+            flen += (size_t)snprintf(r->fail + flen, sizeof(r->fail) - flen, "%s%s",
+                                     flen ? " " : "", id);
+        } else if (strcmp(v, "WARN") == 0) {
+            wlen += (size_t)snprintf(r->warn + wlen, sizeof(r->warn) - wlen, "%s%s",
+                                     wlen ? " " : "", id);
+        }
+    }
+    json_decref(rep);
+    return 0;
+}
+
+/* Starts the receiver with the row's flaw, runs the harness against it. */
+static void run_row(struct row *r, unsigned seq)
+{
+    const char *rcv = proc_bin("VAMBE_RECEIVER_BIN");
+    const char *hn = proc_bin("VAMBE_HARNESS_BIN");
+    char *rargv[8] = {(char *)rcv, "--secret", SECRET, NULL, NULL, NULL};
+    if (r->flaw != NULL) {
+        rargv[3] = "--flaw";
+        rargv[4] = (char *)r->flaw;
+    }
+    struct proc p;
+    if (proc_start(&p, rargv, true, 10000) != 0) {
+        snprintf(r->detail, sizeof(r->detail), "receiver did not start");
+        r->exit_code = -1;
+        return;
+    }
+    char target[64], probe[128], report[256], only[512] = "";
+    snprintf(target, sizeof(target), "http://127.0.0.1:%u/", p.port);
+    snprintf(probe, sizeof(probe), "http://127.0.0.1:%u/_probe/events/{event_id}", p.port);
+    snprintf(report, sizeof(report), "json:/tmp/vambe-kill-%d-%u.json", (int)getpid(), seq);
+    char *hargv[16] = {(char *)hn,    "run", "--target", target, "--secret", SECRET,
+                       "--probe-url", probe, "--report", report, NULL};
+    const json_t *sel = json_object_get(r->want, "only");
+    if (sel != NULL) {
+        join(sel, only, sizeof(only));
+        for (char *s = only; *s; s++) {
+            *s = *s == ' ' ? ',' : *s;
+        }
+        hargv[10] = "--only";
+        hargv[11] = only;
+    }
+    static char out[MAX_ROWS][16384];
+    r->exit_code = proc_run(hargv, out[seq], sizeof(out[seq]), NULL, 0, RUN_TIMEOUT_MS);
+    proc_stop(&p, 10000);
+    if (read_report(r, report + 5) != 0) {
+        snprintf(r->detail + strlen(r->detail), sizeof(r->detail) - strlen(r->detail),
+                 "; harness said: %.300s", out[seq]);
+    }
+    unlink(report + 5);
+}
+
+static void *worker(void *arg)
+{
+    struct matrix *m = arg;
+    for (;;) {
+        pthread_mutex_lock(&m->lock);
+        size_t i = m->next++;
+        pthread_mutex_unlock(&m->lock);
+        if (i >= m->n_rows) {
+            return NULL;
+        }
+        run_row(&m->rows[i], (unsigned)i);
+    }
+}
+
+static int setup(void **state)
+{
+    struct matrix *m = calloc(1, sizeof(*m));
+    m->table = load_table();
+    pthread_mutex_init(&m->lock, NULL);
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(m->table, "receivers"), i, w)
+    {
+        assert_true(m->n_rows < MAX_ROWS);
+        struct row *r = &m->rows[m->n_rows++];
+        r->want = w;
+        r->flaw = json_string_value(json_object_get(w, "flaw"));
+    }
+    *state = m;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct matrix *m = *state;
+    json_decref(m->table);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+    return 0;
+}
+
+/* The table names the good receiver and every flaw the receiver has,
+ * and nothing else. */
+static void table_covers_every_flaw(void **state)
+{
+    struct matrix *m = *state;
+    size_t n = 0;
+    const struct rcv_flaw_info *flaws = rcv_flaw_table(&n);
+    assert_int_equal(m->n_rows, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t j = 0; j < m->n_rows; j++) {
+            found |= m->rows[j].flaw && strcmp(m->rows[j].flaw, flaws[i].name) == 0;
+        }
+        if (!found) {
+            fail_msg("flaw '%s' has no row in kill_matrix.json", flaws[i].name);
+        }
+    }
+    for (size_t j = 0; j < m->n_rows; j++) {
+        if (m->rows[j].flaw != NULL && rcv_flaw_find(m->rows[j].flaw) == NULL) {
+            fail_msg("kill_matrix.json names an unknown flaw '%s'", m->rows[j].flaw);
+        }
+    }
+}
+
+/* Every MUST case of the built-in catalogue is in some flaw's fail list. */
+static void every_must_case_is_killed(void **state)
+{
+    struct matrix *m = *state;
+    char *argv[] = {(char *)proc_bin("VAMBE_HARNESS_BIN"), "list", NULL};
+    static char out[65536];
+    assert_int_equal(proc_run(argv, out, sizeof(out), NULL, 0, 30000), 0);
+    size_t musts = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char id[32], level[16];
+        if (sscanf(line, "%31s %15s", id, level) != 2 || strcmp(level, "MUST") != 0) {
+            continue;
+        }
+        musts++;
+        bool killed = false;
+        for (size_t j = 0; j < m->n_rows && !killed; j++) {
+            char fail[2048];
+            if (m->rows[j].flaw == NULL) {
+                continue;
+            }
+            join(json_object_get(m->rows[j].want, "fail"), fail, sizeof(fail));
+            for (char *s = strstr(fail, id); s && !killed; s = strstr(s + 1, id)) {
+                killed = (s == fail || s[-1] == ' ') && (s[strlen(id)] == ' ' || !s[strlen(id)]);
+            }
+        }
+        if (!killed) {
+            fail_msg("MUST case %s is failed by no flaw: add a flaw that breaks it", id);
+        }
+    }
+    assert_true(musts >= 10);
+}
+
+/* Runs every row (PARALLEL at a time) and compares with the table. */
+static void matrix_matches(void **state)
+{
+    struct matrix *m = *state;
+    pthread_t t[PARALLEL];
+    for (int i = 0; i < PARALLEL; i++) {
+        assert_int_equal(pthread_create(&t[i], NULL, worker, m), 0);
+    }
+    for (int i = 0; i < PARALLEL; i++) {
+        pthread_join(t[i], NULL);
+    }
+    int bad = 0;
+    for (size_t i = 0; i < m->n_rows; i++) {
+        struct row *r = &m->rows[i];
+        char want_fail[2048], want_warn[2048];
+        join(json_object_get(r->want, "fail"), want_fail, sizeof(want_fail));
+        join(json_object_get(r->want, "warn"), want_warn, sizeof(want_warn));
+        int want_exit = (int)json_integer_value(json_object_get(r->want, "exit"));
+        const char *name = r->flaw ? r->flaw : "(done right)";
+        bool ok = r->exit_code == want_exit && strcmp(r->fail, want_fail) == 0 &&
+                  strcmp(r->warn, want_warn) == 0;
+        printf("%-20s exit %d  fail [%s]  warn [%s]%s\n", name, r->exit_code, r->fail, r->warn,
+               ok ? "" : "  <-- MISMATCH");
+        if (!ok) {
+            printf("    want exit %d  fail [%s]  warn [%s] %s\n", want_exit, want_fail, want_warn,
+                   r->detail);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+    if (proc_bin("VAMBE_RECEIVER_BIN") == NULL || proc_bin("VAMBE_HARNESS_BIN") == NULL) {
+        fprintf(stderr, "VAMBE_RECEIVER_BIN and VAMBE_HARNESS_BIN must be set (run under ctest)\n");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(table_covers_every_flaw),
+        cmocka_unit_test(every_must_case_is_killed),
+        cmocka_unit_test(matrix_matches),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
