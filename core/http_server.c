@@ -54,7 +54,6 @@
 #define SRV_BODY_FIRST_CAP     1024
 #define SRV_PARAM_BUF          512
 #define SRV_LOG_MAX            512
-#define SRV_MESSAGE_MAX        1024
 #define SRV_STOP_GRACE_MS      5000 /* how long a stop waits for requests in flight */
 /* Body bytes read and dropped (after a 404, 405 or mid-body 413) before the
  * connection is cut without an answer. */
@@ -268,112 +267,6 @@ static int srv_routes_load(struct http_server *s, const struct http_server_opts 
         s->n_routes = i + 1;
     }
     return 0;
-}
-
-/* ---- replies ---------------------------------------------------------- */
-
-static void srv_reply_set_body(struct http_server_reply *rep, unsigned status, char *body,
-                               size_t len, const char *content_type)
-{
-    free(rep->body);
-    rep->status = status;
-    rep->body = body;
-    rep->body_len = len;
-    rep->content_type = content_type;
-}
-
-void http_reply_json(struct http_server_reply *rep, unsigned status, json_t *j)
-{
-    char *text;
-    size_t len = 0;
-
-    if (j == NULL) {
-        http_reply_error(rep, 500, "the handler produced no JSON value");
-        return;
-    }
-    text = jsonh_dump(j, &len);
-    json_decref(j);
-    if (text == NULL) {
-        http_reply_error(rep, 500, "the handler's JSON value could not be serialised");
-        return;
-    }
-    srv_reply_set_body(rep, status, text, len, "application/json");
-}
-
-void http_reply_text(struct http_server_reply *rep, unsigned status, const char *content_type,
-                     const char *text, size_t len)
-{
-    char *copy = xmalloc(len + 1);
-
-    if (len > 0) {
-        memcpy(copy, text, len);
-    }
-    copy[len] = '\0';
-    srv_reply_set_body(rep, status, copy, len,
-                       content_type != NULL ? content_type : "text/plain; charset=utf-8");
-}
-
-/* json_string() refuses invalid UTF-8 (a message may quote a raw path):
- * replace every non-ASCII byte with '?' in that case. */
-static json_t *srv_json_string_lossy(const char *s)
-{
-    json_t *j = json_string(s);
-    char *copy;
-
-    if (j != NULL) {
-        return j;
-    }
-    copy = xstrdup(s);
-    for (char *p = copy; *p != '\0'; p++) {
-        if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20) {
-            *p = '?';
-        }
-    }
-    j = json_string(copy);
-    free(copy);
-    return j;
-}
-
-void http_reply_error(struct http_server_reply *rep, unsigned status, const char *fmt, ...)
-{
-    char message[SRV_MESSAGE_MAX];
-    va_list ap;
-    json_t *j;
-    char *text;
-    size_t len = 0;
-
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
-
-    j = json_object();
-    json_object_set_new(j, "statusCode", json_integer((json_int_t)status));
-    json_object_set_new(j, "error", json_string(http_reason_phrase(status)));
-    json_object_set_new(j, "message", srv_json_string_lossy(message));
-    text = jsonh_dump(j, &len);
-    json_decref(j);
-    if (text == NULL) {
-        text = xstrdup("");
-        len = 0;
-    }
-    srv_reply_set_body(rep, status, text, len, "application/json");
-}
-
-void http_reply_header(struct http_server_reply *rep, const char *name, const char *value)
-{
-    size_t i;
-
-    if (name == NULL || value == NULL) {
-        return;
-    }
-    if (rep->n_headers >= HTTP_SERVER_MAX_HEADERS) {
-        log_warn("http server: reply header '%s' dropped: at most %d headers", name,
-                 HTTP_SERVER_MAX_HEADERS);
-        return;
-    }
-    i = rep->n_headers++;
-    rep->header_names[i] = name;
-    snprintf(rep->header_values[i], sizeof(rep->header_values[i]), "%s", value);
 }
 
 /* The error shape the kit copies ({"statusCode", "error", "message"})

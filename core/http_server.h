@@ -32,6 +32,8 @@ struct http_server_request {
     void *conn;           /* opaque; use the accessors below */
 };
 
+/* content_type and header_names are read after the handler returns: they
+ * must be string literals or otherwise outlive the request. */
 struct http_server_reply {
     unsigned status;
     const char *content_type; /* "application/json" when NULL and body set */

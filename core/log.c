@@ -89,7 +89,8 @@ static void emit(enum log_level level, json_t *fields, const char *text)
     fputs(line, stderr);
 }
 
-static void vlog(enum log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vlog(enum log_level level, const char *fmt,
+                                                       va_list ap)
 {
     if (level > log_level) {
         return;
