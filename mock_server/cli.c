@@ -4,8 +4,9 @@
  * option row gives the long name, the short letter (0 for none), whether it
  * takes a value, the value's name in the help and the help line. The same
  * rows build getopt_long's struct option array, the short-option string, the
- * usage line and --help. The delivery engine adds `trigger` as one more row
- * of the command table. */
+ * usage line and --help. `serve` also takes every delivery-policy flag: those
+ * rows come from policy.c's table (one table for the flags, /mock/config
+ * and their help) and are appended when a command asks for them. */
 #include "mock_server/cli.h"
 
 #include <arpa/inet.h>
@@ -16,9 +17,11 @@
 #include <string.h>
 
 #include "core/parse.h"
+#include "mock_server/dispatch.h"
+#include "mock_server/validate.h"
 
 #define CLI_PROGRAM     "vambe-mock"
-#define CLI_MAX_OPTIONS 32
+#define CLI_MAX_OPTIONS 64
 
 enum cli_opt_id {
     OPT_HELP = 'h',
@@ -31,6 +34,13 @@ enum cli_opt_id {
     OPT_LOG_FORMAT,
     OPT_THREADS,
     OPT_NO_ACCESS_LOG,
+    OPT_CA_FILE,
+    OPT_INSECURE,
+    OPT_DATA,
+    OPT_COUNT,
+    OPT_WEBHOOK,
+    OPT_SERVER,
+    OPT_POLICY = 512, /* + the row's index in ms_policy_flags() */
 };
 
 struct cli_option {
@@ -60,7 +70,25 @@ static const struct cli_option serve_options[] = {
     {"threads", 0, required_argument, OPT_THREADS, "N",
      "HTTP worker threads, 1-64 (default: one per core)"},
     {"no-access-log", 0, no_argument, OPT_NO_ACCESS_LOG, NULL, "do not log one line per request"},
+    {"ca-file", 0, required_argument, OPT_CA_FILE, "PATH",
+     "CA certificates for https webhook URLs (default: the system's)"},
+    {"insecure", 0, no_argument, OPT_INSECURE, NULL,
+     "do not verify the TLS certificates of webhook URLs"},
     {"verbose", 'v', no_argument, OPT_VERBOSE, NULL, "log debug details"},
+    {"help", 'h', no_argument, OPT_HELP, NULL, "show this help and exit"},
+};
+
+/* `trigger`'s options. */
+static const struct cli_option trigger_options[] = {
+    {"data", 0, required_argument, OPT_DATA, "JSON|@FILE",
+     "fields merged into the payload's data, as JSON or read from FILE"},
+    {"count", 0, required_argument, OPT_COUNT, "N", "events to trigger, 1-10000 (default 1)"},
+    {"webhook", 0, required_argument, OPT_WEBHOOK, "ID",
+     "send only to this webhook (default: every active subscriber)"},
+    {"server", 0, required_argument, OPT_SERVER, "URL",
+     "the mock's base URL (default " MS_DEFAULT_SERVER ")"},
+    {"api-key", 0, required_argument, OPT_API_KEY, "KEY",
+     "the mock's x-api-key (default $" MS_API_KEY_ENV ", else " MS_DEFAULT_API_KEY ")"},
     {"help", 'h', no_argument, OPT_HELP, NULL, "show this help and exit"},
 };
 
@@ -69,26 +97,58 @@ struct cli_command {
     const char *summary;
     const struct cli_option *options;
     size_t n_options;
+    bool policy;            /* also takes the delivery-policy flags */
+    const char *positional; /* the one positional argument's name, NULL for none */
     enum ms_cli_command command;
     /* Applies one parsed option; returns 0, or -1 with msg filled. */
     int (*apply)(struct ms_cli *cli, int id, const char *arg, char *msg, size_t msg_size);
 };
 
 static int cli_apply_serve(struct ms_cli *cli, int id, const char *arg, char *msg, size_t msg_size);
+static int cli_apply_trigger(struct ms_cli *cli, int id, const char *arg, char *msg,
+                             size_t msg_size);
 
-/* The subcommands. */
+/* The subcommands. Columns: name, summary, options, how many, policy
+ * flags?, positional argument, command, how options are applied. */
 static const struct cli_command cli_commands[] = {
-    {"serve", "run the mock Vambe server (management API, control API)", serve_options,
-     sizeof(serve_options) / sizeof(serve_options[0]), MS_CLI_SERVE, cli_apply_serve},
+    {"serve", "run the mock Vambe server (management API, control API, deliveries)", serve_options,
+     sizeof(serve_options) / sizeof(serve_options[0]), true, NULL, MS_CLI_SERVE, cli_apply_serve},
+    {"trigger", "trigger topic events on a running mock (POST /mock/events)", trigger_options,
+     sizeof(trigger_options) / sizeof(trigger_options[0]), false, "TOPIC", MS_CLI_TRIGGER,
+     cli_apply_trigger},
 };
 
 #define CLI_N_COMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))
+
+/* ---- the rows of a command -------------------------------------------------- */
+
+/* A command's own rows followed, when it takes them, by the policy rows
+ * (id OPT_POLICY + index). Returns how many rows were written. */
+static size_t cli_rows(const struct cli_command *cmd, struct cli_option *rows, size_t max)
+{
+    size_t n = 0;
+    size_t n_policy = 0;
+    const struct ms_policy_flag *pf = ms_policy_flags(&n_policy);
+
+    for (size_t i = 0; i < cmd->n_options && n < max; i++) {
+        rows[n++] = cmd->options[i];
+    }
+    for (size_t i = 0; cmd->policy && i < n_policy && n < max; i++) {
+        rows[n++] = (struct cli_option){
+            pf[i].flag,          0,         pf[i].arg != NULL ? required_argument : no_argument,
+            OPT_POLICY + (int)i, pf[i].arg, pf[i].help};
+    }
+    return n;
+}
 
 /* ---- usage and help ------------------------------------------------------- */
 
 static void cli_usage_line(FILE *f, const struct cli_command *cmd)
 {
     fprintf(f, "usage: %s %s", CLI_PROGRAM, cmd->name);
+    if (cmd->positional != NULL) {
+        fprintf(f, " %s", cmd->positional);
+    }
     for (size_t i = 0; i < cmd->n_options; i++) {
         const struct cli_option *o = &cmd->options[i];
         if (o->id == OPT_HELP) {
@@ -101,6 +161,9 @@ static void cli_usage_line(FILE *f, const struct cli_command *cmd)
         } else {
             fprintf(f, " [--%s]", o->name);
         }
+    }
+    if (cmd->policy) {
+        fprintf(f, " [delivery options]");
     }
     fputc('\n', f);
 }
@@ -121,25 +184,40 @@ static void cli_top_help(FILE *f)
     fprintf(f,
             "\nRun '%s <command> --help' for a command's options.\n"
             "Exit codes: 0 ok, 2 usage or configuration error, 3 environment error\n"
-            "(cannot bind, cannot open the database).\n",
+            "(cannot bind, cannot open the database, the mock is unreachable).\n",
             CLI_PROGRAM);
+}
+
+static void cli_help_row(FILE *f, const struct cli_option *o)
+{
+    char left[64];
+
+    if (o->short_name != 0) {
+        snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+                 o->arg ? o->arg : "");
+    } else {
+        snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+                 o->arg ? o->arg : "");
+    }
+    if (strlen(left) > 26) {
+        fprintf(f, "  %s\n  %-26s %s\n", left, "", o->help);
+    } else {
+        fprintf(f, "  %-26s %s\n", left, o->help);
+    }
 }
 
 static void cli_command_help(FILE *f, const struct cli_command *cmd)
 {
+    struct cli_option rows[CLI_MAX_OPTIONS];
+    size_t n = cli_rows(cmd, rows, CLI_MAX_OPTIONS);
+
     cli_usage_line(f, cmd);
     fprintf(f, "\n%s.\n\noptions:\n", cmd->summary);
-    for (size_t i = 0; i < cmd->n_options; i++) {
-        const struct cli_option *o = &cmd->options[i];
-        char left[64];
-        if (o->short_name != 0) {
-            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        } else {
-            snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].id == OPT_POLICY) {
+            fprintf(f, "\ndelivery options (GET and PUT /mock/config read and change them):\n");
         }
-        fprintf(f, "  %-26s %s\n", left, o->help);
+        cli_help_row(f, &rows[i]);
     }
 }
 
@@ -169,6 +247,24 @@ cli_fail(struct ms_cli *cli, FILE *errout, const struct cli_command *cmd, const 
 }
 
 /* ---- serve ---------------------------------------------------------------- */
+
+static int cli_apply_policy(struct ms_options *o, int id, const char *arg, char *msg,
+                            size_t msg_size)
+{
+    size_t n = 0;
+    const struct ms_policy_flag *pf = ms_policy_flags(&n);
+    struct err e = {{0}};
+
+    if (id < OPT_POLICY || (size_t)(id - OPT_POLICY) >= n) {
+        snprintf(msg, msg_size, "option %d is not handled", id);
+        return -1;
+    }
+    if (ms_policy_set_flag(&o->policy, pf[id - OPT_POLICY].flag, arg, &e) != 0) {
+        snprintf(msg, msg_size, "%s", e.msg);
+        return -1;
+    }
+    return 0;
+}
 
 static int cli_apply_serve(struct ms_cli *cli, int id, const char *arg, char *msg, size_t msg_size)
 {
@@ -228,8 +324,64 @@ static int cli_apply_serve(struct ms_cli *cli, int id, const char *arg, char *ms
     case OPT_NO_ACCESS_LOG:
         o->access_log = false;
         return 0;
+    case OPT_CA_FILE:
+        if (arg[0] == '\0') {
+            snprintf(msg, msg_size, "--ca-file: the path is empty");
+            return -1;
+        }
+        o->ca_file = arg;
+        return 0;
+    case OPT_INSECURE:
+        o->insecure = true;
+        return 0;
     case OPT_VERBOSE:
         o->verbose = true;
+        return 0;
+    default:
+        return cli_apply_policy(o, id, arg, msg, msg_size);
+    }
+}
+
+/* ---- trigger -------------------------------------------------------------- */
+
+static int cli_apply_trigger(struct ms_cli *cli, int id, const char *arg, char *msg,
+                             size_t msg_size)
+{
+    struct ms_trigger_options *t = &cli->trigger;
+    struct err e = {{0}};
+    long long v = 0;
+
+    switch (id) {
+    case OPT_DATA:
+        t->data = arg;
+        return 0;
+    case OPT_COUNT:
+        if (parse_int(arg, 1, MS_DISPATCH_COUNT_MAX, &v, &e) != 0) {
+            snprintf(msg, msg_size, "--count: %s", e.msg);
+            return -1;
+        }
+        t->count = (unsigned)v;
+        return 0;
+    case OPT_WEBHOOK:
+        if (arg[0] == '\0' || strlen(arg) > IDS_UUID_LEN) {
+            snprintf(msg, msg_size, "--webhook: '%.64s' is not a webhook id", arg);
+            return -1;
+        }
+        t->webhook_id = arg;
+        return 0;
+    case OPT_SERVER:
+        if (ms_validate_url(arg, &e) != 0) {
+            snprintf(msg, msg_size, "--server: %s", e.msg);
+            return -1;
+        }
+        t->server = arg;
+        return 0;
+    case OPT_API_KEY:
+        if (arg[0] == '\0' || strlen(arg) > MS_API_KEY_MAX) {
+            snprintf(msg, msg_size, "--api-key: must be 1 to %d characters", MS_API_KEY_MAX);
+            return -1;
+        }
+        t->api_key = arg;
         return 0;
     default:
         snprintf(msg, msg_size, "option %d is not handled", id);
@@ -239,33 +391,60 @@ static int cli_apply_serve(struct ms_cli *cli, int id, const char *arg, char *ms
 
 /* ---- parsing -------------------------------------------------------------- */
 
-static const struct cli_option *cli_option_by_id(const struct cli_command *cmd, int id)
+static const struct cli_option *cli_option_by_id(const struct cli_option *rows, size_t n, int id)
 {
-    for (size_t i = 0; i < cmd->n_options; i++) {
-        if (cmd->options[i].id == id) {
-            return &cmd->options[i];
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].id == id) {
+            return &rows[i];
         }
     }
     return NULL;
+}
+
+/* Takes the positional arguments left after the options. */
+static void cli_positionals(const struct cli_command *cmd, int argc, char **argv, FILE *errout,
+                            struct ms_cli *cli)
+{
+    int left = argc - optind;
+
+    if (cmd->positional == NULL && left > 0) {
+        cli_fail(cli, errout, cmd, "unexpected argument '%s'", argv[optind]);
+    } else if (cmd->positional != NULL && left == 0) {
+        cli_fail(cli, errout, cmd, "%s is required", cmd->positional);
+    } else if (cmd->positional != NULL && left > 1) {
+        cli_fail(cli, errout, cmd, "unexpected argument '%s' (one %s only)", argv[optind + 1],
+                 cmd->positional);
+    } else if (cmd->positional != NULL) {
+        if (argv[optind][0] == '\0') {
+            cli_fail(cli, errout, cmd, "%s is empty", cmd->positional);
+            return;
+        }
+        cli->trigger.topic = argv[optind];
+    }
 }
 
 /* Runs getopt_long over a subcommand's arguments (argv[0] is its name). */
 static void cli_parse_command(const struct cli_command *cmd, int argc, char **argv, FILE *out,
                               FILE *errout, struct ms_cli *cli)
 {
+    struct cli_option rows[CLI_MAX_OPTIONS];
     struct option longopts[CLI_MAX_OPTIONS + 1];
     char shortopts[2 * CLI_MAX_OPTIONS + 3];
     size_t k = 0;
-    size_t n = cmd->n_options < CLI_MAX_OPTIONS ? cmd->n_options : CLI_MAX_OPTIONS;
+    size_t n = cli_rows(cmd, rows, CLI_MAX_OPTIONS);
     char msg[512];
     int c;
 
-    /* '+': stop at the first non-option; ':': report a missing value as
-     * ':' rather than '?'. */
-    shortopts[k++] = '+';
+    /* '+' (stop at the first non-option) for commands without positional
+     * arguments, so a stray word is reported; commands with one let
+     * getopt permute ("trigger TOPIC --count 2"). ':' reports a missing
+     * value as ':' rather than '?'. */
+    if (cmd->positional == NULL) {
+        shortopts[k++] = '+';
+    }
     shortopts[k++] = ':';
     for (size_t i = 0; i < n; i++) {
-        const struct cli_option *o = &cmd->options[i];
+        const struct cli_option *o = &rows[i];
         longopts[i] = (struct option){o->name, o->has_arg, NULL, o->id};
         if (o->short_name != 0) {
             shortopts[k++] = (char)o->short_name;
@@ -292,7 +471,7 @@ static void cli_parse_command(const struct cli_command *cmd, int argc, char **ar
             return;
         }
         if (c == ':') {
-            const struct cli_option *o = cli_option_by_id(cmd, optopt);
+            const struct cli_option *o = cli_option_by_id(rows, n, optopt);
             cli_fail(cli, errout, cmd, "option '--%s' needs a value (%s)",
                      o != NULL ? o->name : "?", o != NULL && o->arg ? o->arg : "?");
             return;
@@ -307,9 +486,7 @@ static void cli_parse_command(const struct cli_command *cmd, int argc, char **ar
             return;
         }
     }
-    if (optind < argc) {
-        cli_fail(cli, errout, cmd, "unexpected argument '%s'", argv[optind]);
-    }
+    cli_positionals(cmd, argc, argv, errout, cli);
 }
 
 void ms_cli_parse(int argc, char **argv, FILE *out, FILE *errout, struct ms_cli *cli)
@@ -319,8 +496,11 @@ void ms_cli_parse(int argc, char **argv, FILE *out, FILE *errout, struct ms_cli 
 
     memset(cli, 0, sizeof(*cli));
     ms_options_init(&cli->serve);
+    cli->trigger.server = MS_DEFAULT_SERVER;
+    cli->trigger.api_key = MS_DEFAULT_API_KEY;
     if (env_key != NULL && env_key[0] != '\0' && strlen(env_key) <= MS_API_KEY_MAX) {
         cli->serve.api_key = env_key;
+        cli->trigger.api_key = env_key;
     }
     if (argc < 2) {
         cli_fail(cli, errout, NULL, "no command given (try '%s serve')", CLI_PROGRAM);

@@ -1,19 +1,21 @@
 /* What every request handler of the mock sees: the state the server owns,
  * handed to the HTTP server as the handlers' ctx. A plain struct so that
- * api, control and (later) dispatch share it without knowing struct
- * ms_server; the server fills it at start and frees what it owns at stop. */
+ * api and control share it without knowing struct ms_server; the server
+ * fills it at start and frees what it owns at stop. */
 #ifndef MOCK_SERVER_CONTEXT_H
 #define MOCK_SERVER_CONTEXT_H
 
 #include <stddef.h>
 
 #include "mock_server/cache.h"
+#include "mock_server/dispatch.h"
 #include "mock_server/store.h"
 
 struct ms_context {
-    struct ms_store *store; /* owned by the server */
-    struct ms_cache *cache; /* owned by the server */
-    char *api_key;          /* owned copy; never logged */
+    struct ms_store *store;       /* owned by the server */
+    struct ms_cache *cache;       /* owned by the server */
+    struct ms_dispatch *dispatch; /* owned by the server: the delivery engine */
+    char *api_key;                /* owned copy; never logged */
     size_t api_key_len;
     char *topics_json; /* GET /api/webhooks/topics, serialised once */
     size_t topics_json_len;

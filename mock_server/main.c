@@ -3,6 +3,7 @@
 
 #include "mock_server/cli.h"
 #include "mock_server/server.h"
+#include "mock_server/trigger.h"
 
 int main(int argc, char **argv)
 {
@@ -12,6 +13,8 @@ int main(int argc, char **argv)
     switch (cli.command) {
     case MS_CLI_SERVE:
         return ms_server_run(&cli.serve);
+    case MS_CLI_TRIGGER:
+        return ms_trigger_run(&cli.trigger, stdout, stderr);
     case MS_CLI_DONE:
     default:
         return cli.exit_code;

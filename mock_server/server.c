@@ -5,8 +5,10 @@
  * connections, and calls the handlers on those threads. Handlers never
  * block on the network: webhook reads are served from the cache (a memcpy),
  * writes go through the store's mutex and are short. That is what lets one
- * process hold thousands of connections at the HTTP library's own speed. The
- * thread that called ms_server_run only waits for a stop signal.
+ * process hold thousands of connections at the HTTP library's own speed.
+ * Deliveries run on the engine's own two threads (dispatch.h): one event
+ * loop sending, one writer committing the call log in batches. The thread
+ * that called ms_server_run only waits for a stop signal.
  *
  * Signals: ms_server_run blocks SIGINT and SIGTERM before any thread starts
  * (threads inherit the mask) and takes them with sigwait, so no handler runs
@@ -53,6 +55,7 @@ void ms_options_init(struct ms_options *o)
     o->api_key = MS_DEFAULT_API_KEY;
     o->log_format = LOG_FORMAT_TEXT;
     o->access_log = true;
+    ms_policy_init(&o->policy);
 }
 
 static unsigned server_threads(const struct ms_options *o)
@@ -87,6 +90,7 @@ struct ms_server *ms_server_start(const struct ms_options *o, struct err *e)
 {
     struct ms_server *s = xcalloc(1, sizeof(*s));
     struct http_server_opts ho;
+    struct ms_dispatch_opts dopts;
     json_t *topics;
     bool ok = false;
 
@@ -104,6 +108,15 @@ struct ms_server *ms_server_start(const struct ms_options *o, struct err *e)
     s->ctx.cache = ms_cache_new();
     if (ms_cache_refresh(s->ctx.cache, s->ctx.store) != 0) {
         err_set(e, "cannot read the webhooks from the database");
+        goto out;
+    }
+    if (ms_policy_check(&o->policy, e) != 0) {
+        goto out;
+    }
+    dopts.ca_file = o->ca_file;
+    dopts.insecure = o->insecure;
+    s->ctx.dispatch = ms_dispatch_new(s->ctx.store, s->ctx.cache, &o->policy, &dopts, e);
+    if (s->ctx.dispatch == NULL || ms_dispatch_start(s->ctx.dispatch, e) != 0) {
         goto out;
     }
     server_routes_build(s);
@@ -148,13 +161,20 @@ struct ms_cache *ms_server_cache(struct ms_server *s)
     return s->ctx.cache;
 }
 
+struct ms_dispatch *ms_server_dispatch(struct ms_server *s)
+{
+    return s->ctx.dispatch;
+}
+
 void ms_server_stop(struct ms_server *s)
 {
     if (s == NULL) {
         return;
     }
-    /* The HTTP server first: its in-flight handlers still use the store. */
+    /* The HTTP server first: its in-flight handlers still use the engine
+     * and the store; then the engine, which writes its last batch. */
     http_server_stop(s->http);
+    ms_dispatch_free(s->ctx.dispatch);
     ms_cache_free(s->ctx.cache);
     ms_store_close(s->ctx.store);
     free(s->routes);

@@ -1,5 +1,6 @@
-/* The mock server: the store, the webhook cache and the HTTP server serving
- * the management and control APIs, started and stopped as one. */
+/* The mock server: the store, the webhook cache, the delivery engine and
+ * the HTTP server serving the management and control APIs, started and
+ * stopped as one. */
 #ifndef MOCK_SERVER_SERVER_H
 #define MOCK_SERVER_SERVER_H
 
@@ -8,6 +9,8 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "mock_server/cache.h"
+#include "mock_server/dispatch.h"
+#include "mock_server/policy.h"
 #include "mock_server/store.h"
 
 #define MS_DEFAULT_BIND    "127.0.0.1"
@@ -33,18 +36,23 @@ struct ms_options {
     const char *db_path; /* NULL: in memory */
     enum log_format log_format;
     bool verbose;
-    unsigned threads; /* HTTP worker threads; 0 = one per core */
-    bool access_log;  /* one line per request on stderr */
+    unsigned threads;        /* HTTP worker threads; 0 = one per core */
+    bool access_log;         /* one line per request on stderr */
+    struct ms_policy policy; /* the delivery policy at start (PUT /mock/config changes it) */
+    const char *ca_file;     /* CA bundle for https receivers; NULL: the system's */
+    bool insecure;           /* do not verify receivers' certificates */
 };
 
 struct ms_server;
 
 /* The defaults: MS_DEFAULT_BIND, MS_DEFAULT_PORT, MS_DEFAULT_API_KEY, in
- * memory, text logs, access log on. */
+ * memory, text logs, access log on, the default delivery policy. */
 void ms_options_init(struct ms_options *o);
 
-/* Opens the store, loads the cache and starts serving. Returns NULL with e
- * set when the database cannot be opened or the address cannot be bound.
+/* Opens the store, loads the cache, starts the delivery engine (which
+ * resumes the attempts a previous run left pending) and starts serving.
+ * Returns NULL with e set when the database cannot be opened or the
+ * address cannot be bound.
  * Does not touch signals or process-wide log settings. The caller stops the
  * server with ms_server_stop. */
 struct ms_server *ms_server_start(const struct ms_options *o, struct err *e);
@@ -54,8 +62,10 @@ unsigned ms_server_port(const struct ms_server *s);
  * engine. */
 struct ms_store *ms_server_store(struct ms_server *s);
 struct ms_cache *ms_server_cache(struct ms_server *s);
-/* Stops accepting, lets in-flight requests finish, closes the database and
- * frees everything. NULL ok. */
+struct ms_dispatch *ms_server_dispatch(struct ms_server *s);
+/* Stops accepting, lets in-flight requests finish, stops the delivery
+ * engine (deliveries in flight stay pending in the store), closes the
+ * database and frees everything. NULL ok. */
 void ms_server_stop(struct ms_server *s);
 
 /* The whole life of `vambe-mock serve`: sets up logging, starts, writes the

@@ -32,8 +32,7 @@
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 /* Migrations, in order: entry i brings the schema from version i to i + 1.
- * Never edit a released entry; append a new one (the delivery engine adds
- * its events and pending-retries tables as version 2). */
+ * Never edit a released entry; append a new one. */
 static const char *const store_migrations[] = {
     /* 1: webhooks and the call log. */
     "CREATE TABLE webhooks ("
@@ -72,6 +71,29 @@ static const char *const store_migrations[] = {
     "CREATE INDEX calls_by_topic ON calls (topic, seq);"
     "CREATE INDEX calls_by_outcome ON calls (outcome, seq);"
     "CREATE INDEX calls_by_created ON calls (created_at);",
+    /* 2: the delivery engine's durable state. events: every triggered
+     * event's body, so a pending attempt can be resent after a restart;
+     * pending: one row per attempt chain (webhook x event copy) not yet
+     * finished, with the next attempt's number and due time; meta: small
+     * counters (the number of times the store was opened by the engine). */
+    "CREATE TABLE events ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  id TEXT NOT NULL UNIQUE,"
+    "  topic TEXT NOT NULL,"
+    "  profile TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE pending ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  webhook_id TEXT NOT NULL,"
+    "  event_id TEXT NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  due_at INTEGER NOT NULL,"
+    "  kind INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX pending_by_event ON pending (event_id);"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
 };
 
 #define STORE_LATEST ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -92,6 +114,26 @@ static const char *const store_sql[ST_COUNT_] = {
     [ST_CALL_COUNT] = "SELECT COUNT(*) FROM calls",
     [ST_CALL_TRIM] = "DELETE FROM calls WHERE seq <= "
                      "(SELECT seq FROM calls ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+    /* Retention without counting: seq grows by one per record and only the
+     * oldest records are ever deleted, so MAX(seq) - keep is the newest
+     * record to drop (O(log n), unlike an OFFSET scan). */
+    [ST_CALL_TRIM_FAST] = "DELETE FROM calls WHERE seq <= (SELECT MAX(seq) FROM calls) - ?",
+    [ST_CALL_GET] = "SELECT " CALL_COLS " FROM calls WHERE id = ?",
+    [ST_EVENT_INSERT] = "INSERT OR IGNORE INTO events (id, topic, profile, body, created_at) "
+                        "VALUES (?, ?, ?, ?, ?)",
+    /* Events still referenced by a pending attempt are kept. */
+    [ST_EVENT_TRIM] = "DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?1 "
+                      "AND id NOT IN (SELECT event_id FROM pending)",
+    [ST_PENDING_INSERT] = "INSERT INTO pending (webhook_id, event_id, attempt, due_at, kind) "
+                          "VALUES (?, ?, ?, ?, ?)",
+    [ST_PENDING_UPDATE] = "UPDATE pending SET attempt = ?2, due_at = ?3 WHERE id = ?1",
+    [ST_PENDING_DELETE] = "DELETE FROM pending WHERE id = ?",
+    [ST_PENDING_ORPHANS] = "DELETE FROM pending WHERE event_id NOT IN (SELECT id FROM events)",
+    [ST_PENDING_LOAD] = "SELECT p.id, p.webhook_id, p.event_id, p.attempt, p.due_at, p.kind, "
+                        "e.topic, e.body FROM pending p JOIN events e ON e.id = p.event_id "
+                        "ORDER BY p.due_at, p.id",
+    [ST_META_BUMP] = "INSERT INTO meta (key, value) VALUES (?1, 1) "
+                     "ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -164,6 +206,21 @@ int ms_store_step_done(struct ms_store *s, sqlite3_stmt *st, const char *what)
         return -1;
     }
     return 0;
+}
+
+int ms_store_begin(struct ms_store *s)
+{
+    return ms_store_step_done(s, s->st[ST_BEGIN], "beginning a transaction");
+}
+
+int ms_store_commit(struct ms_store *s)
+{
+    return ms_store_step_done(s, s->st[ST_COMMIT], "committing");
+}
+
+void ms_store_rollback(struct ms_store *s)
+{
+    ms_store_step_done(s, s->st[ST_ROLLBACK], "rolling back");
 }
 
 static int store_exec(struct ms_store *s, const char *sql, struct err *e)
@@ -527,7 +584,10 @@ int ms_store_reset(struct ms_store *s)
     int ret;
 
     pthread_mutex_lock(&s->lock);
-    ret = store_exec(s, "BEGIN IMMEDIATE; DELETE FROM webhooks; DELETE FROM calls; COMMIT", &e);
+    ret = store_exec(s,
+                     "BEGIN IMMEDIATE; DELETE FROM webhooks; DELETE FROM calls; "
+                     "DELETE FROM pending; DELETE FROM events; COMMIT",
+                     &e);
     if (ret != 0) {
         log_error("store: reset: %s", e.msg);
         store_exec(s, "ROLLBACK", NULL);

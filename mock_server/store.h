@@ -1,7 +1,8 @@
 /* The mock's store: every SQLite call of the kit lives in store.c.
  *
- * Holds the webhooks (soft-deleted ones included) and the call log, one
- * record per delivery attempt. ":memory:" (or NULL) keeps everything in the
+ * Holds the webhooks (soft-deleted ones included), the call log (one
+ * record per delivery attempt) and the delivery engine's events and
+ * pending attempts. ":memory:" (or NULL) keeps everything in the
  * process; a file path keeps it across restarts (WAL journal).
  *
  * The schema is versioned (table schema_version) and migrated forward when
@@ -152,7 +153,96 @@ int ms_store_calls_trim(struct ms_store *s, uint64_t keep, uint64_t *dropped);
 /* Frees n records filled by ms_store_calls_query and the array. NULL ok. */
 void ms_store_calls_free(struct ms_call *calls, size_t n);
 
-/* Empties every table (POST /mock/reset). 0 or -1. */
+/* Copies the record with this id into a new array of one (*out, released
+ * with ms_store_calls_free(*out, 1)). OK, NOT_FOUND or ERROR. */
+enum ms_store_status ms_store_call_get(struct ms_store *s, const char *id, struct ms_call **out);
+
+/* ---- the delivery engine's durable state (store_events.c) ---------------
+ *
+ * An event is stored once (body and all) when it is triggered; each attempt
+ * chain (one webhook, one copy of the event) is a pending row holding the
+ * next attempt's number and due time until the chain ends. The engine
+ * writes a batch of call records and the matching pending changes in one
+ * transaction (ms_store_flush), so after a crash the store says either
+ * "attempt n done, n+1 due at t" or "attempt n still to send": an attempt
+ * may be sent twice, never lost. */
+
+/* What kind of chain a pending row is. */
+enum ms_pending_kind {
+    MS_PENDING_FIRST = 0,     /* the event's delivery to a subscriber */
+    MS_PENDING_DUPLICATE = 1, /* a second copy (--duplicate-rate) */
+    MS_PENDING_REPLAY = 2,    /* POST /mock/calls/{id}/replay */
+};
+
+/* An event to store. Pointers are read only. */
+struct ms_event_rec {
+    const char *id;
+    const char *topic;
+    const char *profile; /* "documented" or "legacy" */
+    const char *body;
+    size_t body_len;
+    uint64_t created_ms;
+};
+
+/* A pending chain to store; id is filled by ms_store_events_add. */
+struct ms_pending_rec {
+    int64_t id;
+    const char *webhook_id;
+    const char *event_id;
+    unsigned attempt; /* the next attempt to send */
+    uint64_t due_ms;  /* wall time it is due */
+    enum ms_pending_kind kind;
+};
+
+/* A change to a pending chain after an attempt: done deletes it, otherwise
+ * its next attempt and due time are updated. */
+struct ms_pending_op {
+    int64_t id;
+    bool done;
+    unsigned attempt;
+    uint64_t due_ms;
+};
+
+/* A pending chain read back at start-up, with its event. body is owned
+ * (released by ms_store_pending_free). */
+struct ms_pending_row {
+    int64_t id;
+    char webhook_id[IDS_UUID_LEN + 1];
+    char event_id[MS_EVENT_ID_MAX + 1];
+    char topic[MS_TOPIC_MAX + 1];
+    char *body;
+    size_t body_len;
+    unsigned attempt;
+    uint64_t due_ms;
+    enum ms_pending_kind kind;
+};
+
+/* Stores n_ev events (an event already stored is kept as is) and n_pend
+ * chains in one transaction, filling pend[i].id, then drops the oldest
+ * events beyond keep_events that no chain needs. 0, or -1 with e set
+ * (nothing stored). */
+int ms_store_events_add(struct ms_store *s, const struct ms_event_rec *ev, size_t n_ev,
+                        struct ms_pending_rec *pend, size_t n_pend, uint64_t keep_events,
+                        struct err *e);
+
+/* One transaction: inserts n_calls records, applies n_ops pending changes
+ * and keeps the newest keep_calls records. 0, or -1 with e set (nothing
+ * written). */
+int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_calls,
+                   const struct ms_pending_op *ops, size_t n_ops, uint64_t keep_calls,
+                   struct err *e);
+
+/* Every pending chain, soonest due first (chains whose event is missing are
+ * deleted). *out is released with ms_store_pending_free. 0 or -1. */
+int ms_store_pending_load(struct ms_store *s, struct ms_pending_row **out, size_t *n);
+void ms_store_pending_free(struct ms_pending_row *rows, size_t n);
+
+/* Increments the counter key (created at 1) and returns its new value in
+ * *value. 0 or -1. */
+int ms_store_meta_bump(struct ms_store *s, const char *key, uint64_t *value);
+
+/* Empties every table but meta (POST /mock/reset): webhooks, calls,
+ * events, pending. 0 or -1. */
 int ms_store_reset(struct ms_store *s);
 
 #endif

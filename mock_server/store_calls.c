@@ -1,7 +1,7 @@
 /* The store's call log: one record per delivery attempt, inserted in
- * batches, queried newest first with optional filters and pagination.
- * Shares the connection and its mutex with store.c (see there for the
- * thread model). */
+ * batches (with the pending-attempt changes they settle, ms_store_flush), queried newest first with
+ * optional filters and pagination. Shares the connection and its mutex with store.c (see there for
+ * the thread model). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +11,6 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "mock_server/store_priv.h"
-
-#define CALL_COLS                                                                                  \
-    "seq, id, webhook_id, event_id, topic, attempt, url, request_headers, request_body, "          \
-    "response_status, response_headers, response_body, duration_ms, error, outcome, "              \
-    "scheduled_at, sent_at, next_attempt_at, created_at"
 
 /* The call-log filters, in the bit order of a filter mask. */
 static const char *const store_calls_filter_sql[STORE_N_FILTERS] = {
@@ -53,11 +48,31 @@ static void store_bind_call(sqlite3_stmt *st, const struct ms_call *c, uint64_t 
     sqlite3_bind_int64(st, 18, (sqlite3_int64)(c->created_ms != 0 ? c->created_ms : now_ms));
 }
 
+/* Inserts n records; the caller holds the lock and a transaction. */
+static int store_insert_calls_locked(struct ms_store *s, const struct ms_call *calls, size_t n,
+                                     struct err *e)
+{
+    uint64_t now_ms = clock_wall_ms();
+    sqlite3_stmt *st = s->st[ST_CALL_INSERT];
+
+    for (size_t i = 0; i < n; i++) {
+        int rc;
+
+        store_bind_call(st, &calls[i], now_ms);
+        rc = sqlite3_step(st);
+        ms_store_done(st);
+        if (rc != SQLITE_DONE) {
+            return err_set(e, "store: inserting call %zu (%s): %s", i, calls[i].id,
+                           sqlite3_errmsg(s->db));
+        }
+    }
+    return 0;
+}
+
 /* One transaction for the whole batch: SQLite's cost is the commit (a sync
  * on a file database), so n records cost about what one does. */
 int ms_store_calls_insert(struct ms_store *s, const struct ms_call *calls, size_t n, struct err *e)
 {
-    uint64_t now_ms = clock_wall_ms();
     int ret = -1;
     bool begun = false;
 
@@ -65,22 +80,15 @@ int ms_store_calls_insert(struct ms_store *s, const struct ms_call *calls, size_
         return 0;
     }
     pthread_mutex_lock(&s->lock);
-    if (ms_store_step_done(s, s->st[ST_BEGIN], "beginning a transaction") != 0) {
+    if (ms_store_begin(s) != 0) {
         err_set(e, "store: cannot begin a transaction: %s", sqlite3_errmsg(s->db));
         goto out;
     }
     begun = true;
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st = s->st[ST_CALL_INSERT];
-        store_bind_call(st, &calls[i], now_ms);
-        int rc = sqlite3_step(st);
-        ms_store_done(st);
-        if (rc != SQLITE_DONE) {
-            err_set(e, "store: inserting call %zu (%s): %s", i, calls[i].id, sqlite3_errmsg(s->db));
-            goto out;
-        }
+    if (store_insert_calls_locked(s, calls, n, e) != 0) {
+        goto out;
     }
-    if (ms_store_step_done(s, s->st[ST_COMMIT], "committing") != 0) {
+    if (ms_store_commit(s) != 0) {
         err_set(e, "store: cannot commit the call log: %s", sqlite3_errmsg(s->db));
         goto out;
     }
@@ -88,7 +96,74 @@ int ms_store_calls_insert(struct ms_store *s, const struct ms_call *calls, size_
     ret = 0;
 out:
     if (begun) {
-        ms_store_step_done(s, s->st[ST_ROLLBACK], "rolling back");
+        ms_store_rollback(s);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return ret;
+}
+
+/* Applies pending changes; the caller holds the lock and a transaction. */
+static int store_apply_ops_locked(struct ms_store *s, const struct ms_pending_op *ops, size_t n,
+                                  struct err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = s->st[ops[i].done ? ST_PENDING_DELETE : ST_PENDING_UPDATE];
+        int rc;
+
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)ops[i].id);
+        if (!ops[i].done) {
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)ops[i].attempt);
+            sqlite3_bind_int64(st, 3, (sqlite3_int64)ops[i].due_ms);
+        }
+        rc = sqlite3_step(st);
+        ms_store_done(st);
+        if (rc != SQLITE_DONE) {
+            return err_set(e, "store: updating pending attempt %lld: %s", (long long)ops[i].id,
+                           sqlite3_errmsg(s->db));
+        }
+    }
+    return 0;
+}
+
+int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_calls,
+                   const struct ms_pending_op *ops, size_t n_ops, uint64_t keep_calls,
+                   struct err *e)
+{
+    sqlite3_stmt *trim;
+    int ret = -1;
+    bool begun = false;
+
+    if (n_calls == 0 && n_ops == 0) {
+        return 0;
+    }
+    pthread_mutex_lock(&s->lock);
+    if (ms_store_begin(s) != 0) {
+        err_set(e, "store: cannot begin a transaction: %s", sqlite3_errmsg(s->db));
+        goto out;
+    }
+    begun = true;
+    if (store_insert_calls_locked(s, calls, n_calls, e) != 0 ||
+        store_apply_ops_locked(s, ops, n_ops, e) != 0) {
+        goto out;
+    }
+    if (n_calls > 0) {
+        trim = s->st[ST_CALL_TRIM_FAST];
+        sqlite3_bind_int64(trim, 1,
+                           (sqlite3_int64)(keep_calls > INT64_MAX ? INT64_MAX : keep_calls));
+        if (ms_store_step_done(s, trim, "trimming the call log") != 0) {
+            err_set(e, "store: trimming the call log: %s", sqlite3_errmsg(s->db));
+            goto out;
+        }
+    }
+    if (ms_store_commit(s) != 0) {
+        err_set(e, "store: cannot commit a batch of calls: %s", sqlite3_errmsg(s->db));
+        goto out;
+    }
+    begun = false;
+    ret = 0;
+out:
+    if (begun) {
+        ms_store_rollback(s);
     }
     pthread_mutex_unlock(&s->lock);
     return ret;
@@ -252,6 +327,30 @@ out:
     }
     pthread_mutex_unlock(&s->lock);
     ms_store_calls_free(arr, len);
+    return ret;
+}
+
+enum ms_store_status ms_store_call_get(struct ms_store *s, const char *id, struct ms_call **out)
+{
+    enum ms_store_status ret = MS_STORE_NOT_FOUND;
+    sqlite3_stmt *st;
+    int rc;
+
+    *out = NULL;
+    pthread_mutex_lock(&s->lock);
+    st = s->st[ST_CALL_GET];
+    ms_store_bind_text(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = xcalloc(1, sizeof(**out));
+        store_read_call(st, *out);
+        ret = MS_STORE_OK;
+    } else if (rc != SQLITE_DONE) {
+        ms_store_log_failure(s, "reading a call");
+        ret = MS_STORE_ERROR;
+    }
+    ms_store_done(st);
+    pthread_mutex_unlock(&s->lock);
     return ret;
 }
 

@@ -1,4 +1,4 @@
-/* Private to the store's files (store.c, store_calls.c): the store's
+/* Private to the store's files (store.c, store_calls.c, store_events.c): the store's
  * state and the helpers they share. Nothing outside mock_server/store*.c
  * includes this header. */
 #ifndef MOCK_SERVER_STORE_PRIV_H
@@ -23,6 +23,16 @@ enum store_stmt {
     ST_CALL_INSERT,
     ST_CALL_COUNT,
     ST_CALL_TRIM,
+    ST_CALL_TRIM_FAST,
+    ST_CALL_GET,
+    ST_EVENT_INSERT,
+    ST_EVENT_TRIM,
+    ST_PENDING_INSERT,
+    ST_PENDING_UPDATE,
+    ST_PENDING_DELETE,
+    ST_PENDING_ORPHANS,
+    ST_PENDING_LOAD,
+    ST_META_BUMP,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
@@ -37,6 +47,12 @@ struct ms_store {
     sqlite3_stmt *count_st[STORE_N_MASKS]; /* prepared on first use */
     int version;
 };
+
+/* The columns of a call record, in the order store_calls.c reads them. */
+#define CALL_COLS                                                                                  \
+    "seq, id, webhook_id, event_id, topic, attempt, url, request_headers, request_body, "          \
+    "response_status, response_headers, response_body, duration_ms, error, outcome, "              \
+    "scheduled_at, sent_at, next_attempt_at, created_at"
 
 /* Logs the connection's last error with what was being done. */
 void ms_store_log_failure(struct ms_store *s, const char *what);
@@ -54,5 +70,10 @@ char *ms_store_col_dup(sqlite3_stmt *st, int i);
 void ms_store_done(sqlite3_stmt *st);
 /* Runs a statement that returns no rows, then resets it. 0 or -1 (logged). */
 int ms_store_step_done(struct ms_store *s, sqlite3_stmt *st, const char *what);
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK with the prepared statements; the
+ * caller holds the lock. 0 or -1 (logged). */
+int ms_store_begin(struct ms_store *s);
+int ms_store_commit(struct ms_store *s);
+void ms_store_rollback(struct ms_store *s);
 
 #endif

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/err.h"
 #include "mock_server/store.h"
 
@@ -67,5 +69,24 @@ bool ms_validate_outcome(const char *s);
 
 /* Parses a boolean query value: "true"/"false"/"1"/"0". 0 or -1. */
 int ms_validate_bool(const char *s, bool *out);
+
+/* ---- the control API (validate_trigger.c) -------------------------------- */
+
+/* A POST /mock/events body, checked. */
+struct ms_trigger_body {
+    char topic[MS_TOPIC_MAX + 1]; /* as given: a catalogue topic or its alias */
+    json_t *data;                 /* new reference or NULL; the caller json_decrefs it */
+    unsigned count;               /* 1 when absent */
+    bool has_webhook_id;
+    char webhook_id[IDS_UUID_LEN + 1];
+};
+
+/* Parses {topic, data?, count?, webhook_id?}: the body must be a JSON
+ * object with no other member; topic a topic of the catalogue (or its
+ * alias); data an object; count an integer from 1 to count_max; webhook_id
+ * a string of at most 36 characters. Fills out and returns 0, or -1 with e
+ * naming the field. */
+int ms_validate_trigger_body(const char *body, size_t len, unsigned count_max,
+                             struct ms_trigger_body *out, struct err *e);
 
 #endif

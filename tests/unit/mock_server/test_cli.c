@@ -200,13 +200,204 @@ static void usage_errors(void **state)
     captured_free(&cap);
 }
 
+static void delivery_flags(void **state)
+{
+    (void)state;
+    char *argv[] = {"vambe-mock",
+                    "serve",
+                    "--max-attempts",
+                    "3",
+                    "--timeout",
+                    "300ms",
+                    "--backoff",
+                    "fixed",
+                    "--backoff-base",
+                    "1s",
+                    "--retry-schedule",
+                    "5s,5m",
+                    "--jitter",
+                    "0",
+                    "--time-scale",
+                    "0.01",
+                    "--duplicate-rate=1",
+                    "--reorder-window",
+                    "5",
+                    "--disable-after",
+                    "2",
+                    "--no-sign",
+                    "--timestamp-unit",
+                    "s",
+                    "--profile",
+                    "legacy",
+                    "--seed",
+                    "77",
+                    "--max-calls",
+                    "10",
+                    "--concurrency",
+                    "4",
+                    "--per-webhook-concurrency",
+                    "1",
+                    "--ca-file",
+                    "/tmp/ca.pem",
+                    "--insecure",
+                    NULL};
+    struct ms_cli cli;
+    struct captured cap;
+    const struct ms_policy *p = &cli.serve.policy;
+
+    parse(argv, &cli, &cap);
+    if (cli.command != MS_CLI_SERVE) {
+        fail_msg("not parsed: %s", cap.err);
+    }
+    assert_int_equal(p->max_attempts, 3);
+    assert_int_equal(p->timeout_ms, 300);
+    assert_int_equal(p->backoff, MS_BACKOFF_SCHEDULE); /* the schedule came last */
+    assert_int_equal(p->backoff_base_ms, 1000);
+    assert_int_equal(p->n_schedule, 2);
+    assert_true(p->jitter == 0.0);
+    assert_true(p->time_scale == 0.01);
+    assert_true(p->duplicate_rate == 1.0);
+    assert_int_equal(p->reorder_window, 5);
+    assert_int_equal(p->disable_after, 2);
+    assert_false(p->sign);
+    assert_int_equal(p->timestamp_unit, SIGNATURE_UNIT_S);
+    assert_int_equal(p->profile, EVENT_PROFILE_LEGACY);
+    assert_true(p->seed_set);
+    assert_int_equal(p->seed, 77);
+    assert_int_equal(p->max_calls, 10);
+    assert_int_equal(p->concurrency, 4);
+    assert_int_equal(p->per_webhook_concurrency, 1);
+    assert_string_equal(cli.serve.ca_file, "/tmp/ca.pem");
+    assert_true(cli.serve.insecure);
+    captured_free(&cap);
+
+    /* Bad values name the flag and exit 2. */
+    static const char *const bad[][3] = {
+        {"--max-attempts", "0", "vambe-mock: --max-attempts: "},
+        {"--backoff", "cubic", "vambe-mock: --backoff: 'cubic' is not a backoff"},
+        {"--jitter", "2", "vambe-mock: --jitter: "},
+        {"--timestamp-unit", "ns", "vambe-mock: --timestamp-unit: 'ns' is not a unit"},
+        {"--retry-schedule", "5s,x", "vambe-mock: --retry-schedule: delay 2"},
+        {"--time-scale", "0", "vambe-mock: --time-scale: "},
+        {"--ca-file", "", "vambe-mock: --ca-file: the path is empty"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *a[] = {"vambe-mock", "serve", (char *)bad[i][0], (char *)bad[i][1], NULL};
+        parse(a, &cli, &cap);
+        assert_int_equal(cli.command, MS_CLI_DONE);
+        assert_int_equal(cli.exit_code, 2);
+        if (strncmp(cap.err, bad[i][2], strlen(bad[i][2])) != 0) {
+            fail_msg("case %zu: stderr is '%s'", i, cap.err);
+        }
+        captured_free(&cap);
+    }
+
+    /* --help lists every delivery flag. */
+    char *help[] = {"vambe-mock", "serve", "--help", NULL};
+    size_t n = 0;
+    const struct ms_policy_flag *pf = ms_policy_flags(&n);
+    parse(help, &cli, &cap);
+    assert_non_null(strstr(cap.out, "[delivery options]"));
+    assert_non_null(strstr(cap.out, "--ca-file PATH"));
+    assert_non_null(strstr(cap.out, "--insecure"));
+    for (size_t i = 0; i < n; i++) {
+        char name[80];
+        snprintf(name, sizeof(name), "--%s", pf[i].flag);
+        if (strstr(cap.out, name) == NULL || strstr(cap.out, pf[i].help) == NULL) {
+            fail_msg("help lacks %s", name);
+        }
+    }
+    captured_free(&cap);
+}
+
+static void trigger_command(void **state)
+{
+    (void)state;
+    struct ms_cli cli;
+    struct captured cap;
+    char *argv[] = {"vambe-mock", "trigger",  "message.received",    "--count",
+                    "3",          "--data",   "{\"a\":1}",           "--webhook",
+                    "abc",        "--server", "http://127.0.0.1:9/", "--api-key",
+                    "k2",         NULL};
+    char *minimal[] = {"vambe-mock", "trigger", "--count=2", "ticket.closed", NULL};
+
+    unsetenv(MS_API_KEY_ENV);
+    parse(argv, &cli, &cap);
+    if (cli.command != MS_CLI_TRIGGER) {
+        fail_msg("not parsed: %s", cap.err);
+    }
+    assert_string_equal(cli.trigger.topic, "message.received");
+    assert_int_equal(cli.trigger.count, 3);
+    assert_string_equal(cli.trigger.data, "{\"a\":1}");
+    assert_string_equal(cli.trigger.webhook_id, "abc");
+    assert_string_equal(cli.trigger.server, "http://127.0.0.1:9/");
+    assert_string_equal(cli.trigger.api_key, "k2");
+    captured_free(&cap);
+
+    /* Options before the topic; defaults; the key from the environment. */
+    setenv(MS_API_KEY_ENV, "env-key", 1);
+    parse(minimal, &cli, &cap);
+    unsetenv(MS_API_KEY_ENV);
+    assert_int_equal(cli.command, MS_CLI_TRIGGER);
+    assert_string_equal(cli.trigger.topic, "ticket.closed");
+    assert_int_equal(cli.trigger.count, 2);
+    assert_null(cli.trigger.data);
+    assert_null(cli.trigger.webhook_id);
+    assert_string_equal(cli.trigger.server, "http://127.0.0.1:8790");
+    assert_string_equal(cli.trigger.api_key, "env-key");
+    captured_free(&cap);
+
+    static const struct {
+        const char *args[5];
+        const char *first_line;
+    } bad[] = {
+        {{"trigger", NULL}, "vambe-mock: TOPIC is required\n"},
+        {{"trigger", "a", "b", NULL}, "vambe-mock: unexpected argument 'b' (one TOPIC only)\n"},
+        {{"trigger", "t", "--count", "0", NULL}, "vambe-mock: --count: "},
+        {{"trigger", "t", "--count", "10001", NULL}, "vambe-mock: --count: "},
+        {{"trigger", "t", "--server", "ftp://x", NULL}, "vambe-mock: --server: "},
+        {{"trigger", "t", "--max-attempts", "3", NULL},
+         "vambe-mock: unknown option '--max-attempts'\n"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *a[7] = {"vambe-mock"};
+        size_t k = 1;
+        for (size_t j = 0; bad[i].args[j] != NULL; j++) {
+            a[k++] = (char *)bad[i].args[j];
+        }
+        a[k] = NULL;
+        parse(a, &cli, &cap);
+        assert_int_equal(cli.command, MS_CLI_DONE);
+        assert_int_equal(cli.exit_code, 2);
+        if (strncmp(cap.err, bad[i].first_line, strlen(bad[i].first_line)) != 0) {
+            fail_msg("case %zu: stderr is '%s'", i, cap.err);
+        }
+        assert_non_null(strstr(cap.err, "usage: vambe-mock trigger TOPIC"));
+        captured_free(&cap);
+    }
+
+    char *help[] = {"vambe-mock", "trigger", "-h", NULL};
+    parse(help, &cli, &cap);
+    assert_int_equal(cli.exit_code, 0);
+    const char *names[] = {"--data JSON|@FILE", "--count N", "--webhook ID", "--server URL",
+                           "--api-key KEY"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        assert_non_null(strstr(cap.out, names[i]));
+    }
+    captured_free(&cap);
+
+    char *top[] = {"vambe-mock", "--help", NULL};
+    parse(top, &cli, &cap);
+    assert_non_null(strstr(cap.out, "trigger"));
+    captured_free(&cap);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(defaults),
-        cmocka_unit_test(every_flag),
-        cmocka_unit_test(help_and_version),
-        cmocka_unit_test(usage_errors),
+        cmocka_unit_test(defaults),         cmocka_unit_test(every_flag),
+        cmocka_unit_test(help_and_version), cmocka_unit_test(usage_errors),
+        cmocka_unit_test(delivery_flags),   cmocka_unit_test(trigger_command),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

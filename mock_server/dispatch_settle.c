@@ -1,0 +1,184 @@
+/* Settling a finished attempt: its call record, then the next attempt
+ * (backoff or Retry-After), the end of its chain, or the webhook's
+ * deactivation. Runs on the engine thread only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "mock_server/dispatch_priv.h"
+
+#define SETTLE_RETRY_AFTER_MAX 64
+
+const char *ms_dispatch_unusable(const struct ms_webhook *w, enum ms_pending_kind kind)
+{
+    if (w == NULL) {
+        return "the webhook no longer exists";
+    }
+    if (w->deleted_ms != 0) {
+        return "the webhook is deleted";
+    }
+    if (!w->active && kind != MS_PENDING_REPLAY) {
+        return "the webhook is inactive";
+    }
+    return NULL;
+}
+
+static bool settle_still_usable(struct ms_dispatch *d, const struct dsp_chain *c)
+{
+    const struct ms_cache_snapshot *snap = ms_cache_acquire(d->cache);
+    bool ok = ms_dispatch_unusable(ms_cache_find(snap, c->webhook_id), c->kind) == NULL;
+
+    ms_cache_release(snap);
+    return ok;
+}
+
+/* Deactivates a webhook through the store and publishes it. 0 when it was
+ * active and is not any more. */
+static int settle_disable(struct ms_dispatch *d, const char *id)
+{
+    struct ms_webhook_patch *patch = xcalloc(1, sizeof(*patch));
+    enum ms_store_status st;
+
+    patch->has_active = true;
+    patch->active = false;
+    st = ms_store_webhook_update(d->store, id, patch, clock_wall_ms(), NULL);
+    free(patch);
+    if (st != MS_STORE_OK) {
+        return -1;
+    }
+    ms_cache_refresh(d->cache, d->store);
+    return 0;
+}
+
+/* The outcome of a last failed attempt: gave_up, or webhook_disabled when
+ * it completes --disable-after consecutive events that gave up. */
+static const char *settle_gave_up(struct ms_dispatch *d, struct dsp_chain *c, struct ms_call *call,
+                                  struct dsp_owned *o)
+{
+    struct dsp_hook *h = c->hook;
+    unsigned n = d->pol.disable_after;
+    char last[64];
+
+    if (c->kind == MS_PENDING_DUPLICATE) {
+        return "gave_up"; /* a copy is not another event */
+    }
+    h->gave_up_streak++;
+    if (n == 0 || h->gave_up_streak < n || c->kind == MS_PENDING_REPLAY) {
+        return "gave_up";
+    }
+    h->gave_up_streak = 0;
+    if (settle_disable(d, c->webhook_id) != 0) {
+        return "gave_up";
+    }
+    if (call->error != NULL) {
+        snprintf(last, sizeof(last), "%s", call->error);
+    } else {
+        snprintf(last, sizeof(last), "status %d", call->response_status);
+    }
+    free(o->error);
+    o->error = xasprintf("%s; webhook deactivated after %u consecutive events gave up", last, n);
+    call->error = o->error;
+    log_warn("webhook %s deactivated after %u consecutive events gave up (last: %s)", c->webhook_id,
+             n, last);
+    return "webhook_disabled";
+}
+
+static uint64_t settle_retry_delay(struct ms_dispatch *d, const struct dsp_chain *c,
+                                   const struct http_response *resp, uint64_t now_wall)
+{
+    char value[SETTLE_RETRY_AFTER_MAX];
+    uint64_t ms = 0;
+    double u = rng_double(&d->rng_jitter);
+
+    if (http_response_header(resp, "Retry-After", value, sizeof(value)) == 0 &&
+        ms_policy_retry_after_ms(&d->pol, resp->status, value, now_wall, &ms)) {
+        return ms_policy_scale_ms(&d->pol, ms);
+    }
+    return ms_policy_delay_ms(&d->pol, c->attempt + 1, u);
+}
+
+/* Fills the call record of an attempt; moves the chain's and the
+ * response's buffers into the record. */
+static void settle_record(struct ms_call *call, struct dsp_owned *o, struct dsp_chain *c,
+                          struct http_response *resp, uint64_t now_wall, uint64_t now_mono)
+{
+    memcpy(call->id, c->delivery_id, sizeof(call->id));
+    memcpy(call->webhook_id, c->webhook_id, sizeof(call->webhook_id));
+    snprintf(call->event_id, sizeof(call->event_id), "%s", c->ev->id);
+    snprintf(call->topic, sizeof(call->topic), "%s", c->ev->topic);
+    call->attempt = c->attempt;
+    o->url = c->url;
+    c->url = NULL;
+    call->url = o->url;
+    o->req_headers = c->req_headers;
+    c->req_headers = NULL;
+    call->request_headers = o->req_headers;
+    o->ev = c->ev;
+    atomic_fetch_add_explicit(&c->ev->refs, 1, memory_order_relaxed);
+    call->request_body = c->ev->body;
+    if (resp->status > 0) {
+        call->response_status = (int)resp->status;
+        o->resp_headers = ms_dispatch_wire_response_json(resp->headers, resp->headers_len);
+        call->response_headers = o->resp_headers;
+        o->resp_body = resp->body != NULL ? resp->body : xstrdup("");
+        resp->body = NULL;
+        call->response_body = o->resp_body;
+    }
+    call->duration_ms = (int64_t)(resp->total_us > 0 ? resp->total_us / 1000u
+                                                     : (now_mono - c->start_mono_us) / 1000u);
+    if (resp->error != HTTP_ERROR_NONE) {
+        o->error = xstrdup(http_error_name(resp->error));
+        call->error = o->error;
+    }
+    call->scheduled_ms = c->due_wall_ms;
+    call->sent_ms = c->sent_wall_ms;
+    call->created_ms = now_wall;
+}
+
+void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_response *resp)
+{
+    struct dsp_owned *o = NULL;
+    struct ms_call *call = ms_dispatch_writer_add_call(d->batch, &o);
+    uint64_t now_wall = clock_wall_ms();
+    uint64_t now_mono = clock_mono_us();
+    bool ok = resp->error == HTTP_ERROR_NONE && resp->status >= 200 && resp->status < 300;
+    struct ms_pending_op op = {c->pending_id, true, 0, 0};
+    const char *outcome;
+
+    if (d->batch->first_us == 0) {
+        d->batch->first_us = now_mono;
+    }
+    settle_record(call, o, c, resp, now_wall, now_mono);
+    if (ok) {
+        outcome = "succeeded";
+        if (c->kind != MS_PENDING_DUPLICATE) {
+            c->hook->gave_up_streak = 0;
+        }
+    } else if (!settle_still_usable(d, c)) {
+        outcome = "failed"; /* deactivated or deleted meanwhile: no retry */
+    } else if (c->attempt < d->pol.max_attempts) {
+        uint64_t delay = settle_retry_delay(d, c, resp, now_wall);
+
+        outcome = "retry_scheduled";
+        c->attempt++;
+        c->due_wall_ms = now_wall + delay;
+        c->due_mono_us = now_mono + delay * 1000u;
+        call->next_attempt_ms = c->due_wall_ms;
+        op = (struct ms_pending_op){c->pending_id, false, c->attempt, c->due_wall_ms};
+    } else {
+        outcome = settle_gave_up(d, c, call, o);
+    }
+    snprintf(call->outcome, sizeof(call->outcome), "%s", outcome);
+    log_debug("delivery %s of %s to webhook %s, attempt %u: %s", call->id, call->event_id,
+              call->webhook_id, call->attempt, outcome);
+    ms_dispatch_writer_add_op(d->batch, &op);
+    http_response_cleanup(resp);
+    if (op.done) {
+        ms_dispatch_chain_free(c);
+    } else {
+        ms_timerq_push(d->timers, c->due_mono_us, c);
+    }
+}

@@ -1,0 +1,238 @@
+/* What a delivery looks like on the wire (DESIGN §4), and the JSON views of
+ * request and response headers that the call log keeps. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "mock_server/dispatch_priv.h"
+
+#define WIRE_RESP_HEADERS_MAX 64
+#define WIRE_NAME_MAX         64
+#define WIRE_REDACT_MAX       64
+
+/* A growing text buffer. */
+struct wire_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+};
+
+static void wire_reserve(struct wire_buf *b, size_t more)
+{
+    if (b->len + more + 1 <= b->cap) {
+        return;
+    }
+    while (b->len + more + 1 > b->cap) {
+        b->cap = b->cap > 0 ? b->cap * 2 : 256;
+    }
+    b->p = xrealloc(b->p, b->cap);
+}
+
+static void wire_put(struct wire_buf *b, const char *s, size_t n)
+{
+    wire_reserve(b, n);
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+/* Appends s (n bytes) as a JSON string, quotes included; plain runs are
+ * copied in one piece. Bytes >= 0x80 are copied as they are (header values
+ * are ASCII in practice; the renderer copes with anything else). */
+static void wire_put_json_string(struct wire_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    size_t run = 0; /* start of the pending run of plain bytes */
+
+    wire_reserve(b, n + 2);
+    wire_put(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c != '"' && c != '\\' && c >= 0x20 && c != 0x7f) {
+            continue;
+        }
+        wire_put(b, s + run, i - run);
+        run = i + 1;
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            wire_put(b, esc, 2);
+        } else {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+            wire_put(b, esc, 6);
+        }
+    }
+    wire_put(b, s + run, n - run);
+    wire_put(b, "\"", 1);
+}
+
+static void wire_line(struct ms_dispatch_wire *w, const char *name, const char *value)
+{
+    size_t i = w->n++;
+
+    snprintf(w->lines[i], sizeof(w->lines[i]), "%s: %s", name, value);
+    w->ptrs[i] = w->lines[i];
+}
+
+int ms_dispatch_wire_build(struct ms_dispatch_wire *w, const struct ms_dispatch_wire_input *in)
+{
+    char attempt[16];
+    char ts[32];
+    char sig[SIGNATURE_MAX + 1];
+
+    w->n = 0;
+    snprintf(attempt, sizeof(attempt), "%u", in->attempt);
+    signature_timestamp(in->now_wall_ms, in->unit, ts, sizeof(ts));
+    wire_line(w, "Content-Type", "application/json");
+    wire_line(w, "User-Agent", "Vambe-Webhooks/1.0");
+    wire_line(w, "x-vambe-event", in->topic);
+    wire_line(w, "x-vambe-event-id", in->event_id);
+    wire_line(w, "x-vambe-delivery-id", in->delivery_id);
+    wire_line(w, "x-vambe-attempt", attempt);
+    wire_line(w, "x-vambe-webhook-id", in->webhook_id);
+    wire_line(w, "x-vambe-timestamp", ts);
+    if (in->sign) {
+        if (signature_sign(in->secret, ts, in->body, in->body_len, sig) != 0) {
+            return -1;
+        }
+        wire_line(w, "x-vambe-signature", sig);
+    }
+    return 0;
+}
+
+/* Appends "name": as a JSON member key, the name in lower case. */
+static void wire_put_name(struct wire_buf *b, const char *name, size_t n)
+{
+    char lower[WIRE_NAME_MAX];
+
+    if (n >= sizeof(lower)) {
+        n = sizeof(lower) - 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    }
+    wire_put_json_string(b, lower, n);
+    wire_put(b, ":", 1);
+}
+
+char *ms_dispatch_wire_request_json(const struct ms_dispatch_wire *w)
+{
+    struct wire_buf b = {NULL, 0, 0};
+
+    wire_reserve(&b, 512);
+    wire_put(&b, "{", 1);
+    for (size_t i = 0; i < w->n; i++) {
+        const char *line = w->lines[i];
+        const char *colon = strchr(line, ':');
+        const char *value;
+        size_t name_len;
+
+        if (colon == NULL) {
+            continue;
+        }
+        name_len = (size_t)(colon - line);
+        value = colon + 1;
+        while (*value == ' ') {
+            value++;
+        }
+        if (b.len > 1) {
+            wire_put(&b, ",", 1);
+        }
+        wire_put_name(&b, line, name_len);
+        if (name_len == strlen("x-vambe-signature") &&
+            strncmp(line, "x-vambe-signature", name_len) == 0) {
+            char shown[WIRE_REDACT_MAX];
+
+            log_redact(value, shown, sizeof(shown));
+            wire_put_json_string(&b, shown, strlen(shown));
+        } else {
+            wire_put_json_string(&b, value, strlen(value));
+        }
+    }
+    wire_put(&b, "}", 1);
+    return b.p;
+}
+
+struct wire_span {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+};
+
+static bool wire_same_name(const struct wire_span *a, const struct wire_span *b)
+{
+    return a->name_len == b->name_len && strncasecmp(a->name, b->name, a->name_len) == 0;
+}
+
+/* Splits raw header lines into name/value spans (the status line and
+ * malformed lines are skipped). Returns how many. */
+static size_t wire_split(const char *raw, size_t len, struct wire_span *out, size_t max)
+{
+    const char *p = raw;
+    const char *end = raw + len;
+    size_t n = 0;
+
+    while (p < end && n < max) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = eol != NULL ? eol : end;
+        const char *colon = memchr(p, ':', (size_t)(line_end - p));
+
+        if (colon != NULL && colon > p && strncmp(p, "HTTP/", 5) != 0) {
+            const char *v = colon + 1;
+            const char *ve = line_end;
+
+            while (v < ve && (*v == ' ' || *v == '\t')) {
+                v++;
+            }
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) {
+                ve--;
+            }
+            out[n++] = (struct wire_span){p, (size_t)(colon - p), v, (size_t)(ve - v)};
+        }
+        p = eol != NULL ? eol + 1 : end;
+    }
+    return n;
+}
+
+char *ms_dispatch_wire_response_json(const char *raw, size_t len)
+{
+    struct wire_span spans[WIRE_RESP_HEADERS_MAX];
+    struct wire_buf b = {NULL, 0, 0};
+    size_t n = raw != NULL ? wire_split(raw, len, spans, WIRE_RESP_HEADERS_MAX) : 0;
+
+    wire_reserve(&b, 256);
+    wire_put(&b, "{", 1);
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        struct wire_buf v = {NULL, 0, 0};
+
+        for (size_t k = 0; k < i && !seen; k++) {
+            seen = wire_same_name(&spans[k], &spans[i]);
+        }
+        if (seen) {
+            continue; /* joined into its first occurrence */
+        }
+        wire_put(&v, spans[i].value, spans[i].value_len);
+        for (size_t k = i + 1; k < n; k++) {
+            if (wire_same_name(&spans[k], &spans[i])) {
+                wire_put(&v, ", ", 2);
+                wire_put(&v, spans[k].value, spans[k].value_len);
+            }
+        }
+        if (b.len > 1) {
+            wire_put(&b, ",", 1);
+        }
+        wire_put_name(&b, spans[i].name, spans[i].name_len);
+        wire_put_json_string(&b, v.p, v.len);
+        free(v.p);
+    }
+    wire_put(&b, "}", 1);
+    return b.p;
+}

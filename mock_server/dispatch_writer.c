@@ -1,0 +1,247 @@
+/* The batch writer: a thread that commits the engine's call records and
+ * pending-attempt changes, one transaction per batch, so that the engine's
+ * loop never waits on SQLite.
+ *
+ * Batches go round: the engine fills one, submits it, and takes an emptied
+ * one back from the spare list; in steady state nothing is allocated. At
+ * most WRITER_QUEUE_MAX batches wait: beyond that the engine blocks in
+ * submit (backpressure) rather than buffering without bound. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "mock_server/dispatch_priv.h"
+
+#define WRITER_QUEUE_MAX 8
+#define WRITER_SPARE_MAX 4
+#define WRITER_FIRST_CAP 64
+
+struct ms_dispatch_writer {
+    struct ms_store *store;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t work; /* a batch was queued, or stop */
+    pthread_cond_t room; /* a batch was taken or written */
+    struct dsp_batch *head;
+    struct dsp_batch *tail;
+    size_t queued;
+    bool busy; /* writing a batch outside the lock */
+    bool stop;
+    struct dsp_batch *spare;
+    size_t n_spare;
+};
+
+/* ---- batches --------------------------------------------------------------- */
+
+struct ms_call *ms_dispatch_writer_add_call(struct dsp_batch *b, struct dsp_owned **owned)
+{
+    size_t i;
+
+    if (b->n_calls == b->cap_calls) {
+        b->cap_calls = b->cap_calls > 0 ? b->cap_calls * 2 : WRITER_FIRST_CAP;
+        b->calls = xrealloc(b->calls, b->cap_calls * sizeof(*b->calls));
+        b->owned = xrealloc(b->owned, b->cap_calls * sizeof(*b->owned));
+    }
+    i = b->n_calls++;
+    memset(&b->calls[i], 0, sizeof(b->calls[i]));
+    memset(&b->owned[i], 0, sizeof(b->owned[i]));
+    *owned = &b->owned[i];
+    return &b->calls[i];
+}
+
+void ms_dispatch_writer_add_op(struct dsp_batch *b, const struct ms_pending_op *op)
+{
+    if (b->n_ops == b->cap_ops) {
+        b->cap_ops = b->cap_ops > 0 ? b->cap_ops * 2 : WRITER_FIRST_CAP;
+        b->ops = xrealloc(b->ops, b->cap_ops * sizeof(*b->ops));
+    }
+    b->ops[b->n_ops++] = *op;
+}
+
+void ms_dispatch_writer_clear(struct dsp_batch *b)
+{
+    for (size_t i = 0; i < b->n_calls; i++) {
+        struct dsp_owned *o = &b->owned[i];
+
+        ms_dispatch_event_release(o->ev);
+        free(o->url);
+        free(o->req_headers);
+        free(o->resp_headers);
+        free(o->resp_body);
+        free(o->error);
+    }
+    b->n_calls = 0;
+    b->n_ops = 0;
+    b->first_us = 0;
+    b->next = NULL;
+}
+
+void ms_dispatch_writer_batch_free(struct dsp_batch *b)
+{
+    if (b == NULL) {
+        return;
+    }
+    ms_dispatch_writer_clear(b);
+    free(b->calls);
+    free(b->owned);
+    free(b->ops);
+    free(b);
+}
+
+/* ---- the thread ---------------------------------------------------------- */
+
+static void writer_write(struct ms_dispatch_writer *w, struct dsp_batch *b)
+{
+    struct err e = {{0}};
+
+    if (ms_store_flush(w->store, b->calls, b->n_calls, b->ops, b->n_ops, b->keep_calls, &e) != 0) {
+        /* The records are lost, the pending rows stay as they were: after a
+         * restart those attempts are sent again, never dropped. */
+        log_error("writing %zu call records: %s", b->n_calls, e.msg);
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct ms_dispatch_writer *w = arg;
+
+    pthread_setname_np(pthread_self(), "vambe-writer");
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        struct dsp_batch *b;
+
+        while (w->head == NULL && !w->stop) {
+            pthread_cond_wait(&w->work, &w->lock);
+        }
+        if (w->head == NULL) {
+            break; /* stop, and nothing left to write */
+        }
+        b = w->head;
+        w->head = b->next;
+        if (w->head == NULL) {
+            w->tail = NULL;
+        }
+        w->queued--;
+        w->busy = true;
+        pthread_mutex_unlock(&w->lock);
+
+        writer_write(w, b);
+        ms_dispatch_writer_clear(b);
+
+        pthread_mutex_lock(&w->lock);
+        w->busy = false;
+        if (w->n_spare < WRITER_SPARE_MAX) {
+            b->next = w->spare;
+            w->spare = b;
+            w->n_spare++;
+            b = NULL;
+        }
+        pthread_cond_broadcast(&w->room);
+        if (b != NULL) {
+            pthread_mutex_unlock(&w->lock);
+            ms_dispatch_writer_batch_free(b);
+            pthread_mutex_lock(&w->lock);
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+struct ms_dispatch_writer *ms_dispatch_writer_new(struct ms_store *store)
+{
+    struct ms_dispatch_writer *w = xcalloc(1, sizeof(*w));
+
+    w->store = store;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->work, NULL);
+    pthread_cond_init(&w->room, NULL);
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        pthread_cond_destroy(&w->room);
+        pthread_cond_destroy(&w->work);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void ms_dispatch_writer_free(struct ms_dispatch_writer *w)
+{
+    struct dsp_batch *b;
+
+    if (w == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_broadcast(&w->work);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    while ((b = w->spare) != NULL) {
+        w->spare = b->next;
+        ms_dispatch_writer_batch_free(b);
+    }
+    pthread_cond_destroy(&w->room);
+    pthread_cond_destroy(&w->work);
+    pthread_mutex_destroy(&w->lock);
+    free(w);
+}
+
+struct dsp_batch *ms_dispatch_writer_batch(struct ms_dispatch_writer *w)
+{
+    struct dsp_batch *b;
+
+    pthread_mutex_lock(&w->lock);
+    b = w->spare;
+    if (b != NULL) {
+        w->spare = b->next;
+        w->n_spare--;
+        b->next = NULL;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return b != NULL ? b : xcalloc(1, sizeof(*b));
+}
+
+void ms_dispatch_writer_submit(struct ms_dispatch_writer *w, struct dsp_batch *b)
+{
+    b->next = NULL;
+    pthread_mutex_lock(&w->lock);
+    while (w->queued >= WRITER_QUEUE_MAX) {
+        pthread_cond_wait(&w->room, &w->lock);
+    }
+    if (w->tail != NULL) {
+        w->tail->next = b;
+    } else {
+        w->head = b;
+    }
+    w->tail = b;
+    w->queued++;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void ms_dispatch_writer_drain(struct ms_dispatch_writer *w, bool drop)
+{
+    struct dsp_batch *dropped = NULL;
+
+    pthread_mutex_lock(&w->lock);
+    if (drop) {
+        dropped = w->head;
+        w->head = NULL;
+        w->tail = NULL;
+        w->queued = 0;
+        pthread_cond_broadcast(&w->room);
+    }
+    while (w->head != NULL || w->busy) {
+        pthread_cond_wait(&w->room, &w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    while (dropped != NULL) {
+        struct dsp_batch *next = dropped->next;
+
+        ms_dispatch_writer_batch_free(dropped);
+        dropped = next;
+    }
+}

@@ -1,0 +1,229 @@
+/* mock_server/store_events: events and pending attempt chains, the batch
+ * flush that settles them with their call records, retention, resuming
+ * from a file, counters, reset. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka.h needs the four headers above, in this order. */
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "mock_server/store.h"
+
+#define HOOK "00000000-0000-4000-8000-000000000001"
+
+static void db_path(char *out, size_t size, const char *tag)
+{
+    snprintf(out, size, "/tmp/vambe-store-events-%d-%s.db", (int)getpid(), tag);
+}
+
+static void db_remove(const char *path)
+{
+    char side[320];
+    unlink(path);
+    snprintf(side, sizeof(side), "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof(side), "%s-shm", path);
+    unlink(side);
+}
+
+static struct ms_store *open_ok(const char *path)
+{
+    struct err e = {{0}};
+    struct ms_store *s = ms_store_open(path, &e);
+    if (s == NULL) {
+        fail_msg("ms_store_open(%s): %s", path, e.msg);
+    }
+    return s;
+}
+
+static struct ms_event_rec event_rec(const char *id, const char *body)
+{
+    return (struct ms_event_rec){id, "message.received", "documented", body, strlen(body), 1000};
+}
+
+static void make_call(struct ms_call *c, int n, const char *event_id, const char *outcome)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->id, sizeof(c->id), "11111111-0000-4000-8000-%012d", n);
+    snprintf(c->webhook_id, sizeof(c->webhook_id), "%s", HOOK);
+    snprintf(c->event_id, sizeof(c->event_id), "%s", event_id);
+    snprintf(c->topic, sizeof(c->topic), "message.received");
+    snprintf(c->outcome, sizeof(c->outcome), "%s", outcome);
+    c->attempt = 1;
+    c->duration_ms = 1;
+    c->created_ms = 2000 + (uint64_t)n;
+}
+
+static void add_load_flush(void **state)
+{
+    (void)state;
+    struct ms_store *s = open_ok(":memory:");
+    struct ms_event_rec ev[2] = {event_rec("evt_a", "{\"a\":1}"), event_rec("evt_b", "{\"b\":2}")};
+    struct ms_pending_rec pend[3] = {
+        {0, HOOK, "evt_a", 1, 5000, MS_PENDING_FIRST},
+        {0, HOOK, "evt_b", 1, 4000, MS_PENDING_FIRST},
+        {0, HOOK, "evt_a", 1, 6000, MS_PENDING_DUPLICATE},
+    };
+    struct ms_pending_row *rows = NULL;
+    struct ms_call calls[2];
+    struct ms_pending_op ops[2];
+    struct err e = {{0}};
+    size_t n = 0;
+    uint64_t total = 0;
+
+    assert_int_equal(ms_store_events_add(s, ev, 2, pend, 3, 100, &e), 0);
+    assert_true(pend[0].id > 0 && pend[1].id > pend[0].id && pend[2].id > pend[1].id);
+
+    /* Soonest due first, with the event's topic and body. */
+    assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(rows[0].id, pend[1].id);
+    assert_string_equal(rows[0].event_id, "evt_b");
+    assert_string_equal(rows[0].body, "{\"b\":2}");
+    assert_int_equal(rows[0].body_len, 7);
+    assert_string_equal(rows[0].topic, "message.received");
+    assert_string_equal(rows[0].webhook_id, HOOK);
+    assert_int_equal(rows[0].due_ms, 4000);
+    assert_int_equal(rows[2].kind, MS_PENDING_DUPLICATE);
+    ms_store_pending_free(rows, n);
+
+    /* A flush: evt_b's chain ends, evt_a's first chain moves to attempt 2. */
+    make_call(&calls[0], 1, "evt_b", "succeeded");
+    make_call(&calls[1], 2, "evt_a", "retry_scheduled");
+    ops[0] = (struct ms_pending_op){pend[1].id, true, 0, 0};
+    ops[1] = (struct ms_pending_op){pend[0].id, false, 2, 9000};
+    assert_int_equal(ms_store_flush(s, calls, 2, ops, 2, 100, &e), 0);
+    assert_int_equal(ms_store_calls_count(s, &total), 0);
+    assert_int_equal(total, 2);
+    assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].kind, MS_PENDING_DUPLICATE);
+    assert_int_equal(rows[1].id, pend[0].id);
+    assert_int_equal(rows[1].attempt, 2);
+    assert_int_equal(rows[1].due_ms, 9000);
+    ms_store_pending_free(rows, n);
+
+    /* A failing flush changes nothing: the same call id twice. */
+    ops[0] = (struct ms_pending_op){pend[2].id, true, 0, 0};
+    assert_int_equal(ms_store_flush(s, calls, 1, ops, 1, 100, &e), -1);
+    assert_true(strlen(e.msg) > 0);
+    assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
+    assert_int_equal(n, 2);
+    ms_store_pending_free(rows, n);
+
+    /* One call by id. */
+    struct ms_call *got = NULL;
+    assert_int_equal(ms_store_call_get(s, calls[1].id, &got), MS_STORE_OK);
+    assert_string_equal(got->event_id, "evt_a");
+    assert_string_equal(got->outcome, "retry_scheduled");
+    ms_store_calls_free(got, 1);
+    assert_int_equal(ms_store_call_get(s, "nope", &got), MS_STORE_NOT_FOUND);
+    assert_null(got);
+
+    /* Reset empties events and pending too. */
+    assert_int_equal(ms_store_reset(s), 0);
+    assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(ms_store_calls_count(s, &total), 0);
+    assert_int_equal(total, 0);
+    ms_store_close(s);
+}
+
+static void retention(void **state)
+{
+    (void)state;
+    struct ms_store *s = open_ok(":memory:");
+    struct ms_call calls[10];
+    struct err e = {{0}};
+    uint64_t total = 0;
+    char ids[10][16];
+    struct ms_event_rec ev[10];
+    struct ms_pending_rec keep = {0, HOOK, "evt_0", 1, 1, MS_PENDING_FIRST};
+    struct ms_pending_row *rows = NULL;
+    size_t n = 0;
+
+    /* The call log keeps the newest keep_calls records. */
+    for (int i = 0; i < 10; i++) {
+        make_call(&calls[i], i, "evt_x", "succeeded");
+    }
+    assert_int_equal(ms_store_flush(s, calls, 6, NULL, 0, 4, &e), 0);
+    assert_int_equal(ms_store_calls_count(s, &total), 0);
+    assert_int_equal(total, 4);
+    assert_int_equal(ms_store_flush(s, calls + 6, 4, NULL, 0, 4, &e), 0);
+    assert_int_equal(ms_store_calls_count(s, &total), 0);
+    assert_int_equal(total, 4);
+    struct ms_call *got = NULL;
+    assert_int_equal(ms_store_call_get(s, calls[5].id, &got), MS_STORE_NOT_FOUND);
+    assert_int_equal(ms_store_call_get(s, calls[6].id, &got), MS_STORE_OK);
+    ms_store_calls_free(got, 1);
+
+    /* Events beyond the limit go, except those a pending chain needs. */
+    for (int i = 0; i < 10; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "evt_%d", i);
+        ev[i] = event_rec(ids[i], "{}");
+    }
+    assert_int_equal(ms_store_events_add(s, ev, 1, &keep, 1, 3, &e), 0);
+    assert_int_equal(ms_store_events_add(s, ev + 1, 9, NULL, 0, 3, &e), 0);
+    assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
+    assert_int_equal(n, 1); /* evt_0 survived: its chain still needs it */
+    assert_string_equal(rows[0].event_id, "evt_0");
+    ms_store_pending_free(rows, n);
+    ms_store_close(s);
+}
+
+static void pending_survive_a_reopen(void **state)
+{
+    (void)state;
+    char path[256];
+    struct ms_store *s;
+    struct ms_event_rec ev = event_rec("evt_file", "{\"x\":true}");
+    struct ms_pending_rec pend = {0, HOOK, "evt_file", 3, 123456, MS_PENDING_REPLAY};
+    struct ms_pending_row *rows = NULL;
+    struct err e = {{0}};
+    size_t n = 0;
+    uint64_t v = 0;
+
+    db_path(path, sizeof(path), "reopen");
+    db_remove(path);
+    s = open_ok(path);
+    assert_int_equal(ms_store_meta_bump(s, "engine_runs", &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(ms_store_events_add(s, &ev, 1, &pend, 1, 100, &e), 0);
+    ms_store_close(s);
+
+    s = open_ok(path);
+    assert_int_equal(ms_store_schema_version(s), 2);
+    assert_int_equal(ms_store_meta_bump(s, "engine_runs", &v), 0);
+    assert_int_equal(v, 2);
+    assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].body, "{\"x\":true}");
+    assert_int_equal(rows[0].attempt, 3);
+    assert_int_equal(rows[0].due_ms, 123456);
+    assert_int_equal(rows[0].kind, MS_PENDING_REPLAY);
+    ms_store_pending_free(rows, n);
+    /* Reset keeps the counters. */
+    assert_int_equal(ms_store_reset(s), 0);
+    assert_int_equal(ms_store_meta_bump(s, "engine_runs", &v), 0);
+    assert_int_equal(v, 3);
+    ms_store_close(s);
+    db_remove(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(add_load_flush),
+        cmocka_unit_test(retention),
+        cmocka_unit_test(pending_survive_a_reopen),
+    };
+    log_set_level(LOG_LEVEL_ERROR);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
