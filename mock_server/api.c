@@ -23,12 +23,18 @@ bool ms_api_authorize(const struct ms_context *ctx, const struct http_server_req
                       struct http_server_reply *rep)
 {
     const char *key = http_server_header(req, API_KEY_HEADER);
+    char digest[SIGNATURE_SHA256_HEX_LEN + 1];
 
     if (key == NULL || key[0] == '\0') {
         http_reply_error(rep, 401, "x-api-key: header required");
         return false;
     }
-    if (!signature_equal(key, strlen(key), ctx->api_key, ctx->api_key_len)) {
+    /* Digests of equal length compared with CRYPTO_memcmp: the time taken
+     * depends neither on how many bytes of the key match nor on its
+     * length. */
+    if (signature_sha256_hex(key, strlen(key), digest) != 0 ||
+        !signature_equal(digest, SIGNATURE_SHA256_HEX_LEN, ctx->api_key_digest,
+                         SIGNATURE_SHA256_HEX_LEN)) {
         http_reply_error(rep, 401, "x-api-key: invalid API key");
         return false;
     }

@@ -36,6 +36,8 @@ enum cli_opt_id {
     OPT_NO_ACCESS_LOG,
     OPT_CA_FILE,
     OPT_INSECURE,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
     OPT_DATA,
     OPT_COUNT,
     OPT_WEBHOOK,
@@ -62,7 +64,7 @@ static const struct cli_option serve_options[] = {
      "write the port actually bound to PATH (atomically)"},
     {"api-key", 0, required_argument, OPT_API_KEY, "KEY",
      "the x-api-key clients must send (default $" MS_API_KEY_ENV
-     ", else the local-only key " MS_DEFAULT_API_KEY ")"},
+     ", else the public key " MS_DEFAULT_API_KEY ", accepted on loopback addresses only)"},
     {"db", 0, required_argument, OPT_DB, "PATH",
      "keep webhooks and calls in the SQLite file PATH (default: in memory)"},
     {"log-format", 0, required_argument, OPT_LOG_FORMAT, "text|json",
@@ -70,6 +72,10 @@ static const struct cli_option serve_options[] = {
     {"threads", 0, required_argument, OPT_THREADS, "N",
      "HTTP worker threads, 1-64 (default: one per core)"},
     {"no-access-log", 0, no_argument, OPT_NO_ACCESS_LOG, NULL, "do not log one line per request"},
+    {"tls-cert", 0, required_argument, OPT_TLS_CERT, "FILE",
+     "serve the API over https with this PEM certificate (needs --tls-key)"},
+    {"tls-key", 0, required_argument, OPT_TLS_KEY, "FILE",
+     "the certificate's PEM private key, unencrypted (needs --tls-cert)"},
     {"ca-file", 0, required_argument, OPT_CA_FILE, "PATH",
      "CA certificates for https webhook URLs (default: the system's)"},
     {"insecure", 0, no_argument, OPT_INSECURE, NULL,
@@ -89,6 +95,10 @@ static const struct cli_option trigger_options[] = {
      "the mock's base URL (default " MS_DEFAULT_SERVER ")"},
     {"api-key", 0, required_argument, OPT_API_KEY, "KEY",
      "the mock's x-api-key (default $" MS_API_KEY_ENV ", else " MS_DEFAULT_API_KEY ")"},
+    {"ca-file", 0, required_argument, OPT_CA_FILE, "PATH",
+     "CA certificates to verify an https --server (default: the system's)"},
+    {"insecure", 0, no_argument, OPT_INSECURE, NULL,
+     "do not verify the TLS certificate of an https --server"},
     {"help", 'h', no_argument, OPT_HELP, NULL, "show this help and exit"},
 };
 
@@ -102,20 +112,26 @@ struct cli_command {
     enum ms_cli_command command;
     /* Applies one parsed option; returns 0, or -1 with msg filled. */
     int (*apply)(struct ms_cli *cli, int id, const char *arg, char *msg, size_t msg_size);
+    /* Checks the options together once all are parsed (NULL: nothing to
+     * check); returns 0, or -1 with msg filled. */
+    int (*check)(struct ms_cli *cli, char *msg, size_t msg_size);
 };
 
 static int cli_apply_serve(struct ms_cli *cli, int id, const char *arg, char *msg, size_t msg_size);
+static int cli_check_serve(struct ms_cli *cli, char *msg, size_t msg_size);
 static int cli_apply_trigger(struct ms_cli *cli, int id, const char *arg, char *msg,
                              size_t msg_size);
 
 /* The subcommands. Columns: name, summary, options, how many, policy
- * flags?, positional argument, command, how options are applied. */
+ * flags?, positional argument, command, how options are applied, how they
+ * are checked together. */
 static const struct cli_command cli_commands[] = {
     {"serve", "run the mock Vambe server (management API, control API, deliveries)", serve_options,
-     sizeof(serve_options) / sizeof(serve_options[0]), true, NULL, MS_CLI_SERVE, cli_apply_serve},
+     sizeof(serve_options) / sizeof(serve_options[0]), true, NULL, MS_CLI_SERVE, cli_apply_serve,
+     cli_check_serve},
     {"trigger", "trigger topic events on a running mock (POST /mock/events)", trigger_options,
      sizeof(trigger_options) / sizeof(trigger_options[0]), false, "TOPIC", MS_CLI_TRIGGER,
-     cli_apply_trigger},
+     cli_apply_trigger, NULL},
 };
 
 #define CLI_N_COMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))
@@ -334,12 +350,39 @@ static int cli_apply_serve(struct ms_cli *cli, int id, const char *arg, char *ms
     case OPT_INSECURE:
         o->insecure = true;
         return 0;
+    case OPT_TLS_CERT:
+    case OPT_TLS_KEY:
+        if (arg[0] == '\0') {
+            snprintf(msg, msg_size, "--%s: the path is empty",
+                     id == OPT_TLS_CERT ? "tls-cert" : "tls-key");
+            return -1;
+        }
+        if (id == OPT_TLS_CERT) {
+            o->tls_cert_file = arg;
+        } else {
+            o->tls_key_file = arg;
+        }
+        return 0;
     case OPT_VERBOSE:
         o->verbose = true;
         return 0;
     default:
         return cli_apply_policy(o, id, arg, msg, msg_size);
     }
+}
+
+/* Flags that only make sense together (the default key and a public
+ * address, TLS files in pairs); the files themselves are read when the
+ * server starts. */
+static int cli_check_serve(struct ms_cli *cli, char *msg, size_t msg_size)
+{
+    struct err e = {{0}};
+
+    if (ms_options_check(&cli->serve, &e) != 0) {
+        snprintf(msg, msg_size, "%s", e.msg);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- trigger -------------------------------------------------------------- */
@@ -382,6 +425,16 @@ static int cli_apply_trigger(struct ms_cli *cli, int id, const char *arg, char *
             return -1;
         }
         t->api_key = arg;
+        return 0;
+    case OPT_CA_FILE:
+        if (arg[0] == '\0') {
+            snprintf(msg, msg_size, "--ca-file: the path is empty");
+            return -1;
+        }
+        t->ca_file = arg;
+        return 0;
+    case OPT_INSECURE:
+        t->insecure = true;
         return 0;
     default:
         snprintf(msg, msg_size, "option %d is not handled", id);
@@ -487,6 +540,10 @@ static void cli_parse_command(const struct cli_command *cmd, int argc, char **ar
         }
     }
     cli_positionals(cmd, argc, argv, errout, cli);
+    if (cli->command == cmd->command && cmd->check != NULL &&
+        cmd->check(cli, msg, sizeof(msg)) != 0) {
+        cli_fail(cli, errout, cmd, "%s", msg);
+    }
 }
 
 void ms_cli_parse(int argc, char **argv, FILE *out, FILE *errout, struct ms_cli *cli)

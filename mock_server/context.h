@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "core/signature.h"
 #include "mock_server/cache.h"
 #include "mock_server/dispatch.h"
 #include "mock_server/store.h"
@@ -15,8 +16,10 @@ struct ms_context {
     struct ms_store *store;       /* owned by the server */
     struct ms_cache *cache;       /* owned by the server */
     struct ms_dispatch *dispatch; /* owned by the server: the delivery engine */
-    char *api_key;                /* owned copy; never logged */
-    size_t api_key_len;
+    /* SHA-256 of the API key, lowercase hex: requests are checked by
+     * comparing digests in constant time (ms_api_authorize), which hides
+     * the key's length as well as its bytes. The key itself is not kept. */
+    char api_key_digest[SIGNATURE_SHA256_HEX_LEN + 1];
     char *topics_json; /* GET /api/webhooks/topics, serialised once */
     size_t topics_json_len;
 };

@@ -119,7 +119,10 @@ static void settle_record(struct ms_call *call, struct dsp_owned *o, struct dsp_
     o->ev = c->ev;
     atomic_fetch_add_explicit(&c->ev->refs, 1, memory_order_relaxed);
     call->request_body = c->ev->body;
-    if (resp->status > 0) {
+    /* A response counts only when it came whole: after a timeout or a
+     * reset mid-answer the record shows no status (the docs' contract:
+     * either a response or an error), even if a status line had come. */
+    if (resp->status > 0 && resp->error == HTTP_ERROR_NONE) {
         call->response_status = (int)resp->status;
         o->resp_headers = ms_dispatch_wire_response_json(resp->headers, resp->headers_len);
         call->response_headers = o->resp_headers;

@@ -9,6 +9,7 @@
 
 #include "core/jsonh.h"
 #include "core/parse.h"
+#include "mock_server/validate.h"
 
 #define POLICY_DURATION_MAX (30ull * 24 * 3600 * 1000) /* parse_duration_ms's limit */
 #define POLICY_TIMEOUT_MAX  (3600ull * 1000)
@@ -454,7 +455,7 @@ int ms_policy_patch_json(struct ms_policy *p, const char *body, size_t len, stru
 
     root = jsonh_parse(body, len, &pe);
     if (root == NULL) {
-        err_set(e, "body: invalid JSON: %s", pe.msg);
+        ms_validate_json_error(&pe, e);
         goto out;
     }
     if (!json_is_object(root)) {

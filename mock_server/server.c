@@ -28,6 +28,7 @@
 
 #include "core/http_server.h"
 #include "core/jsonh.h"
+#include "core/signature.h"
 #include "core/xalloc.h"
 #include "mock_server/api.h"
 #include "mock_server/context.h"
@@ -46,17 +47,6 @@ struct ms_server {
     size_t n_routes;
     struct http_server *http;
 };
-
-void ms_options_init(struct ms_options *o)
-{
-    memset(o, 0, sizeof(*o));
-    o->bind = MS_DEFAULT_BIND;
-    o->port = MS_DEFAULT_PORT;
-    o->api_key = MS_DEFAULT_API_KEY;
-    o->log_format = LOG_FORMAT_TEXT;
-    o->access_log = true;
-    ms_policy_init(&o->policy);
-}
 
 static unsigned server_threads(const struct ms_options *o)
 {
@@ -86,17 +76,25 @@ static void server_routes_build(struct ms_server *s)
     memcpy(s->routes + n_api, control, n_control * sizeof(*control));
 }
 
-struct ms_server *ms_server_start(const struct ms_options *o, struct err *e)
+/* Starts everything with the TLS material already read (tls->cert NULL:
+ * plain HTTP). The caller has checked the options. */
+static struct ms_server *server_start(const struct ms_options *o, const struct ms_tls_pem *tls,
+                                      struct err *e)
 {
     struct ms_server *s = xcalloc(1, sizeof(*s));
     struct http_server_opts ho;
     struct ms_dispatch_opts dopts;
+    const char *key = o->api_key != NULL ? o->api_key : MS_DEFAULT_API_KEY;
     json_t *topics;
     bool ok = false;
 
     s->opts = *o;
-    s->ctx.api_key = xstrdup(o->api_key != NULL ? o->api_key : MS_DEFAULT_API_KEY);
-    s->ctx.api_key_len = strlen(s->ctx.api_key);
+    /* Only the key's digest is kept: requests are checked against it
+     * (ms_api_authorize), and the key itself stays out of the server. */
+    if (signature_sha256_hex(key, strlen(key), s->ctx.api_key_digest) != 0) {
+        err_set(e, "cannot hash the API key (OpenSSL failed)");
+        goto out;
+    }
     topics = ms_render_topics();
     s->ctx.topics_json = jsonh_dump(topics, &s->ctx.topics_json_len);
     json_decref(topics);
@@ -131,11 +129,14 @@ struct ms_server *ms_server_start(const struct ms_options *o, struct err *e)
     ho.threads = server_threads(o);
     ho.connection_limit = SERVER_CONN_LIMIT;
     ho.access_log = o->access_log;
+    ho.tls_cert_pem = tls->cert; /* copied by the HTTP server */
+    ho.tls_key_pem = tls->key;
     s->http = http_server_start(&ho, e);
     if (s->http == NULL) {
         goto out;
     }
-    log_debug("serving with %u threads; store %s (schema version %d)", ho.threads,
+    log_debug("serving %s with %u threads; store %s (schema version %d)",
+              tls->cert != NULL ? "https" : "http", ho.threads,
               o->db_path != NULL ? o->db_path : "in memory", ms_store_schema_version(s->ctx.store));
     ok = true;
 out:
@@ -143,6 +144,19 @@ out:
         ms_server_stop(s);
         return NULL;
     }
+    return s;
+}
+
+struct ms_server *ms_server_start(const struct ms_options *o, struct err *e)
+{
+    struct ms_tls_pem tls = {NULL, NULL};
+    struct ms_server *s = NULL;
+
+    if (ms_options_check(o, e) != 0 || ms_options_load_tls(o, &tls, e) != 0) {
+        return NULL;
+    }
+    s = server_start(o, &tls, e);
+    ms_options_tls_free(&tls);
     return s;
 }
 
@@ -179,10 +193,6 @@ void ms_server_stop(struct ms_server *s)
     ms_store_close(s->ctx.store);
     free(s->routes);
     free(s->ctx.topics_json);
-    if (s->ctx.api_key != NULL) {
-        memset(s->ctx.api_key, 0, s->ctx.api_key_len);
-        free(s->ctx.api_key);
-    }
     free(s);
 }
 
@@ -244,9 +254,50 @@ static void server_raise_fd_limit(void)
     }
 }
 
+/* Whether this libmicrohttpd can serve TLS at all (it may be built without
+ * GnuTLS) and accepts the certificate and key: a server started for a
+ * moment on a loopback port of the same family. Done before anything else
+ * starts so that a TLS problem is told apart from a bind failure (exit 2,
+ * not 3) and before the engine resumes any delivery. */
+static int server_tls_probe(const struct ms_options *o, const struct ms_tls_pem *tls, struct err *e)
+{
+    struct http_server_opts ho;
+    struct http_server *probe;
+
+    memset(&ho, 0, sizeof(ho));
+    ho.bind = o->bind != NULL && strchr(o->bind, ':') != NULL ? "::1" : "127.0.0.1";
+    ho.port = 0;
+    ho.threads = 1;
+    ho.tls_cert_pem = tls->cert;
+    ho.tls_key_pem = tls->key;
+    probe = http_server_start(&ho, e);
+    if (probe == NULL) {
+        err_prefix(e, "cannot serve https with --tls-cert %s and --tls-key %s", o->tls_cert_file,
+                   o->tls_key_file);
+        return -1;
+    }
+    http_server_stop(probe);
+    return 0;
+}
+
+/* The checks of configuration made before starting: the options as a
+ * whole, the TLS files, whether TLS can be served. -1 with e set: exit 2. */
+static int server_prepare(const struct ms_options *o, struct ms_tls_pem *tls, struct err *e)
+{
+    if (ms_options_check(o, e) != 0 || ms_options_load_tls(o, tls, e) != 0) {
+        return -1;
+    }
+    if (tls->cert != NULL && server_tls_probe(o, tls, e) != 0) {
+        ms_options_tls_free(tls);
+        return -1;
+    }
+    return 0;
+}
+
 int ms_server_run(const struct ms_options *o)
 {
     struct ms_server *s = NULL;
+    struct ms_tls_pem tls = {NULL, NULL};
     struct err e = {{0}};
     sigset_t stop_set;
     sigset_t old_set;
@@ -267,7 +318,13 @@ int ms_server_run(const struct ms_options *o)
     pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
     server_raise_fd_limit();
 
-    s = ms_server_start(o, &e);
+    if (server_prepare(o, &tls, &e) != 0) {
+        log_error("%s", e.msg);
+        ret = MS_EXIT_USAGE;
+        goto out;
+    }
+    s = server_start(o, &tls, &e);
+    ms_options_tls_free(&tls); /* the HTTP server keeps its own copy */
     if (s == NULL) {
         log_error("%s", e.msg);
         goto out;
@@ -283,8 +340,11 @@ int ms_server_run(const struct ms_options *o)
         log_info("using the default API key, meant for local use only (set --api-key or %s)",
                  MS_API_KEY_ENV);
     }
-    log_info("listening on http://%s%s%s:%u", v6 ? "[" : "", bind, v6 ? "]" : "",
-             ms_server_port(s));
+    if (o->insecure) {
+        log_warn("--insecure: the TLS certificates of https webhook URLs are not verified");
+    }
+    log_info("listening on %s://%s%s%s:%u", o->tls_cert_file != NULL ? "https" : "http",
+             v6 ? "[" : "", bind, v6 ? "]" : "", ms_server_port(s));
 
     if (sigwait(&stop_set, &sig) != 0) {
         log_error("waiting for a stop signal failed");

@@ -36,23 +36,48 @@ struct ms_options {
     const char *db_path; /* NULL: in memory */
     enum log_format log_format;
     bool verbose;
-    unsigned threads;        /* HTTP worker threads; 0 = one per core */
-    bool access_log;         /* one line per request on stderr */
-    struct ms_policy policy; /* the delivery policy at start (PUT /mock/config changes it) */
-    const char *ca_file;     /* CA bundle for https receivers; NULL: the system's */
-    bool insecure;           /* do not verify receivers' certificates */
+    unsigned threads;          /* HTTP worker threads; 0 = one per core */
+    bool access_log;           /* one line per request on stderr */
+    struct ms_policy policy;   /* the delivery policy at start (PUT /mock/config changes it) */
+    const char *ca_file;       /* CA bundle for https receivers; NULL: the system's */
+    bool insecure;             /* do not verify receivers' certificates */
+    const char *tls_cert_file; /* PEM certificate (chain) of the API; NULL: plain HTTP */
+    const char *tls_key_file;  /* its PEM private key; given with tls_cert_file */
+};
+
+/* A certificate and its key read from their files, NUL-terminated PEM
+ * text; both NULL without TLS. Owned; release with ms_options_tls_free (which
+ * wipes the key). */
+struct ms_tls_pem {
+    char *cert;
+    char *key;
 };
 
 struct ms_server;
 
 /* The defaults: MS_DEFAULT_BIND, MS_DEFAULT_PORT, MS_DEFAULT_API_KEY, in
- * memory, text logs, access log on, the default delivery policy. */
+ * memory, text logs, access log on, the default delivery policy, plain
+ * HTTP. (options.c) */
 void ms_options_init(struct ms_options *o);
+/* Whether addr is a loopback address: 127.0.0.0/8, ::1, ::ffff:127.x.y.z
+ * or "localhost". NULL (the default bind) is. */
+bool ms_options_is_loopback(const char *addr);
+/* The checks that involve several options, made before anything starts:
+ * the public default key only on a loopback address; --tls-cert and
+ * --tls-key both or neither. 0, or -1 with e saying what to change (a
+ * configuration error: exit code 2). Never puts the key in e. */
+int ms_options_check(const struct ms_options *o, struct err *e);
+/* Reads o's TLS certificate and key files into out (both NULL without
+ * TLS) and checks that they hold PEM text of the right kind. 0, or -1 with
+ * e naming the flag and the file (out is then empty). */
+int ms_options_load_tls(const struct ms_options *o, struct ms_tls_pem *out, struct err *e);
+void ms_options_tls_free(struct ms_tls_pem *t);
 
-/* Opens the store, loads the cache, starts the delivery engine (which
- * resumes the attempts a previous run left pending) and starts serving.
- * Returns NULL with e set when the database cannot be opened or the
- * address cannot be bound.
+/* Checks the options (ms_options_check), reads the TLS files if any,
+ * opens the store, loads the cache, starts the delivery engine (which
+ * resumes the attempts a previous run left pending) and starts serving
+ * (https with a certificate). Returns NULL with e set when the options are
+ * refused, the database cannot be opened or the address cannot be bound.
  * Does not touch signals or process-wide log settings. The caller stops the
  * server with ms_server_stop. */
 struct ms_server *ms_server_start(const struct ms_options *o, struct err *e);
@@ -68,10 +93,12 @@ struct ms_dispatch *ms_server_dispatch(struct ms_server *s);
  * database and frees everything. NULL ok. */
 void ms_server_stop(struct ms_server *s);
 
-/* The whole life of `vambe-mock serve`: sets up logging, starts, writes the
- * port file (atomically: a temporary file renamed into place), prints the
- * listening URL, waits for SIGINT or SIGTERM, stops. Returns an ms_exit
- * code. */
+/* The whole life of `vambe-mock serve`: sets up logging, checks the
+ * options and the TLS files (MS_EXIT_USAGE when they are refused: the
+ * default key off loopback, an unreadable file, a certificate this
+ * libmicrohttpd cannot serve), starts, writes the port file (atomically: a
+ * temporary file renamed into place), prints the listening URL (https://
+ * with TLS), waits for SIGINT or SIGTERM, stops. Returns an ms_exit code. */
 int ms_server_run(const struct ms_options *o);
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef MOCK_SERVER_TRIGGER_H
 #define MOCK_SERVER_TRIGGER_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #define MS_DEFAULT_SERVER   "http://127.0.0.1:8790"
@@ -17,6 +18,8 @@ struct ms_trigger_options {
     const char *webhook_id; /* NULL: every subscriber */
     const char *server;     /* base URL of the mock */
     const char *api_key;
+    const char *ca_file; /* CA bundle to verify an https server; NULL: the system's */
+    bool insecure;       /* do not verify the server's certificate */
 };
 
 /* Sends the trigger and prints each event id on its own line to out;

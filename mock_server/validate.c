@@ -88,6 +88,14 @@ static int validate_host_port(const char *p, size_t len, struct err *e)
     return 0;
 }
 
+void ms_validate_json_error(const struct err *parse_err, struct err *e)
+{
+    const char *near = strstr(parse_err->msg, " near '");
+    int len = near != NULL ? (int)(near - parse_err->msg) : (int)strlen(parse_err->msg);
+
+    err_set(e, "body: invalid JSON: %.*s", len, parse_err->msg);
+}
+
 int ms_validate_url(const char *url, struct err *e)
 {
     size_t len = strlen(url);
@@ -225,7 +233,7 @@ int ms_validate_webhook_body(const char *body, size_t len, bool partial,
     }
     root = jsonh_parse(body, len, &pe);
     if (root == NULL) {
-        err_set(e, "body: invalid JSON: %s", pe.msg);
+        ms_validate_json_error(&pe, e);
         goto out;
     }
     if (!json_is_object(root)) {
@@ -376,6 +384,7 @@ static int validate_iso8601(const char *s, uint64_t *out_ms)
     struct tm check;
     int ms = 0;
     long offset_s = 0;
+    int day;
     time_t t;
 
     memset(&tm, 0, sizeof(tm));
@@ -402,9 +411,11 @@ static int validate_iso8601(const char *s, uint64_t *out_ms)
     }
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
+    day = tm.tm_mday;
     t = timegm(&tm);
-    /* timegm normalises: February 31 would quietly become March 2. */
-    if (t == (time_t)-1 || gmtime_r(&t, &check) == NULL || check.tm_mday != tm.tm_mday ||
+    /* timegm normalises, and in place: February 31 would quietly become
+     * March 2, in tm too. Compare with the day as it was given. */
+    if (t == (time_t)-1 || gmtime_r(&t, &check) == NULL || check.tm_mday != day ||
         t - offset_s < 0) {
         return -1;
     }

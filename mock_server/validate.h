@@ -29,6 +29,12 @@ int ms_validate_url(const char *url, struct err *e);
 int ms_validate_webhook_body(const char *body, size_t len, bool partial,
                              struct ms_webhook_patch *out, struct err *e);
 
+/* Sets e to "body: invalid JSON: <where and what>" from the message of a
+ * failed jsonh_parse, without the "near '<text>'" excerpt jansson adds: a
+ * body refused for its syntax may carry a secret or a key, and an answer
+ * never quotes one (the line and column say where the fault is). */
+void ms_validate_json_error(const struct err *parse_err, struct err *e);
+
 /* Is content_type (a Content-Type header, NULL when absent) JSON?
  * "application/json" and "application/<x>+json", any parameters, any case.
  * An absent header counts as JSON. */

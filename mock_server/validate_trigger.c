@@ -82,7 +82,7 @@ int ms_validate_trigger_body(const char *body, size_t len, unsigned count_max,
     }
     root = jsonh_parse(body, len, &pe);
     if (root == NULL) {
-        err_set(e, "body: invalid JSON: %s", pe.msg);
+        ms_validate_json_error(&pe, e);
         goto out;
     }
     if (!json_is_object(root)) {
