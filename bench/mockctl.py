@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Drives vambe-mock's control API and reads its call log for the benchmarks.
+
+    mockctl.py URL KEY config
+        GET /mock/config as JSON on stdout.
+    mockctl.py URL KEY deliver N [--topic T] [--outcome O] [--timeout S] [--chunk C]
+        Triggers N events (POST /mock/events, C per request, default 10000)
+        then polls GET /api/webhooks/calls?outcome=O&limit=1 (default
+        succeeded) until its total has grown by N. Prints
+        "events N seconds S rps R trigger_seconds T".
+    mockctl.py URL KEY trigger N [--topic T] [--chunk C]
+        Triggers N events and prints the last event id.
+    mockctl.py URL KEY paced N --count-file F [--base B] [--chunk C] [--timeout S]
+        Triggers N events C at a time, keeping at most two batches
+        undelivered: a batch goes once the receiver's log F (one 4-byte
+        line per request, "200\\n") shows all but the last batch delivered.
+        B is the count F already held. Returns once F shows B + N.
+    mockctl.py URL KEY total [--outcome O]
+        Prints the call log's total (with that outcome).
+    mockctl.py URL KEY calls [--outcome O]
+        Every call record (all pages), one JSON object a line, on stdout.
+
+One keep-alive connection; the standard library only. Exit 1 on a failure
+(a status other than the expected one, or the timeout)."""
+
+import argparse
+import http.client
+import json
+import os
+import sys
+import time
+import urllib.parse
+
+
+class Mock:
+    def __init__(self, url, key):
+        u = urllib.parse.urlsplit(url)
+        self.host, self.port = u.hostname, u.port
+        self.key = key
+        self.conn = None
+
+    def call(self, method, path, body=None, expect=(200,)):
+        headers = {"x-api-key": self.key}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                r = self.conn.getresponse()
+                raw = r.read()
+                break
+            except (ConnectionError, http.client.HTTPException):
+                self.conn.close()
+                self.conn = None
+                if attempt == 1:
+                    raise
+        if r.status not in expect:
+            raise SystemExit("mockctl: %s %s: %d %s" % (method, path, r.status,
+                                                         raw[:300].decode("utf-8", "replace")))
+        return json.loads(raw) if raw else None
+
+    def total(self, outcome=None):
+        q = {"limit": "1"}
+        if outcome:
+            q["outcome"] = outcome
+        return self.call("GET", "/api/webhooks/calls?" + urllib.parse.urlencode(q))["total"]
+
+    def trigger(self, n, topic, chunk):
+        last = None
+        left = n
+        while left > 0:
+            c = min(chunk, left)
+            r = self.call("POST", "/mock/events", {"topic": topic, "count": c}, expect=(200, 202))
+            ids = r.get("event_ids") or []
+            if ids:
+                last = ids[-1]
+            left -= c
+        return last
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("url")
+    p.add_argument("key")
+    p.add_argument("command", choices=["config", "deliver", "trigger", "paced", "total", "calls"])
+    p.add_argument("n", nargs="?", type=int, default=0)
+    p.add_argument("--topic", default="message.received")
+    p.add_argument("--outcome", default=None)
+    p.add_argument("--timeout", type=float, default=300.0)
+    p.add_argument("--chunk", type=int, default=10000)
+    p.add_argument("--count-file", default=None)
+    p.add_argument("--base", type=int, default=0)
+    a = p.parse_args()
+    m = Mock(a.url, a.key)
+
+    if a.command == "config":
+        json.dump(m.call("GET", "/mock/config"), sys.stdout)
+        print()
+    elif a.command == "total":
+        print(m.total(a.outcome))
+    elif a.command == "trigger":
+        print(m.trigger(a.n, a.topic, a.chunk) or "")
+    elif a.command == "paced":
+        def delivered():
+            try:
+                return os.path.getsize(a.count_file) // 4 - a.base
+            except OSError:
+                return 0
+
+        deadline = time.monotonic() + a.timeout
+
+        def wait_for(n):
+            while delivered() < n:
+                if time.monotonic() > deadline:
+                    raise SystemExit("mockctl: %d of %d delivered after %.0f s" % (
+                        delivered(), n, a.timeout))
+                time.sleep(0.02)
+
+        sent = 0
+        while sent < a.n:
+            wait_for(sent - a.chunk)
+            c = min(a.chunk, a.n - sent)
+            m.trigger(c, a.topic, a.chunk)
+            sent += c
+        wait_for(a.n)
+    elif a.command == "calls":
+        page = 1
+        while True:
+            q = {"limit": "500", "page": str(page)}
+            if a.outcome:
+                q["outcome"] = a.outcome
+            r = m.call("GET", "/api/webhooks/calls?" + urllib.parse.urlencode(q))
+            for rec in r["data"]:
+                sys.stdout.write(json.dumps(rec) + "\n")
+            if len(r["data"]) < 500:
+                break
+            page += 1
+    elif a.command == "deliver":
+        outcome = a.outcome or "succeeded"
+        base = m.total(outcome)
+        t0 = time.monotonic()
+        m.trigger(a.n, a.topic, a.chunk)
+        t_trig = time.monotonic() - t0
+        deadline = t0 + a.timeout
+        while True:
+            got = m.total(outcome) - base
+            if got >= a.n:
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit("mockctl: %d of %d %s after %.0f s" % (got, a.n, outcome,
+                                                                       a.timeout))
+            time.sleep(0.02)
+        secs = time.monotonic() - t0
+        print("events %d seconds %.3f rps %.0f trigger_seconds %.3f" % (a.n, secs, a.n / secs,
+                                                                        t_trig))
+
+
+if __name__ == "__main__":
+    main()
