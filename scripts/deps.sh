@@ -16,7 +16,7 @@ packages=(
 for arg in "$@"; do
     case "$arg" in
     --test) packages+=(chromium) ;;
-    --bench) packages+=(nginx wrk) ;;
+    --bench) packages+=(nginx wrk time) ;;
     *)
         echo "deps.sh: unknown option '$arg' (use --test or --bench)" >&2
         exit 2
