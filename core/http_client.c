@@ -464,7 +464,14 @@ static void cl_xfer_finish(struct cl_xfer *x, CURLcode code)
     r->first_byte_us = cl_info_us(x->easy, CURLINFO_STARTTRANSFER_TIME_T);
     r->total_us = cl_info_us(x->easy, CURLINFO_TOTAL_TIME_T);
     r->error = cl_map_error(code);
-    if (code != CURLE_OK) {
+    if (code == CURLE_OUT_OF_MEMORY) {
+        /* libcurl 7.x (Debian 12) reports a response header over its
+         * limit (CURL_MAX_HTTP_HEADER) as "Out of memory"; the kit's own
+         * allocations abort on a real shortage. The peer broke HTTP. */
+        r->error = HTTP_ERROR_PROTOCOL;
+        snprintf(r->error_text, sizeof(r->error_text), "a response header is larger than %d bytes",
+                 CURL_MAX_HTTP_HEADER);
+    } else if (code != CURLE_OK) {
         snprintf(r->error_text, sizeof(r->error_text), "%s",
                  x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(code));
     }

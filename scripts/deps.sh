@@ -2,7 +2,8 @@
 # Installs the Debian packages the kit needs to build, test and run its demo.
 # Installs only what is missing; quiet when everything is present.
 #   scripts/deps.sh            build and run (the demo)
-#   scripts/deps.sh --test     also what the tests use (chromium renders the HTML report)
+#   scripts/deps.sh --test     also what the tests use (chromium renders the HTML report;
+#                              clang builds the fuzz targets; valgrind checks for leaks)
 #   scripts/deps.sh --bench    also nginx and wrk (bench/ scripts)
 set -euo pipefail
 
@@ -15,7 +16,7 @@ packages=(
 )
 for arg in "$@"; do
     case "$arg" in
-    --test) packages+=(chromium) ;;
+    --test) packages+=(chromium clang libclang-rt-14-dev valgrind) ;;
     --bench) packages+=(nginx wrk time) ;;
     *)
         echo "deps.sh: unknown option '$arg' (use --test or --bench)" >&2
