@@ -88,7 +88,7 @@ static void send_raw(struct fx *fx, const char *method, const char *path, const 
     char url[4096];
     char key_line[512];
     char type_line[256];
-    const char *headers[2];
+    const char *headers[3];
     size_t n = 0;
     struct http_request req;
     struct http_response resp;
@@ -103,6 +103,11 @@ static void send_raw(struct fx *fx, const char *method, const char *path, const 
     if (ctype != NULL) {
         snprintf(type_line, sizeof(type_line), "Content-Type: %s", ctype);
         headers[n++] = type_line;
+    }
+    if (body_len > 64 * 1024) {
+        /* Without it the client may still be writing a refused body when
+         * the 413 arrives, and see a broken pipe instead of the answer. */
+        headers[n++] = "Expect: 100-continue";
     }
     req.method = method;
     req.url = url;
