@@ -1,5 +1,5 @@
 /* The management API's handlers: check the key, validate (validate.c),
- * change the store (store.c), refresh the cache (cache.c), render
+ * change the store (store.c), update the cache (cache.c), render
  * (render.c). Reads of webhooks come from the cache only. */
 #include "mock_server/api.h"
 
@@ -60,13 +60,6 @@ static void api_reply_buffer(struct http_server_reply *rep, unsigned status, cha
     rep->body = body;
     rep->body_len = len;
     rep->content_type = "application/json";
-}
-
-/* Publishes a change to readers; a failure leaves the previous list served
- * (logged by the cache) but the change itself is stored. */
-static void api_refresh(struct ms_context *ctx)
-{
-    ms_cache_refresh(ctx->cache, ctx->store);
 }
 
 /* "/api/webhooks/topics" and "/calls" are matched by their own GET routes;
@@ -157,12 +150,16 @@ static void api_create(void *arg, const struct http_server_request *req,
     w->active = p->active;
     w->created_ms = clock_wall_ms();
     w->updated_ms = w->created_ms;
+    /* The cache applies writes in the store's order (see cache.h). */
+    ms_cache_write_begin(ctx->cache);
     if (ms_store_webhook_insert(ctx->store, w, &e) != 0) {
+        ms_cache_write_end(ctx->cache);
         log_error("%s", e.msg);
         http_reply_error(rep, 500, "the store failed (see the server log)");
         goto out;
     }
-    api_refresh(ctx);
+    ms_cache_put(ctx->cache, w);
+    ms_cache_write_end(ctx->cache);
     http_reply_json(rep, 201, json_pack("{s:s, s:s}", "status", "created", "id", w->id));
     snprintf(location, sizeof(location), "/api/webhooks/%s", w->id);
     http_reply_header(rep, "Location", location);
@@ -220,10 +217,12 @@ static void api_update(void *arg, const struct http_server_request *req,
         goto out;
     }
     w = xmalloc(sizeof(*w));
+    ms_cache_write_begin(ctx->cache);
     st = ms_store_webhook_update(ctx->store, id, p, clock_wall_ms(), w);
     if (st == MS_STORE_OK) {
-        api_refresh(ctx);
+        ms_cache_put(ctx->cache, w);
     }
+    ms_cache_write_end(ctx->cache);
     api_reply_status(rep, st, id, w);
 out:
     free(p);
@@ -242,11 +241,13 @@ static void api_set_deleted(struct ms_context *ctx, const struct http_server_req
         return;
     }
     w = xmalloc(sizeof(*w));
+    ms_cache_write_begin(ctx->cache);
     st = deleted ? ms_store_webhook_delete(ctx->store, id, clock_wall_ms(), w)
                  : ms_store_webhook_restore(ctx->store, id, clock_wall_ms(), w);
     if (st == MS_STORE_OK) {
-        api_refresh(ctx);
+        ms_cache_put(ctx->cache, w);
     }
+    ms_cache_write_end(ctx->cache);
     api_reply_status(rep, st, id, w);
     free(w);
 }

@@ -5,12 +5,16 @@
  * Why: GET /api/webhooks is the mock's hottest read (clients poll it) and
  * must run near the HTTP library's own speed. With the snapshot a read is a
  * pointer lookup and a memcpy: no SQLite, no JSON building, no lock held
- * while the reply is sent. Writers pay instead: every change rebuilds the
- * whole snapshot, which is cheap for the handful of webhooks a mock holds.
+ * while the reply is sent. Writers pay instead, but only for what changed:
+ * a change to one webhook renders that webhook alone and shares the others'
+ * JSON with the previous snapshot; the list bodies are joined again on the
+ * first list read after a change.
  *
- * Whoever changes a webhook in the store calls ms_cache_refresh afterwards
- * (the API after create/update/delete/restore; the delivery engine after
- * auto-disabling one), so the next read sees the change.
+ * Whoever changes one webhook in the store (the API on create, update,
+ * delete and restore; the delivery engine when it auto-disables one) does
+ * so between ms_cache_write_begin and ms_cache_write_end and hands the row
+ * it wrote to ms_cache_put, so the next read sees the change. Changes that
+ * touch every webhook (start-up, reset) call ms_cache_refresh instead.
  *
  * All functions are safe from any thread. */
 #ifndef MOCK_SERVER_CACHE_H
@@ -35,6 +39,19 @@ void ms_cache_free(struct ms_cache *c);
  * than one published before it. 0, or -1 when the store failed (the old
  * snapshot stays). */
 int ms_cache_refresh(struct ms_cache *c, struct ms_store *store);
+
+/* Bracket a write of one webhook to the store and its ms_cache_put: the
+ * cache then applies changes in the order the store made them (two creates
+ * in the same millisecond keep the store's order; an older version of a
+ * webhook never replaces a newer one). Between the two, no ms_cache_refresh
+ * from the same thread. */
+void ms_cache_write_begin(struct ms_cache *c);
+void ms_cache_write_end(struct ms_cache *c);
+/* Publishes a new snapshot in which w (a copy of the row just written;
+ * creation, or any change that keeps its id and created_ms) replaces the
+ * webhook with its id, or is added in creation order. Only w is rendered.
+ * Called between ms_cache_write_begin and ms_cache_write_end. */
+void ms_cache_put(struct ms_cache *c, const struct ms_webhook *w);
 
 /* The serialised JSON array of webhooks (creation order), deleted ones
  * included or not: a new malloc'd, NUL-terminated copy the caller frees

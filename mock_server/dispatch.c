@@ -105,7 +105,15 @@ void ms_dispatch_enqueue(struct ms_dispatch *d, struct dsp_chain *head, struct d
         d->inbox_head = head;
     }
     d->inbox_tail = tail;
+    ms_dispatch_wake_locked(d);
     pthread_mutex_unlock(&d->lock);
+}
+
+void ms_dispatch_wake_locked(struct ms_dispatch *d)
+{
+    /* Before its client exists the engine waits on cond, after in the
+     * client's poll. */
+    pthread_cond_broadcast(&d->cond);
     http_client_wakeup(d->client);
 }
 
@@ -116,7 +124,6 @@ struct ms_dispatch *ms_dispatch_new(struct ms_store *store, struct ms_cache *cac
                                     const struct ms_dispatch_opts *opts, struct err *e)
 {
     struct ms_dispatch *d = xcalloc(1, sizeof(*d));
-    struct http_client_opts co;
 
     d->store = store;
     d->cache = cache;
@@ -127,15 +134,9 @@ struct ms_dispatch *ms_dispatch_new(struct ms_store *store, struct ms_cache *cac
     pthread_cond_init(&d->cond, NULL);
     d->timers = ms_timerq_new();
     rng_seed_random(&d->rng_ids);
-    memset(&co, 0, sizeof(co));
     if (opts != NULL) {
-        co.ca_file = opts->ca_file;
-        co.insecure = opts->insecure;
-    }
-    d->client = http_client_new(&co);
-    if (d->client == NULL) {
-        err_set(e, "cannot initialise the HTTP client (libcurl)");
-        goto fail;
+        d->client_opts.ca_file = opts->ca_file != NULL ? xstrdup(opts->ca_file) : NULL;
+        d->client_opts.insecure = opts->insecure;
     }
     if (ms_store_meta_bump(store, DSP_RUNS_KEY, &d->run) != 0) {
         err_set(e, "cannot update the database (see the log)");
@@ -211,8 +212,8 @@ void ms_dispatch_free(struct ms_dispatch *d)
     if (d->running) {
         pthread_mutex_lock(&d->lock);
         d->stop = true;
+        ms_dispatch_wake_locked(d);
         pthread_mutex_unlock(&d->lock);
-        http_client_wakeup(d->client);
         pthread_join(d->thread, NULL); /* the loop frees its queue and chains */
     }
     ms_dispatch_writer_free(d->writer);
@@ -221,6 +222,7 @@ void ms_dispatch_free(struct ms_dispatch *d)
         ms_dispatch_chain_free(c);
     }
     http_client_free(d->client);
+    free((char *)d->client_opts.ca_file);
     ms_timerq_free(d->timers);
     pthread_cond_destroy(&d->cond);
     pthread_mutex_destroy(&d->lock);
@@ -317,7 +319,7 @@ int ms_dispatch_reset(struct ms_dispatch *d)
     if (d->running) {
         /* The engine drops its queue and batch, then acknowledges; only then
          * may the store be emptied, or a late batch would refill it. */
-        http_client_wakeup(d->client);
+        ms_dispatch_wake_locked(d);
         while (d->reset_ack != d->gen && !d->stop) {
             pthread_cond_wait(&d->cond, &d->lock);
         }
@@ -367,6 +369,8 @@ int ms_dispatch_patch_policy(struct ms_dispatch *d, const char *body, size_t len
         dsp_reseed(d, false);
     }
     pthread_mutex_unlock(&d->admin);
-    http_client_wakeup(d->client);
+    pthread_mutex_lock(&d->lock);
+    ms_dispatch_wake_locked(d);
+    pthread_mutex_unlock(&d->lock);
     return 0;
 }

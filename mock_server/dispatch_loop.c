@@ -400,6 +400,39 @@ static void loop_shutdown(struct ms_dispatch *d)
     d->batch = NULL;
 }
 
+/* Until the engine has an attempt to send it has no HTTP client (see
+ * dispatch_priv.h) and waits on cond for a change loop_sync would pick up;
+ * with the first attempt due it creates the client. True when the client
+ * exists and the loop may send. */
+static bool loop_client(struct ms_dispatch *d)
+{
+    struct http_client *client;
+
+    if (d->client != NULL) {
+        return true;
+    }
+    if (ms_timerq_size(d->timers) == 0) {
+        loop_flush(d, true);
+        pthread_mutex_lock(&d->lock);
+        while (!d->stop && d->inbox_head == NULL && d->gen == d->cur_gen &&
+               d->policy_version == d->pol_version && d->seed_epoch == d->pol_epoch) {
+            pthread_cond_wait(&d->cond, &d->lock);
+        }
+        pthread_mutex_unlock(&d->lock);
+        return false;
+    }
+    client = http_client_new(&d->client_opts);
+    if (client == NULL) {
+        log_error("cannot initialise the HTTP client (libcurl); retrying in a second");
+        clock_sleep_us(1000000);
+        return false;
+    }
+    pthread_mutex_lock(&d->lock);
+    d->client = client;
+    pthread_mutex_unlock(&d->lock);
+    return true;
+}
+
 void *ms_dispatch_loop_main(void *arg)
 {
     struct ms_dispatch *d = arg;
@@ -407,6 +440,9 @@ void *ms_dispatch_loop_main(void *arg)
     pthread_setname_np(pthread_self(), "vambe-dispatch"); /* for top -H, perf */
     d->batch = ms_dispatch_writer_batch(d->writer);
     while (loop_sync(d)) {
+        if (!loop_client(d)) {
+            continue;
+        }
         if (d->n_waiting > 0 && d->inflight < d->pol.concurrency) {
             loop_sweep_waiters(d);
         }

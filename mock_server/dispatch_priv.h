@@ -111,7 +111,12 @@ struct ms_dispatch_wire {
 struct ms_dispatch {
     struct ms_store *store;
     struct ms_cache *cache;
+    /* Created by the engine thread when it first has an attempt to send,
+     * not at start-up: libcurl's and TLS's initialisation is most of an idle
+     * mock's memory. Set under lock; NULL until then (wake the engine with
+     * ms_dispatch_wake_locked, which reaches it either way). */
     struct http_client *client;
+    struct http_client_opts client_opts; /* ca_file owned (copied) */
     struct ms_dispatch_writer *writer;
     pthread_t thread;
     bool running;
@@ -125,6 +130,8 @@ struct ms_dispatch {
 
     /* Shared with the engine thread. */
     pthread_mutex_t lock;
+    /* Broadcast when the engine acknowledges a reset, and to wake the
+     * engine while it has no client yet (waiters recheck their own state). */
     pthread_cond_t cond;
     struct dsp_chain *inbox_head;
     struct dsp_chain *inbox_tail;
@@ -166,6 +173,9 @@ void ms_dispatch_chain_free(struct dsp_chain *c);
 /* Hands chains (linked by next, in sending order) to the engine and wakes
  * it; the engine owns them from here. */
 void ms_dispatch_enqueue(struct ms_dispatch *d, struct dsp_chain *head, struct dsp_chain *tail);
+/* Wakes the engine to look at its inbox, stop flag, generation and policy;
+ * the caller holds lock and has changed one of them. */
+void ms_dispatch_wake_locked(struct ms_dispatch *d);
 /* Seeds a stream from the seed, the run and a stream number. */
 void ms_dispatch_seed_stream(struct rng *r, uint64_t seed, uint64_t run, uint64_t stream);
 

@@ -40,17 +40,20 @@ static bool settle_still_usable(struct ms_dispatch *d, const struct dsp_chain *c
 static int settle_disable(struct ms_dispatch *d, const char *id)
 {
     struct ms_webhook_patch *patch = xcalloc(1, sizeof(*patch));
+    struct ms_webhook *w = xmalloc(sizeof(*w));
     enum ms_store_status st;
 
     patch->has_active = true;
     patch->active = false;
-    st = ms_store_webhook_update(d->store, id, patch, clock_wall_ms(), NULL);
-    free(patch);
-    if (st != MS_STORE_OK) {
-        return -1;
+    ms_cache_write_begin(d->cache);
+    st = ms_store_webhook_update(d->store, id, patch, clock_wall_ms(), w);
+    if (st == MS_STORE_OK) {
+        ms_cache_put(d->cache, w);
     }
-    ms_cache_refresh(d->cache, d->store);
-    return 0;
+    ms_cache_write_end(d->cache);
+    free(patch);
+    free(w);
+    return st == MS_STORE_OK ? 0 : -1;
 }
 
 /* The outcome of a last failed attempt: gave_up, or webhook_disabled when
