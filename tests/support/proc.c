@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +43,11 @@ int proc_start(struct proc *p, char *const argv[], bool want_port, int timeout_m
         return -1;
     }
     memcpy(args, argv, argc * sizeof(char *));
-    static unsigned seq;
-    snprintf(p->log_file, sizeof(p->log_file), "/tmp/vambe-test-%d-%u.log", (int)getpid(), ++seq);
+    /* Atomic: tests start programs from several threads at once, and two
+     * children sharing a port file would each be taken for the other. */
+    static atomic_uint next_seq;
+    unsigned seq = atomic_fetch_add(&next_seq, 1) + 1;
+    snprintf(p->log_file, sizeof(p->log_file), "/tmp/vambe-test-%d-%u.log", (int)getpid(), seq);
     if (want_port) {
         snprintf(p->port_file, sizeof(p->port_file), "/tmp/vambe-test-%d-%u.port", (int)getpid(),
                  seq);
