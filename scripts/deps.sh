@@ -16,7 +16,7 @@ packages=(
 )
 for arg in "$@"; do
     case "$arg" in
-    --test) packages+=(chromium clang libclang-rt-14-dev valgrind) ;;
+    --test) packages+=(chromium clang libclang-rt-14-dev valgrind openssl) ;;
     --bench) packages+=(nginx wrk time) ;;
     *)
         echo "deps.sh: unknown option '$arg' (use --test or --bench)" >&2
