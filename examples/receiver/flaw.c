@@ -25,6 +25,8 @@ static const struct rcv_flaw_info flaw_table[] = {
     {"redirect", RCV_FLAW_REDIRECT, "answers accepted deliveries with 302, drops them"},
     {"process-rejected", RCV_FLAW_PROCESS_REJECTED,
      "answers 401 to a bad signature, processes it anyway"},
+    {"dedupe-by-content", RCV_FLAW_DEDUPE_BY_CONTENT,
+     "dedupes by the data, not the id: equal data merges"},
 };
 
 #define FLAW_N (sizeof(flaw_table) / sizeof(flaw_table[0]))

@@ -175,11 +175,34 @@ static unsigned server_ok_status(const struct rcv_server *s)
     return (s->flaws & RCV_FLAW_STATUS_201) ? 201 : 200; /* FLAW status-201 */
 }
 
+/* The key events are deduplicated by: the event id. Writes it into key. */
+static void server_dedupe_key(const struct rcv_server *s, const char *id, const json_t *event,
+                              char *key, size_t key_size)
+{
+    if (s->flaws & RCV_FLAW_DEDUPE_BY_CONTENT) {
+        /* FLAW dedupe-by-content: "the same payload twice is a duplicate".
+         * Two customers sending "ok" are two events with equal data. */
+        char *data = json_dumps(json_object_get(event, "data"),
+                                JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        char hex[SIGNATURE_SHA256_HEX_LEN + 1] = "";
+        if (data != NULL) {
+            signature_sha256_hex(data, strlen(data), hex);
+        }
+        free(data);
+        snprintf(key, key_size, "data:%s", hex);
+        return;
+    }
+    snprintf(key, key_size, "%s", id);
+}
+
 /* Steps 3 and 4 for a verified, parsed event. Takes ownership of *event. */
 static void server_accept(struct rcv_server *s, const char *id, json_t **event,
                           struct http_server_reply *rep)
 {
-    if (!server_first_time(s, id)) {
+    char key[RCV_ID_MAX + 1];
+
+    server_dedupe_key(s, id, *event, key, sizeof(key));
+    if (!server_first_time(s, key)) {
         if (s->flaws & RCV_FLAW_ERROR_ON_DUPLICATE) {
             /* FLAW error-on-duplicate: the sender reads 409 as a failure
              * and keeps retrying an event that was handled. */
@@ -202,7 +225,7 @@ static void server_accept(struct rcv_server *s, const char *id, json_t **event,
     } else if (server_enqueue(s, id, event) != 0) {
         /* The worker is far behind. Forget the id so the sender's retry is
          * not mistaken for a duplicate, and ask for that retry. */
-        rcv_idmap_remove(s->seen, id);
+        rcv_idmap_remove(s->seen, key);
         http_reply_error(rep, 503, "too many events waiting; retry later");
         http_reply_header(rep, "Retry-After", "1");
         return;

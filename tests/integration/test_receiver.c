@@ -299,6 +299,8 @@ static const struct row rows[] = {
     {"reject-unknown",      200, 1,  200, 1,  401, 0,  401, 401, 401, 400, 400, 405, 1},
     {"redirect",            302, 0,  302, 0,  401, 0,  401, 401, 401, 400, 302, 405, 0},
     {"process-rejected",    200, 1,  200, 1,  401, 1,  401, 401, 401, 400, 200, 405, 1},
+    /* Its fault needs two events with equal data: the kill matrix's IDM-004. */
+    {"dedupe-by-content",   200, 1,  200, 1,  401, 0,  401, 401, 401, 400, 200, 405, 1},
 };
 /* clang-format on */
 
