@@ -223,6 +223,36 @@ void ms_store_rollback(struct ms_store *s)
     ms_store_step_done(s, s->st[ST_ROLLBACK], "rolling back");
 }
 
+int ms_store_tx_begin(struct ms_store *s, struct err *e)
+{
+    if (ms_store_begin(s) != 0) {
+        return err_set(e, "store: cannot begin a transaction: %s", sqlite3_errmsg(s->db));
+    }
+    return 0;
+}
+
+int ms_store_tx_end(struct ms_store *s, bool ok, const char *what, struct err *e)
+{
+    if (ok && ms_store_commit(s) == 0) {
+        return 0;
+    }
+    if (ok) {
+        err_set(e, "store: cannot commit %s: %s", what, sqlite3_errmsg(s->db));
+    }
+    ms_store_rollback(s);
+    return -1;
+}
+
+int ms_store_trim_locked(struct ms_store *s, sqlite3_stmt *st, uint64_t keep, const char *what,
+                         struct err *e)
+{
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)(keep > INT64_MAX ? INT64_MAX : keep));
+    if (ms_store_step_done(s, st, what) != 0) {
+        return err_set(e, "store: %s: %s", what, sqlite3_errmsg(s->db));
+    }
+    return 0;
+}
+
 static int store_exec(struct ms_store *s, const char *sql, struct err *e)
 {
     char *msg = NULL;

@@ -74,29 +74,14 @@ static int store_insert_calls_locked(struct ms_store *s, const struct ms_call *c
 int ms_store_calls_insert(struct ms_store *s, const struct ms_call *calls, size_t n, struct err *e)
 {
     int ret = -1;
-    bool begun = false;
 
     if (n == 0) {
         return 0;
     }
     pthread_mutex_lock(&s->lock);
-    if (ms_store_begin(s) != 0) {
-        err_set(e, "store: cannot begin a transaction: %s", sqlite3_errmsg(s->db));
-        goto out;
-    }
-    begun = true;
-    if (store_insert_calls_locked(s, calls, n, e) != 0) {
-        goto out;
-    }
-    if (ms_store_commit(s) != 0) {
-        err_set(e, "store: cannot commit the call log: %s", sqlite3_errmsg(s->db));
-        goto out;
-    }
-    begun = false;
-    ret = 0;
-out:
-    if (begun) {
-        ms_store_rollback(s);
+    if (ms_store_tx_begin(s, e) == 0) {
+        bool ok = store_insert_calls_locked(s, calls, n, e) == 0;
+        ret = ms_store_tx_end(s, ok, "the call log", e);
     }
     pthread_mutex_unlock(&s->lock);
     return ret;
@@ -129,41 +114,18 @@ int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_cal
                    const struct ms_pending_op *ops, size_t n_ops, uint64_t keep_calls,
                    struct err *e)
 {
-    sqlite3_stmt *trim;
     int ret = -1;
-    bool begun = false;
 
     if (n_calls == 0 && n_ops == 0) {
         return 0;
     }
     pthread_mutex_lock(&s->lock);
-    if (ms_store_begin(s) != 0) {
-        err_set(e, "store: cannot begin a transaction: %s", sqlite3_errmsg(s->db));
-        goto out;
-    }
-    begun = true;
-    if (store_insert_calls_locked(s, calls, n_calls, e) != 0 ||
-        store_apply_ops_locked(s, ops, n_ops, e) != 0) {
-        goto out;
-    }
-    if (n_calls > 0) {
-        trim = s->st[ST_CALL_TRIM_FAST];
-        sqlite3_bind_int64(trim, 1,
-                           (sqlite3_int64)(keep_calls > INT64_MAX ? INT64_MAX : keep_calls));
-        if (ms_store_step_done(s, trim, "trimming the call log") != 0) {
-            err_set(e, "store: trimming the call log: %s", sqlite3_errmsg(s->db));
-            goto out;
-        }
-    }
-    if (ms_store_commit(s) != 0) {
-        err_set(e, "store: cannot commit a batch of calls: %s", sqlite3_errmsg(s->db));
-        goto out;
-    }
-    begun = false;
-    ret = 0;
-out:
-    if (begun) {
-        ms_store_rollback(s);
+    if (ms_store_tx_begin(s, e) == 0) {
+        bool ok = store_insert_calls_locked(s, calls, n_calls, e) == 0 &&
+                  store_apply_ops_locked(s, ops, n_ops, e) == 0 &&
+                  (n_calls == 0 || ms_store_trim_locked(s, s->st[ST_CALL_TRIM_FAST], keep_calls,
+                                                        "trimming the call log", e) == 0);
+        ret = ms_store_tx_end(s, ok, "a batch of calls", e);
     }
     pthread_mutex_unlock(&s->lock);
     return ret;
@@ -377,9 +339,7 @@ int ms_store_calls_trim(struct ms_store *s, uint64_t keep, uint64_t *dropped)
     int ret;
 
     pthread_mutex_lock(&s->lock);
-    sqlite3_stmt *st = s->st[ST_CALL_TRIM];
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)(keep > INT64_MAX ? INT64_MAX : keep));
-    ret = ms_store_step_done(s, st, "trimming the call log");
+    ret = ms_store_trim_locked(s, s->st[ST_CALL_TRIM], keep, "trimming the call log", NULL);
     if (dropped != NULL) {
         *dropped = ret == 0 ? (uint64_t)sqlite3_changes64(s->db) : 0;
     }

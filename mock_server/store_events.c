@@ -56,41 +56,20 @@ int ms_store_events_add(struct ms_store *s, const struct ms_event_rec *ev, size_
                         struct ms_pending_rec *pend, size_t n_pend, uint64_t keep_events,
                         struct err *e)
 {
-    sqlite3_stmt *trim;
-    bool begun = false;
     int ret = -1;
 
     pthread_mutex_lock(&s->lock);
-    if (ms_store_begin(s) != 0) {
-        err_set(e, "store: cannot begin a transaction: %s", sqlite3_errmsg(s->db));
-        goto out;
-    }
-    begun = true;
-    for (size_t i = 0; i < n_ev; i++) {
-        if (store_event_insert_locked(s, &ev[i], e) != 0) {
-            goto out;
+    if (ms_store_tx_begin(s, e) == 0) {
+        bool ok = true;
+        for (size_t i = 0; ok && i < n_ev; i++) {
+            ok = store_event_insert_locked(s, &ev[i], e) == 0;
         }
-    }
-    for (size_t i = 0; i < n_pend; i++) {
-        if (store_pending_insert_locked(s, &pend[i], e) != 0) {
-            goto out;
+        for (size_t i = 0; ok && i < n_pend; i++) {
+            ok = store_pending_insert_locked(s, &pend[i], e) == 0;
         }
-    }
-    trim = s->st[ST_EVENT_TRIM];
-    sqlite3_bind_int64(trim, 1, (sqlite3_int64)(keep_events > INT64_MAX ? INT64_MAX : keep_events));
-    if (ms_store_step_done(s, trim, "trimming events") != 0) {
-        err_set(e, "store: trimming events: %s", sqlite3_errmsg(s->db));
-        goto out;
-    }
-    if (ms_store_commit(s) != 0) {
-        err_set(e, "store: cannot commit events: %s", sqlite3_errmsg(s->db));
-        goto out;
-    }
-    begun = false;
-    ret = 0;
-out:
-    if (begun) {
-        ms_store_rollback(s);
+        ok = ok &&
+             ms_store_trim_locked(s, s->st[ST_EVENT_TRIM], keep_events, "trimming events", e) == 0;
+        ret = ms_store_tx_end(s, ok, "events", e);
     }
     pthread_mutex_unlock(&s->lock);
     return ret;

@@ -75,5 +75,15 @@ int ms_store_step_done(struct ms_store *s, sqlite3_stmt *st, const char *what);
 int ms_store_begin(struct ms_store *s);
 int ms_store_commit(struct ms_store *s);
 void ms_store_rollback(struct ms_store *s);
+/* A transaction around a batch, for callers holding the lock: tx_begin
+ * fills e when BEGIN fails; tx_end commits when ok (filling e, naming
+ * what, when COMMIT fails) and rolls back otherwise. tx_end returns 0 only
+ * when the batch was committed. */
+int ms_store_tx_begin(struct ms_store *s, struct err *e);
+int ms_store_tx_end(struct ms_store *s, bool ok, const char *what, struct err *e);
+/* Runs a trim statement whose one parameter is how many rows to keep
+ * (clamped to SQLite's integer range); fills e naming what on failure. */
+int ms_store_trim_locked(struct ms_store *s, sqlite3_stmt *st, uint64_t keep, const char *what,
+                         struct err *e);
 
 #endif
