@@ -208,24 +208,24 @@ int ms_store_step_done(struct ms_store *s, sqlite3_stmt *st, const char *what)
     return 0;
 }
 
-int ms_store_begin(struct ms_store *s)
+static int store_begin(struct ms_store *s)
 {
     return ms_store_step_done(s, s->st[ST_BEGIN], "beginning a transaction");
 }
 
-int ms_store_commit(struct ms_store *s)
+static int store_commit(struct ms_store *s)
 {
     return ms_store_step_done(s, s->st[ST_COMMIT], "committing");
 }
 
-void ms_store_rollback(struct ms_store *s)
+static void store_rollback(struct ms_store *s)
 {
     ms_store_step_done(s, s->st[ST_ROLLBACK], "rolling back");
 }
 
 int ms_store_tx_begin(struct ms_store *s, struct err *e)
 {
-    if (ms_store_begin(s) != 0) {
+    if (store_begin(s) != 0) {
         return err_set(e, "store: cannot begin a transaction: %s", sqlite3_errmsg(s->db));
     }
     return 0;
@@ -233,13 +233,13 @@ int ms_store_tx_begin(struct ms_store *s, struct err *e)
 
 int ms_store_tx_end(struct ms_store *s, bool ok, const char *what, struct err *e)
 {
-    if (ok && ms_store_commit(s) == 0) {
+    if (ok && store_commit(s) == 0) {
         return 0;
     }
     if (ok) {
         err_set(e, "store: cannot commit %s: %s", what, sqlite3_errmsg(s->db));
     }
-    ms_store_rollback(s);
+    store_rollback(s);
     return -1;
 }
 

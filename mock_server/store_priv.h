@@ -70,12 +70,8 @@ char *ms_store_col_dup(sqlite3_stmt *st, int i);
 void ms_store_done(sqlite3_stmt *st);
 /* Runs a statement that returns no rows, then resets it. 0 or -1 (logged). */
 int ms_store_step_done(struct ms_store *s, sqlite3_stmt *st, const char *what);
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK with the prepared statements; the
- * caller holds the lock. 0 or -1 (logged). */
-int ms_store_begin(struct ms_store *s);
-int ms_store_commit(struct ms_store *s);
-void ms_store_rollback(struct ms_store *s);
-/* A transaction around a batch, for callers holding the lock: tx_begin
+/* A transaction (BEGIN IMMEDIATE) around a batch, for callers holding the
+ * lock: tx_begin
  * fills e when BEGIN fails; tx_end commits when ok (filling e, naming
  * what, when COMMIT fails) and rolls back otherwise. tx_end returns 0 only
  * when the batch was committed. */
