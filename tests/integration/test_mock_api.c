@@ -20,6 +20,7 @@
 #include "core/topics.h"
 #include "mock_server/server.h"
 #include "mock_server/store.h"
+#include "support/api.h"
 
 #define KEY       "test-key-0123456789"
 #define JSON_TYPE "application/json"
@@ -28,14 +29,6 @@ struct fx {
     struct ms_server *srv;
     struct http_client *client;
     unsigned port;
-};
-
-struct reply {
-    long status;
-    char *body;
-    size_t body_len;
-    char *headers;
-    json_t *json; /* the parsed body, NULL when not JSON */
 };
 
 static int fx_setup(void **state)
@@ -73,73 +66,18 @@ static int fx_teardown(void **state)
     return 0;
 }
 
-static void reply_free(struct reply *r)
-{
-    free(r->body);
-    free(r->headers);
-    json_decref(r->json);
-    memset(r, 0, sizeof(*r));
-}
-
-/* Sends one request. key NULL: no x-api-key; ctype NULL: no Content-Type. */
-static void send_raw(struct fx *fx, const char *method, const char *path, const char *key,
-                     const char *ctype, const char *body, size_t body_len, struct reply *out)
-{
-    char url[4096];
-    char key_line[512];
-    char type_line[256];
-    const char *headers[3];
-    size_t n = 0;
-    struct http_request req;
-    struct http_response resp;
-
-    memset(&req, 0, sizeof(req));
-    memset(&resp, 0, sizeof(resp));
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", fx->port, path);
-    if (key != NULL) {
-        snprintf(key_line, sizeof(key_line), "x-api-key: %s", key);
-        headers[n++] = key_line;
-    }
-    if (ctype != NULL) {
-        snprintf(type_line, sizeof(type_line), "Content-Type: %s", ctype);
-        headers[n++] = type_line;
-    }
-    if (body_len > 64 * 1024) {
-        /* Without it the client may still be writing a refused body when
-         * the 413 arrives, and see a broken pipe instead of the answer. */
-        headers[n++] = "Expect: 100-continue";
-    }
-    req.method = method;
-    req.url = url;
-    req.headers = headers;
-    req.n_headers = n;
-    req.body = body;
-    req.body_len = body_len;
-    req.timeout_ms = 10000;
-    req.max_body = 4 * 1024 * 1024;
-    assert_int_equal(http_client_run(fx->client, &req, &resp, 1, 1), 0);
-    if (resp.error != HTTP_ERROR_NONE) {
-        fail_msg("%s %s: %s", method, path, resp.error_text);
-    }
-    out->status = resp.status;
-    out->body = resp.body;
-    out->body_len = resp.body_len;
-    out->headers = resp.headers;
-    out->json = out->body != NULL ? json_loadb(out->body, out->body_len, 0, NULL) : NULL;
-}
-
 /* With the right key; a body is sent as JSON. Returns the status. */
 static long send_json(struct fx *fx, const char *method, const char *path, const char *body,
-                      struct reply *out)
+                      struct api_reply *out)
 {
-    send_raw(fx, method, path, KEY, body != NULL ? JSON_TYPE : NULL, body,
+    api_send(fx->client, fx->port, method, path, KEY, body != NULL ? JSON_TYPE : NULL, body,
              body != NULL ? strlen(body) : 0, out);
     return out->status;
 }
 
 /* Asserts the kit's error shape with this status and a message containing
  * want (e.g. the field's name). */
-static void assert_error(const struct reply *r, long status, const char *want)
+static void assert_error(const struct api_reply *r, long status, const char *want)
 {
     if (r->status != status) {
         fail_msg("expected %ld, got %ld: %s", status, r->status, r->body ? r->body : "");
@@ -163,7 +101,7 @@ static const char *jstr(const json_t *j, const char *key)
 static void create_hook(struct fx *fx, const char *topic, const char *url, const char *secret,
                         char id_out[IDS_UUID_LEN + 1])
 {
-    struct reply r = {0};
+    struct api_reply r = {0};
     json_t *body = json_pack("{s:s, s:s, s:s}", "topic", topic, "url", url, "secret", secret);
     char *text = json_dumps(body, JSON_COMPACT);
 
@@ -176,10 +114,10 @@ static void create_hook(struct fx *fx, const char *topic, const char *url, const
     assert_string_equal(jstr(r.json, "status"), "created");
     assert_true(ids_is_uuid(jstr(r.json, "id")));
     snprintf(id_out, IDS_UUID_LEN + 1, "%s", jstr(r.json, "id"));
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
-static bool header_has(const struct reply *r, const char *line)
+static bool header_has(const struct api_reply *r, const char *line)
 {
     return r->headers != NULL && strcasestr(r->headers, line) != NULL;
 }
@@ -189,13 +127,13 @@ static bool header_has(const struct reply *r, const char *line)
 static void health_needs_no_key(void **state)
 {
     struct fx *fx = *state;
-    struct reply r = {0};
+    struct api_reply r = {0};
 
-    send_raw(fx, "GET", "/mock/health", NULL, NULL, NULL, 0, &r);
+    api_send(fx->client, fx->port, "GET", "/mock/health", NULL, NULL, NULL, 0, &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(jstr(r.json, "status"), "ok");
     assert_string_equal(jstr(r.json, "version"), VAMBE_VERSION);
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
 static void every_api_route_needs_the_key(void **state)
@@ -218,57 +156,58 @@ static void every_api_route_needs_the_key(void **state)
 
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
         for (size_t k = 0; k < sizeof(wrong) / sizeof(wrong[0]); k++) {
-            struct reply r = {0};
-            send_raw(fx, routes[i].method, routes[i].path, wrong[k], JSON_TYPE, "{}", 2, &r);
+            struct api_reply r = {0};
+            api_send(fx->client, fx->port, routes[i].method, routes[i].path, wrong[k], JSON_TYPE,
+                     "{}", 2, &r);
             assert_error(&r, 401, "x-api-key");
             assert_string_equal(jstr(r.json, "error"), "Unauthorized");
-            reply_free(&r);
+            api_reply_free(&r);
         }
     }
     /* The right key gets through. */
-    struct reply ok = {0};
+    struct api_reply ok = {0};
     assert_int_equal(send_json(fx, "GET", "/api/webhooks", NULL, &ok), 200);
-    reply_free(&ok);
+    api_reply_free(&ok);
 }
 
 static void unknown_paths_and_methods(void **state)
 {
     struct fx *fx = *state;
-    struct reply r = {0};
+    struct api_reply r = {0};
 
     send_json(fx, "GET", "/api/nothing", NULL, &r);
     assert_error(&r, 404, "/api/nothing");
     assert_string_equal(jstr(r.json, "error"), "Not Found");
-    reply_free(&r);
+    api_reply_free(&r);
 
     send_json(fx, "PATCH", "/api/webhooks", "{}", &r);
     assert_error(&r, 405, "PATCH");
     assert_true(header_has(&r, "Allow: GET, POST"));
-    reply_free(&r);
+    api_reply_free(&r);
 
     send_json(fx, "DELETE", "/api/webhooks", NULL, &r);
     assert_error(&r, 405, NULL);
-    reply_free(&r);
+    api_reply_free(&r);
 
     send_json(fx, "GET", "/api/webhooks/x/restore", NULL, &r);
     assert_error(&r, 405, NULL);
     assert_true(header_has(&r, "Allow: POST"));
-    reply_free(&r);
+    api_reply_free(&r);
 
     /* The literal sub-resources take only GET. */
     send_json(fx, "PUT", "/api/webhooks/topics", "{}", &r);
     assert_error(&r, 405, NULL);
     assert_true(header_has(&r, "Allow: GET"));
-    reply_free(&r);
+    api_reply_free(&r);
 
     send_json(fx, "DELETE", "/api/webhooks/calls", NULL, &r);
     assert_error(&r, 405, NULL);
     assert_true(header_has(&r, "Allow: GET"));
-    reply_free(&r);
+    api_reply_free(&r);
 
     send_json(fx, "POST", "/mock/health", "{}", &r);
     assert_error(&r, 405, NULL);
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
 static void body_over_one_mib_is_413(void **state)
@@ -276,15 +215,15 @@ static void body_over_one_mib_is_413(void **state)
     struct fx *fx = *state;
     size_t len = 1024 * 1024 + 1;
     char *big = malloc(len);
-    struct reply r = {0};
+    struct api_reply r = {0};
 
     assert_non_null(big);
     memset(big, ' ', len);
     big[0] = '{';
     big[len - 1] = '}';
-    send_raw(fx, "POST", "/api/webhooks", KEY, JSON_TYPE, big, len, &r);
+    api_send(fx->client, fx->port, "POST", "/api/webhooks", KEY, JSON_TYPE, big, len, &r);
     assert_error(&r, 413, NULL);
-    reply_free(&r);
+    api_reply_free(&r);
     free(big);
 
     /* Exactly 1 MiB is read (and is then a validation error, not a 413). */
@@ -294,9 +233,9 @@ static void body_over_one_mib_is_413(void **state)
     memset(big, ' ', len);
     big[0] = '{';
     big[len - 1] = '}';
-    send_raw(fx, "POST", "/api/webhooks", KEY, JSON_TYPE, big, len, &r);
+    api_send(fx->client, fx->port, "POST", "/api/webhooks", KEY, JSON_TYPE, big, len, &r);
     assert_error(&r, 400, "topic");
-    reply_free(&r);
+    api_reply_free(&r);
     free(big);
 }
 
@@ -308,26 +247,28 @@ static void non_json_content_type_is_415(void **state)
                          "multipart/form-data; boundary=x", "application/jsonx"};
     char id[IDS_UUID_LEN + 1];
     char path[128];
-    struct reply r = {0};
+    struct api_reply r = {0};
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        send_raw(fx, "POST", "/api/webhooks", KEY, bad[i], body, strlen(body), &r);
+        api_send(fx->client, fx->port, "POST", "/api/webhooks", KEY, bad[i], body, strlen(body),
+                 &r);
         assert_error(&r, 415, "Content-Type");
-        reply_free(&r);
+        api_reply_free(&r);
     }
     create_hook(fx, "message.sent", "http://a.example/h", "secret-value", id);
     snprintf(path, sizeof(path), "/api/webhooks/%s", id);
-    send_raw(fx, "PUT", path, KEY, "text/plain", "{}", 2, &r);
+    api_send(fx->client, fx->port, "PUT", path, KEY, "text/plain", "{}", 2, &r);
     assert_error(&r, 415, NULL);
-    reply_free(&r);
+    api_reply_free(&r);
 
     /* JSON with parameters, a +json type and no Content-Type at all pass. */
     const char *good[] = {"application/json; charset=utf-8", "Application/JSON",
                           "application/vnd.vambe+json", NULL};
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-        send_raw(fx, "POST", "/api/webhooks", KEY, good[i], body, strlen(body), &r);
+        api_send(fx->client, fx->port, "POST", "/api/webhooks", KEY, good[i], body, strlen(body),
+                 &r);
         assert_int_equal(r.status, 201);
-        reply_free(&r);
+        api_reply_free(&r);
     }
 }
 
@@ -338,7 +279,7 @@ static void create_then_get(void **state)
     struct fx *fx = *state;
     char id[IDS_UUID_LEN + 1];
     char path[128];
-    struct reply r = {0};
+    struct api_reply r = {0};
     uint64_t before = clock_wall_ms();
 
     send_json(fx, "POST", "/api/webhooks",
@@ -352,7 +293,7 @@ static void create_then_get(void **state)
     assert_true(ids_is_uuid(id));
     snprintf(path, sizeof(path), "Location: /api/webhooks/%s", id);
     assert_true(header_has(&r, path));
-    reply_free(&r);
+    api_reply_free(&r);
 
     snprintf(path, sizeof(path), "/api/webhooks/%s", id);
     assert_int_equal(send_json(fx, "GET", path, NULL, &r), 200);
@@ -368,14 +309,14 @@ static void create_then_get(void **state)
     char earliest[32];
     clock_iso8601(before - before % 1000, earliest, sizeof(earliest));
     assert_true(strcmp(jstr(r.json, "created_at"), earliest) >= 0);
-    reply_free(&r);
+    api_reply_free(&r);
 
     assert_int_equal(
         send_json(fx, "GET", "/api/webhooks/00000000-0000-4000-8000-000000000000", NULL, &r), 404);
     assert_error(&r, 404, "00000000-0000-4000-8000-000000000000");
-    reply_free(&r);
+    api_reply_free(&r);
     assert_int_equal(send_json(fx, "GET", "/api/webhooks/not-a-uuid", NULL, &r), 404);
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
 static void create_accepts(void **state)
@@ -405,7 +346,7 @@ static void create_accepts(void **state)
     };
 
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-        struct reply r = {0};
+        struct api_reply r = {0};
         char path[128];
         send_json(fx, "POST", "/api/webhooks", ok[i].body, &r);
         if (r.status != 201) {
@@ -413,13 +354,13 @@ static void create_accepts(void **state)
         }
         snprintf(path, sizeof(path), "/api/webhooks/%s", jstr(r.json, "id"));
         assert_string_not_equal(jstr(r.json, "id"), "mine");
-        reply_free(&r);
+        api_reply_free(&r);
         assert_int_equal(send_json(fx, "GET", path, NULL, &r), 200);
         assert_string_equal(jstr(r.json, "topic"), ok[i].topic);
         assert_string_equal(jstr(r.json, "url"), ok[i].url);
         assert_int_equal(json_is_true(json_object_get(r.json, "active")), ok[i].active);
         assert_null(json_object_get(r.json, "extra"));
-        reply_free(&r);
+        api_reply_free(&r);
     }
 }
 
@@ -531,30 +472,31 @@ static void create_rejects(void **state)
     };
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        struct reply r = {0};
-        send_raw(fx, "POST", "/api/webhooks", KEY, JSON_TYPE, bad[i].body, strlen(bad[i].body), &r);
+        struct api_reply r = {0};
+        api_send(fx->client, fx->port, "POST", "/api/webhooks", KEY, JSON_TYPE, bad[i].body,
+                 strlen(bad[i].body), &r);
         if (r.status != 400 || r.body == NULL || strstr(r.body, bad[i].field) == NULL) {
             fail_msg("case %zu (%s): %ld %s", i, bad[i].body, r.status, r.body ? r.body : "");
         }
         assert_error(&r, 400, bad[i].field);
         assert_string_equal(jstr(r.json, "error"), "Bad Request");
-        reply_free(&r);
+        api_reply_free(&r);
     }
 
     /* Lengths: url at most 2048 bytes, secret 1 to 256. */
-    struct reply r = {0};
+    struct api_reply r = {0};
     char *u = long_url(2049);
     char *b = body_with("message.sent", u, "s");
     send_json(fx, "POST", "/api/webhooks", b, &r);
     assert_error(&r, 400, "url: must be at most 2048 bytes (got 2049)");
-    reply_free(&r);
+    api_reply_free(&r);
     free(b);
     free(u);
 
     u = long_url(2048);
     b = body_with("message.sent", u, "s");
     assert_int_equal(send_json(fx, "POST", "/api/webhooks", b, &r), 201);
-    reply_free(&r);
+    api_reply_free(&r);
     free(b);
     free(u);
 
@@ -564,19 +506,19 @@ static void create_rejects(void **state)
     b = body_with("message.sent", "http://a.b", secret);
     send_json(fx, "POST", "/api/webhooks", b, &r);
     assert_error(&r, 400, "secret: must be 1 to 256 bytes (got 257)");
-    reply_free(&r);
+    api_reply_free(&r);
     free(b);
 
     secret[256] = '\0';
     b = body_with("message.sent", "http://a.b", secret);
     assert_int_equal(send_json(fx, "POST", "/api/webhooks", b, &r), 201);
-    reply_free(&r);
+    api_reply_free(&r);
     free(b);
 
     /* Nothing invalid was stored: only the two valid ones exist. */
     assert_int_equal(send_json(fx, "GET", "/api/webhooks", NULL, &r), 200);
     assert_int_equal(json_array_size(r.json), 2);
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
 /* ---- list, update, delete, restore ------------------------------------------ */
@@ -586,20 +528,20 @@ static void list_includes_deleted_unless_asked(void **state)
     struct fx *fx = *state;
     char a[IDS_UUID_LEN + 1], b[IDS_UUID_LEN + 1], c[IDS_UUID_LEN + 1];
     char path[128];
-    struct reply r = {0};
+    struct api_reply r = {0};
 
     assert_int_equal(send_json(fx, "GET", "/api/webhooks", NULL, &r), 200);
     assert_true(json_is_array(r.json));
     assert_int_equal(json_array_size(r.json), 0);
     assert_string_equal(r.body, "[]");
-    reply_free(&r);
+    api_reply_free(&r);
 
     create_hook(fx, "message.received", "http://a.example/1", "secret-one-0001", a);
     create_hook(fx, "message.sent", "http://a.example/2", "secret-two-0002", b);
     create_hook(fx, "stage.changed", "http://a.example/3", "secret-three-03", c);
     snprintf(path, sizeof(path), "/api/webhooks/%s", b);
     assert_int_equal(send_json(fx, "DELETE", path, NULL, &r), 200);
-    reply_free(&r);
+    api_reply_free(&r);
 
     /* Vambe's list includes soft-deleted webhooks, in creation order. */
     assert_int_equal(send_json(fx, "GET", "/api/webhooks", NULL, &r), 200);
@@ -609,7 +551,7 @@ static void list_includes_deleted_unless_asked(void **state)
     assert_string_equal(jstr(json_array_get(r.json, 2), "id"), c);
     assert_non_null(jstr(json_array_get(r.json, 1), "deleted_at"));
     assert_true(json_is_null(json_object_get(json_array_get(r.json, 0), "deleted_at")));
-    reply_free(&r);
+    api_reply_free(&r);
 
     const char *live[] = {"false", "0"};
     for (size_t i = 0; i < 2; i++) {
@@ -619,22 +561,22 @@ static void list_includes_deleted_unless_asked(void **state)
         assert_int_equal(json_array_size(r.json), 2);
         assert_string_equal(jstr(json_array_get(r.json, 0), "id"), a);
         assert_string_equal(jstr(json_array_get(r.json, 1), "id"), c);
-        reply_free(&r);
+        api_reply_free(&r);
     }
     assert_int_equal(send_json(fx, "GET", "/api/webhooks?include_deleted=true", NULL, &r), 200);
     assert_int_equal(json_array_size(r.json), 3);
-    reply_free(&r);
+    api_reply_free(&r);
     send_json(fx, "GET", "/api/webhooks?include_deleted=maybe", NULL, &r);
     assert_error(&r, 400, "include_deleted");
-    reply_free(&r);
+    api_reply_free(&r);
 
     /* Each list element is the same object GET /{id} returns. */
     assert_int_equal(send_json(fx, "GET", path, NULL, &r), 200);
-    struct reply all = {0};
+    struct api_reply all = {0};
     send_json(fx, "GET", "/api/webhooks", NULL, &all);
     assert_true(json_equal(r.json, json_array_get(all.json, 1)));
-    reply_free(&all);
-    reply_free(&r);
+    api_reply_free(&all);
+    api_reply_free(&r);
 }
 
 static void update_is_partial_and_validated(void **state)
@@ -642,8 +584,8 @@ static void update_is_partial_and_validated(void **state)
     struct fx *fx = *state;
     char id[IDS_UUID_LEN + 1];
     char path[128];
-    struct reply r = {0};
-    struct reply before = {0};
+    struct api_reply r = {0};
+    struct api_reply before = {0};
 
     create_hook(fx, "message.received", "http://a.example/1", "first-secret-AAAA", id);
     snprintf(path, sizeof(path), "/api/webhooks/%s", id);
@@ -657,7 +599,7 @@ static void update_is_partial_and_validated(void **state)
     assert_true(json_is_true(json_object_get(r.json, "active")));
     assert_string_equal(jstr(r.json, "created_at"), jstr(before.json, "created_at"));
     assert_true(strcmp(jstr(r.json, "updated_at"), jstr(before.json, "updated_at")) >= 0);
-    reply_free(&r);
+    api_reply_free(&r);
 
     /* every field at once, with an alias and an unknown field */
     assert_int_equal(send_json(fx, "PUT", path,
@@ -669,21 +611,21 @@ static void update_is_partial_and_validated(void **state)
     assert_string_equal(jstr(r.json, "secret"), "****BBBB");
     assert_true(json_is_false(json_object_get(r.json, "active")));
     assert_string_equal(jstr(r.json, "url"), "https://b.example/2");
-    reply_free(&r);
+    api_reply_free(&r);
 
     /* The change is what GET and the list now show. */
     assert_int_equal(send_json(fx, "GET", path, NULL, &r), 200);
     assert_true(json_is_false(json_object_get(r.json, "active")));
     assert_string_equal(jstr(r.json, "topic"), "ticket.created");
-    reply_free(&r);
+    api_reply_free(&r);
 
     /* An empty patch changes nothing. */
-    struct reply same = {0};
+    struct api_reply same = {0};
     send_json(fx, "GET", path, NULL, &same);
     assert_int_equal(send_json(fx, "PUT", path, "{}", &r), 200);
     assert_true(json_equal(r.json, same.json));
-    reply_free(&r);
-    reply_free(&same);
+    api_reply_free(&r);
+    api_reply_free(&same);
 
     /* The same validation as create, field by field. */
     static const struct {
@@ -700,20 +642,21 @@ static void update_is_partial_and_validated(void **state)
         {"", "body"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        send_raw(fx, "PUT", path, KEY, JSON_TYPE, bad[i].body, strlen(bad[i].body), &r);
+        api_send(fx->client, fx->port, "PUT", path, KEY, JSON_TYPE, bad[i].body,
+                 strlen(bad[i].body), &r);
         assert_error(&r, 400, bad[i].field);
-        reply_free(&r);
+        api_reply_free(&r);
     }
     /* and a rejected patch changed nothing */
     assert_int_equal(send_json(fx, "GET", path, NULL, &r), 200);
     assert_string_equal(jstr(r.json, "url"), "https://b.example/2");
-    reply_free(&r);
+    api_reply_free(&r);
 
     send_json(fx, "PUT", "/api/webhooks/00000000-0000-4000-8000-000000000000", "{\"active\":true}",
               &r);
     assert_error(&r, 404, "not found");
-    reply_free(&r);
-    reply_free(&before);
+    api_reply_free(&r);
+    api_reply_free(&before);
 }
 
 static void delete_is_soft_and_idempotent(void **state)
@@ -722,7 +665,7 @@ static void delete_is_soft_and_idempotent(void **state)
     char id[IDS_UUID_LEN + 1];
     char path[128];
     char first_deleted[64];
-    struct reply r = {0};
+    struct api_reply r = {0};
 
     create_hook(fx, "contact.created", "http://a.example/c", "contact-secret-1", id);
     snprintf(path, sizeof(path), "/api/webhooks/%s", id);
@@ -731,27 +674,27 @@ static void delete_is_soft_and_idempotent(void **state)
     assert_string_equal(jstr(r.json, "id"), id);
     assert_non_null(jstr(r.json, "deleted_at"));
     snprintf(first_deleted, sizeof(first_deleted), "%s", jstr(r.json, "deleted_at"));
-    reply_free(&r);
+    api_reply_free(&r);
 
     /* Again: still 200, the first deletion time kept. */
     assert_int_equal(send_json(fx, "DELETE", path, NULL, &r), 200);
     assert_string_equal(jstr(r.json, "deleted_at"), first_deleted);
-    reply_free(&r);
+    api_reply_free(&r);
 
     /* Still readable, marked deleted. */
     assert_int_equal(send_json(fx, "GET", path, NULL, &r), 200);
     assert_string_equal(jstr(r.json, "deleted_at"), first_deleted);
-    reply_free(&r);
+    api_reply_free(&r);
 
     /* A deleted webhook cannot be changed: 409 until restored. */
     send_json(fx, "PUT", path, "{\"active\":false}", &r);
     assert_error(&r, 409, "restore");
     assert_string_equal(jstr(r.json, "error"), "Conflict");
-    reply_free(&r);
+    api_reply_free(&r);
 
     send_json(fx, "DELETE", "/api/webhooks/00000000-0000-4000-8000-000000000000", NULL, &r);
     assert_error(&r, 404, NULL);
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
 static void restore_undoes_the_delete(void **state)
@@ -760,7 +703,7 @@ static void restore_undoes_the_delete(void **state)
     char id[IDS_UUID_LEN + 1];
     char path[128];
     char restore[160];
-    struct reply r = {0};
+    struct api_reply r = {0};
 
     create_hook(fx, "ticket.updated", "http://a.example/t", "ticket-secret-1", id);
     snprintf(path, sizeof(path), "/api/webhooks/%s", id);
@@ -769,32 +712,32 @@ static void restore_undoes_the_delete(void **state)
     /* Restoring a live webhook is harmless. */
     assert_int_equal(send_json(fx, "POST", restore, NULL, &r), 200);
     assert_true(json_is_null(json_object_get(r.json, "deleted_at")));
-    reply_free(&r);
+    api_reply_free(&r);
 
     assert_int_equal(send_json(fx, "DELETE", path, NULL, &r), 200);
-    reply_free(&r);
+    api_reply_free(&r);
     assert_int_equal(send_json(fx, "POST", restore, NULL, &r), 200);
     assert_string_equal(jstr(r.json, "id"), id);
     assert_true(json_is_null(json_object_get(r.json, "deleted_at")));
     assert_string_equal(jstr(r.json, "url"), "http://a.example/t");
-    reply_free(&r);
+    api_reply_free(&r);
 
     /* Live again: it can be changed and is in the live list. */
     assert_int_equal(send_json(fx, "PUT", path, "{\"active\":false}", &r), 200);
-    reply_free(&r);
+    api_reply_free(&r);
     assert_int_equal(send_json(fx, "GET", "/api/webhooks?include_deleted=false", NULL, &r), 200);
     assert_int_equal(json_array_size(r.json), 1);
-    reply_free(&r);
+    api_reply_free(&r);
 
     send_json(fx, "POST", "/api/webhooks/00000000-0000-4000-8000-000000000000/restore", NULL, &r);
     assert_error(&r, 404, NULL);
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
 static void topics_are_the_catalogue(void **state)
 {
     struct fx *fx = *state;
-    struct reply r = {0};
+    struct api_reply r = {0};
 
     assert_int_equal(send_json(fx, "GET", "/api/webhooks/topics", NULL, &r), 200);
     assert_true(json_is_array(r.json));
@@ -804,11 +747,11 @@ static void topics_are_the_catalogue(void **state)
         assert_string_equal(json_string_value(json_array_get(r.json, i)), topics_at(i)->name);
     }
     assert_true(header_has(&r, "Content-Type: application/json"));
-    reply_free(&r);
+    api_reply_free(&r);
 
     send_json(fx, "POST", "/api/webhooks/topics", "{}", &r);
     assert_error(&r, 405, NULL);
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
 static void secrets_never_returned(void **state)
@@ -821,7 +764,7 @@ static void secrets_never_returned(void **state)
     char id2[IDS_UUID_LEN + 1];
     char path[128];
     char paths[8][192];
-    struct reply r = {0};
+    struct api_reply r = {0};
 
     create_hook(fx, "message.sent", "http://a.example/s", secret, id);
     create_hook(fx, "message.sent", "http://a.example/t", short_secret, id2);
@@ -832,7 +775,7 @@ static void secrets_never_returned(void **state)
     send_json(fx, "POST", "/api/webhooks", body, &r);
     assert_int_equal(r.status, 201);
     assert_null(strstr(r.body, secret));
-    reply_free(&r);
+    api_reply_free(&r);
     free(body);
 
     char put[192];
@@ -841,7 +784,7 @@ static void secrets_never_returned(void **state)
     assert_int_equal(r.status, 200);
     assert_null(strstr(r.body, secret2));
     assert_string_equal(jstr(r.json, "secret"), "****9-q7");
-    reply_free(&r);
+    api_reply_free(&r);
 
     snprintf(paths[0], sizeof(paths[0]), "/api/webhooks");
     snprintf(paths[1], sizeof(paths[1]), "/api/webhooks?include_deleted=false");
@@ -854,21 +797,21 @@ static void secrets_never_returned(void **state)
         assert_null(strstr(r.body, secret));
         assert_null(strstr(r.body, secret2));
         assert_null(strstr(r.body, short_secret));
-        reply_free(&r);
+        api_reply_free(&r);
     }
     /* A short secret is masked entirely. */
     send_json(fx, "GET", paths[3], NULL, &r);
     assert_string_equal(jstr(r.json, "secret"), "****");
-    reply_free(&r);
+    api_reply_free(&r);
 
     send_json(fx, "DELETE", path, NULL, &r);
     assert_null(strstr(r.body, secret2));
-    reply_free(&r);
+    api_reply_free(&r);
     snprintf(put, sizeof(put), "%s/restore", path);
     send_json(fx, "POST", put, NULL, &r);
     assert_int_equal(r.status, 200);
     assert_null(strstr(r.body, secret2));
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
 /* ---- the call log --------------------------------------------------------- */
@@ -937,7 +880,7 @@ static void insert_calls(struct fx *fx)
 static void expect_calls(struct fx *fx, const char *q, long total, const int *idx, size_t n)
 {
     char path[512];
-    struct reply r = {0};
+    struct api_reply r = {0};
 
     snprintf(path, sizeof(path), "/api/webhooks/calls%s", q);
     send_json(fx, "GET", path, NULL, &r);
@@ -955,13 +898,13 @@ static void expect_calls(struct fx *fx, const char *q, long total, const int *id
         snprintf(want, sizeof(want), "cccccccc-0000-4000-8000-%012d", idx[i]);
         assert_string_equal(jstr(json_array_get(data, i), "id"), want);
     }
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
 static void calls_record_shape(void **state)
 {
     struct fx *fx = *state;
-    struct reply r = {0};
+    struct api_reply r = {0};
     static const char *const fields[] = {
         "id",
         "webhook_id",
@@ -1014,13 +957,13 @@ static void calls_record_shape(void **state)
     assert_true(json_is_null(json_object_get(pending, "duration_ms")));
     assert_string_equal(jstr(pending, "error"), "timeout");
     assert_string_equal(jstr(pending, "next_attempt_at"), "2024-09-30T10:01:00.000Z");
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
 static void calls_pagination_edges(void **state)
 {
     struct fx *fx = *state;
-    struct reply r = {0};
+    struct api_reply r = {0};
     const int all[] = {6, 5, 4, 3, 2, 1, 0};
 
     expect_calls(fx, "", 0, NULL, 0);
@@ -1038,7 +981,7 @@ static void calls_pagination_edges(void **state)
     assert_int_equal(send_json(fx, "GET", "/api/webhooks/calls?limit=2&page=2", NULL, &r), 200);
     assert_int_equal(json_integer_value(json_object_get(r.json, "page")), 2);
     assert_int_equal(json_integer_value(json_object_get(r.json, "limit")), 2);
-    reply_free(&r);
+    api_reply_free(&r);
 
     static const struct {
         const char *q;
@@ -1072,7 +1015,7 @@ static void calls_pagination_edges(void **state)
             fail_msg("%s: %ld %s", bad[i].q, r.status, r.body);
         }
         assert_error(&r, 400, bad[i].field);
-        reply_free(&r);
+        api_reply_free(&r);
     }
 }
 
@@ -1122,7 +1065,7 @@ static void concurrent_creates(void **state)
     char url[128];
     const char *headers[] = {"x-api-key: " KEY, "Content-Type: application/json"};
     char bodies[N][160];
-    struct reply r = {0};
+    struct api_reply r = {0};
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/api/webhooks", fx->port);
     memset(req, 0, sizeof(req));
@@ -1147,7 +1090,7 @@ static void concurrent_creates(void **state)
     }
     assert_int_equal(send_json(fx, "GET", "/api/webhooks", NULL, &r), 200);
     assert_int_equal(json_array_size(r.json), N);
-    reply_free(&r);
+    api_reply_free(&r);
 }
 
 int main(void)

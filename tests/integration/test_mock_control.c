@@ -23,6 +23,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "mock_server/server.h"
+#include "support/api.h"
 #include "support/proc.h"
 
 #define KEY     "test-key-control-0123"
@@ -112,48 +113,22 @@ static int fx_teardown(void **state)
 static long send_req(struct fx *fx, const char *method, const char *path, const char *key,
                      const char *ctype, const char *body, json_t **out)
 {
-    struct http_request req;
-    struct http_response resp;
-    char url[512];
-    char key_line[128];
-    char type_line[128];
-    const char *headers[2];
-    size_t n = 0;
+    struct api_reply r = {0};
     long status;
 
-    memset(&req, 0, sizeof(req));
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", fx->port, path);
-    if (key != NULL) {
-        snprintf(key_line, sizeof(key_line), "x-api-key: %s", key);
-        headers[n++] = key_line;
-    }
-    if (ctype != NULL) {
-        snprintf(type_line, sizeof(type_line), "Content-Type: %s", ctype);
-        headers[n++] = type_line;
-    }
-    req.method = method;
-    req.url = url;
-    req.headers = headers;
-    req.n_headers = n;
-    req.body = body;
-    req.body_len = body != NULL ? strlen(body) : 0;
-    req.timeout_ms = 30000;
-    req.max_body = 16 * 1024 * 1024;
-    assert_int_equal(http_client_run(fx->client, &req, &resp, 1, 1), 0);
-    if (resp.error != HTTP_ERROR_NONE) {
-        fail_msg("%s %s: %s", method, path, resp.error_text);
-    }
-    status = resp.status;
+    api_send(fx->client, fx->port, method, path, key, ctype, body, body ? strlen(body) : 0, &r);
+    status = r.status;
     if (out != NULL) {
-        *out = json_loadb(resp.body, resp.body_len, 0, NULL);
+        *out = r.json;
+        r.json = NULL;
     }
-    http_response_cleanup(&resp);
+    api_reply_free(&r);
     return status;
 }
 
 static long api(struct fx *fx, const char *method, const char *path, const char *body, json_t **out)
 {
-    return send_req(fx, method, path, KEY, body != NULL ? "application/json" : NULL, body, out);
+    return api_json(fx->client, fx->port, KEY, method, path, body, out);
 }
 
 static const char *jstr(const json_t *obj, const char *key)

@@ -33,6 +33,7 @@
 #include "core/log.h"
 #include "core/signature.h"
 #include "mock_server/server.h"
+#include "support/api.h"
 #include "support/proc.h"
 
 #define KEY       "test-key-delivery-0123"
@@ -301,36 +302,11 @@ static int fx_teardown(void **state)
     return 0;
 }
 
-/* One request to the mock; returns the status and the parsed body in *out
- * (may be NULL; the caller decrefs). */
+/* One request to the mock with the key; returns the status and the parsed
+ * body in *out (may be NULL; the caller decrefs). */
 static long api(struct fx *fx, const char *method, const char *path, const char *body, json_t **out)
 {
-    struct http_request req;
-    struct http_response resp;
-    char url[512];
-    const char *headers[] = {"x-api-key: " KEY, "Content-Type: application/json"};
-    long status;
-
-    memset(&req, 0, sizeof(req));
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", fx->port, path);
-    req.method = method;
-    req.url = url;
-    req.headers = headers;
-    req.n_headers = body != NULL ? 2 : 1;
-    req.body = body;
-    req.body_len = body != NULL ? strlen(body) : 0;
-    req.timeout_ms = 10000;
-    req.max_body = 8 * 1024 * 1024;
-    assert_int_equal(http_client_run(fx->client, &req, &resp, 1, 1), 0);
-    if (resp.error != HTTP_ERROR_NONE) {
-        fail_msg("%s %s: %s", method, path, resp.error_text);
-    }
-    status = resp.status;
-    if (out != NULL) {
-        *out = json_loadb(resp.body, resp.body_len, 0, NULL);
-    }
-    http_response_cleanup(&resp);
-    return status;
+    return api_json(fx->client, fx->port, KEY, method, path, body, out);
 }
 
 static void create_hook(struct fx *fx, const char *url, char id[IDS_UUID_LEN + 1])
