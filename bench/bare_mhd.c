@@ -38,6 +38,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bench_util.h"
+
 #define BM_CONN_LIMIT 8192 /* mock_server/server.c SERVER_CONN_LIMIT */
 #define BM_TIMEOUT_S  30   /* core/http_server.c SRV_DEFAULT_TIMEOUT_S */
 
@@ -52,21 +54,6 @@ struct bm_server {
 };
 
 static int bm_marker; /* *con_cls after the first call */
-
-/* A decimal number from min to max; -1 when s is not one. */
-static int bm_number(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-    char *end = NULL;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (s[0] < '0' || s[0] > '9' || end == s || *end != '\0' || errno != 0 || v < min || v > max) {
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
 
 static struct MHD_Response *bm_response(struct bm_server *s)
 {
@@ -121,84 +108,6 @@ static void bm_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-static char *bm_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0;
-    size_t used = 0;
-
-    if (f == NULL) {
-        return NULL;
-    }
-    for (;;) {
-        size_t got;
-
-        if (used + 4096 + 1 > cap) {
-            char *nb;
-
-            cap = cap == 0 ? 8192 : cap * 2;
-            nb = realloc(buf, cap);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        got = fread(buf + used, 1, 4096, f);
-        used += got;
-        if (got < 4096) {
-            break;
-        }
-    }
-    fclose(f);
-    buf[used] = '\0';
-    *len = used;
-    return buf;
-}
-
-static int bm_listen(unsigned port, unsigned *bound)
-{
-    struct sockaddr_in sin;
-    socklen_t slen = sizeof(sin);
-    int one = 1;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-    if (fd < 0) {
-        return -1;
-    }
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons((uint16_t)port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(fd, SOMAXCONN) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sin, &slen) != 0) {
-        close(fd);
-        return -1;
-    }
-    *bound = ntohs(sin.sin_port);
-    return fd;
-}
-
-static int bm_write_port(const char *path, unsigned port)
-{
-    char tmp[4096];
-    FILE *f;
-
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    f = fopen(tmp, "w");
-    if (f == NULL) {
-        return -1;
-    }
-    fprintf(f, "%u\n", port);
-    if (fclose(f) != 0) {
-        return -1;
-    }
-    return rename(tmp, path);
-}
-
 static void bm_usage(FILE *f)
 {
     fprintf(f, "usage: bare_mhd --body-file F [--port N] [--port-file PATH] [--threads N]\n"
@@ -242,7 +151,7 @@ int main(int argc, char **argv)
             body_file = optarg;
             break;
         case 'p':
-            if (bm_number(optarg, 0, 65535, &v) != 0) {
+            if (bu_number(optarg, 0, 65535, &v) != 0) {
                 bm_usage(stderr);
                 return 2;
             }
@@ -252,7 +161,7 @@ int main(int argc, char **argv)
             port_file = optarg;
             break;
         case 't':
-            if (bm_number(optarg, 1, 64, &v) != 0) {
+            if (bu_number(optarg, 1, 64, &v) != 0) {
                 bm_usage(stderr);
                 return 2;
             }
@@ -262,7 +171,7 @@ int main(int argc, char **argv)
             s.content_type = optarg;
             break;
         case 's':
-            if (bm_number(optarg, 100, 999, &v) != 0) {
+            if (bu_number(optarg, 100, 999, &v) != 0) {
                 bm_usage(stderr);
                 return 2;
             }
@@ -287,7 +196,7 @@ int main(int argc, char **argv)
         bm_usage(stderr);
         return 2;
     }
-    s.body = bm_read_file(body_file, &s.body_len);
+    s.body = bu_read_file(body_file, &s.body_len);
     if (s.body == NULL) {
         fprintf(stderr, "bare_mhd: cannot read %s: %s\n", body_file, strerror(errno));
         return 3;
@@ -307,7 +216,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-    fd = bm_listen(port, &bound);
+    fd = bu_listen_loopback(port, true, &bound);
     if (fd < 0) {
         fprintf(stderr, "bare_mhd: cannot listen on 127.0.0.1:%u: %s\n", port, strerror(errno));
         return 3;
@@ -325,7 +234,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bare_mhd: libmicrohttpd failed to start\n");
         return 3;
     }
-    if (port_file != NULL && bm_write_port(port_file, bound) != 0) {
+    if (port_file != NULL && bu_write_port(port_file, bound) != 0) {
         fprintf(stderr, "bare_mhd: cannot write %s: %s\n", port_file, strerror(errno));
         MHD_stop_daemon(d);
         return 3;

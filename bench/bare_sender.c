@@ -39,6 +39,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 struct bs_slot {
     CURL *easy;
     struct curl_slist *hdrs;
@@ -56,21 +58,6 @@ struct bs_run {
     size_t failed;
     FILE *latency_out; /* NULL unless --latency-out */
 };
-
-/* A decimal number from min to max; -1 when s is not one. */
-static int bs_number(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-    char *end = NULL;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (s[0] < '0' || s[0] > '9' || end == s || *end != '\0' || errno != 0 || v < min || v > max) {
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
 
 static uint64_t bs_mono_us(void)
 {
@@ -192,43 +179,6 @@ static CURL *bs_easy(const struct bs_run *r, struct bs_slot *s)
     return h;
 }
 
-static char *bs_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t cap = 0;
-    size_t used = 0;
-
-    if (f == NULL) {
-        return NULL;
-    }
-    for (;;) {
-        size_t got;
-
-        if (used + 4096 + 1 > cap) {
-            char *nb;
-
-            cap = cap == 0 ? 8192 : cap * 2;
-            nb = realloc(buf, cap);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        got = fread(buf + used, 1, 4096, f);
-        used += got;
-        if (got < 4096) {
-            break;
-        }
-    }
-    fclose(f);
-    buf[used] = '\0';
-    *len = used;
-    return buf;
-}
-
 static void bs_usage(FILE *f)
 {
     fprintf(f, "usage: bare_sender --url URL --body-file F [--count N] [--concurrency C]\n"
@@ -290,13 +240,13 @@ int main(int argc, char **argv)
             body_file = optarg;
             break;
         case 'n':
-            if (bs_number(optarg, 1, 100000000, &count) != 0) {
+            if (bu_number(optarg, 1, 100000000, &count) != 0) {
                 bs_usage(stderr);
                 return 2;
             }
             break;
         case 'c':
-            if (bs_number(optarg, 1, 4096, &conc) != 0) {
+            if (bu_number(optarg, 1, 4096, &conc) != 0) {
                 bs_usage(stderr);
                 return 2;
             }
@@ -329,7 +279,7 @@ int main(int argc, char **argv)
     if (conc > count) {
         conc = count;
     }
-    body = bs_read_file(body_file, &r.body_len);
+    body = bu_read_file(body_file, &r.body_len);
     if (body == NULL) {
         fprintf(stderr, "bare_sender: cannot read %s: %s\n", body_file, strerror(errno));
         return 2;

@@ -26,19 +26,7 @@
 #include <sys/prctl.h>
 #include <time.h>
 
-static int bt_number(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-    char *end = NULL;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (s[0] < '0' || s[0] > '9' || end == s || *end != '\0' || errno != 0 || v < min || v > max) {
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
+#include "bench_util.h"
 
 static int64_t bt_ns(const struct timespec *t)
 {
@@ -76,13 +64,13 @@ int main(int argc, char **argv)
     int c;
 
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c == 'n' && bt_number(optarg, 1, 10000000, &count) == 0) {
+        if (c == 'n' && bu_number(optarg, 1, 10000000, &count) == 0) {
             continue;
         }
-        if (c == 'p' && bt_number(optarg, 1, 10000000, &period_us) == 0) {
+        if (c == 'p' && bu_number(optarg, 1, 10000000, &period_us) == 0) {
             continue;
         }
-        if (c == 's' && bt_number(optarg, 1, 1000000000, &v) == 0) {
+        if (c == 's' && bu_number(optarg, 1, 1000000000, &v) == 0) {
             prctl(PR_SET_TIMERSLACK, v, 0UL, 0UL, 0UL);
             continue;
         }

@@ -84,7 +84,8 @@ bench_cc() {
     local name=$1
     shift
     local src=$bench_root/bench/$name.c out=$BUILD_DIR/bench/$name
-    if [[ -x $out && $out -nt $src ]]; then
+    local util=$bench_root/bench/bench_util.c
+    if [[ -x $out && $out -nt $src && $out -nt $util && $out -nt ${util%.c}.h ]]; then
         return 0
     fi
     mkdir -p "$BUILD_DIR/bench"
@@ -92,7 +93,8 @@ bench_cc() {
     if (($#)); then
         read -r -a flags <<<"$(pkg-config --cflags --libs "$@")"
     fi
-    cc -std=c11 -O2 -g -Wall -Wextra -o "$out" "$src" ${flags[@]+"${flags[@]}"} -lpthread -lm
+    cc -std=c11 -O2 -g -Wall -Wextra -D_GNU_SOURCE -o "$out" "$src" "$util" \
+        ${flags[@]+"${flags[@]}"} -lpthread -lm
 }
 
 # bench_build [TARGET...]: installs nginx and wrk when missing, builds the

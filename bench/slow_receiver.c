@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
+
 static const char sr_body[] = "{\"ok\":true}";
 
 struct sr_server {
@@ -55,21 +57,6 @@ struct sr_req {
     struct timespec start;
     struct timespec start_wall;
 };
-
-/* A decimal number from min to max; -1 when s is not one. */
-static int sr_number(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-    char *end = NULL;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (s[0] < '0' || s[0] > '9' || end == s || *end != '\0' || errno != 0 || v < min || v > max) {
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
 
 static uint64_t sr_ns(const struct timespec *t)
 {
@@ -149,47 +136,6 @@ static void sr_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
-static int sr_listen(unsigned port, unsigned *bound)
-{
-    struct sockaddr_in sin;
-    socklen_t slen = sizeof(sin);
-    int one = 1;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    if (fd < 0) {
-        return -1;
-    }
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons((uint16_t)port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(fd, SOMAXCONN) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sin, &slen) != 0) {
-        close(fd);
-        return -1;
-    }
-    *bound = ntohs(sin.sin_port);
-    return fd;
-}
-
-static int sr_write_port(const char *path, unsigned port)
-{
-    char tmp[4096];
-    FILE *f;
-
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    f = fopen(tmp, "w");
-    if (f == NULL) {
-        return -1;
-    }
-    fprintf(f, "%u\n", port);
-    if (fclose(f) != 0) {
-        return -1;
-    }
-    return rename(tmp, path);
-}
-
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -215,14 +161,14 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
-            if (sr_number(optarg, 0, 10000, &v) != 0) {
+            if (bu_number(optarg, 0, 10000, &v) != 0) {
                 fprintf(stderr, "slow_receiver: --delay-ms: 0 to 10000\n");
                 return 2;
             }
             s.delay_ns = (long)v * 1000000L;
             break;
         case 'p':
-            if (sr_number(optarg, 0, 65535, &v) != 0) {
+            if (bu_number(optarg, 0, 65535, &v) != 0) {
                 fprintf(stderr, "slow_receiver: --port: 0 to 65535\n");
                 return 2;
             }
@@ -232,7 +178,7 @@ int main(int argc, char **argv)
             port_file = optarg;
             break;
         case 's':
-            if (sr_number(optarg, 100, 999, &v) != 0) {
+            if (bu_number(optarg, 100, 999, &v) != 0) {
                 fprintf(stderr, "slow_receiver: --status: 100 to 999\n");
                 return 2;
             }
@@ -268,7 +214,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-    fd = sr_listen(port, &bound);
+    fd = bu_listen_loopback(port, false, &bound);
     if (fd < 0) {
         fprintf(stderr, "slow_receiver: cannot listen: %s\n", strerror(errno));
         return 3;
@@ -283,7 +229,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "slow_receiver: libmicrohttpd failed to start\n");
         return 3;
     }
-    if (port_file != NULL && sr_write_port(port_file, bound) != 0) {
+    if (port_file != NULL && bu_write_port(port_file, bound) != 0) {
         fprintf(stderr, "slow_receiver: cannot write %s: %s\n", port_file, strerror(errno));
         MHD_stop_daemon(d);
         return 3;
