@@ -70,36 +70,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-struct fz_buf {
-    char *p;
-    size_t len;
-    size_t cap;
-};
-
-static void fz_put(struct fz_buf *b, const void *data, size_t len)
-{
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap > 0 ? b->cap : 1024;
-
-        while (cap < b->len + len + 1) {
-            cap *= 2;
-        }
-        b->p = realloc(b->p, cap);
-        if (b->p == NULL) {
-            abort();
-        }
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, len);
-    b->len += len;
-    b->p[b->len] = '\0';
-}
-
-static void fz_puts(struct fz_buf *b, const char *s)
-{
-    fz_put(b, s, strlen(s));
-}
-
 static void fz_header(struct fz_buf *b, const char *name, char *value, size_t len)
 {
     fz_sanitize_value(value, len);

@@ -80,4 +80,14 @@ void fz_encode_target(const char *s, size_t len, bool encode_high, char *out, si
 void fz_sanitize_name(char *s, size_t len);
 void fz_sanitize_value(char *s, size_t len);
 
+/* A growing, NUL-terminated request buffer; aborts when memory runs out. */
+struct fz_buf {
+    char *p;
+    size_t len;
+    size_t cap;
+};
+
+void fz_put(struct fz_buf *b, const void *data, size_t len);
+void fz_puts(struct fz_buf *b, const char *s);
+
 #endif
