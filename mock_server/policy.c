@@ -447,19 +447,13 @@ int ms_policy_check(const struct ms_policy *p, struct err *e)
 int ms_policy_patch_json(struct ms_policy *p, const char *body, size_t len, struct err *e)
 {
     struct ms_policy next = *p;
-    struct err pe = {{0}};
     json_t *root = NULL;
     const char *key = NULL;
     json_t *v = NULL;
     int ret = -1;
 
-    root = jsonh_parse(body, len, &pe);
+    root = ms_validate_object_body(body, len, e);
     if (root == NULL) {
-        ms_validate_json_error(&pe, e);
-        goto out;
-    }
-    if (!json_is_object(root)) {
-        err_set(e, "body: must be a JSON object");
         goto out;
     }
     json_object_foreach(root, key, v)

@@ -88,12 +88,33 @@ static int validate_host_port(const char *p, size_t len, struct err *e)
     return 0;
 }
 
-void ms_validate_json_error(const struct err *parse_err, struct err *e)
+json_t *ms_validate_object_body(const char *body, size_t len, struct err *e)
 {
-    const char *near = strstr(parse_err->msg, " near '");
-    int len = near != NULL ? (int)(near - parse_err->msg) : (int)strlen(parse_err->msg);
+    struct err pe = {{0}};
+    size_t i = 0;
+    json_t *root;
 
-    err_set(e, "body: invalid JSON: %.*s", len, parse_err->msg);
+    while (i < len && isspace((unsigned char)body[i])) {
+        i++;
+    }
+    if (i == len) {
+        err_set(e, "body: must be a JSON object (the body is empty)");
+        return NULL;
+    }
+    root = jsonh_parse(body, len, &pe);
+    if (root == NULL) {
+        const char *near = strstr(pe.msg, " near '");
+        int n = near != NULL ? (int)(near - pe.msg) : (int)strlen(pe.msg);
+
+        err_set(e, "body: invalid JSON: %.*s", n, pe.msg);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        err_set(e, "body: must be a JSON object");
+        return NULL;
+    }
+    return root;
 }
 
 int ms_validate_url(const char *url, struct err *e)
@@ -219,25 +240,11 @@ int ms_validate_webhook_body(const char *body, size_t len, bool partial,
     const json_t *url = NULL;
     const json_t *secret = NULL;
     const json_t *active = NULL;
-    struct err pe = {{0}};
-    size_t i = 0;
     int ret = -1;
 
     memset(out, 0, sizeof(*out));
-    while (i < len && isspace((unsigned char)body[i])) {
-        i++;
-    }
-    if (i == len) {
-        err_set(e, "body: must be a JSON object (the body is empty)");
-        goto out;
-    }
-    root = jsonh_parse(body, len, &pe);
+    root = ms_validate_object_body(body, len, e);
     if (root == NULL) {
-        ms_validate_json_error(&pe, e);
-        goto out;
-    }
-    if (!json_is_object(root)) {
-        err_set(e, "body: must be a JSON object");
         goto out;
     }
     if (validate_string_field(root, "topic", &topic, e) != 0 ||

@@ -29,11 +29,13 @@ int ms_validate_url(const char *url, struct err *e);
 int ms_validate_webhook_body(const char *body, size_t len, bool partial,
                              struct ms_webhook_patch *out, struct err *e);
 
-/* Sets e to "body: invalid JSON: <where and what>" from the message of a
- * failed jsonh_parse, without the "near '<text>'" excerpt jansson adds: a
- * body refused for its syntax may carry a secret or a key, and an answer
- * never quotes one (the line and column say where the fault is). */
-void ms_validate_json_error(const struct err *parse_err, struct err *e);
+/* Parses a request body that must be one JSON object. Returns it (the
+ * caller decrefs), or NULL with e set: "body: must be a JSON object (the
+ * body is empty)", "body: must be a JSON object", or "body: invalid JSON:
+ * <line, column and what>" without the "near '<text>'" excerpt jansson
+ * adds: a body refused for its syntax may carry a secret or a key, and an
+ * answer never quotes one. */
+json_t *ms_validate_object_body(const char *body, size_t len, struct err *e);
 
 /* Is content_type (a Content-Type header, NULL when absent) JSON?
  * "application/json" and "application/<x>+json", any parameters, any case.

@@ -64,29 +64,15 @@ int ms_validate_trigger_body(const char *body, size_t len, unsigned count_max,
                              struct ms_trigger_body *out, struct err *e)
 {
     static const char *const known[] = {"topic", "data", "count", "webhook_id"};
-    struct err pe = {{0}};
     json_t *root = NULL;
     const char *key = NULL;
     json_t *v = NULL;
     json_t *data;
-    size_t i = 0;
     int ret = -1;
 
     memset(out, 0, sizeof(*out));
-    while (i < len && isspace((unsigned char)body[i])) {
-        i++;
-    }
-    if (i == len) {
-        err_set(e, "body: must be a JSON object (the body is empty)");
-        goto out;
-    }
-    root = jsonh_parse(body, len, &pe);
+    root = ms_validate_object_body(body, len, e);
     if (root == NULL) {
-        ms_validate_json_error(&pe, e);
-        goto out;
-    }
-    if (!json_is_object(root)) {
-        err_set(e, "body: must be a JSON object");
         goto out;
     }
     /* Unknown members are refused: a mistyped "cuont" must not quietly
