@@ -51,8 +51,7 @@ static enum ms_dispatch_status dsp_subscribers(struct ms_dispatch *d, const stru
         err_set(e, "webhook_id: no webhook '%.64s'", t->webhook_id);
         ret = MS_DISPATCH_INVALID;
     } else if (*n == 0 && warning[0] == '\0') {
-        snprintf(warning, warning_size,
-                 "no active webhook is subscribed to %s: the events were stored, nothing was sent",
+        snprintf(warning, warning_size, "no active webhook is subscribed to %s: nothing was sent",
                  canonical);
     }
     ms_cache_release(snap);

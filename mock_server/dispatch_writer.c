@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -17,6 +19,7 @@
 #define WRITER_QUEUE_MAX 8
 #define WRITER_SPARE_MAX 4
 #define WRITER_FIRST_CAP 64
+#define WRITER_NICE      10 /* below the engine: see writer_main */
 
 struct ms_dispatch_writer {
     struct ms_store *store;
@@ -108,6 +111,14 @@ static void *writer_main(void *arg)
     struct ms_dispatch_writer *w = arg;
 
     pthread_setname_np(pthread_self(), "vambe-writer");
+    /* The engine's sends are timed, the call log is not (it lags by a
+     * batch anyway): on a busy core the writer yields to the engine, so a
+     * batch being committed does not make a due retry late. A niced thread
+     * still gets its share (never starved), and a full queue stops the
+     * engine until it catches up. Linux applies nice per thread. */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), WRITER_NICE) != 0) {
+        log_debug("the call-log writer keeps the engine's priority");
+    }
     pthread_mutex_lock(&w->lock);
     for (;;) {
         struct dsp_batch *b;

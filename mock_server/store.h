@@ -165,7 +165,12 @@ enum ms_store_status ms_store_call_get(struct ms_store *s, const char *id, struc
  * writes a batch of call records and the matching pending changes in one
  * transaction (ms_store_flush), so after a crash the store says either
  * "attempt n done, n+1 due at t" or "attempt n still to send": an attempt
- * may be sent twice, never lost. */
+ * may be sent twice, never lost.
+ *
+ * In memory nothing outlives the process, so there is nothing to resume:
+ * an in-memory store keeps no events and no pending chains (events_add and
+ * the pending changes of a flush do nothing, pending_load finds none), and
+ * the engine does not pay for a durability it cannot have. */
 
 /* What kind of chain a pending row is. */
 enum ms_pending_kind {

@@ -116,6 +116,9 @@ int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_cal
 {
     int ret = -1;
 
+    if (!s->durable) {
+        n_ops = 0; /* no pending chains in memory (store.h) */
+    }
     if (n_calls == 0 && n_ops == 0) {
         return 0;
     }

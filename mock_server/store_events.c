@@ -58,6 +58,12 @@ int ms_store_events_add(struct ms_store *s, const struct ms_event_rec *ev, size_
 {
     int ret = -1;
 
+    if (!s->durable) {
+        for (size_t i = 0; i < n_pend; i++) {
+            pend[i].id = 0;
+        }
+        return 0;
+    }
     pthread_mutex_lock(&s->lock);
     if (ms_store_tx_begin(s, e) == 0) {
         bool ok = true;

@@ -46,6 +46,7 @@ struct ms_store {
     sqlite3_stmt *page_st[STORE_N_MASKS];  /* prepared on first use */
     sqlite3_stmt *count_st[STORE_N_MASKS]; /* prepared on first use */
     int version;
+    bool durable; /* a file: events and pending chains are kept (see store.h) */
 };
 
 /* The columns of a call record, in the order store_calls.c reads them. */
@@ -56,7 +57,8 @@ struct ms_store {
 
 /* Logs the connection's last error with what was being done. */
 void ms_store_log_failure(struct ms_store *s, const char *what);
-/* Binds a text or NULL (copied by SQLite). */
+/* Binds a text or NULL, not copied: every statement is stepped and reset
+ * (ms_store_done) while the caller's value is alive. */
 int ms_store_bind_text(sqlite3_stmt *st, int i, const char *v);
 /* Binds a time in milliseconds; 0 becomes NULL. */
 int ms_store_bind_time(sqlite3_stmt *st, int i, uint64_t ms);

@@ -64,7 +64,8 @@ static void make_call(struct ms_call *c, int n, const char *event_id, const char
 static void add_load_flush(void **state)
 {
     (void)state;
-    struct ms_store *s = open_ok(":memory:");
+    char path[256];
+    struct ms_store *s;
     struct ms_event_rec ev[2] = {event_rec("evt_a", "{\"a\":1}"), event_rec("evt_b", "{\"b\":2}")};
     struct ms_pending_rec pend[3] = {
         {0, HOOK, "evt_a", 1, 5000, MS_PENDING_FIRST},
@@ -78,6 +79,9 @@ static void add_load_flush(void **state)
     size_t n = 0;
     uint64_t total = 0;
 
+    db_path(path, sizeof(path), "add");
+    db_remove(path);
+    s = open_ok(path);
     assert_int_equal(ms_store_events_add(s, ev, 2, pend, 3, 100, &e), 0);
     assert_true(pend[0].id > 0 && pend[1].id > pend[0].id && pend[2].id > pend[1].id);
 
@@ -134,12 +138,14 @@ static void add_load_flush(void **state)
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 0);
     ms_store_close(s);
+    db_remove(path);
 }
 
 static void retention(void **state)
 {
     (void)state;
-    struct ms_store *s = open_ok(":memory:");
+    char path[256];
+    struct ms_store *s;
     struct ms_call calls[10];
     struct err e = {{0}};
     uint64_t total = 0;
@@ -149,6 +155,9 @@ static void retention(void **state)
     struct ms_pending_row *rows = NULL;
     size_t n = 0;
 
+    db_path(path, sizeof(path), "retention");
+    db_remove(path);
+    s = open_ok(path);
     /* The call log keeps the newest keep_calls records. */
     for (int i = 0; i < 10; i++) {
         make_call(&calls[i], i, "evt_x", "succeeded");
@@ -176,6 +185,36 @@ static void retention(void **state)
     assert_string_equal(rows[0].event_id, "evt_0");
     ms_store_pending_free(rows, n);
     ms_store_close(s);
+    db_remove(path);
+}
+
+/* In memory nothing outlives the process: no events, no pending chains,
+ * and a flush's pending changes are ignored while its calls are kept. */
+static void memory_keeps_no_pending(void **state)
+{
+    (void)state;
+    struct ms_store *s = open_ok(":memory:");
+    struct ms_event_rec ev = event_rec("evt_m", "{}");
+    struct ms_pending_rec pend = {99, HOOK, "evt_m", 1, 5000, MS_PENDING_FIRST};
+    struct ms_pending_op op = {7, false, 2, 9000};
+    struct ms_pending_row *rows = NULL;
+    struct ms_call call;
+    struct err e = {{0}};
+    size_t n = 1;
+    uint64_t total = 0;
+
+    assert_int_equal(ms_store_events_add(s, &ev, 1, &pend, 1, 100, &e), 0);
+    assert_int_equal(pend.id, 0);
+    assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
+    assert_int_equal(n, 0);
+    make_call(&call, 1, "evt_m", "retry_scheduled");
+    assert_int_equal(ms_store_flush(s, &call, 1, &op, 1, 100, &e), 0);
+    assert_int_equal(ms_store_calls_count(s, &total), 0);
+    assert_int_equal(total, 1);
+    assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
+    assert_int_equal(n, 0);
+    ms_store_pending_free(rows, n);
+    ms_store_close(s);
 }
 
 static void pending_survive_a_reopen(void **state)
@@ -199,7 +238,7 @@ static void pending_survive_a_reopen(void **state)
     ms_store_close(s);
 
     s = open_ok(path);
-    assert_int_equal(ms_store_schema_version(s), 2);
+    assert_int_equal(ms_store_schema_version(s), ms_store_schema_latest());
     assert_int_equal(ms_store_meta_bump(s, "engine_runs", &v), 0);
     assert_int_equal(v, 2);
     assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
@@ -222,6 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(add_load_flush),
         cmocka_unit_test(retention),
+        cmocka_unit_test(memory_keeps_no_pending),
         cmocka_unit_test(pending_survive_a_reopen),
     };
     log_set_level(LOG_LEVEL_ERROR);
