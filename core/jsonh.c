@@ -6,15 +6,31 @@
 
 #include "core/xalloc.h"
 
+#define JSONH_DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
+#define JSONH_DUMP_STACK 4096 /* most dumps (an event, a webhook) fit */
+
 char *jsonh_dump(const json_t *j, size_t *len)
 {
-    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-    if (s == NULL) {
-        /* Only out of memory (or an invalid value) makes jansson fail. */
-        s = xstrdup("null");
+    char buf[JSONH_DUMP_STACK];
+    size_t n = json_dumpb(j, buf, sizeof(buf), JSONH_DUMP_FLAGS);
+    char *s;
+
+    if (n > 0 && n <= sizeof(buf)) {
+        /* One allocation of the exact size, where json_dumps grows a
+         * buffer from 16 bytes and copies it once more at the end. */
+        s = xmalloc(n + 1);
+        memcpy(s, buf, n);
+        s[n] = '\0';
+    } else {
+        s = n > 0 ? json_dumps(j, JSONH_DUMP_FLAGS) : NULL;
+        if (s == NULL) {
+            /* Only out of memory (or an invalid value) makes jansson fail. */
+            s = xstrdup("null");
+        }
+        n = strlen(s);
     }
     if (len != NULL) {
-        *len = strlen(s);
+        *len = n;
     }
     return s;
 }

@@ -203,6 +203,16 @@ int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_
     return 0;
 }
 
+/* Appends an id known to be new (a freshly drawn event's). */
+static void runner_push_id(struct hn_runner_sent *sent, const char *id)
+{
+    if (sent->n_ids == sent->cap_ids) {
+        sent->cap_ids = sent->cap_ids > 0 ? 2 * sent->cap_ids : 4;
+        sent->ids = xrealloc(sent->ids, sent->cap_ids * sizeof(char *));
+    }
+    sent->ids[sent->n_ids++] = xstrdup(id);
+}
+
 void hn_runner_add_id(struct hn_runner_sent *sent, const char *id)
 {
     for (size_t i = 0; i < sent->n_ids; i++) {
@@ -210,8 +220,7 @@ void hn_runner_add_id(struct hn_runner_sent *sent, const char *id)
             return;
         }
     }
-    sent->ids = xrealloc(sent->ids, (sent->n_ids + 1) * sizeof(char *));
-    sent->ids[sent->n_ids++] = xstrdup(id);
+    runner_push_id(sent, id);
 }
 
 static void runner_sent_cleanup(struct hn_runner_sent *s)
@@ -340,7 +349,11 @@ static int runner_burst_build(struct hn_runner_case *rc, size_t idx, struct hn_d
             runner_sent_cleanup(&one);
             return -1;
         }
-        hn_runner_add_id(sent, ev->event_id);
+        if (!st->copies) {
+            runner_push_id(sent, ev->event_id); /* drawn just now: new */
+        } else if (i == 0) {
+            hn_runner_add_id(sent, ev->event_id);
+        }
         memcpy(ids[i], ev->event_id, sizeof(ids[i]));
         struct hn_payload pl = {ev->event_id, ev->topic, ev->body, ev->body_len};
         int rc_build = hn_delivery_build(&rc->r->dopts, &pl, &none, st->attempt, &rc->rng,

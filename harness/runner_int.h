@@ -30,6 +30,7 @@ struct hn_runner {
 struct hn_runner_sent {
     char **ids; /* distinct event ids, for probes (owned) */
     size_t n_ids;
+    size_t cap_ids;
     /* The one event of a deliver step or of a burst of copies. */
     bool has_event;
     char event_id[IDS_EVENT_ID_LEN + 1];

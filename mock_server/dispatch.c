@@ -62,7 +62,6 @@ void ms_dispatch_chain_free(struct dsp_chain *c)
     }
     ms_dispatch_event_release(c->ev);
     free(c->url);
-    free(c->req_headers);
     free(c);
 }
 

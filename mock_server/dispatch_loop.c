@@ -148,8 +148,8 @@ static void loop_launch(struct ms_dispatch *d, struct dsp_chain *c, struct dsp_h
 {
     const struct ms_webhook *w = ms_cache_find(snap, c->webhook_id);
     const char *why = ms_dispatch_unusable(w, c->kind);
-    struct ms_dispatch_wire wire;
-    struct ms_dispatch_wire_input in;
+    struct ms_wire wire;
+    struct ms_wire_input in;
     struct http_request req;
     struct http_response fake;
 
@@ -160,7 +160,7 @@ static void loop_launch(struct ms_dispatch *d, struct dsp_chain *c, struct dsp_h
     c->hook = h;
     c->sent_wall_ms = clock_wall_ms();
     ids_uuid4(&d->rng_ids, c->delivery_id);
-    in = (struct ms_dispatch_wire_input){
+    in = (struct ms_wire_input){
         c->ev->topic,   c->ev->id,   c->delivery_id,  w->id,       w->secret,
         c->attempt,     c->ev->body, c->ev->body_len, d->pol.sign, d->pol.timestamp_unit,
         c->sent_wall_ms};
@@ -176,8 +176,10 @@ static void loop_launch(struct ms_dispatch *d, struct dsp_chain *c, struct dsp_h
     d->inflight++;
     loop_flying_add(d, c);
     c->start_mono_us = clock_mono_us();
-    if (ms_dispatch_wire_build(&wire, &in) == 0) {
-        c->req_headers = ms_dispatch_wire_request_json(&wire);
+    c->req_timestamp[0] = '\0'; /* nothing sent yet: no request headers */
+    c->req_signature[0] = '\0';
+    if (ms_wire_build(&wire, &in) == 0) {
+        ms_wire_record(&wire, c->req_timestamp, c->req_signature);
         req.headers = wire.ptrs;
         req.n_headers = wire.n;
         if (http_client_add(d->client, &req, c) == 0) {

@@ -1,7 +1,7 @@
 /* Private to the delivery engine's files: dispatch.c and dispatch_trigger.c
  * (the API the HTTP threads call), dispatch_loop.c and dispatch_settle.c
- * (the engine thread), dispatch_wire.c (what goes on the wire) and
- * dispatch_writer.c (the batch writer thread).
+ * (the engine thread) and dispatch_writer.c (the batch writer thread);
+ * what goes on the wire is wire.c's.
  *
  * Ownership in one place:
  *  - a struct dsp_event (one event's body) is shared by reference count:
@@ -28,10 +28,9 @@
 #include "core/signature.h"
 #include "mock_server/dispatch.h"
 #include "mock_server/timerq.h"
+#include "mock_server/wire.h"
 
 #define DSP_HOOK_BUCKETS 256
-#define DSP_WIRE_HEADERS 9
-#define DSP_WIRE_LINE    (MS_EVENT_ID_MAX + 64)
 
 struct dsp_event {
     atomic_uint refs;
@@ -57,8 +56,9 @@ struct dsp_chain {
     char delivery_id[IDS_UUID_LEN + 1];
     uint64_t sent_wall_ms;
     uint64_t start_mono_us;
-    char *url;         /* copy for the record */
-    char *req_headers; /* JSON object text for the record */
+    char *url;                                     /* copy for the record */
+    char req_timestamp[MS_CALL_TIMESTAMP_MAX + 1]; /* for the record (ms_wire_record) */
+    char req_signature[MS_CALL_SIGNATURE_MAX + 1];
     /* Links: next in the inbox or a wait list; prev/next in the in-flight
      * list. */
     struct dsp_chain *next;
@@ -80,7 +80,6 @@ struct dsp_hook {
 struct dsp_owned {
     struct dsp_event *ev; /* request_body points into it */
     char *url;
-    char *req_headers;
     char *resp_headers;
     char *resp_body;
     char *error; /* NULL when the record's error is a static string */
@@ -100,13 +99,6 @@ struct dsp_batch {
 };
 
 struct ms_dispatch_writer;
-
-/* The headers of one attempt, built into fixed buffers (no allocation). */
-struct ms_dispatch_wire {
-    char lines[DSP_WIRE_HEADERS][DSP_WIRE_LINE];
-    const char *ptrs[DSP_WIRE_HEADERS];
-    size_t n;
-};
 
 struct ms_dispatch {
     struct ms_store *store;
@@ -196,33 +188,6 @@ const char *ms_dispatch_unusable(const struct ms_webhook *w, enum ms_pending_kin
 /* Records a finished attempt in the current batch and either ends its
  * chain or queues its next attempt. Consumes resp. */
 void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_response *resp);
-
-/* ---- dispatch_wire.c ----------------------------------------------------- */
-
-struct ms_dispatch_wire_input {
-    const char *topic;
-    const char *event_id;
-    const char *delivery_id;
-    const char *webhook_id;
-    const char *secret;
-    unsigned attempt;
-    const char *body;
-    size_t body_len;
-    bool sign;
-    enum signature_unit unit;
-    uint64_t now_wall_ms;
-};
-
-/* Builds the DESIGN §4 headers into w. 0, or -1 when signing failed. */
-int ms_dispatch_wire_build(struct ms_dispatch_wire *w, const struct ms_dispatch_wire_input *in);
-/* The sent headers as a JSON object text, names in lower case, the
- * signature shown as a prefix and its length (the kit never stores a full
- * signature). The caller frees it. */
-char *ms_dispatch_wire_request_json(const struct ms_dispatch_wire *w);
-/* Raw response header lines (status line first) as a JSON object text,
- * names in lower case, repeated names joined with ", ". The caller frees
- * it. */
-char *ms_dispatch_wire_response_json(const char *raw, size_t len);
 
 /* ---- dispatch_writer.c ---------------------------------------------------- */
 

@@ -116,9 +116,8 @@ static void settle_record(struct ms_call *call, struct dsp_owned *o, struct dsp_
     o->url = c->url;
     c->url = NULL;
     call->url = o->url;
-    o->req_headers = c->req_headers;
-    c->req_headers = NULL;
-    call->request_headers = o->req_headers;
+    memcpy(call->request_timestamp, c->req_timestamp, sizeof(call->request_timestamp));
+    memcpy(call->request_signature, c->req_signature, sizeof(call->request_signature));
     o->ev = c->ev;
     atomic_fetch_add_explicit(&c->ev->refs, 1, memory_order_relaxed);
     call->request_body = c->ev->body;
@@ -127,7 +126,7 @@ static void settle_record(struct ms_call *call, struct dsp_owned *o, struct dsp_
      * either a response or an error), even if a status line had come. */
     if (resp->status > 0 && resp->error == HTTP_ERROR_NONE) {
         call->response_status = (int)resp->status;
-        o->resp_headers = ms_dispatch_wire_response_json(resp->headers, resp->headers_len);
+        o->resp_headers = ms_wire_response_json(resp->headers, resp->headers_len);
         call->response_headers = o->resp_headers;
         o->resp_body = resp->body != NULL ? resp->body : xstrdup("");
         resp->body = NULL;

@@ -70,7 +70,6 @@ void ms_dispatch_writer_clear(struct dsp_batch *b)
 
         ms_dispatch_event_release(o->ev);
         free(o->url);
-        free(o->req_headers);
         free(o->resp_headers);
         free(o->resp_body);
         free(o->error);

@@ -9,6 +9,7 @@
 #include "core/jsonh.h"
 #include "core/topics.h"
 #include "core/xalloc.h"
+#include "mock_server/wire.h"
 
 #define RENDER_MASK_SHOWN 4
 #define RENDER_MASK_MIN   12 /* shortest secret whose tail is shown */
@@ -104,7 +105,14 @@ json_t *ms_render_call(const struct ms_call *c)
     json_object_set_new(j, "topic", render_string(c->topic));
     json_object_set_new(j, "attempt", json_integer((json_int_t)c->attempt));
     json_object_set_new(j, "url", render_string(c->url));
-    json_object_set_new(j, "request_headers", render_headers(c->request_headers));
+    if (c->request_headers != NULL) {
+        json_object_set_new(j, "request_headers", render_headers(c->request_headers));
+    } else {
+        char *rebuilt = ms_wire_record_json(c);
+
+        json_object_set_new(j, "request_headers", render_headers(rebuilt));
+        free(rebuilt);
+    }
     json_object_set_new(j, "request_body", render_string(c->request_body));
     json_object_set_new(j, "response_status",
                         c->response_status > 0 ? json_integer(c->response_status) : json_null());

@@ -97,6 +97,11 @@ static const char *const store_migrations[] = {
     /* 3: since/until search by time without an index of their own (one
      * B-tree fewer on every call record written). */
     "DROP INDEX calls_by_created;",
+    /* 4: the engine's records keep the request headers as the two values
+     * the record's other fields do not give (request_headers is NULL for
+     * them; mock_server/wire.c rebuilds the object). */
+    "ALTER TABLE calls ADD COLUMN request_timestamp TEXT;"
+    "ALTER TABLE calls ADD COLUMN request_signature TEXT;",
 };
 
 #define STORE_LATEST ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -112,8 +117,8 @@ static const char *const store_sql[ST_COUNT_] = {
     [ST_CALL_INSERT] = "INSERT INTO calls (id, webhook_id, event_id, topic, attempt, url, "
                        "request_headers, request_body, response_status, response_headers, "
                        "response_body, duration_ms, error, outcome, scheduled_at, sent_at, "
-                       "next_attempt_at, created_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "next_attempt_at, created_at, request_timestamp, request_signature) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [ST_CALL_COUNT] = "SELECT COUNT(*) FROM calls",
     [ST_CALL_TRIM] = "DELETE FROM calls WHERE seq <= "
                      "(SELECT seq FROM calls ORDER BY seq DESC LIMIT 1 OFFSET ?)",

@@ -29,6 +29,8 @@
 #define MS_TOPIC_MAX          127
 #define MS_EVENT_ID_MAX       127
 #define MS_OUTCOME_MAX        31
+#define MS_CALL_TIMESTAMP_MAX 24  /* x-vambe-timestamp: digits */
+#define MS_CALL_SIGNATURE_MAX 63  /* x-vambe-signature as shown (log_redact) */
 #define MS_CALLS_LIMIT_MAX    500 /* the most records one query returns */
 
 struct ms_store;
@@ -77,7 +79,12 @@ struct ms_call {
     char topic[MS_TOPIC_MAX + 1];
     unsigned attempt; /* 1 for the first */
     char *url;
-    char *request_headers; /* JSON object text: {"name": "value", ...} */
+    /* The request headers: a JSON object text {"name": "value", ...}, or
+     * NULL and the two fields below, from which mock_server/wire.c
+     * rebuilds them (the DESIGN §4 set is the record's other fields). */
+    char *request_headers;
+    char request_timestamp[MS_CALL_TIMESTAMP_MAX + 1]; /* as sent; "" when none */
+    char request_signature[MS_CALL_SIGNATURE_MAX + 1]; /* as shown; "" when unsigned */
     char *request_body;
     int response_status;    /* 0 when no response came (NULL in JSON) */
     char *response_headers; /* JSON object text */

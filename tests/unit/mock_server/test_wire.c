@@ -1,4 +1,4 @@
-/* mock_server/dispatch_wire: the headers of a delivery (DESIGN §4), the
+/* mock_server/wire: the headers of a delivery (DESIGN §4), the
  * signature over "<timestamp>.<body>", and the call log's JSON views of
  * request and response headers. */
 #include <setjmp.h>
@@ -9,16 +9,17 @@
 /* cmocka.h needs the four headers above, in this order. */
 #include <cmocka.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/signature.h"
-#include "mock_server/dispatch_priv.h"
+#include "mock_server/wire.h"
 
 #define SECRET "whsec_0123456789abcdef"
 #define BODY   "{\"id\":\"evt_1\",\"event\":\"message.received\"}"
 
-static const char *header(const struct ms_dispatch_wire *w, const char *name)
+static const char *header(const struct ms_wire *w, const char *name)
 {
     size_t len = strlen(name);
 
@@ -30,28 +31,28 @@ static const char *header(const struct ms_dispatch_wire *w, const char *name)
     return NULL;
 }
 
-static struct ms_dispatch_wire_input input(bool sign, enum signature_unit unit)
+static struct ms_wire_input input(bool sign, enum signature_unit unit)
 {
-    return (struct ms_dispatch_wire_input){"message.received",
-                                           "evt_1",
-                                           "6f1d0c9e-3b7a-4d52-9e0f-2c8a1b4e7d30",
-                                           "d3758406-2681-4ff5-8de9-85003bc78067",
-                                           SECRET,
-                                           3,
-                                           BODY,
-                                           strlen(BODY),
-                                           sign,
-                                           unit,
-                                           1727690400123ull};
+    return (struct ms_wire_input){"message.received",
+                                  "evt_1",
+                                  "6f1d0c9e-3b7a-4d52-9e0f-2c8a1b4e7d30",
+                                  "d3758406-2681-4ff5-8de9-85003bc78067",
+                                  SECRET,
+                                  3,
+                                  BODY,
+                                  strlen(BODY),
+                                  sign,
+                                  unit,
+                                  1727690400123ull};
 }
 
 static void every_header_is_there(void **state)
 {
     (void)state;
-    struct ms_dispatch_wire w;
-    struct ms_dispatch_wire_input in = input(true, SIGNATURE_UNIT_MS);
+    struct ms_wire w;
+    struct ms_wire_input in = input(true, SIGNATURE_UNIT_MS);
 
-    assert_int_equal(ms_dispatch_wire_build(&w, &in), 0);
+    assert_int_equal(ms_wire_build(&w, &in), 0);
     assert_int_equal(w.n, 9);
     assert_string_equal(header(&w, "Content-Type"), "application/json");
     assert_string_equal(header(&w, "User-Agent"), "Vambe-Webhooks/1.0");
@@ -75,17 +76,17 @@ static void every_header_is_there(void **state)
 static void seconds_and_unsigned(void **state)
 {
     (void)state;
-    struct ms_dispatch_wire w;
-    struct ms_dispatch_wire_input in = input(true, SIGNATURE_UNIT_S);
+    struct ms_wire w;
+    struct ms_wire_input in = input(true, SIGNATURE_UNIT_S);
 
-    assert_int_equal(ms_dispatch_wire_build(&w, &in), 0);
+    assert_int_equal(ms_wire_build(&w, &in), 0);
     assert_string_equal(header(&w, "x-vambe-timestamp"), "1727690400");
     assert_int_equal(signature_verify(SECRET, "1727690400", header(&w, "x-vambe-signature"), BODY,
                                       strlen(BODY), 1727690400123ull, SIGNATURE_UNIT_S, 300),
                      SIGNATURE_OK);
 
     in = input(false, SIGNATURE_UNIT_MS);
-    assert_int_equal(ms_dispatch_wire_build(&w, &in), 0);
+    assert_int_equal(ms_wire_build(&w, &in), 0);
     assert_int_equal(w.n, 8);
     assert_null(header(&w, "x-vambe-signature"));
     assert_non_null(header(&w, "x-vambe-timestamp"));
@@ -94,14 +95,14 @@ static void seconds_and_unsigned(void **state)
 static void request_json_redacts_the_signature(void **state)
 {
     (void)state;
-    struct ms_dispatch_wire w;
-    struct ms_dispatch_wire_input in = input(true, SIGNATURE_UNIT_MS);
+    struct ms_wire w;
+    struct ms_wire_input in = input(true, SIGNATURE_UNIT_MS);
     char *text;
     json_t *j;
     const char *shown;
 
-    assert_int_equal(ms_dispatch_wire_build(&w, &in), 0);
-    text = ms_dispatch_wire_request_json(&w);
+    assert_int_equal(ms_wire_build(&w, &in), 0);
+    text = ms_wire_request_json(&w);
     j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
     assert_non_null(j);
     assert_int_equal(json_object_size(j), 9);
@@ -115,6 +116,51 @@ static void request_json_redacts_the_signature(void **state)
     free(text);
 }
 
+/* A call record keeps the timestamp and the shown signature; the headers
+ * rebuilt from it are the ones request_json gives for what was sent. */
+static void record_rebuilds_the_same_headers(void **state)
+{
+    (void)state;
+    for (int sign = 0; sign <= 1; sign++) {
+        struct ms_wire w;
+        struct ms_wire_input in = input(sign == 1, SIGNATURE_UNIT_MS);
+        struct ms_call c;
+        char *sent;
+        char *rebuilt;
+
+        memset(&c, 0, sizeof(c));
+        assert_int_equal(ms_wire_build(&w, &in), 0);
+        ms_wire_record(&w, c.request_timestamp, c.request_signature);
+        assert_string_equal(c.request_timestamp, "1727690400123");
+        if (sign == 1) {
+            assert_non_null(strstr(c.request_signature, "(64 chars)"));
+            assert_null(strstr(c.request_signature, header(&w, "x-vambe-signature")));
+        } else {
+            assert_string_equal(c.request_signature, "");
+        }
+        snprintf(c.id, sizeof(c.id), "%s", in.delivery_id);
+        snprintf(c.webhook_id, sizeof(c.webhook_id), "%s", in.webhook_id);
+        snprintf(c.event_id, sizeof(c.event_id), "%s", in.event_id);
+        snprintf(c.topic, sizeof(c.topic), "%s", in.topic);
+        c.attempt = in.attempt;
+        sent = ms_wire_request_json(&w);
+        rebuilt = ms_wire_record_json(&c);
+        assert_non_null(rebuilt);
+        assert_string_equal(rebuilt, sent);
+        free(sent);
+        free(rebuilt);
+    }
+}
+
+static void record_without_a_request(void **state)
+{
+    (void)state;
+    struct ms_call c;
+
+    memset(&c, 0, sizeof(c));
+    assert_null(ms_wire_record_json(&c));
+}
+
 static void response_json_merges_and_escapes(void **state)
 {
     (void)state;
@@ -125,7 +171,7 @@ static void response_json_merges_and_escapes(void **state)
                        "set-cookie: b=\"2\"\r\n"
                        "X-Odd: tab\there\r\n"
                        "malformed line\r\n";
-    char *text = ms_dispatch_wire_response_json(raw, strlen(raw));
+    char *text = ms_wire_response_json(raw, strlen(raw));
     json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
 
     assert_non_null(j);
@@ -137,7 +183,7 @@ static void response_json_merges_and_escapes(void **state)
     json_decref(j);
     free(text);
 
-    text = ms_dispatch_wire_response_json(NULL, 0);
+    text = ms_wire_response_json(NULL, 0);
     assert_string_equal(text, "{}");
     free(text);
 }
@@ -148,6 +194,8 @@ int main(void)
         cmocka_unit_test(every_header_is_there),
         cmocka_unit_test(seconds_and_unsigned),
         cmocka_unit_test(request_json_redacts_the_signature),
+        cmocka_unit_test(record_rebuilds_the_same_headers),
+        cmocka_unit_test(record_without_a_request),
         cmocka_unit_test(response_json_merges_and_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

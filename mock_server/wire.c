@@ -1,5 +1,7 @@
 /* What a delivery looks like on the wire (DESIGN §4), and the JSON views of
- * request and response headers that the call log keeps. */
+ * request and response headers that the call log shows (see wire.h). */
+#include "mock_server/wire.h"
+
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,7 +11,6 @@
 
 #include "core/log.h"
 #include "core/xalloc.h"
-#include "mock_server/dispatch_priv.h"
 
 #define WIRE_RESP_HEADERS_MAX 64
 #define WIRE_NAME_MAX         64
@@ -72,38 +73,70 @@ static void wire_put_json_string(struct wire_buf *b, const char *s, size_t n)
     wire_put(b, "\"", 1);
 }
 
-static void wire_line(struct ms_dispatch_wire *w, const char *name, const char *value)
+/* Appends "name: value" and returns where the value starts in the line. */
+static const char *wire_line(struct ms_wire *w, const char *name, const char *value)
 {
     size_t i = w->n++;
+    size_t name_len = strlen(name);
+    size_t value_len = strlen(value);
 
-    snprintf(w->lines[i], sizeof(w->lines[i]), "%s: %s", name, value);
+    /* Names are the literals below; values are at most an event id or a
+     * signature, so the line always fits (MS_WIRE_LINE). */
+    if (name_len + 2 + value_len >= sizeof(w->lines[i])) {
+        value_len = sizeof(w->lines[i]) - name_len - 3;
+    }
+    memcpy(w->lines[i], name, name_len);
+    memcpy(w->lines[i] + name_len, ": ", 2);
+    memcpy(w->lines[i] + name_len + 2, value, value_len);
+    w->lines[i][name_len + 2 + value_len] = '\0';
     w->ptrs[i] = w->lines[i];
+    return w->lines[i] + name_len + 2;
 }
 
-int ms_dispatch_wire_build(struct ms_dispatch_wire *w, const struct ms_dispatch_wire_input *in)
+/* The header set, from what varies. ts is the timestamp text; sig is a
+ * signature (redact) or the shown form of one, NULL when unsigned. */
+static void wire_lines(struct ms_wire *w, const char *topic, const char *event_id,
+                       const char *delivery_id, const char *webhook_id, unsigned attempt,
+                       const char *ts, const char *sig, bool redact)
 {
-    char attempt[16];
+    char number[16];
+
+    w->n = 0;
+    snprintf(number, sizeof(number), "%u", attempt);
+    wire_line(w, "Content-Type", "application/json");
+    wire_line(w, "User-Agent", "Vambe-Webhooks/1.0");
+    wire_line(w, "x-vambe-event", topic);
+    wire_line(w, "x-vambe-event-id", event_id);
+    wire_line(w, "x-vambe-delivery-id", delivery_id);
+    wire_line(w, "x-vambe-attempt", number);
+    wire_line(w, "x-vambe-webhook-id", webhook_id);
+    w->timestamp = wire_line(w, "x-vambe-timestamp", ts);
+    w->signature = sig != NULL ? wire_line(w, "x-vambe-signature", sig) : NULL;
+    w->redact = sig != NULL && redact;
+}
+
+int ms_wire_build(struct ms_wire *w, const struct ms_wire_input *in)
+{
     char ts[32];
     char sig[SIGNATURE_MAX + 1];
 
-    w->n = 0;
-    snprintf(attempt, sizeof(attempt), "%u", in->attempt);
     signature_timestamp(in->now_wall_ms, in->unit, ts, sizeof(ts));
-    wire_line(w, "Content-Type", "application/json");
-    wire_line(w, "User-Agent", "Vambe-Webhooks/1.0");
-    wire_line(w, "x-vambe-event", in->topic);
-    wire_line(w, "x-vambe-event-id", in->event_id);
-    wire_line(w, "x-vambe-delivery-id", in->delivery_id);
-    wire_line(w, "x-vambe-attempt", attempt);
-    wire_line(w, "x-vambe-webhook-id", in->webhook_id);
-    wire_line(w, "x-vambe-timestamp", ts);
-    if (in->sign) {
-        if (signature_sign(in->secret, ts, in->body, in->body_len, sig) != 0) {
-            return -1;
-        }
-        wire_line(w, "x-vambe-signature", sig);
+    if (in->sign && signature_sign(in->secret, ts, in->body, in->body_len, sig) != 0) {
+        return -1;
     }
+    wire_lines(w, in->topic, in->event_id, in->delivery_id, in->webhook_id, in->attempt, ts,
+               in->sign ? sig : NULL, true);
     return 0;
+}
+
+void ms_wire_record(const struct ms_wire *w, char timestamp[MS_CALL_TIMESTAMP_MAX + 1],
+                    char signature[MS_CALL_SIGNATURE_MAX + 1])
+{
+    snprintf(timestamp, MS_CALL_TIMESTAMP_MAX + 1, "%s", w->timestamp);
+    signature[0] = '\0';
+    if (w->signature != NULL) {
+        log_redact(w->signature, signature, MS_CALL_SIGNATURE_MAX + 1);
+    }
 }
 
 /* Appends "name": as a JSON member key, the name in lower case. */
@@ -121,7 +154,7 @@ static void wire_put_name(struct wire_buf *b, const char *name, size_t n)
     wire_put(b, ":", 1);
 }
 
-char *ms_dispatch_wire_request_json(const struct ms_dispatch_wire *w)
+char *ms_wire_request_json(const struct ms_wire *w)
 {
     struct wire_buf b = {NULL, 0, 0};
 
@@ -145,8 +178,7 @@ char *ms_dispatch_wire_request_json(const struct ms_dispatch_wire *w)
             wire_put(&b, ",", 1);
         }
         wire_put_name(&b, line, name_len);
-        if (name_len == strlen("x-vambe-signature") &&
-            strncmp(line, "x-vambe-signature", name_len) == 0) {
+        if (w->redact && value == w->signature) {
             char shown[WIRE_REDACT_MAX];
 
             log_redact(value, shown, sizeof(shown));
@@ -157,6 +189,18 @@ char *ms_dispatch_wire_request_json(const struct ms_dispatch_wire *w)
     }
     wire_put(&b, "}", 1);
     return b.p;
+}
+
+char *ms_wire_record_json(const struct ms_call *c)
+{
+    struct ms_wire w;
+
+    if (c->request_timestamp[0] == '\0') {
+        return NULL;
+    }
+    wire_lines(&w, c->topic, c->event_id, c->id, c->webhook_id, c->attempt, c->request_timestamp,
+               c->request_signature[0] != '\0' ? c->request_signature : NULL, false);
+    return ms_wire_request_json(&w);
 }
 
 struct wire_span {
@@ -201,7 +245,7 @@ static size_t wire_split(const char *raw, size_t len, struct wire_span *out, siz
     return n;
 }
 
-char *ms_dispatch_wire_response_json(const char *raw, size_t len)
+char *ms_wire_response_json(const char *raw, size_t len)
 {
     struct wire_span spans[WIRE_RESP_HEADERS_MAX];
     struct wire_buf b = {NULL, 0, 0};
