@@ -7,6 +7,21 @@
 
 static const char hex[] = "0123456789abcdef";
 
+/* The canonical text of 16 bytes. */
+static void ids_uuid_text(const unsigned char b[16], char out[IDS_UUID_LEN + 1])
+{
+    size_t k = 0;
+
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out[k++] = '-';
+        }
+        out[k++] = hex[b[i] >> 4];
+        out[k++] = hex[b[i] & 0x0f];
+    }
+    out[k] = '\0';
+}
+
 void ids_uuid4(struct rng *r, char out[IDS_UUID_LEN + 1])
 {
     unsigned char b[16];
@@ -16,15 +31,23 @@ void ids_uuid4(struct rng *r, char out[IDS_UUID_LEN + 1])
     memcpy(b + 8, &c, 8);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    size_t k = 0;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            out[k++] = '-';
-        }
-        out[k++] = hex[b[i] >> 4];
-        out[k++] = hex[b[i] & 0x0f];
+    ids_uuid_text(b, out);
+}
+
+void ids_uuid7(struct rng *r, uint64_t unix_ms, char out[IDS_UUID_LEN + 1])
+{
+    unsigned char b[16];
+    uint64_t a = rng_next(r);
+    uint64_t c = rng_next(r);
+
+    for (int i = 0; i < 6; i++) {
+        b[i] = (unsigned char)(unix_ms >> (40 - 8 * i)); /* 48-bit big-endian time */
     }
-    out[k] = '\0';
+    memcpy(b + 6, &a, 2);
+    memcpy(b + 8, &c, 8);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x70); /* version 7 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 9562 variant */
+    ids_uuid_text(b, out);
 }
 
 void ids_event_id(struct rng *r, char out[IDS_EVENT_ID_LEN + 1])

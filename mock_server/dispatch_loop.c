@@ -159,7 +159,7 @@ static void loop_launch(struct ms_dispatch *d, struct dsp_chain *c, struct dsp_h
     }
     c->hook = h;
     c->sent_wall_ms = clock_wall_ms();
-    ids_uuid4(&d->rng_ids, c->delivery_id);
+    ids_uuid7(&d->rng_ids, c->sent_wall_ms, c->delivery_id);
     in = (struct ms_wire_input){
         c->ev->topic,   c->ev->id,   c->delivery_id,  w->id,       w->secret,
         c->attempt,     c->ev->body, c->ev->body_len, d->pol.sign, d->pol.timestamp_unit,

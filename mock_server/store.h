@@ -238,8 +238,9 @@ int ms_store_events_add(struct ms_store *s, const struct ms_event_rec *ev, size_
                         struct err *e);
 
 /* One transaction: inserts n_calls records, applies n_ops pending changes
- * and keeps the newest keep_calls records. 0, or -1 with e set (nothing
- * written). */
+ * and keeps the newest keep_calls records. 0, or -1 with e set: nothing
+ * written in a file; in memory (no rollback journal) the statements before
+ * the failing one stay. */
 int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_calls,
                    const struct ms_pending_op *ops, size_t n_ops, uint64_t keep_calls,
                    struct err *e);

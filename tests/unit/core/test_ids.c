@@ -59,6 +59,24 @@ static void uuids(void **state)
     assert_int_equal(strspn(e + 4, "0123456789abcdef"), 24);
 }
 
+/* Version 7: the time in the first 48 bits (RFC 9562), so a later id sorts
+ * after an earlier one whatever its random bits. */
+static void uuid7_sorts_by_time(void **state)
+{
+    (void)state;
+    struct rng r;
+    rng_seed(&r, 2);
+    char a[IDS_UUID_LEN + 1], b[IDS_UUID_LEN + 1], c[IDS_UUID_LEN + 1];
+    ids_uuid7(&r, 0x0123456789abull, a);
+    ids_uuid7(&r, 0x0123456789abull, b);
+    ids_uuid7(&r, 0x0123456789acull, c);
+    assert_true(ids_is_uuid(a));
+    assert_memory_equal(a, "01234567-89ab-7", 15);
+    assert_non_null(strchr("89ab", a[19])); /* variant */
+    assert_string_not_equal(a, b);          /* same ms, other random bits */
+    assert_true(strcmp(a, c) < 0 && strcmp(b, c) < 0);
+}
+
 static void clocks(void **state)
 {
     (void)state;
@@ -103,8 +121,9 @@ static void errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(rng_reproducible), cmocka_unit_test(uuids),  cmocka_unit_test(clocks),
-        cmocka_unit_test(redaction),        cmocka_unit_test(errors),
+        cmocka_unit_test(rng_reproducible),    cmocka_unit_test(uuids),
+        cmocka_unit_test(uuid7_sorts_by_time), cmocka_unit_test(clocks),
+        cmocka_unit_test(redaction),           cmocka_unit_test(errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -195,14 +195,20 @@ static void webhook_lifecycle(void **state)
     ms_store_close(s);
 }
 
+/* In a file a batch is all or nothing (in memory there is no rollback
+ * journal: test_store_events.c). */
 static void calls_batches_are_atomic(void **state)
 {
     (void)state;
-    struct ms_store *s = open_ok(NULL);
+    char path[256];
+    struct ms_store *s;
     struct ms_call c[3];
     struct err e = {{0}};
     uint64_t total = 99;
 
+    db_path(path, sizeof(path), "atomic");
+    db_remove(path);
+    s = open_ok(path);
     make_call(&c[0], 0, "hook-a", "succeeded");
     make_call(&c[1], 1, "hook-a", "failed");
     make_call(&c[2], 2, "hook-b", "gave_up");
@@ -217,6 +223,8 @@ static void calls_batches_are_atomic(void **state)
     c[1].scheduled_ms = 7;
     c[1].sent_ms = 8;
     c[1].next_attempt_ms = 9;
+    snprintf(c[1].request_timestamp, sizeof(c[1].request_timestamp), "1727690400123");
+    snprintf(c[1].request_signature, sizeof(c[1].request_signature), "ab12\xe2\x80\xa6(64 chars)");
     assert_int_equal(ms_store_calls_insert(s, c, 0, &e), 0);
     assert_int_equal(ms_store_calls_insert(s, c, 3, &e), 0);
     assert_int_equal(ms_store_calls_count(s, &total), 0);
@@ -251,6 +259,8 @@ static void calls_batches_are_atomic(void **state)
     assert_int_equal(out[0].sent_ms, 8);
     assert_int_equal(out[0].next_attempt_ms, 9);
     assert_int_equal(out[0].created_ms, 1001);
+    assert_string_equal(out[0].request_timestamp, "1727690400123");
+    assert_string_equal(out[0].request_signature, "ab12\xe2\x80\xa6(64 chars)");
     assert_true(out[0].seq > 0);
     ms_store_calls_free(out, n);
 
@@ -263,8 +273,11 @@ static void calls_batches_are_atomic(void **state)
     assert_int_equal(out[0].response_status, 0);
     assert_int_equal(out[0].duration_ms, -1);
     assert_int_equal(out[0].sent_ms, 0);
+    assert_string_equal(out[0].request_timestamp, "");
+    assert_string_equal(out[0].request_signature, "");
     ms_store_calls_free(out, n);
     ms_store_close(s);
+    db_remove(path);
 }
 
 static void calls_query_pages_and_filters(void **state)

@@ -214,6 +214,21 @@ static void memory_keeps_no_pending(void **state)
     assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
     assert_int_equal(n, 0);
     ms_store_pending_free(rows, n);
+
+    /* No rollback journal in memory: a failing batch (its second record
+     * repeats the first's id) keeps what came before the failure, and the
+     * store goes on working. */
+    struct ms_call two[2];
+    make_call(&two[0], 2, "evt_m", "succeeded");
+    make_call(&two[1], 2, "evt_m", "succeeded");
+    assert_int_equal(ms_store_flush(s, two, 2, NULL, 0, 100, &e), -1);
+    assert_non_null(strstr(e.msg, "call 1"));
+    assert_int_equal(ms_store_calls_count(s, &total), 0);
+    assert_int_equal(total, 2);
+    make_call(&call, 3, "evt_m", "succeeded");
+    assert_int_equal(ms_store_flush(s, &call, 1, NULL, 0, 100, &e), 0);
+    assert_int_equal(ms_store_calls_count(s, &total), 0);
+    assert_int_equal(total, 3);
     ms_store_close(s);
 }
 
