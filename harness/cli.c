@@ -150,7 +150,7 @@ void hn_cli_help(FILE *f)
 {
     fputs("usage: vambe-harness run --target URL --secret S [options]\n"
           "       vambe-harness list [--suite DIR] [--scenario FILE]... [--only IDS] [--tags T]\n"
-          "       vambe-harness validate [FILE|DIR]...\n"
+          "       vambe-harness validate [FILE|DIR]... [--scenario FILE]... [--suite DIR]\n"
           "       vambe-harness --help | --version\n"
           "\n"
           "Fires the Vambe webhook conformance cases at a receiver and says, case by case,\n"
@@ -160,7 +160,7 @@ void hn_cli_help(FILE *f)
           "commands:\n"
           "  run        run the selected cases against --target\n"
           "  list       list the cases: id, level, tags, title\n"
-          "  validate   check scenario files (default: the built-in suite)\n"
+          "  validate   check scenario files and folders (default: the built-in suite)\n"
           "\n"
           "options:\n",
           f);

@@ -239,20 +239,26 @@ int hn_command_validate(const struct hn_config *cfg, FILE *out)
     size_t total = 0;
     size_t bad = 0;
     char dir[4096];
-    const char *const *ops = cfg->files;
-    size_t n_ops = cfg->n_files;
-    const char *def[1];
+    /* What to check: the operands, then --scenario files and --suite (as
+     * `run` would load them); with none of these, the built-in suite. */
+    const char **ops = xcalloc(cfg->n_files + cfg->n_scenarios + 1, sizeof(*ops));
+    size_t n_ops = 0;
 
-    if (n_ops == 0) {
-        if (cfg->suite != NULL) {
-            snprintf(dir, sizeof(dir), "%s", cfg->suite);
-        } else if (hn_suite_default_dir(dir, sizeof(dir)) != 0) {
+    for (size_t i = 0; i < cfg->n_files; i++) {
+        ops[n_ops++] = cfg->files[i];
+    }
+    for (size_t i = 0; i < cfg->n_scenarios; i++) {
+        ops[n_ops++] = cfg->scenarios[i];
+    }
+    if (cfg->suite != NULL) {
+        ops[n_ops++] = cfg->suite;
+    } else if (n_ops == 0) {
+        if (hn_suite_default_dir(dir, sizeof(dir)) != 0) {
             log_error("validate: no file given and no built-in suite found");
+            free(ops);
             return HN_EXIT_USAGE;
         }
-        def[0] = dir;
-        ops = def;
-        n_ops = 1;
+        ops[n_ops++] = dir;
     }
     for (size_t i = 0; i < n_ops; i++) {
         struct stat st;
@@ -276,6 +282,7 @@ int hn_command_validate(const struct hn_config *cfg, FILE *out)
         }
     }
     hn_suite_cleanup(&seen);
+    free(ops);
     if (total == 0) {
         log_error("validate: no scenario file found");
         return HN_EXIT_USAGE;

@@ -153,6 +153,17 @@ static void bad_scenarios_are_2(void **state)
     const char *const v2[] = {"validate", good, NULL};
     assert_int_equal(harness(v2), 0);
     assert_string_equal(out, "1 scenario OK\n");
+    /* validate takes run's --scenario and --suite too: it checks what it
+     * is given, never the built-in suite instead. */
+    const char *const v4[] = {"validate", "--scenario", bad, NULL};
+    assert_int_equal(harness(v4), 2);
+    assert_non_null(strstr(errout, want));
+    const char *const v5[] = {"validate", "--scenario", good, NULL};
+    assert_int_equal(harness(v5), 0);
+    assert_string_equal(out, "1 scenario OK\n");
+    const char *const v6[] = {"validate", "--scenario", "/nonexistent/x.json", NULL};
+    assert_int_equal(harness(v6), 2);
+    assert_non_null(strstr(errout, "/nonexistent/x.json"));
 
     /* run with a bad scenario file: 2, before any connection. */
     const char *const r1[] = {"run",  "--target",   target, "--secret",
