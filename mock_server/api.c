@@ -3,6 +3,8 @@
  * (render.c). Reads of webhooks come from the cache only. */
 #include "mock_server/api.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,22 +21,79 @@
 
 #define API_KEY_HEADER "x-api-key"
 
+struct ms_api_key {
+    pthread_mutex_t lock;
+    atomic_bool ready; /* digest is made (then key is NULL) */
+    char *key;
+    char digest[SIGNATURE_SHA256_HEX_LEN + 1];
+};
+
+struct ms_api_key *ms_api_key_new(const char *key)
+{
+    struct ms_api_key *k = xcalloc(1, sizeof(*k));
+
+    pthread_mutex_init(&k->lock, NULL);
+    atomic_init(&k->ready, false);
+    k->key = xstrdup(key);
+    return k;
+}
+
+static void api_key_wipe(struct ms_api_key *k)
+{
+    if (k->key != NULL) {
+        explicit_bzero(k->key, strlen(k->key));
+        free(k->key);
+        k->key = NULL;
+    }
+}
+
+void ms_api_key_free(struct ms_api_key *k)
+{
+    if (k == NULL) {
+        return;
+    }
+    api_key_wipe(k);
+    pthread_mutex_destroy(&k->lock);
+    free(k);
+}
+
+/* The key's digest, made by the first caller; NULL when OpenSSL fails. */
+static const char *api_key_digest(struct ms_api_key *k)
+{
+    if (atomic_load_explicit(&k->ready, memory_order_acquire)) {
+        return k->digest;
+    }
+    pthread_mutex_lock(&k->lock);
+    if (!atomic_load_explicit(&k->ready, memory_order_relaxed) &&
+        signature_sha256_hex(k->key, strlen(k->key), k->digest) == 0) {
+        api_key_wipe(k);
+        atomic_store_explicit(&k->ready, true, memory_order_release);
+    }
+    pthread_mutex_unlock(&k->lock);
+    return atomic_load_explicit(&k->ready, memory_order_acquire) ? k->digest : NULL;
+}
+
 bool ms_api_authorize(const struct ms_context *ctx, const struct http_server_request *req,
                       struct http_server_reply *rep)
 {
     const char *key = http_server_header(req, API_KEY_HEADER);
+    const char *want;
     char digest[SIGNATURE_SHA256_HEX_LEN + 1];
 
     if (key == NULL || key[0] == '\0') {
         http_reply_error(rep, 401, "x-api-key: header required");
         return false;
     }
+    want = api_key_digest(ctx->api_key);
+    if (want == NULL || signature_sha256_hex(key, strlen(key), digest) != 0) {
+        log_error("cannot check the API key: SHA-256 failed (OpenSSL)");
+        http_reply_error(rep, 500, "cannot check the API key");
+        return false;
+    }
     /* Digests of equal length compared with CRYPTO_memcmp: the time taken
      * depends neither on how many bytes of the key match nor on its
      * length. */
-    if (signature_sha256_hex(key, strlen(key), digest) != 0 ||
-        !signature_equal(digest, SIGNATURE_SHA256_HEX_LEN, ctx->api_key_digest,
-                         SIGNATURE_SHA256_HEX_LEN)) {
+    if (!signature_equal(digest, SIGNATURE_SHA256_HEX_LEN, want, SIGNATURE_SHA256_HEX_LEN)) {
         http_reply_error(rep, 401, "x-api-key: invalid API key");
         return false;
     }

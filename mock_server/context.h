@@ -7,20 +7,18 @@
 
 #include <stddef.h>
 
-#include "core/signature.h"
 #include "mock_server/cache.h"
 #include "mock_server/dispatch.h"
 #include "mock_server/store.h"
+
+struct ms_api_key;
 
 struct ms_context {
     struct ms_store *store;       /* owned by the server */
     struct ms_cache *cache;       /* owned by the server */
     struct ms_dispatch *dispatch; /* owned by the server: the delivery engine */
-    /* SHA-256 of the API key, lowercase hex: requests are checked by
-     * comparing digests in constant time (ms_api_authorize), which hides
-     * the key's length as well as its bytes. The key itself is not kept. */
-    char api_key_digest[SIGNATURE_SHA256_HEX_LEN + 1];
-    char *topics_json; /* GET /api/webhooks/topics, serialised once */
+    struct ms_api_key *api_key;   /* owned by the server: see api.h */
+    char *topics_json;            /* GET /api/webhooks/topics, serialised once */
     size_t topics_json_len;
 };
 
