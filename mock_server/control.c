@@ -4,9 +4,13 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/ids.h"
+#include "core/jsonh.h"
 #include "core/log.h"
+#include "core/xalloc.h"
 #include "mock_server/api.h"
 #include "mock_server/context.h"
 #include "mock_server/dispatch.h"
@@ -44,6 +48,41 @@ static void control_reply_status(struct http_server_reply *rep, enum ms_dispatch
     }
 }
 
+/* 202 {"event_ids": [...], "deliveries": N[, "warning": "..."]}. The ids
+ * are "evt_" and hex (ids_event_id), so they are joined as they are; only
+ * the warning, free text, goes through jansson. Put through jansson one by
+ * one, the ids of a 10 000-event trigger were a fifth of its CPU. */
+static void control_events_reply(struct http_server_reply *rep, const struct ms_trigger_result *res)
+{
+    json_t *warning = res->warning[0] != '\0' ? json_string(res->warning) : NULL;
+    char *shown = warning != NULL ? jsonh_dump(warning, NULL) : NULL;
+    size_t cap = res->n_events * (IDS_EVENT_ID_LEN + 3) + 96 + (shown != NULL ? strlen(shown) : 0);
+    char *text = xmalloc(cap);
+    size_t len = 0;
+
+    len += (size_t)snprintf(text + len, cap - len, "{\"event_ids\":[");
+    for (size_t i = 0; i < res->n_events; i++) {
+        size_t n = strlen(res->event_ids[i]);
+
+        if (i > 0) {
+            text[len++] = ',';
+        }
+        text[len++] = '"';
+        memcpy(text + len, res->event_ids[i], n);
+        len += n;
+        text[len++] = '"';
+    }
+    len += (size_t)snprintf(text + len, cap - len, "],\"deliveries\":%zu", res->deliveries);
+    if (shown != NULL) {
+        len += (size_t)snprintf(text + len, cap - len, ",\"warning\":%s", shown);
+    }
+    len += (size_t)snprintf(text + len, cap - len, "}");
+    http_reply_text(rep, 202, "application/json", text, len);
+    free(text);
+    free(shown);
+    json_decref(warning);
+}
+
 static void control_events(void *arg, const struct http_server_request *req,
                            struct http_server_reply *rep)
 {
@@ -53,8 +92,6 @@ static void control_events(void *arg, const struct http_server_request *req,
     struct ms_trigger_result res;
     struct err e = {{0}};
     enum ms_dispatch_status st;
-    json_t *ids;
-    json_t *j;
 
     memset(&res, 0, sizeof(res));
     if (!ms_api_authorize(ctx, req, rep) || !ms_api_require_json(req, rep)) {
@@ -74,16 +111,8 @@ static void control_events(void *arg, const struct http_server_request *req,
         control_reply_status(rep, st, &e);
         return;
     }
-    ids = json_array();
-    for (size_t i = 0; i < res.n_events; i++) {
-        json_array_append_new(ids, json_string(res.event_ids[i]));
-    }
-    j = json_pack("{s:o, s:I}", "event_ids", ids, "deliveries", (json_int_t)res.deliveries);
-    if (res.warning[0] != '\0') {
-        json_object_set_new(j, "warning", json_string(res.warning));
-    }
+    control_events_reply(rep, &res);
     ms_trigger_result_cleanup(&res);
-    http_reply_json(rep, 202, j);
 }
 
 static void control_replay(void *arg, const struct http_server_request *req,
