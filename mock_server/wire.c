@@ -42,17 +42,16 @@ static void wire_put(struct wire_buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-/* Appends s (n bytes) as a JSON string, quotes included; plain runs are
- * copied in one piece. Bytes >= 0x80 are copied as they are (header values
- * are ASCII in practice; the renderer copes with anything else). */
-static void wire_put_json_string(struct wire_buf *b, const char *s, size_t n)
+/* Appends s (n bytes) escaped for the inside of a JSON string; plain runs
+ * are copied in one piece. Bytes >= 0x80 are copied as they are (header
+ * values are ASCII in practice; the renderer copes with anything else). */
+static void wire_put_escaped(struct wire_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
 
     size_t run = 0; /* start of the pending run of plain bytes */
 
-    wire_reserve(b, n + 2);
-    wire_put(b, "\"", 1);
+    wire_reserve(b, n);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
@@ -70,6 +69,13 @@ static void wire_put_json_string(struct wire_buf *b, const char *s, size_t n)
         }
     }
     wire_put(b, s + run, n - run);
+}
+
+/* Appends s (n bytes) as a JSON string, quotes included. */
+static void wire_put_json_string(struct wire_buf *b, const char *s, size_t n)
+{
+    wire_put(b, "\"", 1);
+    wire_put_escaped(b, s, n);
     wire_put(b, "\"", 1);
 }
 
@@ -251,11 +257,10 @@ char *ms_wire_response_json(const char *raw, size_t len)
     struct wire_buf b = {NULL, 0, 0};
     size_t n = raw != NULL ? wire_split(raw, len, spans, WIRE_RESP_HEADERS_MAX) : 0;
 
-    wire_reserve(&b, 256);
+    wire_reserve(&b, len + 64); /* escapes aside, the object is about raw's size */
     wire_put(&b, "{", 1);
     for (size_t i = 0; i < n; i++) {
         bool seen = false;
-        struct wire_buf v = {NULL, 0, 0};
 
         for (size_t k = 0; k < i && !seen; k++) {
             seen = wire_same_name(&spans[k], &spans[i]);
@@ -263,19 +268,19 @@ char *ms_wire_response_json(const char *raw, size_t len)
         if (seen) {
             continue; /* joined into its first occurrence */
         }
-        wire_put(&v, spans[i].value, spans[i].value_len);
-        for (size_t k = i + 1; k < n; k++) {
-            if (wire_same_name(&spans[k], &spans[i])) {
-                wire_put(&v, ", ", 2);
-                wire_put(&v, spans[k].value, spans[k].value_len);
-            }
-        }
         if (b.len > 1) {
             wire_put(&b, ",", 1);
         }
         wire_put_name(&b, spans[i].name, spans[i].name_len);
-        wire_put_json_string(&b, v.p, v.len);
-        free(v.p);
+        wire_put(&b, "\"", 1);
+        wire_put_escaped(&b, spans[i].value, spans[i].value_len);
+        for (size_t k = i + 1; k < n; k++) {
+            if (wire_same_name(&spans[k], &spans[i])) {
+                wire_put(&b, ", ", 2);
+                wire_put_escaped(&b, spans[k].value, spans[k].value_len);
+            }
+        }
+        wire_put(&b, "\"", 1);
     }
     wire_put(&b, "}", 1);
     return b.p;
