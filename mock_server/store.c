@@ -371,6 +371,15 @@ struct ms_store *ms_store_open(const char *path, struct err *e)
     }
     sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
     s->durable = !store_is_memory(path);
+    /* In memory every page stays in the page cache: 16 KiB pages hold
+     * about 14 call records each (4 KiB pages, 3), so less of each page is
+     * left over, and the writer splits pages a quarter as often. Set
+     * before the first table; a file keeps the page size it was made
+     * with. */
+    if (!s->durable && store_exec(s, "PRAGMA page_size = 16384", e) != 0) {
+        err_prefix(e, "database %s", where);
+        goto out;
+    }
     if (s->durable) {
         /* WAL: readers never block the writer; NORMAL sync is durable
          * across a process crash, which is what a mock needs. */
