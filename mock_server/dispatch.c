@@ -19,11 +19,18 @@
 struct dsp_event *ms_dispatch_event_new(const char *id, const char *topic, char *body,
                                         size_t body_len, unsigned refs)
 {
-    struct dsp_event *ev = xcalloc(1, sizeof(*ev));
+    size_t id_len = strnlen(id, MS_EVENT_ID_MAX);
+    size_t topic_len = strnlen(topic, MS_TOPIC_MAX);
+    struct dsp_event *ev = xmalloc(sizeof(*ev) + id_len + 1 + topic_len + 1);
+    char *text = ev->text;
 
     atomic_init(&ev->refs, refs);
-    snprintf(ev->id, sizeof(ev->id), "%s", id);
-    snprintf(ev->topic, sizeof(ev->topic), "%s", topic);
+    memcpy(text, id, id_len);
+    text[id_len] = '\0';
+    memcpy(text + id_len + 1, topic, topic_len);
+    text[id_len + 1 + topic_len] = '\0';
+    ev->id = text;
+    ev->topic = text + id_len + 1;
     ev->body = body;
     ev->body_len = body_len;
     return ev;

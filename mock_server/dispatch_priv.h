@@ -34,10 +34,11 @@
 
 struct dsp_event {
     atomic_uint refs;
-    char id[MS_EVENT_ID_MAX + 1];
-    char topic[MS_TOPIC_MAX + 1]; /* as sent in x-vambe-event */
+    const char *id;    /* in text[] */
+    const char *topic; /* as sent in x-vambe-event; in text[] */
     char *body;
     size_t body_len;
+    char text[]; /* id and topic, each with its NUL: one allocation per event */
 };
 
 struct dsp_hook;
