@@ -100,8 +100,8 @@ static const char *const store_migrations[] = {
     /* 4: the engine's records keep the request headers as the two values
      * the record's other fields do not give (request_headers is NULL for
      * them; mock_server/wire.c rebuilds the object). */
-    "ALTER TABLE calls ADD COLUMN request_timestamp TEXT;"
-    "ALTER TABLE calls ADD COLUMN request_signature TEXT;",
+    ("ALTER TABLE calls ADD COLUMN request_timestamp TEXT;"
+     "ALTER TABLE calls ADD COLUMN request_signature TEXT;"),
 };
 
 #define STORE_LATEST ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
