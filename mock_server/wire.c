@@ -86,8 +86,9 @@ static const char *wire_line(struct ms_wire *w, const char *name, const char *va
     size_t name_len = strlen(name);
     size_t value_len = strlen(value);
 
-    /* Names are the literals below; values are at most an event id or a
-     * signature, so the line always fits (MS_WIRE_LINE). */
+    /* Names are the literals below and values at most MS_EVENT_ID_MAX
+     * bytes (a topic, an event id; a signature is shorter), so the line
+     * always fits (MS_WIRE_LINE); the cut is only a guard. */
     if (name_len + 2 + value_len >= sizeof(w->lines[i])) {
         value_len = sizeof(w->lines[i]) - name_len - 3;
     }
