@@ -217,7 +217,7 @@ static void events_validation(void **state)
     expect_error(fx, "POST", "/mock/events", "{\"topic\":\"message.sent\",\"webhook_id\":5}", 400,
                  "webhook_id: must be a string");
 
-    /* No subscriber: accepted, stored, nothing sent, and a warning. */
+    /* No subscriber: accepted, nothing sent, and a warning. */
     assert_int_equal(
         api(fx, "POST", "/mock/events", "{\"topic\":\"ticket.opened\",\"count\":2}", &j), 202);
     assert_int_equal(json_array_size(json_object_get(j, "event_ids")), 2);
@@ -235,7 +235,7 @@ static void events_validation(void **state)
     json_decref(j);
 }
 
-/* The largest trigger: 10 000 distinct ids, all stored before the 202. */
+/* The largest trigger: 10 000 distinct ids in the 202. */
 static void events_count_max(void **state)
 {
     struct fx *fx = *state;
