@@ -324,13 +324,6 @@ int ms_server_run(const struct ms_options *o)
         log_error("%s", e.msg);
         goto out;
     }
-    if (o->port_file != NULL) {
-        if (server_write_port_file(o->port_file, ms_server_port(s), &e) != 0) {
-            log_error("%s", e.msg);
-            goto out;
-        }
-        port_file_written = true;
-    }
     if (o->api_key == NULL || strcmp(o->api_key, MS_DEFAULT_API_KEY) == 0) {
         log_info("using the default API key, meant for local use only (set --api-key or %s)",
                  MS_API_KEY_ENV);
@@ -340,6 +333,15 @@ int ms_server_run(const struct ms_options *o)
     }
     log_info("listening on %s://%s%s%s:%u", o->tls_cert_file != NULL ? "https" : "http",
              v6 ? "[" : "", bind, v6 ? "]" : "", ms_server_port(s));
+    /* The port file last: whoever waits for it finds the lines above
+     * already in the log. */
+    if (o->port_file != NULL) {
+        if (server_write_port_file(o->port_file, ms_server_port(s), &e) != 0) {
+            log_error("%s", e.msg);
+            goto out;
+        }
+        port_file_written = true;
+    }
 
     if (sigwait(&stop_set, &sig) != 0) {
         log_error("waiting for a stop signal failed");
