@@ -2,7 +2,9 @@
 #include "reports/fmt.h"
 
 #include <stdio.h>
-#include <time.h>
+#include <string.h>
+
+#include "core/clock.h"
 
 void rp_fmt_duration(uint64_t us, char *buf, size_t size)
 {
@@ -19,28 +21,13 @@ void rp_fmt_seconds(uint64_t us, char *buf, size_t size)
              (unsigned long long)(us % 1000000 / 1000));
 }
 
-/* Breaks epoch ms into UTC fields; a value gmtime cannot take is the epoch. */
-static void utc_fields(uint64_t ms, struct tm *tm)
-{
-    time_t t = (time_t)(ms / 1000);
-    if (gmtime_r(&t, tm) == NULL) {
-        t = 0;
-        gmtime_r(&t, tm);
-    }
-}
-
-void rp_fmt_utc_ms(uint64_t ms, char *buf, size_t size)
-{
-    struct tm tm;
-    utc_fields(ms, &tm);
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
-}
-
 void rp_fmt_utc_plain(uint64_t ms, char *buf, size_t size)
 {
-    struct tm tm;
-    utc_fields(ms, &tm);
-    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    char *dot;
+
+    clock_iso8601(ms, buf, size);
+    dot = strchr(buf, '.'); /* the milliseconds and the zone go */
+    if (dot != NULL) {
+        *dot = '\0';
+    }
 }

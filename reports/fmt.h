@@ -1,5 +1,6 @@
 /* Small formatting helpers shared by the report writers: durations and
- * UTC timestamps, into caller-supplied buffers. */
+ * UTC timestamps, into caller-supplied buffers (ISO 8601 with milliseconds
+ * is core/clock.h's clock_iso8601). */
 #ifndef REPORTS_FMT_H
 #define REPORTS_FMT_H
 
@@ -10,8 +11,6 @@
 void rp_fmt_duration(uint64_t us, char *buf, size_t size);
 /* Microseconds as seconds with 3 decimals, "0.012" (JUnit's time). */
 void rp_fmt_seconds(uint64_t us, char *buf, size_t size);
-/* Epoch milliseconds as "2024-09-30T10:00:00.000Z". */
-void rp_fmt_utc_ms(uint64_t ms, char *buf, size_t size);
 /* Epoch milliseconds as "2024-09-30T10:00:00", UTC without a zone: the
  * form Apache Ant's JUnit schema requires for a testsuite's timestamp. */
 void rp_fmt_utc_plain(uint64_t ms, char *buf, size_t size);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "reports/chart.h"
 #include "reports/escape.h"
 #include "reports/fmt.h"
@@ -286,7 +287,7 @@ static void put_meta(FILE *f, const struct rp_run *run)
     put_fact(f, "timestamp unit", run->timestamp_unit, false);
     put_fact(f, "probe", run->probe, false);
     put_fact(f, "strict", run->strict ? "yes" : "no", false);
-    rp_fmt_utc_ms(run->started_wall_ms, buf, sizeof(buf));
+    clock_iso8601(run->started_wall_ms, buf, sizeof(buf));
     put_fact(f, "started", buf, false);
     rp_fmt_duration(run->duration_us, buf, sizeof(buf));
     put_fact(f, "duration", buf, false);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "reports/escape.h"
 #include "reports/fmt.h"
 #include "reports/write.h"
@@ -200,7 +201,7 @@ static json_t *run_json(const struct rp_run *run)
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)run->seed);
     put(o, "seed", must(json_string(buf)));
     put(o, "strict", json_boolean(run->strict));
-    rp_fmt_utc_ms(run->started_wall_ms, buf, sizeof(buf));
+    clock_iso8601(run->started_wall_ms, buf, sizeof(buf));
     put(o, "started_at", must(json_string(buf)));
     put(o, "started_wall_ms", u64(run->started_wall_ms));
     put(o, "duration_us", u64(run->duration_us));

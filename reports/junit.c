@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "reports/escape.h"
 #include "reports/fmt.h"
@@ -62,7 +63,7 @@ static void put_properties(FILE *f, const struct rp_run *run)
     put_property(f, "probe", run->probe);
     put_property(f, "strict", run->strict ? "true" : "false");
     put_property(f, "conformant", run->conformant ? "true" : "false");
-    rp_fmt_utc_ms(run->started_wall_ms, buf, sizeof(buf));
+    clock_iso8601(run->started_wall_ms, buf, sizeof(buf));
     put_property(f, "started_at", buf);
     fputs("    </properties>\n", f);
 }

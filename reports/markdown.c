@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "reports/escape.h"
 #include "reports/fmt.h"
 #include "reports/transcript.h"
@@ -98,7 +99,7 @@ static void put_header(FILE *f, const struct rp_run *run)
 {
     char dur[32], when[32];
     rp_fmt_duration(run->duration_us, dur, sizeof(dur));
-    rp_fmt_utc_ms(run->started_wall_ms, when, sizeof(when));
+    clock_iso8601(run->started_wall_ms, when, sizeof(when));
     fprintf(f, "# %s Vambe webhook conformance: %s\n\n",
             run->conformant ? verdict_mark(RP_VERDICT_PASS) : verdict_mark(RP_VERDICT_FAIL),
             run->conformant ? "CONFORMANT" : "NOT CONFORMANT");

@@ -83,6 +83,8 @@ static void clocks(void **state)
     char iso[32];
     clock_iso8601(1727690400123ull, iso, sizeof(iso));
     assert_string_equal(iso, "2024-09-30T10:00:00.123Z");
+    clock_iso8601(UINT64_MAX, iso, sizeof(iso)); /* any uint64 of ms is a year gmtime takes */
+    assert_string_equal(iso, "584556019-04-03T14:25:51.615Z");
     assert_int_equal(clock_scale_ms(1000, 0.01), 10);
     assert_int_equal(clock_scale_ms(1000, 0), 1000);
     assert_int_equal(clock_scale_ms(UINT64_MAX, 10.0), UINT64_MAX);

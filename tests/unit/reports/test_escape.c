@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "reports/escape.h"
 #include "reports/fmt.h"
 #include "reports/transcript.h"
@@ -189,7 +190,7 @@ static void formats(void **state)
     assert_string_equal(buf, "12.3 ms");
     rp_fmt_duration(1520000, buf, sizeof(buf));
     assert_string_equal(buf, "1.52 s");
-    rp_fmt_utc_ms(1727690400123ull, buf, sizeof(buf));
+    clock_iso8601(1727690400123ull, buf, sizeof(buf));
     assert_string_equal(buf, "2024-09-30T10:00:00.123Z");
     rp_fmt_utc_plain(1727690400123ull, buf, sizeof(buf));
     assert_string_equal(buf, "2024-09-30T10:00:00");
