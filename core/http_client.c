@@ -26,6 +26,7 @@
 #define CL_DEFAULT_TIMEOUT_MS 5000
 #define CL_MAX_HEADER_BYTES   (64 * 1024)
 #define CL_BODY_FIRST_CAP     4096
+#define CL_HEADERS_FIRST_CAP  512
 #define CL_POOL_MAX           256 /* idle easy handles kept for reuse */
 #define CL_RUN_POLL_MS        1000
 
@@ -151,21 +152,8 @@ static size_t cl_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     if (keep == 0) {
         return n;
     }
-    if (r->body_len + keep + 1 > x->body_cap) {
-        size_t cap = x->body_cap > 0 ? x->body_cap : CL_BODY_FIRST_CAP;
-
-        while (cap < r->body_len + keep + 1) {
-            cap *= 2;
-        }
-        if (cap > x->max_body + 1) {
-            cap = x->max_body + 1;
-        }
-        r->body = xrealloc(r->body, cap);
-        x->body_cap = cap;
-    }
-    memcpy(r->body + r->body_len, ptr, keep);
-    r->body_len += keep;
-    r->body[r->body_len] = '\0';
+    xbuf_append(&r->body, &r->body_len, &x->body_cap, ptr, keep, CL_BODY_FIRST_CAP,
+                x->max_body + 1);
     return n;
 }
 
@@ -186,18 +174,8 @@ static size_t cl_on_header(char *ptr, size_t size, size_t nitems, void *userdata
     if (r->headers_len + n > CL_MAX_HEADER_BYTES) {
         return n;
     }
-    if (r->headers_len + n + 1 > x->headers_cap) {
-        size_t cap = x->headers_cap > 0 ? x->headers_cap : 512;
-
-        while (cap < r->headers_len + n + 1) {
-            cap *= 2;
-        }
-        r->headers = xrealloc(r->headers, cap);
-        x->headers_cap = cap;
-    }
-    memcpy(r->headers + r->headers_len, ptr, n);
-    r->headers_len += n;
-    r->headers[r->headers_len] = '\0';
+    xbuf_append(&r->headers, &r->headers_len, &x->headers_cap, ptr, n, CL_HEADERS_FIRST_CAP,
+                CL_MAX_HEADER_BYTES + 1);
     return n;
 }
 

@@ -376,8 +376,6 @@ static void srv_req_free(struct srv_req *r)
 static void srv_req_absorb(const struct http_server *s, struct srv_req *r, const char *data,
                            size_t len)
 {
-    size_t need;
-
     if (r->too_large || r->early_status != 0) {
         r->dropped += len;
         return;
@@ -391,22 +389,8 @@ static void srv_req_absorb(const struct http_server *s, struct srv_req *r, const
         r->body_cap = 0;
         return;
     }
-    need = r->body_len + len + 1;
-    if (need > r->body_cap) {
-        size_t cap = r->body_cap > 0 ? r->body_cap : SRV_BODY_FIRST_CAP;
-
-        while (cap < need) {
-            cap *= 2;
-        }
-        if (cap > s->max_body + 1) {
-            cap = s->max_body + 1;
-        }
-        r->body = xrealloc(r->body, cap);
-        r->body_cap = cap;
-    }
-    memcpy(r->body + r->body_len, data, len);
-    r->body_len += len;
-    r->body[r->body_len] = '\0';
+    xbuf_append(&r->body, &r->body_len, &r->body_cap, data, len, SRV_BODY_FIRST_CAP,
+                s->max_body + 1);
 }
 
 /* Sends rep (taking its body) and records what the access log needs. */

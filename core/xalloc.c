@@ -56,6 +56,35 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
+void xbuf_reserve(char **p, size_t len, size_t *cap, size_t more, size_t first, size_t max)
+{
+    size_t need = len + more + 1;
+    size_t c = *cap > 0 ? *cap : first;
+
+    if (need <= *cap) {
+        return;
+    }
+    while (c < need) {
+        c *= 2;
+    }
+    if (c > max) {
+        c = max > need ? max : need;
+    }
+    *p = xrealloc(*p, c);
+    *cap = c;
+}
+
+void xbuf_append(char **p, size_t *len, size_t *cap, const void *data, size_t n, size_t first,
+                 size_t max)
+{
+    xbuf_reserve(p, *len, cap, n, first, max);
+    if (n > 0) {
+        memcpy(*p + *len, data, n);
+    }
+    *len += n;
+    (*p)[*len] = '\0';
+}
+
 char *xasprintf(const char *fmt, ...)
 {
     va_list ap;

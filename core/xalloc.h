@@ -11,6 +11,14 @@ void *xrealloc(void *p, size_t n);
 /* Returns a copy the caller frees; xstrdup(NULL) returns NULL. */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* A growing text buffer: *p holds *len bytes and a NUL in *cap allocated.
+ * xbuf_reserve makes room for more bytes (and the NUL), doubling from
+ * first bytes but never past max (the caller keeps *len + more + 1 within
+ * max); xbuf_append copies n bytes in and terminates. *p may start NULL
+ * with *len and *cap 0. */
+void xbuf_reserve(char **p, size_t len, size_t *cap, size_t more, size_t first, size_t max);
+void xbuf_append(char **p, size_t *len, size_t *cap, const void *data, size_t n, size_t first,
+                 size_t max);
 /* printf into a new string the caller frees. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

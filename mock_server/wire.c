@@ -15,6 +15,7 @@
 #define WIRE_RESP_HEADERS_MAX 64
 #define WIRE_NAME_MAX         64
 #define WIRE_REDACT_MAX       64
+#define WIRE_BUF_FIRST_CAP    256
 
 /* A growing text buffer. */
 struct wire_buf {
@@ -25,21 +26,12 @@ struct wire_buf {
 
 static void wire_reserve(struct wire_buf *b, size_t more)
 {
-    if (b->len + more + 1 <= b->cap) {
-        return;
-    }
-    while (b->len + more + 1 > b->cap) {
-        b->cap = b->cap > 0 ? b->cap * 2 : 256;
-    }
-    b->p = xrealloc(b->p, b->cap);
+    xbuf_reserve(&b->p, b->len, &b->cap, more, WIRE_BUF_FIRST_CAP, SIZE_MAX);
 }
 
 static void wire_put(struct wire_buf *b, const char *s, size_t n)
 {
-    wire_reserve(b, n);
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    xbuf_append(&b->p, &b->len, &b->cap, s, n, WIRE_BUF_FIRST_CAP, SIZE_MAX);
 }
 
 /* Appends s (n bytes) escaped for the inside of a JSON string; plain runs

@@ -1,4 +1,5 @@
-/* core/rng and core/ids: reproducible sequences and well-formed identifiers. */
+/* core/rng and core/ids: reproducible sequences and well-formed identifiers;
+ * and the small helpers beside them (clock, log, err, xalloc's buffer). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,7 @@
 
 /* cmocka.h needs the four headers above, in this order. */
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -13,6 +15,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/rng.h"
+#include "core/xalloc.h"
 
 static void rng_reproducible(void **state)
 {
@@ -120,12 +123,40 @@ static void errors(void **state)
     assert_int_equal(err_set(NULL, "ignored"), -1);
 }
 
+/* The growing text buffer: always terminated, doubling from its first
+ * size, never allocated past its limit. */
+static void text_buffer(void **state)
+{
+    (void)state;
+    char *p = NULL;
+    size_t len = 0;
+    size_t cap = 0;
+
+    xbuf_append(&p, &len, &cap, "", 0, 8, 100);
+    assert_string_equal(p, "");
+    assert_int_equal(cap, 8);
+    xbuf_append(&p, &len, &cap, "0123456789", 10, 8, 100);
+    assert_string_equal(p, "0123456789");
+    assert_int_equal(len, 10);
+    assert_int_equal(cap, 16);
+    for (int i = 0; i < 8; i++) {
+        xbuf_append(&p, &len, &cap, "abcdefghij", 10, 8, 100);
+    }
+    assert_int_equal(len, 90);
+    assert_int_equal(cap, 100); /* 128 would pass the limit */
+    assert_memory_equal(p + 80, "abcdefghij", 11);
+    xbuf_reserve(&p, len, &cap, 9, 8, 100); /* fits: nothing moves */
+    assert_int_equal(cap, 100);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rng_reproducible),    cmocka_unit_test(uuids),
         cmocka_unit_test(uuid7_sorts_by_time), cmocka_unit_test(clocks),
         cmocka_unit_test(redaction),           cmocka_unit_test(errors),
+        cmocka_unit_test(text_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
