@@ -541,25 +541,37 @@ static bool store_apply_patch(struct ms_webhook *w, const struct ms_webhook_patc
     return p->has_topic || p->has_url || p->has_secret || p->has_active;
 }
 
-/* The read-modify-write of the three changes below happens under the store
- * lock, so two concurrent updates never lose one another's fields. */
-enum ms_store_status ms_store_webhook_update(struct ms_store *s, const char *id,
-                                             const struct ms_webhook_patch *patch, uint64_t now_ms,
-                                             struct ms_webhook *out)
+/* What a change does to deleted_ms. */
+enum store_deleted { STORE_DELETED_KEEP, STORE_DELETED_SET, STORE_DELETED_CLEAR };
+
+/* The read-modify-write of update, delete and restore, under the store
+ * lock, so two concurrent changes never lose one another's fields. A patch
+ * is refused on a deleted webhook (MS_STORE_DELETED); the row is written
+ * only when something changed, and then gets updated_ms. */
+static enum ms_store_status store_change(struct ms_store *s, const char *id,
+                                         const struct ms_webhook_patch *patch,
+                                         enum store_deleted deleted, uint64_t now_ms,
+                                         struct ms_webhook *out)
 {
     struct ms_webhook *w = xmalloc(sizeof(*w));
     enum ms_store_status ret;
+    bool changed;
 
     pthread_mutex_lock(&s->lock);
     ret = store_get_locked(s, id, w);
     if (ret != MS_STORE_OK) {
         goto out;
     }
-    if (w->deleted_ms != 0) {
+    if (patch != NULL && w->deleted_ms != 0) {
         ret = MS_STORE_DELETED;
         goto out;
     }
-    if (store_apply_patch(w, patch)) {
+    changed = patch != NULL && store_apply_patch(w, patch);
+    if (deleted != STORE_DELETED_KEEP && (deleted == STORE_DELETED_SET) != (w->deleted_ms != 0)) {
+        w->deleted_ms = deleted == STORE_DELETED_SET ? now_ms : 0;
+        changed = true;
+    }
+    if (changed) {
         w->updated_ms = now_ms;
         if (store_save_locked(s, w) != 0) {
             ret = MS_STORE_ERROR;
@@ -575,45 +587,23 @@ out:
     return ret;
 }
 
-/* Sets or clears deleted_ms; shared by delete and restore. */
-static enum ms_store_status store_set_deleted(struct ms_store *s, const char *id, bool deleted,
-                                              uint64_t now_ms, struct ms_webhook *out)
+enum ms_store_status ms_store_webhook_update(struct ms_store *s, const char *id,
+                                             const struct ms_webhook_patch *patch, uint64_t now_ms,
+                                             struct ms_webhook *out)
 {
-    struct ms_webhook *w = xmalloc(sizeof(*w));
-    enum ms_store_status ret;
-
-    pthread_mutex_lock(&s->lock);
-    ret = store_get_locked(s, id, w);
-    if (ret != MS_STORE_OK) {
-        goto out;
-    }
-    if (deleted != (w->deleted_ms != 0)) {
-        w->deleted_ms = deleted ? now_ms : 0;
-        w->updated_ms = now_ms;
-        if (store_save_locked(s, w) != 0) {
-            ret = MS_STORE_ERROR;
-            goto out;
-        }
-    }
-    if (out != NULL) {
-        *out = *w;
-    }
-out:
-    pthread_mutex_unlock(&s->lock);
-    free(w);
-    return ret;
+    return store_change(s, id, patch, STORE_DELETED_KEEP, now_ms, out);
 }
 
 enum ms_store_status ms_store_webhook_delete(struct ms_store *s, const char *id, uint64_t now_ms,
                                              struct ms_webhook *out)
 {
-    return store_set_deleted(s, id, true, now_ms, out);
+    return store_change(s, id, NULL, STORE_DELETED_SET, now_ms, out);
 }
 
 enum ms_store_status ms_store_webhook_restore(struct ms_store *s, const char *id, uint64_t now_ms,
                                               struct ms_webhook *out)
 {
-    return store_set_deleted(s, id, false, now_ms, out);
+    return store_change(s, id, NULL, STORE_DELETED_CLEAR, now_ms, out);
 }
 
 int ms_store_webhook_list(struct ms_store *s, struct ms_webhook **out, size_t *n)
