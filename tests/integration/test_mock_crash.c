@@ -33,6 +33,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "support/api.h"
+#include "support/db.h"
 #include "support/proc.h"
 
 #define KEY          "crash-test-key-4e8b1d"
@@ -69,17 +70,6 @@ struct fx {
     unsigned port;
 };
 
-static void remove_db(const char *db)
-{
-    char side[300];
-
-    unlink(db);
-    snprintf(side, sizeof(side), "%s-wal", db);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", db);
-    unlink(side);
-}
-
 static int fx_setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof(*fx));
@@ -100,8 +90,8 @@ static int fx_setup(void **state)
         print_error("receiver: %s\n", e.msg);
         return -1;
     }
-    snprintf(fx->db, sizeof(fx->db), "/tmp/vambe-crash-%d.db", (int)getpid());
-    remove_db(fx->db);
+    test_db_path(fx->db, sizeof(fx->db), "crash");
+    test_db_remove(fx->db);
     *state = fx;
     return 0;
 }
@@ -119,7 +109,7 @@ static int fx_teardown(void **state)
     }
     http_server_stop(fx->rx);
     http_client_free(fx->client);
-    remove_db(fx->db);
+    test_db_remove(fx->db);
     free(fx);
     return 0;
 }

@@ -34,6 +34,7 @@
 #include "core/signature.h"
 #include "mock_server/server.h"
 #include "support/api.h"
+#include "support/db.h"
 #include "support/proc.h"
 
 #define KEY       "test-key-delivery-0123"
@@ -925,7 +926,6 @@ static void resume_after_kill(void **state)
     char db[256];
     char hook[IDS_UUID_LEN + 1];
     char query[128];
-    char side[300];
     struct proc p;
     const struct rx_step steps[] = {{500, NULL, NULL, 0}};
     json_t *trig;
@@ -937,7 +937,7 @@ static void resume_after_kill(void **state)
     if (bin == NULL) {
         fail_msg("VAMBE_MOCK_BIN is not set");
     }
-    snprintf(db, sizeof(db), "/tmp/vambe-delivery-%d.db", (int)getpid());
+    test_db_path(db, sizeof(db), "delivery");
     unlink(db);
     rx_script(fx->rx, steps, 1);
     if (proc_start(&p, argv, true, 10000) != 0) {
@@ -974,11 +974,7 @@ static void resume_after_kill(void **state)
     json_decref(trig);
     assert_int_equal(proc_stop(&p, 10000), 0);
     unlink(p.log_file);
-    unlink(db);
-    snprintf(side, sizeof(side), "%s-wal", db);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", db);
-    unlink(side);
+    test_db_remove(db);
 }
 
 int main(void)

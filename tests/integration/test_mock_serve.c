@@ -23,6 +23,7 @@
 
 #include "core/http_client.h"
 #include "mock_server/store.h"
+#include "support/db.h"
 #include "support/proc.h"
 
 #define START_MS 10000
@@ -276,21 +277,6 @@ static void signals_stop_cleanly(void **state)
 
 /* ---- persistence ----------------------------------------------------------- */
 
-static void temp_db(char *out, size_t size)
-{
-    snprintf(out, size, "/tmp/vambe-mock-test-%d.db", (int)getpid());
-}
-
-static void remove_db(const char *path)
-{
-    char side[300];
-    unlink(path);
-    snprintf(side, sizeof(side), "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", path);
-    unlink(side);
-}
-
 static void db_survives_restart(void **state)
 {
     (void)state;
@@ -303,8 +289,8 @@ static void db_survives_restart(void **state)
     char id_gone[64];
     char deleted_at[64];
 
-    temp_db(db, sizeof(db));
-    remove_db(db);
+    test_db_path(db, sizeof(db), "mock-serve");
+    test_db_remove(db);
     start_mock(&p, args);
     assert_int_equal(http(p.port, "POST", "/api/webhooks", "persist-key-1",
                           "{\"topic\":\"message.received\",\"url\":\"http://r.example/live\","
@@ -380,7 +366,7 @@ static void db_survives_restart(void **state)
     snprintf(path, sizeof(path), "/api/webhooks/%s/restore", id_gone);
     assert_int_equal(http(p.port, "POST", path, "persist-key-1", NULL, NULL), 200);
     assert_int_equal(proc_stop(&p, STOP_MS), 0);
-    remove_db(db);
+    test_db_remove(db);
 }
 
 /* ---- logs ------------------------------------------------------------------ */

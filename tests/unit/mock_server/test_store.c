@@ -16,21 +16,7 @@
 
 #include "core/log.h"
 #include "mock_server/store.h"
-
-static void db_path(char *out, size_t size, const char *tag)
-{
-    snprintf(out, size, "/tmp/vambe-store-test-%d-%s.db", (int)getpid(), tag);
-}
-
-static void db_remove(const char *path)
-{
-    char side[320];
-    unlink(path);
-    snprintf(side, sizeof(side), "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", path);
-    unlink(side);
-}
+#include "support/db.h"
 
 static struct ms_store *open_ok(const char *path)
 {
@@ -78,8 +64,8 @@ static void schema_is_versioned(void **state)
     ms_store_close(s);
 
     /* A file is migrated once; reopening keeps the version and the data. */
-    db_path(path, sizeof(path), "schema");
-    db_remove(path);
+    test_db_path(path, sizeof(path), "store-schema");
+    test_db_remove(path);
     s = open_ok(path);
     struct ms_webhook w;
     make_hook(&w, 1, 5);
@@ -116,7 +102,7 @@ static void schema_is_versioned(void **state)
     assert_null(ms_store_open(path, &e));
     assert_non_null(strstr(e.msg, "schema version 999"));
     assert_non_null(strstr(e.msg, path));
-    db_remove(path);
+    test_db_remove(path);
 
     /* Not a database at all. */
     FILE *f = fopen(path, "w");
@@ -125,7 +111,7 @@ static void schema_is_versioned(void **state)
     fclose(f);
     assert_null(ms_store_open(path, &e));
     assert_true(strlen(e.msg) > 0);
-    db_remove(path);
+    test_db_remove(path);
 }
 
 static void webhook_lifecycle(void **state)
@@ -206,8 +192,8 @@ static void calls_batches_are_atomic(void **state)
     struct err e = {{0}};
     uint64_t total = 99;
 
-    db_path(path, sizeof(path), "atomic");
-    db_remove(path);
+    test_db_path(path, sizeof(path), "store-atomic");
+    test_db_remove(path);
     s = open_ok(path);
     make_call(&c[0], 0, "hook-a", "succeeded");
     make_call(&c[1], 1, "hook-a", "failed");
@@ -277,7 +263,7 @@ static void calls_batches_are_atomic(void **state)
     assert_string_equal(out[0].request_signature, "");
     ms_store_calls_free(out, n);
     ms_store_close(s);
-    db_remove(path);
+    test_db_remove(path);
 }
 
 static void calls_query_pages_and_filters(void **state)
@@ -381,8 +367,8 @@ static void threads_share_the_store(void **state)
     struct writer w[4];
     uint64_t total = 0;
 
-    db_path(path, sizeof(path), "threads");
-    db_remove(path);
+    test_db_path(path, sizeof(path), "store-threads");
+    test_db_remove(path);
     struct ms_store *s = open_ok(path);
     for (int i = 0; i < 4; i++) {
         w[i] = (struct writer){s, i * 1000};
@@ -396,7 +382,7 @@ static void threads_share_the_store(void **state)
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 4 * 40 * 5);
     ms_store_close(s);
-    db_remove(path);
+    test_db_remove(path);
 }
 
 int main(void)

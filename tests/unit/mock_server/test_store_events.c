@@ -15,23 +15,9 @@
 
 #include "core/log.h"
 #include "mock_server/store.h"
+#include "support/db.h"
 
 #define HOOK "00000000-0000-4000-8000-000000000001"
-
-static void db_path(char *out, size_t size, const char *tag)
-{
-    snprintf(out, size, "/tmp/vambe-store-events-%d-%s.db", (int)getpid(), tag);
-}
-
-static void db_remove(const char *path)
-{
-    char side[320];
-    unlink(path);
-    snprintf(side, sizeof(side), "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", path);
-    unlink(side);
-}
 
 static struct ms_store *open_ok(const char *path)
 {
@@ -79,8 +65,8 @@ static void add_load_flush(void **state)
     size_t n = 0;
     uint64_t total = 0;
 
-    db_path(path, sizeof(path), "add");
-    db_remove(path);
+    test_db_path(path, sizeof(path), "store-events-add");
+    test_db_remove(path);
     s = open_ok(path);
     assert_int_equal(ms_store_events_add(s, ev, 2, pend, 3, 100, &e), 0);
     assert_true(pend[0].id > 0 && pend[1].id > pend[0].id && pend[2].id > pend[1].id);
@@ -138,7 +124,7 @@ static void add_load_flush(void **state)
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 0);
     ms_store_close(s);
-    db_remove(path);
+    test_db_remove(path);
 }
 
 static void retention(void **state)
@@ -155,8 +141,8 @@ static void retention(void **state)
     struct ms_pending_row *rows = NULL;
     size_t n = 0;
 
-    db_path(path, sizeof(path), "retention");
-    db_remove(path);
+    test_db_path(path, sizeof(path), "store-events-retention");
+    test_db_remove(path);
     s = open_ok(path);
     /* The call log keeps the newest keep_calls records. */
     for (int i = 0; i < 10; i++) {
@@ -185,7 +171,7 @@ static void retention(void **state)
     assert_string_equal(rows[0].event_id, "evt_0");
     ms_store_pending_free(rows, n);
     ms_store_close(s);
-    db_remove(path);
+    test_db_remove(path);
 }
 
 /* In memory nothing outlives the process: no events, no pending chains,
@@ -244,8 +230,8 @@ static void pending_survive_a_reopen(void **state)
     size_t n = 0;
     uint64_t v = 0;
 
-    db_path(path, sizeof(path), "reopen");
-    db_remove(path);
+    test_db_path(path, sizeof(path), "store-events-reopen");
+    test_db_remove(path);
     s = open_ok(path);
     assert_int_equal(ms_store_meta_bump(s, "engine_runs", &v), 0);
     assert_int_equal(v, 1);
@@ -268,7 +254,7 @@ static void pending_survive_a_reopen(void **state)
     assert_int_equal(ms_store_meta_bump(s, "engine_runs", &v), 0);
     assert_int_equal(v, 3);
     ms_store_close(s);
-    db_remove(path);
+    test_db_remove(path);
 }
 
 int main(void)
