@@ -48,6 +48,7 @@
 #include "harness/command.h"
 #include "mock_server/server.h"
 #include "reports/model.h"
+#include "support/mock.h"
 
 #define SECRET  "whsec_hostile_receivers_0123"
 #define KEY     "hostile-receivers-key-0123"
@@ -742,24 +743,15 @@ static void mock_against_hostile_receivers(void **state)
     struct ms_options o;
     struct ms_server *srv;
     struct http_client *client;
-    struct err e = {{0}};
     unsigned port;
     json_t *rec;
 
     (void)state;
     log_set_level(LOG_LEVEL_ERROR);
-    ms_options_init(&o);
-    o.port = 0;
-    o.api_key = KEY;
-    o.threads = 2;
-    o.access_log = false;
+    test_mock_options(&o, KEY);
     o.policy.max_attempts = 1;
     o.policy.timeout_ms = MOCK_TIMEOUT_MS;
-    srv = ms_server_start(&o, &e);
-    if (srv == NULL) {
-        fail_msg("ms_server_start: %s", e.msg);
-    }
-    port = ms_server_port(srv);
+    srv = test_mock_start(&o, &port);
     client = http_client_new(NULL);
     assert_non_null(client);
     /* All at once: the engine faces every hostile receiver together. */

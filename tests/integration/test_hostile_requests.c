@@ -39,6 +39,7 @@
 
 #include "core/log.h"
 #include "mock_server/server.h"
+#include "support/mock.h"
 
 #define KEY          "hostile-key-0123456789"
 #define EXCHANGE_MS  20000
@@ -278,7 +279,6 @@ static void create_hook(const char *url, bool active, char id_out[64])
 static int fx_setup(void **state)
 {
     struct ms_options o;
-    struct err e = {{0}};
     char path[128];
     struct raw_reply r;
     size_t len = 0;
@@ -287,16 +287,8 @@ static int fx_setup(void **state)
     (void)state;
     log_set_level(LOG_LEVEL_ERROR);
     memset(&fx, 0, sizeof(fx));
-    ms_options_init(&o);
-    o.port = 0;
-    o.api_key = KEY;
-    o.threads = 2;
-    o.access_log = false;
-    fx.srv = ms_server_start(&o, &e);
-    if (fx.srv == NULL) {
-        fail_msg("ms_server_start: %s", e.msg);
-    }
-    fx.port = ms_server_port(fx.srv);
+    test_mock_options(&o, KEY);
+    fx.srv = test_mock_start(&o, &fx.port);
     /* Inactive webhooks to a closed port: even a trigger that slipped
      * through could deliver nothing anywhere. */
     create_hook("http://127.0.0.1:9/hook", false, fx.hook_id);

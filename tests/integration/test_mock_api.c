@@ -21,6 +21,7 @@
 #include "mock_server/server.h"
 #include "mock_server/store.h"
 #include "support/api.h"
+#include "support/mock.h"
 
 #define KEY       "test-key-0123456789"
 #define JSON_TYPE "application/json"
@@ -35,21 +36,11 @@ static int fx_setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof(*fx));
     struct ms_options o;
-    struct err e = {{0}};
 
     assert_non_null(fx);
     log_set_level(LOG_LEVEL_ERROR);
-    ms_options_init(&o);
-    o.port = 0;
-    o.api_key = KEY;
-    o.threads = 2;
-    o.access_log = false;
-    fx->srv = ms_server_start(&o, &e);
-    if (fx->srv == NULL) {
-        fail_msg("ms_server_start: %s", e.msg);
-    }
-    fx->port = ms_server_port(fx->srv);
-    assert_true(fx->port > 0);
+    test_mock_options(&o, KEY);
+    fx->srv = test_mock_start(&o, &fx->port);
     fx->client = http_client_new(NULL);
     assert_non_null(fx->client);
     *state = fx;

@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "mock_server/server.h"
 #include "support/api.h"
+#include "support/mock.h"
 #include "support/proc.h"
 
 #define KEY     "test-key-control-0123"
@@ -76,20 +77,11 @@ static int fx_setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof(*fx));
     struct ms_options o;
-    struct err e = {{0}};
 
     assert_non_null(fx);
     log_set_level(LOG_LEVEL_ERROR);
-    ms_options_init(&o);
-    o.port = 0;
-    o.api_key = KEY;
-    o.threads = 2;
-    o.access_log = false;
-    fx->srv = ms_server_start(&o, &e);
-    if (fx->srv == NULL) {
-        fail_msg("ms_server_start: %s", e.msg);
-    }
-    fx->port = ms_server_port(fx->srv);
+    test_mock_options(&o, KEY);
+    fx->srv = test_mock_start(&o, &fx->port);
     snprintf(fx->server_url, sizeof(fx->server_url), "http://127.0.0.1:%u", fx->port);
     fx->client = http_client_new(NULL);
     assert_non_null(fx->client);

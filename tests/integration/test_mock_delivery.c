@@ -35,6 +35,7 @@
 #include "mock_server/server.h"
 #include "support/api.h"
 #include "support/db.h"
+#include "support/mock.h"
 #include "support/proc.h"
 
 #define KEY       "test-key-delivery-0123"
@@ -261,21 +262,13 @@ static void mock_start(struct fx *fx, const char *const *flags)
     struct ms_options o;
     struct err e = {{0}};
 
-    ms_options_init(&o);
-    o.port = 0;
-    o.api_key = KEY;
-    o.threads = 2;
-    o.access_log = false;
+    test_mock_options(&o, KEY);
     for (size_t i = 0; flags != NULL && flags[i] != NULL; i += 2) {
         if (ms_policy_set_flag(&o.policy, flags[i], flags[i + 1], &e) != 0) {
             fail_msg("%s", e.msg);
         }
     }
-    fx->srv = ms_server_start(&o, &e);
-    if (fx->srv == NULL) {
-        fail_msg("ms_server_start: %s", e.msg);
-    }
-    fx->port = ms_server_port(fx->srv);
+    fx->srv = test_mock_start(&o, &fx->port);
 }
 
 static int fx_setup(void **state)
