@@ -108,10 +108,9 @@ json_t *ms_render_call(const struct ms_call *c)
     if (c->request_headers != NULL) {
         json_object_set_new(j, "request_headers", render_headers(c->request_headers));
     } else {
-        char *rebuilt = ms_wire_record_json(c);
+        json_t *rebuilt = ms_wire_record_headers(c);
 
-        json_object_set_new(j, "request_headers", render_headers(rebuilt));
-        free(rebuilt);
+        json_object_set_new(j, "request_headers", rebuilt != NULL ? rebuilt : json_null());
     }
     json_object_set_new(j, "request_body", render_string(c->request_body));
     json_object_set_new(j, "response_status",

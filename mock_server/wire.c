@@ -3,7 +3,6 @@
 #include "mock_server/wire.h"
 
 #include <ctype.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 
 #define WIRE_RESP_HEADERS_MAX 64
 #define WIRE_NAME_MAX         64
-#define WIRE_REDACT_MAX       64
 #define WIRE_BUF_FIRST_CAP    256
 
 /* A growing text buffer. */
@@ -93,10 +91,10 @@ static const char *wire_line(struct ms_wire *w, const char *name, const char *va
 }
 
 /* The header set, from what varies. ts is the timestamp text; sig is a
- * signature (redact) or the shown form of one, NULL when unsigned. */
+ * signature or the shown form of one, NULL when unsigned. */
 static void wire_lines(struct ms_wire *w, const char *topic, const char *event_id,
                        const char *delivery_id, const char *webhook_id, unsigned attempt,
-                       const char *ts, const char *sig, bool redact)
+                       const char *ts, const char *sig)
 {
     char number[16];
 
@@ -111,7 +109,6 @@ static void wire_lines(struct ms_wire *w, const char *topic, const char *event_i
     wire_line(w, "x-vambe-webhook-id", webhook_id);
     w->timestamp = wire_line(w, "x-vambe-timestamp", ts);
     w->signature = sig != NULL ? wire_line(w, "x-vambe-signature", sig) : NULL;
-    w->redact = sig != NULL && redact;
 }
 
 int ms_wire_build(struct ms_wire *w, const struct ms_wire_input *in)
@@ -124,7 +121,7 @@ int ms_wire_build(struct ms_wire *w, const struct ms_wire_input *in)
         return -1;
     }
     wire_lines(w, in->topic, in->event_id, in->delivery_id, in->webhook_id, in->attempt, ts,
-               in->sign ? sig : NULL, true);
+               in->sign ? sig : NULL);
     return 0;
 }
 
@@ -153,53 +150,33 @@ static void wire_put_name(struct wire_buf *b, const char *name, size_t n)
     wire_put(b, ":", 1);
 }
 
-char *ms_wire_request_json(const struct ms_wire *w)
-{
-    struct wire_buf b = {NULL, 0, 0};
-
-    wire_reserve(&b, 512);
-    wire_put(&b, "{", 1);
-    for (size_t i = 0; i < w->n; i++) {
-        const char *line = w->lines[i];
-        const char *colon = strchr(line, ':');
-        const char *value;
-        size_t name_len;
-
-        if (colon == NULL) {
-            continue;
-        }
-        name_len = (size_t)(colon - line);
-        value = colon + 1;
-        while (*value == ' ') {
-            value++;
-        }
-        if (b.len > 1) {
-            wire_put(&b, ",", 1);
-        }
-        wire_put_name(&b, line, name_len);
-        if (w->redact && value == w->signature) {
-            char shown[WIRE_REDACT_MAX];
-
-            log_redact(value, shown, sizeof(shown));
-            wire_put_json_string(&b, shown, strlen(shown));
-        } else {
-            wire_put_json_string(&b, value, strlen(value));
-        }
-    }
-    wire_put(&b, "}", 1);
-    return b.p;
-}
-
-char *ms_wire_record_json(const struct ms_call *c)
+json_t *ms_wire_record_headers(const struct ms_call *c)
 {
     struct ms_wire w;
+    json_t *o;
 
     if (c->request_timestamp[0] == '\0') {
         return NULL;
     }
     wire_lines(&w, c->topic, c->event_id, c->id, c->webhook_id, c->attempt, c->request_timestamp,
-               c->request_signature[0] != '\0' ? c->request_signature : NULL, false);
-    return ms_wire_request_json(&w);
+               c->request_signature[0] != '\0' ? c->request_signature : NULL);
+    o = json_object();
+    for (size_t i = 0; i < w.n; i++) {
+        const char *line = w.lines[i];
+        size_t name_len = strcspn(line, ":");
+        char name[WIRE_NAME_MAX];
+
+        if (line[name_len] == '\0' || name_len >= sizeof(name)) {
+            continue;
+        }
+        for (size_t k = 0; k < name_len; k++) {
+            name[k] = (char)tolower((unsigned char)line[k]);
+        }
+        name[name_len] = '\0';
+        /* A value jansson refuses (not UTF-8) is left out, not the object. */
+        json_object_set_new(o, name, json_string(line + name_len + 2));
+    }
+    return o;
 }
 
 struct wire_span {

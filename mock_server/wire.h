@@ -6,10 +6,11 @@
  * sends with ms_wire_build; a call record keeps only what the record's
  * other fields do not say (the timestamp as sent, the signature as shown),
  * and the API rebuilds the request headers from the record through the
- * same function (ms_wire_record_json). */
+ * same function (ms_wire_record_headers). */
 #ifndef MOCK_SERVER_WIRE_H
 #define MOCK_SERVER_WIRE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,7 +28,6 @@ struct ms_wire {
     size_t n;
     const char *timestamp; /* the value in its line */
     const char *signature; /* the value in its line; NULL when unsigned */
-    bool redact;           /* the signature line holds a real signature */
 };
 
 struct ms_wire_input {
@@ -50,14 +50,12 @@ int ms_wire_build(struct ms_wire *w, const struct ms_wire_input *in);
  * as shown (a prefix and its length; "" when unsigned). */
 void ms_wire_record(const struct ms_wire *w, char timestamp[MS_CALL_TIMESTAMP_MAX + 1],
                     char signature[MS_CALL_SIGNATURE_MAX + 1]);
-/* The sent headers as a JSON object text, names in lower case, the
- * signature shown as a prefix and its length (the kit never stores a full
- * signature). The caller frees it. */
-char *ms_wire_request_json(const struct ms_wire *w);
-/* The same JSON text for a call record whose request_headers is NULL,
- * rebuilt from its fields; NULL when the record has no request_timestamp
- * either (nothing was sent). The caller frees it. */
-char *ms_wire_record_json(const struct ms_call *c);
+/* The request headers of a call record whose request_headers is NULL,
+ * rebuilt from its fields as a JSON object, names in lower case, the
+ * signature as the record shows it (the kit never stores a full one);
+ * NULL when the record has no request_timestamp either (nothing was sent).
+ * The caller decrefs it. */
+json_t *ms_wire_record_headers(const struct ms_call *c);
 /* Raw response header lines (status line first) as a JSON object text,
  * names in lower case, repeated names joined with ", ". The caller frees
  * it. */
