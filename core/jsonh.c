@@ -1,38 +1,57 @@
 /* jansson helpers. */
 #include "core/jsonh.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/xalloc.h"
 
-#define JSONH_DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
-#define JSONH_DUMP_STACK 4096 /* most dumps (an event, a webhook) fit */
+#define JSONH_DUMP_FLAGS     (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY)
+#define JSONH_DUMP_FIRST_CAP 1024 /* an event body, a webhook: one allocation */
 
+struct jsonh_text {
+    char *p;
+    size_t len;
+    size_t cap;
+};
+
+static int jsonh_put(const char *buf, size_t size, void *data)
+{
+    struct jsonh_text *t = data;
+
+    /* jansson calls this once per token: grow only when needed, and
+     * terminate once at the end (jsonh_dump). */
+    if (t->len + size + 1 > t->cap) {
+        xbuf_reserve(&t->p, t->len, &t->cap, size, JSONH_DUMP_FIRST_CAP, SIZE_MAX);
+    }
+    memcpy(t->p + t->len, buf, size);
+    t->len += size;
+    return 0;
+}
+
+/* One pass of jansson's dump into a growing buffer, trimmed to its size:
+ * json_dumps grows its own buffer from 16 bytes and copies the result once
+ * more at the end. */
 char *jsonh_dump(const json_t *j, size_t *len)
 {
-    char buf[JSONH_DUMP_STACK];
-    size_t n = json_dumpb(j, buf, sizeof(buf), JSONH_DUMP_FLAGS);
-    char *s;
+    struct jsonh_text t = {NULL, 0, 0};
 
-    if (n > 0 && n <= sizeof(buf)) {
-        /* One allocation of the exact size, where json_dumps grows a
-         * buffer from 16 bytes and copies it once more at the end. */
-        s = xmalloc(n + 1);
-        memcpy(s, buf, n);
-        s[n] = '\0';
+    if (json_dump_callback(j, jsonh_put, &t, JSONH_DUMP_FLAGS) != 0 || t.p == NULL) {
+        /* Only an invalid value makes jansson fail (memory aborts). */
+        free(t.p);
+        t.p = xstrdup("null");
+        t.len = 4;
     } else {
-        s = n > 0 ? json_dumps(j, JSONH_DUMP_FLAGS) : NULL;
-        if (s == NULL) {
-            /* Only out of memory (or an invalid value) makes jansson fail. */
-            s = xstrdup("null");
+        t.p[t.len] = '\0';
+        if (t.cap > t.len + 1) {
+            t.p = xrealloc(t.p, t.len + 1);
         }
-        n = strlen(s);
     }
     if (len != NULL) {
-        *len = n;
+        *len = t.len;
     }
-    return s;
+    return t.p;
 }
 
 json_t *jsonh_parse(const char *buf, size_t len, struct err *e)
