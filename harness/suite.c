@@ -178,24 +178,38 @@ int hn_suite_add_dir(struct hn_suite *s, const char *dir, struct err *e)
     return rc;
 }
 
+/* The next item of a comma-separated list, spaces around it trimmed:
+ * *item and *len, and *p moved past it. False at the end of the list. */
+static bool suite_list_next(const char **p, const char **item, size_t *len)
+{
+    const char *q = *p + strspn(*p, " ,");
+    size_t n = strcspn(q, ",");
+    size_t t = n;
+
+    if (*q == '\0') {
+        *p = q;
+        return false;
+    }
+    while (t > 0 && q[t - 1] == ' ') {
+        t--;
+    }
+    *item = q; /* starts with neither a space nor a comma: t >= 1 */
+    *len = t;
+    *p = q + n;
+    return true;
+}
+
 /* True when the comma-separated list holds word. */
 static bool suite_list_has(const char *list, const char *word)
 {
     size_t wlen = strlen(word);
+    const char *item;
+    size_t len;
 
-    for (const char *p = list; *p != '\0';) {
-        while (*p == ' ' || *p == ',') {
-            p++;
-        }
-        size_t n = strcspn(p, ",");
-        size_t t = n;
-        while (t > 0 && p[t - 1] == ' ') {
-            t--;
-        }
-        if (t == wlen && t > 0 && strncmp(p, word, wlen) == 0) {
+    while (suite_list_next(&list, &item, &len)) {
+        if (len == wlen && strncmp(item, word, wlen) == 0) {
             return true;
         }
-        p += n;
     }
     return false;
 }
@@ -204,26 +218,19 @@ static bool suite_list_has(const char *list, const char *word)
 static int suite_check_ids(const struct hn_suite *s, const char *list, const char *flag,
                            struct err *e)
 {
-    for (const char *p = list; *p != '\0';) {
-        while (*p == ' ' || *p == ',') {
-            p++;
+    const char *item;
+    size_t len;
+
+    while (suite_list_next(&list, &item, &len)) {
+        bool found = false;
+
+        for (size_t i = 0; i < s->n && !found; i++) {
+            found = strlen(s->items[i]->id) == len && strncmp(s->items[i]->id, item, len) == 0;
         }
-        size_t n = strcspn(p, ",");
-        size_t t = n;
-        while (t > 0 && p[t - 1] == ' ') {
-            t--;
+        if (!found) {
+            return err_set(e, "%s: no case '%.*s' in the suite (see: vambe-harness list)", flag,
+                           (int)len, item);
         }
-        if (t > 0) {
-            bool found = false;
-            for (size_t i = 0; i < s->n && !found; i++) {
-                found = strlen(s->items[i]->id) == t && strncmp(s->items[i]->id, p, t) == 0;
-            }
-            if (!found) {
-                return err_set(e, "%s: no case '%.*s' in the suite (see: vambe-harness list)", flag,
-                               (int)t, p);
-            }
-        }
-        p += n;
     }
     return 0;
 }

@@ -119,7 +119,6 @@ static const char *const store_sql[ST_COUNT_] = {
                        "response_body, duration_ms, error, outcome, scheduled_at, sent_at, "
                        "next_attempt_at, created_at, request_timestamp, request_signature) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    [ST_CALL_COUNT] = "SELECT COUNT(*) FROM calls",
     [ST_CALL_TRIM] = "DELETE FROM calls WHERE seq <= "
                      "(SELECT seq FROM calls ORDER BY seq DESC LIMIT 1 OFFSET ?)",
     /* Retention without counting: seq grows by one per record and only the

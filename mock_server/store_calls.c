@@ -325,18 +325,12 @@ enum ms_store_status ms_store_call_get(struct ms_store *s, const char *id, struc
 
 int ms_store_calls_count(struct ms_store *s, uint64_t *total)
 {
-    int ret = -1;
+    struct ms_call_filter none;
+    int ret;
 
+    memset(&none, 0, sizeof(none));
     pthread_mutex_lock(&s->lock);
-    sqlite3_stmt *st = s->st[ST_CALL_COUNT];
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        sqlite3_int64 v = sqlite3_column_int64(st, 0);
-        *total = v > 0 ? (uint64_t)v : 0;
-        ret = 0;
-    } else {
-        ms_store_log_failure(s, "counting calls");
-    }
-    ms_store_done(st);
+    ret = store_count_locked(s, &none, 0, total);
     pthread_mutex_unlock(&s->lock);
     return ret;
 }

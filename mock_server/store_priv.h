@@ -21,7 +21,6 @@ enum store_stmt {
     ST_WEBHOOK_LIST,
     ST_WEBHOOK_SAVE,
     ST_CALL_INSERT,
-    ST_CALL_COUNT,
     ST_CALL_TRIM,
     ST_CALL_TRIM_FAST,
     ST_CALL_GET,
