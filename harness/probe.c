@@ -28,7 +28,7 @@ struct hn_probe {
     char *url_template;
     char *command;
     uint64_t timeout_ms;
-    struct http_client *client;
+    struct http_client *client; /* borrowed from the run */
 };
 
 struct hn_probe *hn_probe_new(const struct hn_probe_opts *o, struct err *e)
@@ -49,19 +49,16 @@ struct hn_probe *hn_probe_new(const struct hn_probe_opts *o, struct err *e)
             err_prefix(e, "--probe-url");
             return NULL;
         }
+        if (o->client == NULL) {
+            err_set(e, "--probe-url: no HTTP client to ask with");
+            return NULL;
+        }
     }
     p = xcalloc(1, sizeof(*p));
     p->url_template = xstrdup(o->url_template);
     p->command = xstrdup(o->command);
     p->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 5000;
-    if (p->url_template != NULL) {
-        p->client = http_client_new(NULL);
-        if (p->client == NULL) {
-            err_set(e, "cannot start the HTTP client for the probe");
-            hn_probe_free(p);
-            return NULL;
-        }
-    }
+    p->client = o->client;
     return p;
 }
 
@@ -70,7 +67,6 @@ void hn_probe_free(struct hn_probe *p)
     if (p == NULL) {
         return;
     }
-    http_client_free(p->client);
     free(p->url_template);
     free(p->command);
     free(p);

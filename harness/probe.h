@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/http_client.h"
 #include "reports/model.h"
 
 #define HN_PROBE_POLL_MS 50
@@ -23,12 +24,15 @@ struct hn_probe_opts {
     const char *url_template; /* NULL when not used */
     const char *command;      /* NULL when not used */
     uint64_t timeout_ms;      /* one question (HTTP exchange or command) */
+    /* Asks a URL probe's questions: the run's own client, borrowed (it
+     * must outlive the probe). Required with url_template. */
+    struct http_client *client;
 };
 
 struct hn_probe;
 
 /* Returns NULL with e set when the options are unusable (both or neither
- * given, no {event_id} in the template, libcurl failed). */
+ * given, no {event_id} in the template, a URL probe without a client). */
 struct hn_probe *hn_probe_new(const struct hn_probe_opts *o, struct err *e);
 void hn_probe_free(struct hn_probe *p);
 /* "url" or "cmd". */

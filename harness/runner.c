@@ -56,7 +56,8 @@ struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e)
         goto fail;
     }
     if (o->probe_url != NULL || o->probe_cmd != NULL) {
-        struct hn_probe_opts po = {o->probe_url, o->probe_cmd, r->o.timeout_ms};
+        /* The probe asks through the run's client: one connection pool. */
+        struct hn_probe_opts po = {o->probe_url, o->probe_cmd, r->o.timeout_ms, r->client};
         r->probe = hn_probe_new(&po, e);
         if (r->probe == NULL) {
             goto fail;

@@ -19,7 +19,7 @@
 
 static struct hn_probe *cmd_probe(const char *cmd, uint64_t timeout_ms)
 {
-    struct hn_probe_opts o = {NULL, cmd, timeout_ms};
+    struct hn_probe_opts o = {NULL, cmd, timeout_ms, NULL};
     struct err e = {{0}};
     struct hn_probe *p = hn_probe_new(&o, &e);
     assert_non_null(p);
@@ -31,11 +31,13 @@ static void options(void **state)
 {
     (void)state;
     struct err e = {{0}};
-    struct hn_probe_opts none = {NULL, NULL, 0};
-    struct hn_probe_opts both = {"http://h/{event_id}", "echo 1", 0};
-    struct hn_probe_opts no_placeholder = {"http://h/count", NULL, 0};
-    struct hn_probe_opts bad_url = {"ftp://h/{event_id}", NULL, 0};
-    struct hn_probe_opts url = {"http://127.0.0.1:1/p/{event_id}", NULL, 0};
+    struct hn_probe_opts none = {NULL, NULL, 0, NULL};
+    struct hn_probe_opts both = {"http://h/{event_id}", "echo 1", 0, NULL};
+    struct hn_probe_opts no_placeholder = {"http://h/count", NULL, 0, NULL};
+    struct hn_probe_opts bad_url = {"ftp://h/{event_id}", NULL, 0, NULL};
+    struct http_client *client = http_client_new(NULL);
+    struct hn_probe_opts url = {"http://127.0.0.1:1/p/{event_id}", NULL, 0, client};
+    struct hn_probe_opts no_client = {"http://127.0.0.1:1/p/{event_id}", NULL, 0, NULL};
 
     assert_null(hn_probe_new(&none, &e));
     assert_null(hn_probe_new(&both, &e));
@@ -44,6 +46,9 @@ static void options(void **state)
     assert_string_equal(e.msg, "--probe-url: the template has no {event_id}");
     assert_null(hn_probe_new(&bad_url, &e));
     assert_non_null(strstr(e.msg, "--probe-url: "));
+    assert_null(hn_probe_new(&no_client, &e));
+    assert_string_equal(e.msg, "--probe-url: no HTTP client to ask with");
+    assert_non_null(client);
     struct hn_probe *p = hn_probe_new(&url, &e);
     assert_non_null(p);
     assert_string_equal(hn_probe_kind(p), "url");
@@ -52,6 +57,7 @@ static void options(void **state)
     assert_int_equal(hn_probe_count(p, "evt_x", &n, NULL, &e), -1);
     assert_non_null(strstr(e.msg, "no answer"));
     hn_probe_free(p);
+    http_client_free(client);
 }
 
 static void command(void **state)
