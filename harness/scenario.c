@@ -40,29 +40,29 @@ static int scenario_tags(struct hn_sp *p, json_t *root, struct hn_scenario *s)
     int rc = -1;
 
     if (tags == NULL) {
-        return hn_sp_error(p, "missing required field 'tags' (an array, may be empty)");
+        return jread_error(&p->r, "missing required field 'tags' (an array, may be empty)");
     }
-    hn_jpath_push_key(&p->path, "tags");
+    jpath_push_key(&p->r.path, "tags");
     if (!json_is_array(tags)) {
-        hn_sp_error(p, "'tags' must be an array of strings");
+        jread_error(&p->r, "'tags' must be an array of strings");
         goto out;
     }
     s->tags = xcalloc(json_array_size(tags) + 1, sizeof(char *));
     json_array_foreach(tags, i, t)
     {
-        hn_jpath_push_index(&p->path, i);
+        jpath_push_index(&p->r.path, i);
         if (!json_is_string(t) || json_string_length(t) == 0 || json_string_length(t) > 32 ||
             strpbrk(json_string_value(t), " ,\t\r\n") != NULL) {
-            hn_sp_error(p, "a tag is a non-empty string of at most 32 characters without "
-                           "spaces or commas");
+            jread_error(&p->r, "a tag is a non-empty string of at most 32 characters without "
+                               "spaces or commas");
             goto out;
         }
-        hn_jpath_pop(&p->path);
+        jpath_pop(&p->r.path);
         s->tags[s->n_tags++] = xstrdup(json_string_value(t));
     }
     rc = 0;
 out:
-    p->path.n = 0;
+    p->r.path.n = 0;
     return rc;
 }
 
@@ -74,43 +74,45 @@ static int scenario_head(struct hn_sp *p, json_t *root, struct hn_scenario *s)
     bool present = false;
     const char *v = NULL;
 
-    if (hn_sp_keys(p, root, keys, "field") != 0) {
+    if (jread_keys(&p->r, root, keys, "field") != 0) {
         return -1;
     }
-    if (hn_sp_int(p, root, "format", 0, 1000000, &format, &present) != 0) {
+    if (jread_int(&p->r, root, "format", 0, 1000000, &format, &present) != 0) {
         return -1;
     }
     if (!present) {
-        return hn_sp_error(p, "missing required field 'format' (this harness reads format %d)",
+        return jread_error(&p->r, "missing required field 'format' (this harness reads format %d)",
                            HN_SCENARIO_FORMAT);
     }
     if (format != HN_SCENARIO_FORMAT) {
-        return hn_sp_error_at(p, "format", "unsupported format %lld (this harness reads format %d)",
-                              format, HN_SCENARIO_FORMAT);
+        return jread_error_at(&p->r, "format",
+                              "unsupported format %lld (this harness reads format %d)", format,
+                              HN_SCENARIO_FORMAT);
     }
-    if (hn_sp_string(p, root, "id", true, 16, &v) != 0) {
+    if (jread_string(&p->r, root, "id", true, 16, &v) != 0) {
         return -1;
     }
     if (!scenario_id_ok(v)) {
-        return hn_sp_error_at(p, "id", "bad id '%s' (use an area and a number, e.g. SIG-002)", v);
+        return jread_error_at(&p->r, "id", "bad id '%s' (use an area and a number, e.g. SIG-002)",
+                              v);
     }
     s->id = xstrdup(v);
     s->area = xstrndup(v, strcspn(v, "-"));
-    if (hn_sp_string(p, root, "title", true, 200, &v) != 0) {
+    if (jread_string(&p->r, root, "title", true, 200, &v) != 0) {
         return -1;
     }
     s->title = xstrdup(v);
-    if (hn_sp_string(p, root, "level", true, 16, &v) != 0) {
+    if (jread_string(&p->r, root, "level", true, 16, &v) != 0) {
         return -1;
     }
     if (rp_level_parse(v, &s->level) != 0) {
-        return hn_sp_error_at(p, "level", "bad level '%s' (use MUST, SHOULD or INFO)", v);
+        return jread_error_at(&p->r, "level", "bad level '%s' (use MUST, SHOULD or INFO)", v);
     }
-    if (hn_sp_string(p, root, "reference", true, 1000, &v) != 0) {
+    if (jread_string(&p->r, root, "reference", true, 1000, &v) != 0) {
         return -1;
     }
     s->reference = xstrdup(v);
-    if (hn_sp_string(p, root, "description", false, 4000, &v) != 0) {
+    if (jread_string(&p->r, root, "description", false, 4000, &v) != 0) {
         return -1;
     }
     s->description = xstrdup(v);
@@ -121,29 +123,25 @@ int hn_scenario_parse(const char *text, size_t len, const char *file, struct hn_
                       struct err *e)
 {
     struct hn_sp p;
-    json_error_t je;
     json_t *root = NULL;
     struct hn_scenario *s = NULL;
     int rc = -1;
 
     *out = NULL;
     memset(&p, 0, sizeof(p));
-    p.text = text;
-    p.len = len;
-    p.file = file;
-    p.e = e;
+    p.r.text = text;
+    p.r.len = len;
+    p.r.file = file;
+    p.r.e = e;
     if (len > HN_SCENARIO_MAX_BYTES) {
         err_set(e, "%s: larger than %d bytes", file, HN_SCENARIO_MAX_BYTES);
         goto out;
     }
-    root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-    if (root == NULL) {
-        err_set(e, "%s:%d:%d: not valid JSON: %s", file, je.line < 1 ? 1 : je.line,
-                je.column < 1 ? 1 : je.column, je.text);
+    if (jread_load(&p.r, &root) != 0) {
         goto out;
     }
     if (!json_is_object(root)) {
-        hn_sp_error(&p, "a scenario is a JSON object");
+        jread_error(&p.r, "a scenario is a JSON object");
         goto out;
     }
     s = xcalloc(1, sizeof(*s));

@@ -52,10 +52,11 @@ static int step_status_item(struct hn_sp *p, json_t *v, bool codes_ok, struct hn
     if (json_is_integer(v) && codes_ok) {
         json_int_t c = json_integer_value(v);
         if (c < 100 || c > 599) {
-            return hn_sp_error(p, "status code %lld is out of range (100 to 599)", (long long)c);
+            return jread_error(&p->r, "status code %lld is out of range (100 to 599)",
+                               (long long)c);
         }
         if (x->n_codes >= HN_MAX_CODES) {
-            return hn_sp_error(p, "at most %d status codes", HN_MAX_CODES);
+            return jread_error(&p->r, "at most %d status codes", HN_MAX_CODES);
         }
         x->codes[x->n_codes++] = (long)c;
         return 0;
@@ -63,16 +64,16 @@ static int step_status_item(struct hn_sp *p, json_t *v, bool codes_ok, struct hn
     if (json_is_string(v)) {
         int k = step_class(json_string_value(v));
         if (k == 0) {
-            return hn_sp_error(p, "bad status class '%s' (use 1xx, 2xx, 3xx, 4xx or 5xx)",
+            return jread_error(&p->r, "bad status class '%s' (use 1xx, 2xx, 3xx, 4xx or 5xx)",
                                json_string_value(v));
         }
         *mask |= HN_CLASS_BIT(k);
         return 0;
     }
     if (codes_ok) {
-        return hn_sp_error(p, "a status is a code (200) or a class (\"2xx\")");
+        return jread_error(&p->r, "a status is a code (200) or a class (\"2xx\")");
     }
-    return hn_sp_error(p, "status_not takes classes such as \"5xx\"");
+    return jread_error(&p->r, "status_not takes classes such as \"5xx\"");
 }
 
 /* "status" or "status_not": an item or a list of items. */
@@ -87,24 +88,24 @@ static int step_status(struct hn_sp *p, json_t *x, const char *key, bool codes_o
     if (v == NULL) {
         return 0;
     }
-    hn_jpath_push_key(&p->path, key);
+    jpath_push_key(&p->r.path, key);
     if (json_is_array(v)) {
         if (json_array_size(v) == 0 || json_array_size(v) > HN_MAX_CODES) {
-            hn_sp_error(p, "a list of 1 to %d statuses", HN_MAX_CODES);
+            jread_error(&p->r, "a list of 1 to %d statuses", HN_MAX_CODES);
             goto out;
         }
         json_array_foreach(v, i, item)
         {
-            hn_jpath_push_index(&p->path, i);
+            jpath_push_index(&p->r.path, i);
             if (step_status_item(p, item, codes_ok, out, mask) != 0) {
                 goto out;
             }
-            hn_jpath_pop(&p->path);
+            jpath_pop(&p->r.path);
         }
     } else if (step_status_item(p, v, codes_ok, out, mask) != 0) {
         goto out;
     }
-    hn_jpath_pop(&p->path);
+    jpath_pop(&p->r.path);
     rc = 0;
 out:
     return rc;
@@ -114,11 +115,11 @@ out:
 static int step_status_consistent(struct hn_sp *p, const struct hn_expect *x)
 {
     if ((x->class_mask & x->not_class_mask) != 0) {
-        return hn_sp_error_at(p, "status_not", "a class is both expected and refused");
+        return jread_error_at(&p->r, "status_not", "a class is both expected and refused");
     }
     for (size_t i = 0; i < x->n_codes; i++) {
         if ((x->not_class_mask & HN_CLASS_BIT(x->codes[i] / 100)) != 0) {
-            return hn_sp_error_at(p, "status_not", "refuses status %ld, which 'status' expects",
+            return jread_error_at(&p->r, "status_not", "refuses status %ld, which 'status' expects",
                                   x->codes[i]);
         }
     }
@@ -140,9 +141,9 @@ static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
     bool present = false;
 
     if (!json_is_object(x)) {
-        return hn_sp_error(p, "'expect' must be an object");
+        return jread_error(&p->r, "'expect' must be an object");
     }
-    if (hn_sp_keys(p, x, keys, "expectation") != 0) {
+    if (jread_keys(&p->r, x, keys, "expectation") != 0) {
         return -1;
     }
     if (st->kind == HN_STEP_DELIVER || st->kind == HN_STEP_BURST) {
@@ -154,32 +155,32 @@ static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
         e->not_class_mask = not_mask;
         e->has_status = json_object_get(x, "status") != NULL || not_mask != 0;
         if (step_status_consistent(p, e) != 0 ||
-            hn_sp_duration(p, x, "latency_max", STEP_LATENCY_MAX, &e->latency_max_ms) != 0 ||
-            hn_sp_duration(p, x, "p95_max", STEP_LATENCY_MAX, &e->p95_max_ms) != 0) {
+            jread_duration(&p->r, x, "latency_max", STEP_LATENCY_MAX, &e->latency_max_ms) != 0 ||
+            jread_duration(&p->r, x, "p95_max", STEP_LATENCY_MAX, &e->p95_max_ms) != 0) {
             return -1;
         }
         if ((json_object_get(x, "latency_max") != NULL && e->latency_max_ms == 0) ||
             (json_object_get(x, "p95_max") != NULL && e->p95_max_ms == 0)) {
-            return hn_sp_error(p, "a latency bound must be more than 0");
+            return jread_error(&p->r, "a latency bound must be more than 0");
         }
         return 0;
     }
     if (st->kind == HN_STEP_PROBE) {
-        if (hn_sp_int(p, x, "count", 0, HN_BURST_MAX, &e->count, &present) != 0) {
+        if (jread_int(&p->r, x, "count", 0, HN_BURST_MAX, &e->count, &present) != 0) {
             return -1;
         }
         if (!present) {
-            return hn_sp_error(p, "missing required field 'count'");
+            return jread_error(&p->r, "missing required field 'count'");
         }
         e->has_count = true;
         return 0;
     }
     const char *scheme = NULL;
-    if (hn_sp_string(p, x, "scheme", true, 16, &scheme) != 0) {
+    if (jread_string(&p->r, x, "scheme", true, 16, &scheme) != 0) {
         return -1;
     }
     if (strcmp(scheme, "https") != 0) {
-        return hn_sp_error_at(p, "scheme", "the only scheme a target can be held to is https");
+        return jread_error_at(&p->r, "scheme", "the only scheme a target can be held to is https");
     }
     e->https = true;
     return 0;
@@ -192,13 +193,13 @@ int hn_sp_expect(struct hn_sp *p, json_t *js, struct hn_step *st)
 
     if (x == NULL) {
         if (st->kind == HN_STEP_PROBE || st->kind == HN_STEP_TARGET) {
-            return hn_sp_error(p, "missing required field 'expect'");
+            return jread_error(&p->r, "missing required field 'expect'");
         }
         return 0;
     }
-    hn_jpath_push_key(&p->path, "expect");
+    jpath_push_key(&p->r.path, "expect");
     rc = step_expect_body(p, x, st);
-    hn_jpath_pop(&p->path);
+    jpath_pop(&p->r.path);
     return rc;
 }
 
@@ -208,20 +209,20 @@ static int step_add_headers(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
     json_t *v;
 
     if (!json_is_object(obj)) {
-        return hn_sp_error(p, "'add_headers' must be an object of header names and values");
+        return jread_error(&p->r, "'add_headers' must be an object of header names and values");
     }
     if (json_object_size(obj) > STEP_HEADERS_MAX) {
-        return hn_sp_error(p, "at most %d headers", STEP_HEADERS_MAX);
+        return jread_error(&p->r, "at most %d headers", STEP_HEADERS_MAX);
     }
     m->add = xcalloc(json_object_size(obj) + 1, sizeof(*m->add));
     json_object_foreach(obj, k, v)
     {
         if (!step_token_ok(k) || strlen(k) > 64) {
-            return hn_sp_error_at(p, k, "bad header name '%s'", k);
+            return jread_error_at(&p->r, k, "bad header name '%s'", k);
         }
         if (!json_is_string(v) || strpbrk(json_string_value(v), "\r\n") != NULL ||
             strlen(json_string_value(v)) != json_string_length(v) || json_string_length(v) > 1024) {
-            return hn_sp_error_at(p, k, "a header value is a string of one line");
+            return jread_error_at(&p->r, k, "a header value is a string of one line");
         }
         m->add[m->n_add].name = xstrdup(k);
         m->add[m->n_add].value = xstrdup(json_string_value(v));
@@ -237,7 +238,7 @@ static int step_remove_headers(struct hn_sp *p, json_t *arr, struct hn_mutation 
 
     if (!json_is_array(arr) || json_array_size(arr) == 0 ||
         json_array_size(arr) > STEP_HEADERS_MAX) {
-        return hn_sp_error(p, "'remove_headers' must be a list of 1 to %d header names",
+        return jread_error(&p->r, "'remove_headers' must be a list of 1 to %d header names",
                            STEP_HEADERS_MAX);
     }
     m->remove = xcalloc(json_array_size(arr) + 1, sizeof(char *));
@@ -245,9 +246,9 @@ static int step_remove_headers(struct hn_sp *p, json_t *arr, struct hn_mutation 
     {
         if (!json_is_string(v) || !step_token_ok(json_string_value(v)) ||
             json_string_length(v) > 64) {
-            hn_jpath_push_index(&p->path, i);
-            hn_sp_error(p, "bad header name");
-            hn_jpath_pop(&p->path);
+            jpath_push_index(&p->r.path, i);
+            jread_error(&p->r, "bad header name");
+            jpath_pop(&p->r.path);
             return -1;
         }
         m->remove[m->n_remove++] = xstrdup(json_string_value(v));
@@ -261,7 +262,7 @@ static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
     const char *v = NULL;
     bool present = false;
 
-    if (hn_sp_string(p, obj, "signature", false, 32, &v) != 0) {
+    if (jread_string(&p->r, obj, "signature", false, 32, &v) != 0) {
         return -1;
     }
     if (v != NULL) {
@@ -273,13 +274,13 @@ static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
             }
         }
         if (i == sizeof(sig_mutations) / sizeof(sig_mutations[0])) {
-            return hn_sp_error_at(p, "signature",
+            return jread_error_at(&p->r, "signature",
                                   "unknown signature mutation '%s' (use missing, other_secret, "
                                   "malformed or uppercase)",
                                   v);
         }
     }
-    if (hn_sp_string(p, obj, "timestamp", false, 32, &v) != 0) {
+    if (jread_string(&p->r, obj, "timestamp", false, 32, &v) != 0) {
         return -1;
     }
     if (v != NULL) {
@@ -288,18 +289,18 @@ static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
         } else if (strcmp(v, "malformed") == 0) {
             m->timestamp = HN_TS_MALFORMED;
         } else {
-            return hn_sp_error_at(p, "timestamp",
+            return jread_error_at(&p->r, "timestamp",
                                   "unknown timestamp mutation '%s' (use missing or malformed; "
                                   "timestamp_shift_s moves it)",
                                   v);
         }
     }
-    if (hn_sp_int(p, obj, "timestamp_shift_s", -STEP_SHIFT_MAX_S, STEP_SHIFT_MAX_S, &m->shift_s,
+    if (jread_int(&p->r, obj, "timestamp_shift_s", -STEP_SHIFT_MAX_S, STEP_SHIFT_MAX_S, &m->shift_s,
                   &present) != 0) {
         return -1;
     }
     if (present && m->timestamp != HN_TS_VALID) {
-        return hn_sp_error_at(p, "timestamp_shift_s", "cannot shift a %s timestamp",
+        return jread_error_at(&p->r, "timestamp_shift_s", "cannot shift a %s timestamp",
                               m->timestamp == HN_TS_MISSING ? "missing" : "malformed");
     }
     return 0;
@@ -314,44 +315,45 @@ static int step_mutation_body(struct hn_sp *p, json_t *obj, struct hn_mutation *
     json_t *j;
 
     if (!json_is_object(obj)) {
-        return hn_sp_error(p, "'mutate' must be an object");
+        return jread_error(&p->r, "'mutate' must be an object");
     }
-    if (hn_sp_keys(p, obj, keys, "mutation") != 0 || step_sig_ts(p, obj, m) != 0 ||
-        hn_sp_bool(p, obj, "alter_body", &m->alter_body) != 0) {
+    if (jread_keys(&p->r, obj, keys, "mutation") != 0 || step_sig_ts(p, obj, m) != 0 ||
+        jread_bool(&p->r, obj, "alter_body", &m->alter_body) != 0) {
         return -1;
     }
     j = json_object_get(obj, "raw_body");
     if (j != NULL) {
         if (!json_is_string(j)) {
-            return hn_sp_error_at(p, "raw_body", "'raw_body' must be a string (the bytes sent)");
+            return jread_error_at(&p->r, "raw_body",
+                                  "'raw_body' must be a string (the bytes sent)");
         }
         m->has_raw_body = true;
         m->raw_body_len = json_string_length(j);
         m->raw_body = xstrndup(json_string_value(j), m->raw_body_len);
     }
-    if (hn_sp_string(p, obj, "method", false, 16, &v) != 0) {
+    if (jread_string(&p->r, obj, "method", false, 16, &v) != 0) {
         return -1;
     }
     if (v != NULL) {
         for (const char *c = v; *c != '\0'; c++) {
             if (*c < 'A' || *c > 'Z') {
-                return hn_sp_error_at(p, "method", "bad method '%s' (uppercase letters)", v);
+                return jread_error_at(&p->r, "method", "bad method '%s' (uppercase letters)", v);
             }
         }
         m->method = xstrdup(v);
     }
     if ((j = json_object_get(obj, "add_headers")) != NULL) {
-        hn_jpath_push_key(&p->path, "add_headers");
+        jpath_push_key(&p->r.path, "add_headers");
         int rc = step_add_headers(p, j, m);
-        hn_jpath_pop(&p->path);
+        jpath_pop(&p->r.path);
         if (rc != 0) {
             return -1;
         }
     }
     if ((j = json_object_get(obj, "remove_headers")) != NULL) {
-        hn_jpath_push_key(&p->path, "remove_headers");
+        jpath_push_key(&p->r.path, "remove_headers");
         int rc = step_remove_headers(p, j, m);
-        hn_jpath_pop(&p->path);
+        jpath_pop(&p->r.path);
         if (rc != 0) {
             return -1;
         }
@@ -367,8 +369,8 @@ int hn_sp_mutation(struct hn_sp *p, json_t *js, struct hn_mutation *m)
     if (obj == NULL) {
         return 0;
     }
-    hn_jpath_push_key(&p->path, "mutate");
+    jpath_push_key(&p->r.path, "mutate");
     rc = step_mutation_body(p, obj, m);
-    hn_jpath_pop(&p->path);
+    jpath_pop(&p->r.path);
     return rc;
 }

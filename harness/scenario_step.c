@@ -66,21 +66,21 @@ static int step_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, co
         for (size_t j = idx; j < s->n_steps; j++) {
             if (p->names[j] != NULL && strcmp(p->names[j], name) == 0) {
                 if (j == idx) {
-                    return hn_sp_error(p, "'%s' names this very step", name);
+                    return jread_error(&p->r, "'%s' names this very step", name);
                 }
-                return hn_sp_error(p,
+                return jread_error(&p->r,
                                    "'%s' names a later step (step %zu): a step can only refer "
                                    "to a step before it",
                                    name, j + 1);
             }
         }
-        return hn_sp_error(p, "no earlier step is named '%s'", name);
+        return jread_error(&p->r, "no earlier step is named '%s'", name);
     }
     const struct hn_step *t = &s->steps[found];
     switch (use) {
     case STEP_REF_EVENT:
         if (t->kind != HN_STEP_DELIVER && !(t->kind == HN_STEP_BURST && t->copies)) {
-            return hn_sp_error(p,
+            return jread_error(&p->r,
                                "'%s' is a %s step: same_as needs a deliver step or a burst "
                                "of copies",
                                name, hn_step_kind_name(t->kind));
@@ -88,7 +88,7 @@ static int step_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, co
         break;
     case STEP_REF_DATA:
         if (t->kind != HN_STEP_DELIVER || t->same_as >= 0) {
-            return hn_sp_error(p,
+            return jread_error(&p->r,
                                "'%s' does not build an event: same_data_as needs a deliver "
                                "step without same_as",
                                name);
@@ -96,7 +96,7 @@ static int step_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, co
         break;
     case STEP_REF_PROBE:
         if (t->kind != HN_STEP_DELIVER && t->kind != HN_STEP_BURST) {
-            return hn_sp_error(p,
+            return jread_error(&p->r,
                                "'%s' is a %s step: a probe counts the events of deliver and "
                                "burst steps",
                                name, hn_step_kind_name(t->kind));
@@ -113,29 +113,30 @@ static int step_event(struct hn_sp *p, json_t *js, struct hn_step *st, const cha
     const char *topic = NULL;
     json_t *v;
 
-    if (hn_sp_string(p, js, "topic", false, STEP_TOPIC_MAX, &topic) != 0) {
+    if (jread_string(&p->r, js, "topic", false, STEP_TOPIC_MAX, &topic) != 0) {
         return -1;
     }
     if (topic != NULL && !step_topic_ok(topic)) {
-        return hn_sp_error_at(p, "topic", "bad topic '%s' (letters, digits, '.', '_' and '-')",
+        return jread_error_at(&p->r, "topic", "bad topic '%s' (letters, digits, '.', '_' and '-')",
                               topic);
     }
     st->topic = xstrdup(topic != NULL ? topic : def_topic);
     if ((v = json_object_get(js, "data")) != NULL) {
         if (!json_is_object(v)) {
-            return hn_sp_error_at(p, "data",
+            return jread_error_at(&p->r, "data",
                                   "'data' must be an object (it overrides members "
                                   "of the event's data)");
         }
         if (jsonh_depth(v) > EVENT_OVERRIDE_MAX_DEPTH) {
-            return hn_sp_error_at(p, "data", "nested deeper than %d levels",
+            return jread_error_at(&p->r, "data", "nested deeper than %d levels",
                                   EVENT_OVERRIDE_MAX_DEPTH);
         }
         st->data = json_incref(v);
     }
     if ((v = json_object_get(js, "extra_fields")) != NULL) {
         if (!json_is_object(v) || json_object_size(v) == 0) {
-            return hn_sp_error_at(p, "extra_fields", "'extra_fields' must be a non-empty object");
+            return jread_error_at(&p->r, "extra_fields",
+                                  "'extra_fields' must be a non-empty object");
         }
         st->extra_fields = json_incref(v);
     }
@@ -155,52 +156,52 @@ static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s
     long long attempt = 1;
     bool present = false;
 
-    if (hn_sp_keys(p, js, keys, "field of a deliver step") != 0 ||
-        hn_sp_string(p, js, "same_as", false, STEP_NAME_MAX, &ref) != 0) {
+    if (jread_keys(&p->r, js, keys, "field of a deliver step") != 0 ||
+        jread_string(&p->r, js, "same_as", false, STEP_NAME_MAX, &ref) != 0) {
         return -1;
     }
     if (ref != NULL) {
         for (size_t i = 0; no_with_same_as[i] != NULL; i++) {
             if (json_object_get(js, no_with_same_as[i]) != NULL) {
-                return hn_sp_error_at(p, no_with_same_as[i],
+                return jread_error_at(&p->r, no_with_same_as[i],
                                       "'%s' cannot be given with same_as (the earlier event is "
                                       "re-sent as it was)",
                                       no_with_same_as[i]);
             }
         }
-        hn_jpath_push_key(&p->path, "same_as");
+        jpath_push_key(&p->r.path, "same_as");
         int rc = step_ref(p, s, idx, ref, STEP_REF_EVENT, &st->same_as);
-        hn_jpath_pop(&p->path);
+        jpath_pop(&p->r.path);
         if (rc != 0) {
             return -1;
         }
         def_topic = s->steps[st->same_as].topic;
     }
-    if (hn_sp_string(p, js, "same_data_as", false, STEP_NAME_MAX, &ref) != 0) {
+    if (jread_string(&p->r, js, "same_data_as", false, STEP_NAME_MAX, &ref) != 0) {
         return -1;
     }
     if (ref != NULL) {
         if (json_object_get(js, "data") != NULL) {
-            return hn_sp_error_at(p, "data",
+            return jread_error_at(&p->r, "data",
                                   "'data' cannot be given with same_data_as (the "
                                   "data is copied)");
         }
-        hn_jpath_push_key(&p->path, "same_data_as");
+        jpath_push_key(&p->r.path, "same_data_as");
         int rc = step_ref(p, s, idx, ref, STEP_REF_DATA, &st->same_data_as);
-        hn_jpath_pop(&p->path);
+        jpath_pop(&p->r.path);
         if (rc != 0) {
             return -1;
         }
         def_topic = s->steps[st->same_data_as].topic;
     }
     if (step_event(p, js, st, def_topic) != 0 ||
-        hn_sp_int(p, js, "attempt", 1, 100, &attempt, &present) != 0 ||
+        jread_int(&p->r, js, "attempt", 1, 100, &attempt, &present) != 0 ||
         hn_sp_mutation(p, js, &st->mutate) != 0 || hn_sp_expect(p, js, st) != 0) {
         return -1;
     }
     st->attempt = (unsigned)attempt;
     if (st->mutate.has_raw_body && st->extra_fields != NULL) {
-        return hn_sp_error_at(p, "extra_fields", "'extra_fields' has no effect with raw_body");
+        return jread_error_at(&p->r, "extra_fields", "'extra_fields' has no effect with raw_body");
     }
     return 0;
 }
@@ -215,25 +216,25 @@ static int step_burst(struct hn_sp *p, json_t *js, struct hn_step *st)
     long long attempt = 1;
     bool present = false;
 
-    if (hn_sp_keys(p, js, keys, "field of a burst step") != 0 ||
-        hn_sp_int(p, js, "count", 1, HN_BURST_MAX, &count, &present) != 0) {
+    if (jread_keys(&p->r, js, keys, "field of a burst step") != 0 ||
+        jread_int(&p->r, js, "count", 1, HN_BURST_MAX, &count, &present) != 0) {
         return -1;
     }
     if (!present) {
-        return hn_sp_error(p, "missing required field 'count'");
+        return jread_error(&p->r, "missing required field 'count'");
     }
-    if (hn_sp_int(p, js, "concurrency", 1, HN_CONCURRENCY_MAX, &conc, &present) != 0 ||
-        hn_sp_int(p, js, "attempt", 1, 100, &attempt, &present) != 0) {
+    if (jread_int(&p->r, js, "concurrency", 1, HN_CONCURRENCY_MAX, &conc, &present) != 0 ||
+        jread_int(&p->r, js, "attempt", 1, 100, &attempt, &present) != 0) {
         return -1;
     }
     if (conc > count) {
-        return hn_sp_error_at(p, "concurrency", "concurrency %lld is more than count %lld", conc,
-                              count);
+        return jread_error_at(&p->r, "concurrency", "concurrency %lld is more than count %lld",
+                              conc, count);
     }
     st->count = (unsigned)count;
     st->concurrency = (unsigned)conc;
     st->attempt = (unsigned)attempt;
-    if (hn_sp_bool(p, js, "copies", &st->copies) != 0 ||
+    if (jread_bool(&p->r, js, "copies", &st->copies) != 0 ||
         step_event(p, js, st, "message.received") != 0) {
         return -1;
     }
@@ -244,12 +245,12 @@ static int step_wait(struct hn_sp *p, json_t *js, struct hn_step *st)
 {
     static const char *const keys[] = {"step", "name", "note", "duration", NULL};
 
-    if (hn_sp_keys(p, js, keys, "field of a wait step") != 0 ||
-        hn_sp_duration(p, js, "duration", HN_WAIT_MAX_MS, &st->wait_ms) != 0) {
+    if (jread_keys(&p->r, js, keys, "field of a wait step") != 0 ||
+        jread_duration(&p->r, js, "duration", HN_WAIT_MAX_MS, &st->wait_ms) != 0) {
         return -1;
     }
     if (json_object_get(js, "duration") == NULL) {
-        return hn_sp_error(p, "missing required field 'duration'");
+        return jread_error(&p->r, "missing required field 'duration'");
     }
     return 0;
 }
@@ -263,10 +264,10 @@ static int step_probe_of(struct hn_sp *p, json_t *js, const struct hn_scenario *
     int rc = -1;
 
     if (of == NULL) {
-        return hn_sp_error(p, "missing required field 'of' (the steps whose events are "
-                              "counted)");
+        return jread_error(&p->r, "missing required field 'of' (the steps whose events are "
+                                  "counted)");
     }
-    hn_jpath_push_key(&p->path, "of");
+    jpath_push_key(&p->r.path, "of");
     if (json_is_string(of)) {
         st->of = xcalloc(1, sizeof(int));
         st->n_of = 1;
@@ -274,27 +275,28 @@ static int step_probe_of(struct hn_sp *p, json_t *js, const struct hn_scenario *
         goto out;
     }
     if (!json_is_array(of) || json_array_size(of) == 0 || json_array_size(of) > STEP_PROBE_OF_MAX) {
-        hn_sp_error(p, "'of' is a step name or a list of 1 to %d step names", STEP_PROBE_OF_MAX);
+        jread_error(&p->r, "'of' is a step name or a list of 1 to %d step names",
+                    STEP_PROBE_OF_MAX);
         goto out;
     }
     st->of = xcalloc(json_array_size(of), sizeof(int));
     json_array_foreach(of, i, v)
     {
-        hn_jpath_push_index(&p->path, i);
+        jpath_push_index(&p->r.path, i);
         if (!json_is_string(v)) {
-            hn_sp_error(p, "a step name is a string");
+            jread_error(&p->r, "a step name is a string");
             goto out;
         }
         if (step_ref(p, s, idx, json_string_value(v), STEP_REF_PROBE, &st->of[i]) != 0) {
             goto out;
         }
         st->n_of++;
-        hn_jpath_pop(&p->path);
+        jpath_pop(&p->r.path);
     }
     rc = 0;
 out:
     if (rc == 0) {
-        hn_jpath_pop(&p->path);
+        jpath_pop(&p->r.path);
     }
     return rc;
 }
@@ -304,7 +306,7 @@ static int step_probe(struct hn_sp *p, json_t *js, const struct hn_scenario *s, 
 {
     static const char *const keys[] = {"step", "name", "note", "of", "expect", NULL};
 
-    if (hn_sp_keys(p, js, keys, "field of a probe step") != 0 ||
+    if (jread_keys(&p->r, js, keys, "field of a probe step") != 0 ||
         step_probe_of(p, js, s, idx, st) != 0) {
         return -1;
     }
@@ -315,7 +317,7 @@ static int step_target(struct hn_sp *p, json_t *js, struct hn_step *st)
 {
     static const char *const keys[] = {"step", "name", "note", "expect", NULL};
 
-    if (hn_sp_keys(p, js, keys, "field of a target step") != 0) {
+    if (jread_keys(&p->r, js, keys, "field of a target step") != 0) {
         return -1;
     }
     return hn_sp_expect(p, js, st);
@@ -332,8 +334,8 @@ static int step_common(struct hn_sp *p, json_t *js, size_t idx, struct hn_step *
     st->same_as = -1;
     st->same_data_as = -1;
     st->attempt = 1;
-    hn_jpath_locate(p->text, p->len, &p->path, &st->line, &column);
-    if (hn_sp_string(p, js, "step", true, 16, &kind) != 0) {
+    jpath_locate(p->r.text, p->r.len, &p->r.path, &st->line, &column);
+    if (jread_string(&p->r, js, "step", true, 16, &kind) != 0) {
         return -1;
     }
     for (i = 0; i < sizeof(step_kinds) / sizeof(step_kinds[0]); i++) {
@@ -343,26 +345,27 @@ static int step_common(struct hn_sp *p, json_t *js, size_t idx, struct hn_step *
         }
     }
     if (i == sizeof(step_kinds) / sizeof(step_kinds[0])) {
-        return hn_sp_error_at(
-            p, "step", "unknown step kind '%s' (use deliver, burst, wait, probe or target)", kind);
+        return jread_error_at(&p->r, "step",
+                              "unknown step kind '%s' (use deliver, burst, wait, probe or target)",
+                              kind);
     }
-    if (hn_sp_string(p, js, "name", false, STEP_NAME_MAX, &v) != 0) {
+    if (jread_string(&p->r, js, "name", false, STEP_NAME_MAX, &v) != 0) {
         return -1;
     }
     if (v != NULL) {
         if (!step_name_ok(v)) {
-            return hn_sp_error_at(p, "name",
+            return jread_error_at(&p->r, "name",
                                   "bad step name '%s' (lowercase letters, digits, '-', '_')", v);
         }
         for (size_t j = 0; j < idx; j++) {
             if (p->names[j] != NULL && strcmp(p->names[j], v) == 0) {
-                return hn_sp_error_at(p, "name", "steps %zu and %zu are both named '%s'", j + 1,
+                return jread_error_at(&p->r, "name", "steps %zu and %zu are both named '%s'", j + 1,
                                       idx + 1, v);
             }
         }
         st->name = xstrdup(v);
     }
-    if (hn_sp_string(p, js, "note", false, 500, &v) != 0) {
+    if (jread_string(&p->r, js, "note", false, 500, &v) != 0) {
         return -1;
     }
     st->description = xstrdup(v);
@@ -374,7 +377,7 @@ static int step_parse(struct hn_sp *p, json_t *js, struct hn_scenario *s, size_t
     struct hn_step *st = &s->steps[idx];
 
     if (!json_is_object(js)) {
-        return hn_sp_error(p, "a step is a JSON object with a \"step\" field");
+        return jread_error(&p->r, "a step is a JSON object with a \"step\" field");
     }
     if (step_common(p, js, idx, st) != 0) {
         return -1;
@@ -402,15 +405,15 @@ int hn_sp_steps(struct hn_sp *p, json_t *root, struct hn_scenario *s)
     int rc = -1;
 
     if (steps == NULL) {
-        return hn_sp_error(p, "missing required field 'steps'");
+        return jread_error(&p->r, "missing required field 'steps'");
     }
-    hn_jpath_push_key(&p->path, "steps");
+    jpath_push_key(&p->r.path, "steps");
     if (!json_is_array(steps) || json_array_size(steps) == 0) {
-        hn_sp_error(p, "'steps' must be a non-empty array of steps");
+        jread_error(&p->r, "'steps' must be a non-empty array of steps");
         goto out;
     }
     if (json_array_size(steps) > HN_SCENARIO_MAX_STEPS) {
-        hn_sp_error(p, "at most %d steps", HN_SCENARIO_MAX_STEPS);
+        jread_error(&p->r, "at most %d steps", HN_SCENARIO_MAX_STEPS);
         goto out;
     }
     /* Every step is zeroed first so hn_scenario_free can release a partly
@@ -425,11 +428,11 @@ int hn_sp_steps(struct hn_sp *p, json_t *root, struct hn_scenario *s)
     }
     json_array_foreach(steps, i, js)
     {
-        hn_jpath_push_index(&p->path, i);
+        jpath_push_index(&p->r.path, i);
         if (step_parse(p, js, s, i) != 0) {
             goto out;
         }
-        hn_jpath_pop(&p->path);
+        jpath_pop(&p->r.path);
         const struct hn_step *st = &s->steps[i];
         s->needs_probe = s->needs_probe || st->kind == HN_STEP_PROBE;
         s->latency_case =

@@ -1,7 +1,5 @@
-/* The shared helpers of the scenario parser (sp = scenario parse): the
- * parsing context and typed field readers that report errors with file,
- * line, column and JSON path. Internal to harness/scenario*.c. */
-#include "harness/scenario_parse.h"
+/* Reading user-written JSON files with located errors (see jread.h). */
+#include "core/jread.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +7,19 @@
 
 #include "core/parse.h"
 
-int hn_sp_error(struct hn_sp *p, const char *fmt, ...)
+int jread_load(struct jread *p, json_t **root)
+{
+    json_error_t je;
+
+    *root = json_loadb(p->text, p->len, JSON_REJECT_DUPLICATES, &je);
+    if (*root == NULL) {
+        return err_set(p->e, "%s:%d:%d: not valid JSON: %s", p->file, je.line < 1 ? 1 : je.line,
+                       je.column < 1 ? 1 : je.column, je.text);
+    }
+    return 0;
+}
+
+int jread_error(struct jread *p, const char *fmt, ...)
 {
     char where[256];
     char msg[ERR_MSG_MAX];
@@ -20,12 +30,12 @@ int hn_sp_error(struct hn_sp *p, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    hn_jpath_format(&p->path, where, sizeof(where));
-    hn_jpath_locate(p->text, p->len, &p->path, &line, &column);
+    jpath_format(&p->path, where, sizeof(where));
+    jpath_locate(p->text, p->len, &p->path, &line, &column);
     return err_set(p->e, "%s:%d:%d: %s: %s", p->file, line, column, where, msg);
 }
 
-int hn_sp_error_at(struct hn_sp *p, const char *key, const char *fmt, ...)
+int jread_error_at(struct jread *p, const char *key, const char *fmt, ...)
 {
     char msg[ERR_MSG_MAX];
     va_list ap;
@@ -33,13 +43,13 @@ int hn_sp_error_at(struct hn_sp *p, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    hn_jpath_push_key(&p->path, key);
-    hn_sp_error(p, "%s", msg);
-    hn_jpath_pop(&p->path);
+    jpath_push_key(&p->path, key);
+    jread_error(p, "%s", msg);
+    jpath_pop(&p->path);
     return -1;
 }
 
-int hn_sp_keys(struct hn_sp *p, json_t *obj, const char *const *allowed, const char *what)
+int jread_keys(struct jread *p, json_t *obj, const char *const *allowed, const char *what)
 {
     const char *key;
     json_t *v;
@@ -59,13 +69,13 @@ int hn_sp_keys(struct hn_sp *p, json_t *obj, const char *const *allowed, const c
                                  allowed[i]);
                 used += w > 0 ? (size_t)w : 0;
             }
-            return hn_sp_error_at(p, key, "unknown %s '%s' (known: %s)", what, key, list);
+            return jread_error_at(p, key, "unknown %s '%s' (known: %s)", what, key, list);
         }
     }
     return 0;
 }
 
-int hn_sp_string(struct hn_sp *p, json_t *obj, const char *key, bool required, size_t max,
+int jread_string(struct jread *p, json_t *obj, const char *key, bool required, size_t max,
                  const char **out)
 {
     json_t *v = json_object_get(obj, key);
@@ -73,27 +83,27 @@ int hn_sp_string(struct hn_sp *p, json_t *obj, const char *key, bool required, s
     *out = NULL;
     if (v == NULL) {
         if (required) {
-            return hn_sp_error(p, "missing required field '%s'", key);
+            return jread_error(p, "missing required field '%s'", key);
         }
         return 0;
     }
     if (!json_is_string(v)) {
-        return hn_sp_error_at(p, key, "'%s' must be a string", key);
+        return jread_error_at(p, key, "'%s' must be a string", key);
     }
     if (json_string_length(v) == 0) {
-        return hn_sp_error_at(p, key, "'%s' must not be empty", key);
+        return jread_error_at(p, key, "'%s' must not be empty", key);
     }
     if (max > 0 && json_string_length(v) > max) {
-        return hn_sp_error_at(p, key, "'%s' is longer than %zu characters", key, max);
+        return jread_error_at(p, key, "'%s' is longer than %zu characters", key, max);
     }
     if (strlen(json_string_value(v)) != json_string_length(v)) {
-        return hn_sp_error_at(p, key, "'%s' must not hold a NUL character", key);
+        return jread_error_at(p, key, "'%s' must not hold a NUL character", key);
     }
     *out = json_string_value(v);
     return 0;
 }
 
-int hn_sp_int(struct hn_sp *p, json_t *obj, const char *key, long long min, long long max,
+int jread_int(struct jread *p, json_t *obj, const char *key, long long min, long long max,
               long long *out, bool *present)
 {
     json_t *v = json_object_get(obj, key);
@@ -103,21 +113,21 @@ int hn_sp_int(struct hn_sp *p, json_t *obj, const char *key, long long min, long
         return 0;
     }
     if (!json_is_integer(v)) {
-        return hn_sp_error_at(p, key, "'%s' must be an integer", key);
+        return jread_error_at(p, key, "'%s' must be an integer", key);
     }
     long long n = (long long)json_integer_value(v);
     if (n < min || n > max) {
         if (min == 0 && n < 0) {
-            return hn_sp_error_at(p, key, "'%s' must be 0 or more (got %lld)", key, n);
+            return jread_error_at(p, key, "'%s' must be 0 or more (got %lld)", key, n);
         }
-        return hn_sp_error_at(p, key, "'%s' must be between %lld and %lld (got %lld)", key, min,
+        return jread_error_at(p, key, "'%s' must be between %lld and %lld (got %lld)", key, min,
                               max, n);
     }
     *out = n;
     return 0;
 }
 
-int hn_sp_bool(struct hn_sp *p, json_t *obj, const char *key, bool *out)
+int jread_bool(struct jread *p, json_t *obj, const char *key, bool *out)
 {
     json_t *v = json_object_get(obj, key);
 
@@ -125,28 +135,28 @@ int hn_sp_bool(struct hn_sp *p, json_t *obj, const char *key, bool *out)
         return 0;
     }
     if (!json_is_boolean(v)) {
-        return hn_sp_error_at(p, key, "'%s' must be true or false", key);
+        return jread_error_at(p, key, "'%s' must be true or false", key);
     }
     *out = json_is_true(v);
     return 0;
 }
 
-int hn_sp_duration(struct hn_sp *p, json_t *obj, const char *key, uint64_t max_ms, uint64_t *out)
+int jread_duration(struct jread *p, json_t *obj, const char *key, uint64_t max_ms, uint64_t *out)
 {
     const char *s = NULL;
     struct err pe = {{0}};
 
-    if (hn_sp_string(p, obj, key, false, 32, &s) != 0) {
+    if (jread_string(p, obj, key, false, 32, &s) != 0) {
         return -1;
     }
     if (s == NULL) {
         return 0;
     }
     if (parse_duration_ms(s, out, &pe) != 0) {
-        return hn_sp_error_at(p, key, "%s", pe.msg);
+        return jread_error_at(p, key, "%s", pe.msg);
     }
     if (*out > max_ms) {
-        return hn_sp_error_at(p, key, "'%s' must be at most %llu ms (got '%s')", key,
+        return jread_error_at(p, key, "'%s' must be at most %llu ms (got '%s')", key,
                               (unsigned long long)max_ms, s);
     }
     return 0;

@@ -2,41 +2,41 @@
  * only walks text that jansson has already accepted, so it can skip values
  * without validating them; it is iterative, so a deeply nested file cannot
  * exhaust the stack. */
-#include "harness/jpath.h"
+#include "core/jpath.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-void hn_jpath_push_key(struct hn_jpath *p, const char *key)
+void jpath_push_key(struct jpath *p, const char *key)
 {
-    if (p->n < HN_JPATH_MAX) {
+    if (p->n < JPATH_MAX) {
         p->parts[p->n].key = key;
         p->parts[p->n].index = 0;
     }
     p->n++;
 }
 
-void hn_jpath_push_index(struct hn_jpath *p, size_t index)
+void jpath_push_index(struct jpath *p, size_t index)
 {
-    if (p->n < HN_JPATH_MAX) {
+    if (p->n < JPATH_MAX) {
         p->parts[p->n].key = NULL;
         p->parts[p->n].index = index;
     }
     p->n++;
 }
 
-void hn_jpath_pop(struct hn_jpath *p)
+void jpath_pop(struct jpath *p)
 {
     if (p->n > 0) {
         p->n--;
     }
 }
 
-void hn_jpath_format(const struct hn_jpath *p, char *out, size_t out_size)
+void jpath_format(const struct jpath *p, char *out, size_t out_size)
 {
     size_t used = 0;
-    size_t n = p->n < HN_JPATH_MAX ? p->n : HN_JPATH_MAX;
+    size_t n = p->n < JPATH_MAX ? p->n : JPATH_MAX;
 
     if (out_size == 0) {
         return;
@@ -189,11 +189,11 @@ static bool jscan_element(struct jscan *j, size_t index)
     }
 }
 
-void hn_jpath_locate(const char *text, size_t len, const struct hn_jpath *p, int *line, int *column)
+void jpath_locate(const char *text, size_t len, const struct jpath *p, int *line, int *column)
 {
     struct jscan j = {text, len, 0};
     size_t best;
-    size_t n = p->n < HN_JPATH_MAX ? p->n : HN_JPATH_MAX;
+    size_t n = p->n < JPATH_MAX ? p->n : JPATH_MAX;
 
     jscan_ws(&j);
     best = j.pos;

@@ -10,28 +10,28 @@
 
 #include <string.h>
 
-#include "harness/jpath.h"
+#include "core/jpath.h"
 
 static void format(void **state)
 {
     (void)state;
-    struct hn_jpath p = {{{NULL, 0}}, 0};
+    struct jpath p = {{{NULL, 0}}, 0};
     char out[64];
 
-    hn_jpath_format(&p, out, sizeof(out));
+    jpath_format(&p, out, sizeof(out));
     assert_string_equal(out, "(top level)");
-    hn_jpath_push_key(&p, "steps");
-    hn_jpath_push_index(&p, 2);
-    hn_jpath_push_key(&p, "expect");
-    hn_jpath_push_key(&p, "status");
-    hn_jpath_push_index(&p, 0);
-    hn_jpath_format(&p, out, sizeof(out));
+    jpath_push_key(&p, "steps");
+    jpath_push_index(&p, 2);
+    jpath_push_key(&p, "expect");
+    jpath_push_key(&p, "status");
+    jpath_push_index(&p, 0);
+    jpath_format(&p, out, sizeof(out));
     assert_string_equal(out, "steps[2].expect.status[0]");
-    hn_jpath_format(&p, out, 8);
+    jpath_format(&p, out, 8);
     assert_string_equal(out, "steps[2");
-    hn_jpath_pop(&p);
-    hn_jpath_pop(&p);
-    hn_jpath_format(&p, out, sizeof(out));
+    jpath_pop(&p);
+    jpath_pop(&p);
+    jpath_format(&p, out, sizeof(out));
     assert_string_equal(out, "steps[2].expect");
 }
 
@@ -46,36 +46,36 @@ static void locate(void **state)
                                "    {\"k\": 2, \"deep\": {\"z\": 0}}\n"
                                "  ]\n"
                                "}\n";
-    struct hn_jpath p = {{{NULL, 0}}, 0};
+    struct jpath p = {{{NULL, 0}}, 0};
     int line = 0, col = 0;
 
-    hn_jpath_locate(text, strlen(text), &p, &line, &col);
+    jpath_locate(text, strlen(text), &p, &line, &col);
     assert_int_equal(line, 1);
     assert_int_equal(col, 1);
 
-    hn_jpath_push_key(&p, "list");
-    hn_jpath_push_index(&p, 1);
-    hn_jpath_push_key(&p, "deep");
-    hn_jpath_push_key(&p, "z");
-    hn_jpath_locate(text, strlen(text), &p, &line, &col);
+    jpath_push_key(&p, "list");
+    jpath_push_index(&p, 1);
+    jpath_push_key(&p, "deep");
+    jpath_push_key(&p, "z");
+    jpath_locate(text, strlen(text), &p, &line, &col);
     assert_int_equal(line, 6);
     assert_int_equal(col, 23);
 
     /* A missing key stops at the deepest part found (here list[1]). */
-    hn_jpath_pop(&p);
-    hn_jpath_pop(&p);
-    hn_jpath_push_key(&p, "nope");
-    hn_jpath_locate(text, strlen(text), &p, &line, &col);
+    jpath_pop(&p);
+    jpath_pop(&p);
+    jpath_push_key(&p, "nope");
+    jpath_locate(text, strlen(text), &p, &line, &col);
     assert_int_equal(line, 6);
     assert_int_equal(col, 5);
 
     /* Columns count characters: "ñandú" is 5 of them, 7 bytes. */
-    struct hn_jpath q = {{{NULL, 0}}, 0};
-    hn_jpath_push_key(&q, "ñandú");
-    hn_jpath_push_index(&q, 1);
-    hn_jpath_push_key(&q, "b");
-    hn_jpath_push_index(&q, 1);
-    hn_jpath_locate(text, strlen(text), &q, &line, &col);
+    struct jpath q = {{{NULL, 0}}, 0};
+    jpath_push_key(&q, "ñandú");
+    jpath_push_index(&q, 1);
+    jpath_push_key(&q, "b");
+    jpath_push_index(&q, 1);
+    jpath_locate(text, strlen(text), &q, &line, &col);
     assert_int_equal(line, 3);
     assert_int_equal(col, 29);
 }
