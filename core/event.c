@@ -4,7 +4,9 @@
  * every time is derived from now_ms, so the same seed, topic, override and
  * time give the same bytes. The data object is always built in the
  * documented (snake_case) shape first; the legacy profile renames its keys
- * afterwards, so both profiles carry the same values for one seed. */
+ * afterwards, so both profiles carry the same values for one seed. Other
+ * providers' profiles are built in core/event_provider*.c; this file checks
+ * the caller's inputs for every profile and dispatches. */
 #include "core/event.h"
 
 #include <stdbool.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/event_provider.h"
 #include "core/jsonh.h"
 #include "core/topics.h"
 
@@ -564,8 +567,9 @@ static int event_check_topic(const char *topic, struct err *e)
     return 0;
 }
 
-/* An event id goes in a header: printable ASCII without spaces. */
-static int event_check_id(const char *id, struct err *e)
+/* An event id goes in a header: printable ASCII without spaces, at most max
+ * bytes. */
+static int event_check_id(const char *id, size_t max, struct err *e)
 {
     size_t n;
     size_t i;
@@ -574,8 +578,8 @@ static int event_check_id(const char *id, struct err *e)
         return err_set(e, "event_id: must not be empty");
     }
     n = strlen(id);
-    if (n > IDS_EVENT_ID_LEN) {
-        return err_set(e, "event_id: %zu bytes, longer than %d", n, IDS_EVENT_ID_LEN);
+    if (n > max) {
+        return err_set(e, "event_id: %zu bytes, longer than %zu", n, max);
     }
     for (i = 0; i < n; i++) {
         if (id[i] <= ' ' || id[i] > '~') {
@@ -720,24 +724,31 @@ static int event_make(const char *topic, const char *id, const json_t *override,
                       enum event_profile profile, struct rng *r, uint64_t now_ms, struct event *out,
                       struct err *e)
 {
-    char drawn[IDS_EVENT_ID_LEN + 1];
+    char drawn[EVENT_ID_MAX + 1];
+    bool provider = event_provider_is(profile);
     json_t *root = NULL;
     json_t *check = NULL;
     int rc = -1;
 
     memset(out, 0, sizeof(*out));
-    if (event_check_topic(topic, e) != 0 || (id != NULL && event_check_id(id, e) != 0) ||
+    if (event_check_topic(topic, e) != 0 ||
+        (id != NULL && event_check_id(id, provider ? EVENT_ID_MAX : IDS_EVENT_ID_LEN, e) != 0) ||
         event_check_override(override, e) != 0) {
         return -1;
     }
-    if (profile != EVENT_PROFILE_DOCUMENTED && profile != EVENT_PROFILE_LEGACY) {
+    if (!provider && profile != EVENT_PROFILE_DOCUMENTED && profile != EVENT_PROFILE_LEGACY) {
         return err_set(e, "profile: unknown payload profile %d", (int)profile);
     }
-    ids_event_id(r, drawn);
+    if (provider) {
+        event_provider_id(profile, r, drawn);
+    } else {
+        ids_event_id(r, drawn);
+    }
     snprintf(out->id, sizeof(out->id), "%s", id != NULL ? id : drawn);
     snprintf(out->topic, sizeof(out->topic), "%s", topic);
     out->created_ms = now_ms;
-    root = event_root(topic, out->id, override, profile, r, now_ms);
+    root = provider ? event_provider_root(profile, topic, out->id, override, r, now_ms)
+                    : event_root(topic, out->id, override, profile, r, now_ms);
     if (root == NULL) {
         err_set(e, "data: cannot build the event body (out of memory?)");
         goto out;
@@ -796,31 +807,4 @@ void event_cleanup(struct event *ev)
     }
     free(ev->body);
     memset(ev, 0, sizeof(*ev));
-}
-
-int event_profile_parse(const char *s, enum event_profile *out, struct err *e)
-{
-    size_t i;
-    bool printable = s != NULL && strlen(s) <= 32;
-
-    if (s != NULL && strcmp(s, "documented") == 0) {
-        *out = EVENT_PROFILE_DOCUMENTED;
-        return 0;
-    }
-    if (s != NULL && strcmp(s, "legacy") == 0) {
-        *out = EVENT_PROFILE_LEGACY;
-        return 0;
-    }
-    for (i = 0; printable && s[i] != '\0'; i++) {
-        printable = s[i] >= ' ' && s[i] <= '~';
-    }
-    if (printable) {
-        return err_set(e, "profile: unknown payload profile '%s' (use documented or legacy)", s);
-    }
-    return err_set(e, "profile: unknown payload profile (use documented or legacy)");
-}
-
-const char *event_profile_name(enum event_profile p)
-{
-    return p == EVENT_PROFILE_LEGACY ? "legacy" : "documented";
 }

@@ -747,3 +747,23 @@ void http_response_cleanup(struct http_response *resp)
     free(resp->body);
     memset(resp, 0, sizeof(*resp));
 }
+
+char *http_url_add_query(const char *url, const char *name, const char *value)
+{
+    CURLU *u = curl_url();
+    char *pair = xasprintf("%s=%s", name, value);
+    char *full = NULL;
+    char *out = NULL;
+
+    /* With CURLU_URLENCODE an appended "name=value" is encoded after its
+     * first '=' only, which is what a query parameter needs. */
+    if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_QUERY, pair, CURLU_APPENDQUERY | CURLU_URLENCODE) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK) {
+        out = xstrdup(full);
+    }
+    curl_free(full);
+    curl_url_cleanup(u);
+    free(pair);
+    return out;
+}

@@ -99,4 +99,9 @@ int http_response_header(const struct http_response *resp, const char *name, cha
 void http_response_cleanup(struct http_response *resp);
 const char *http_error_name(enum http_error e); /* "timeout", "refused", ... */
 
+/* url with "name=value" added to its query, value percent-encoded and the
+ * query the URL already has kept (a query token). Returns a new string
+ * (the caller frees it), or NULL when libcurl cannot parse url. */
+char *http_url_add_query(const char *url, const char *name, const char *value);
+
 #endif

@@ -1,10 +1,10 @@
-/* Webhook signature schemes. The table below holds one scheme today
- * (Vambe's App Platform scheme, DESIGN §4); a provider with another header
- * pair or another MAC gets a row of its own, and callers do not change. */
+/* The cryptography of webhook signatures (see signature.h); the schemes
+ * that use it are data, in core/scheme. */
 #include "core/signature.h"
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -29,62 +29,94 @@ static void alg_fetch(void)
     sha256_alg = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-/* lowercase hex HMAC-SHA256(secret, timestamp "." body) */
-static int sign_vambe(const char *secret, size_t secret_len, const char *timestamp,
-                      const void *body, size_t body_len, char out[SIGNATURE_MAX + 1])
+int signature_hmac(const char *digest, const void *key, size_t key_len,
+                   const struct signature_part *parts, size_t n_parts,
+                   unsigned char mac[SIGNATURE_MAC_MAX], size_t *mac_len)
 {
-    static const char hex[] = "0123456789abcdef";
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    size_t mac_len = 0;
-    int rc = -1;
+    static const struct {
+        const char *name;
+        const char *ossl;
+    } digests[] = {{"sha256", "SHA256"}, {"sha1", "SHA1"}, {"sha512", "SHA512"}};
+    char name[8] = "";
     EVP_MAC_CTX *ctx = NULL;
-    char digest[] = "SHA256";
+    int rc = -1;
+
+    for (size_t i = 0; i < sizeof(digests) / sizeof(digests[0]); i++) {
+        if (strcmp(digest, digests[i].name) == 0) {
+            snprintf(name, sizeof(name), "%s", digests[i].ossl);
+        }
+    }
+    if (name[0] == '\0') {
+        return -1;
+    }
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, name, 0),
         OSSL_PARAM_construct_end(),
     };
-
-    /* The body is streamed into the MAC, never copied next to the timestamp. */
     pthread_once(&alg_once, alg_fetch);
     ctx = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
-    if (ctx == NULL) {
+    /* An empty key is a valid HMAC key; OpenSSL wants a non-NULL pointer. */
+    if (ctx == NULL ||
+        EVP_MAC_init(ctx, key_len > 0 ? key : (const void *)"", key_len, params) != 1) {
         goto out;
     }
-    if (EVP_MAC_init(ctx, (const unsigned char *)secret, secret_len, params) != 1 ||
-        EVP_MAC_update(ctx, (const unsigned char *)timestamp, strlen(timestamp)) != 1 ||
-        EVP_MAC_update(ctx, (const unsigned char *)".", 1) != 1 ||
-        (body_len > 0 && EVP_MAC_update(ctx, body, body_len) != 1) ||
-        EVP_MAC_final(ctx, mac, &mac_len, sizeof(mac)) != 1) {
+    for (size_t i = 0; i < n_parts; i++) {
+        if (parts[i].len > 0 && EVP_MAC_update(ctx, parts[i].p, parts[i].len) != 1) {
+            goto out;
+        }
+    }
+    if (EVP_MAC_final(ctx, mac, mac_len, SIGNATURE_MAC_MAX) != 1) {
         goto out;
     }
-    for (size_t i = 0; i < mac_len; i++) {
-        out[2 * i] = hex[mac[i] >> 4];
-        out[2 * i + 1] = hex[mac[i] & 0x0f];
-    }
-    out[2 * mac_len] = '\0';
     rc = 0;
 out:
     EVP_MAC_CTX_free(ctx);
     return rc;
 }
 
-static const struct signature_scheme schemes[] = {
-    {"vambe", "x-vambe-signature", "x-vambe-timestamp", sign_vambe},
-};
-
-const struct signature_scheme *signature_scheme_find(const char *name)
+void signature_hex(const unsigned char *in, size_t len, char *out)
 {
-    for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
-        if (strcmp(schemes[i].name, name) == 0) {
-            return &schemes[i];
-        }
+    static const char hex[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hex[in[i] >> 4];
+        out[2 * i + 1] = hex[in[i] & 0x0f];
     }
-    return NULL;
+    out[2 * len] = '\0';
 }
 
-const struct signature_scheme *signature_scheme_default(void)
+int signature_base64_encode(const void *in, size_t len, char *out, size_t out_size)
 {
-    return &schemes[0];
+    if (len > INT_MAX / 2 || out_size < 4 * ((len + 2) / 3) + 1) {
+        return -1;
+    }
+    EVP_EncodeBlock((unsigned char *)out, in, (int)len);
+    return 0;
+}
+
+int signature_base64_decode(const char *in, size_t len, unsigned char *out, size_t out_size,
+                            size_t *out_len)
+{
+    size_t pad = 0;
+
+    /* EVP_DecodeBlock skips leading and trailing blanks and keeps the
+     * padding's zero bytes: the alphabet and the length are checked here. */
+    if (len == 0 || len % 4 != 0 || len > INT_MAX || out_size < len / 4 * 3) {
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = in[i];
+        if (c == '=' && i >= len - 2) {
+            pad++;
+        } else if (pad > 0 || !(isalnum((unsigned char)c) || c == '+' || c == '/')) {
+            return -1;
+        }
+    }
+    if (EVP_DecodeBlock(out, (const unsigned char *)in, (int)len) < 0) {
+        return -1;
+    }
+    *out_len = len / 4 * 3 - pad;
+    return 0;
 }
 
 int signature_unit_parse(const char *s, bool allow_auto, enum signature_unit *out, struct err *e)
@@ -124,8 +156,16 @@ void signature_timestamp(uint64_t now_ms, enum signature_unit unit, char *out, s
 int signature_sign(const char *secret, const char *timestamp, const void *body, size_t body_len,
                    char out[SIGNATURE_MAX + 1])
 {
-    const struct signature_scheme *s = signature_scheme_default();
-    return s->sign(secret, strlen(secret), timestamp, body, body_len, out);
+    const struct signature_part parts[] = {
+        {timestamp, strlen(timestamp)}, {".", 1}, {body, body_len}};
+    unsigned char mac[SIGNATURE_MAC_MAX];
+    size_t mac_len = 0;
+
+    if (signature_hmac("sha256", secret, strlen(secret), parts, 3, mac, &mac_len) != 0) {
+        return -1;
+    }
+    signature_hex(mac, mac_len, out);
+    return 0;
 }
 
 /* Parses a timestamp header: 1 to 15 decimal digits, nothing else. */

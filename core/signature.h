@@ -1,5 +1,8 @@
-/* Webhook signatures, as a table of schemes so other providers' schemes can
- * be added without touching callers. The one scheme today is Vambe's:
+/* The cryptography of webhook signatures: HMAC (SHA-256, SHA-1, SHA-512),
+ * hex and base64, constant-time compare, random bytes, and the timestamp
+ * window. Schemes (which headers, which signed string) are data, in
+ * core/scheme. signature_sign and signature_verify are the default
+ * scheme's primitive, kept for what checks Vambe's bytes directly:
  *   x-vambe-timestamp: <epoch ms or s>
  *   x-vambe-signature: lowercase hex HMAC-SHA256(secret, "<timestamp>.<body>")
  * This is the only file that includes OpenSSL. */
@@ -26,19 +29,30 @@ enum signature_result {
     SIGNATURE_MISMATCH,  /* well-formed, in time, but not made with this secret */
 };
 
-struct signature_scheme {
-    const char *name;             /* "vambe" */
-    const char *signature_header; /* lower case */
-    const char *timestamp_header; /* lower case */
-    /* Writes the signature text for (timestamp, body) into out (NUL-terminated). */
-    int (*sign)(const char *secret, size_t secret_len, const char *timestamp, const void *body,
-                size_t body_len, char out[SIGNATURE_MAX + 1]);
+/* One piece of the string a MAC is computed over (bytes, not copied). */
+struct signature_part {
+    const void *p;
+    size_t len;
 };
 
-/* Looks a scheme up by name; NULL when unknown. */
-const struct signature_scheme *signature_scheme_find(const char *name);
-/* The default scheme (Vambe's). */
-const struct signature_scheme *signature_scheme_default(void);
+#define SIGNATURE_MAC_MAX 64 /* SHA-512 */
+
+/* HMAC with digest ("sha256", "sha1", "sha512") and key over the parts in
+ * order, streamed (the body is never copied next to the rest). Writes the
+ * raw MAC to mac and its length to *mac_len; 0, or -1 (unknown digest,
+ * libcrypto failed). */
+int signature_hmac(const char *digest, const void *key, size_t key_len,
+                   const struct signature_part *parts, size_t n_parts,
+                   unsigned char mac[SIGNATURE_MAC_MAX], size_t *mac_len);
+/* Lowercase hex of len bytes into out (2 * len + 1 bytes). */
+void signature_hex(const unsigned char *in, size_t len, char *out);
+/* Standard base64 with padding of len bytes into out; 0, or -1 when out
+ * (out_size bytes, NUL included) is too small. */
+int signature_base64_encode(const void *in, size_t len, char *out, size_t out_size);
+/* Decodes standard base64 (padding required, no whitespace) into out; 0
+ * with *out_len set, or -1 when in is not base64 or out too small. */
+int signature_base64_decode(const char *in, size_t len, unsigned char *out, size_t out_size,
+                            size_t *out_len);
 
 /* "ms", "s" (and "auto" when allow_auto). */
 int signature_unit_parse(const char *s, bool allow_auto, enum signature_unit *out, struct err *e);

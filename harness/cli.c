@@ -39,6 +39,7 @@ enum cli_id {
     CLI_TIMEOUT,
     CLI_PROFILE,
     CLI_TS_UNIT,
+    CLI_SCHEME,
     CLI_STRICT,
     CLI_SEED,
     CLI_REPORT,
@@ -97,10 +98,14 @@ static const struct cli_option {
     {"timeout", required_argument, CLI_TIMEOUT, "DUR",
      "per-exchange timeout (default 6s: above Vambe's 5 s, so a slow answer is measured)",
      CLI_RERUN_KEEP},
+    {"scheme", required_argument, CLI_SCHEME, "NAME|FILE",
+     "how deliveries are signed: a built-in scheme (vambe-harness schemes lists them) or a "
+     "scheme file (default vambe)",
+     CLI_RERUN_KEEP},
     {"profile", required_argument, CLI_PROFILE, "P",
-     "payload profile: documented (default) or legacy", CLI_RERUN_KEEP},
+     "payload profile: documented, legacy or a provider's (default: the scheme's)", CLI_RERUN_KEEP},
     {"timestamp-unit", required_argument, CLI_TS_UNIT, "U",
-     "x-vambe-timestamp in ms (default) or s", CLI_RERUN_KEEP},
+     "the timestamp in ms or s (default: the scheme's; ms for vambe)", CLI_RERUN_KEEP},
     {"strict", no_argument, CLI_STRICT, NULL, "a failed SHOULD case fails the run", CLI_RERUN_KEEP},
     {"seed", required_argument, CLI_SEED, "N",
      "seed for generated events (default: random, printed in the summary)", CLI_RERUN_SEED},
@@ -151,6 +156,8 @@ void hn_cli_help(FILE *f)
     fputs("usage: vambe-harness run --target URL --secret S [options]\n"
           "       vambe-harness list [--suite DIR] [--scenario FILE]... [--only IDS] [--tags T]\n"
           "       vambe-harness validate [FILE|DIR]... [--scenario FILE]... [--suite DIR]\n"
+          "       vambe-harness sign --scheme S --secret K [--timestamp T] [--id I] FILE|-\n"
+          "       vambe-harness schemes | list-topics [--scheme S]\n"
           "       vambe-harness --help | --version\n"
           "\n"
           "Fires the Vambe webhook conformance cases at a receiver and says, case by case,\n"
@@ -161,6 +168,9 @@ void hn_cli_help(FILE *f)
           "  run        run the selected cases against --target\n"
           "  list       list the cases: id, level, tags, title\n"
           "  validate   check scenario files and folders (default: the built-in suite)\n"
+          "  sign       print the headers a sender would send for a body (debug a verifier)\n"
+          "  schemes    list the built-in signing schemes\n"
+          "  list-topics  list the event types of a scheme's payload profile\n"
           "\n"
           "options:\n",
           f);
@@ -263,10 +273,20 @@ static int cli_option(struct hn_config *cfg, int id, const char *v, struct err *
         if (event_profile_parse(v, &cfg->profile, &pe) != 0) {
             return err_set(e, "--profile: %s", pe.msg);
         }
+        cfg->profile_set = true;
         return 0;
     case CLI_TS_UNIT:
         if (signature_unit_parse(v, false, &cfg->unit, &pe) != 0) {
             return err_set(e, "--timestamp-unit: %s", pe.msg);
+        }
+        cfg->unit_set = true;
+        return 0;
+    case CLI_SCHEME:
+        if (cfg->scheme == NULL) {
+            cfg->scheme = xmalloc(sizeof(*cfg->scheme));
+        }
+        if (scheme_resolve(v, cfg->scheme, &pe) != 0) {
+            return err_set(e, "--scheme: %s", pe.msg);
         }
         return 0;
     case CLI_STRICT:
@@ -333,6 +353,24 @@ static int cli_operands(int argc, char **argv, int first, struct hn_config *cfg,
     return 0;
 }
 
+/* The scheme and what it implies where the user said nothing. */
+static int cli_scheme_defaults(struct hn_config *cfg, struct err *e)
+{
+    struct err pe = {{0}};
+
+    if (cfg->scheme == NULL) {
+        cfg->scheme = xmalloc(sizeof(*cfg->scheme));
+        *cfg->scheme = *scheme_default();
+    }
+    if (!cfg->unit_set && scheme_has_timestamp(cfg->scheme)) {
+        cfg->unit = cfg->scheme->unit;
+    }
+    if (!cfg->profile_set && event_profile_parse(cfg->scheme->profile, &cfg->profile, &pe) != 0) {
+        return err_set(e, "--scheme: scheme %s: its profile: %s", cfg->scheme->name, pe.msg);
+    }
+    return 0;
+}
+
 /* What run needs beyond well-formed options. */
 static int cli_check_run(struct hn_config *cfg, struct err *e)
 {
@@ -347,14 +385,18 @@ static int cli_check_run(struct hn_config *cfg, struct err *e)
     }
     if (cfg->secret == NULL) {
         const char *env = getenv("VAMBE_SECRET");
-        if (env == NULL || env[0] == '\0') {
+        if ((env == NULL || env[0] == '\0') && cfg->scheme->kind != SCHEME_NONE) {
             return err_set(e, "run: --secret is required (or set VAMBE_SECRET)");
         }
-        cfg->secret = env;
-        cfg->secret_from_env = true;
+        cfg->secret = env != NULL ? env : "";
+        cfg->secret_from_env = env != NULL;
     }
-    if (cfg->secret[0] == '\0') {
+    if (cfg->secret[0] == '\0' && cfg->scheme->kind != SCHEME_NONE) {
         return err_set(e, "--secret: the secret must not be empty");
+    }
+    if (scheme_secret_check(cfg->scheme, cfg->secret, e) != 0) {
+        err_prefix(e, "--secret");
+        return -1;
     }
     if (cfg->probe_url != NULL && cfg->probe_cmd != NULL) {
         return err_set(e, "give one probe: --probe-url or --probe-cmd, not both");
@@ -401,7 +443,9 @@ int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
             if (optopt != 0) {
                 return err_set(e, "unknown option '-%c'", optopt);
             }
-            return err_set(e, "unknown option '%s'", argv[optind - 1]);
+            /* Never the value: "--secrt=TOPSECRET" is a mistyped secret. */
+            return err_set(e, "unknown option '%.*s'", (int)strcspn(argv[optind - 1], "="),
+                           argv[optind - 1]);
         }
         if (c == ':') {
             return err_set(e, "option '%s' needs a value", argv[optind - 1]);
@@ -414,7 +458,7 @@ int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
     if (asked) {
         return 0;
     }
-    if (cli_operands(argc, argv, optind, cfg, e) != 0) {
+    if (cli_operands(argc, argv, optind, cfg, e) != 0 || cli_scheme_defaults(cfg, e) != 0) {
         return -1;
     }
     if (cfg->command == HN_CMD_RUN) {
@@ -430,6 +474,7 @@ void hn_cli_cleanup(struct hn_config *cfg)
     free(cfg->reports);
     free(cfg->files);
     free(cfg->argv);
+    free(cfg->scheme);
     memset(cfg, 0, sizeof(*cfg));
 }
 

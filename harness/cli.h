@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/event.h"
+#include "core/scheme.h"
 #include "core/signature.h"
 
 /* Exit codes (DESIGN §7). */
@@ -42,8 +43,11 @@ struct hn_config {
     uint64_t timeout_ms;
     uint64_t settle_ms;
     uint64_t probe_wait_ms;
+    struct scheme *scheme; /* owned; the default when --scheme is not given */
     enum event_profile profile;
+    bool profile_set; /* --profile given: else the scheme's */
     enum signature_unit unit;
+    bool unit_set; /* --timestamp-unit given: else the scheme's */
     bool strict;
     bool has_seed;
     uint64_t seed;

@@ -109,11 +109,40 @@ static struct hn_runner *command_runner(const struct hn_config *cfg, uint64_t se
     o.timeout_ms = cfg->timeout_ms;
     o.settle_ms = cfg->settle_ms;
     o.probe_wait_ms = cfg->probe_wait_ms;
+    o.scheme = cfg->scheme;
     o.profile = cfg->profile;
     o.unit = cfg->unit;
     o.strict = cfg->strict;
     o.seed = seed;
     return hn_runner_new(&o, e);
+}
+
+/* What the scheme cannot protect, said once per run: findings, never
+ * failures (a receiver cannot do better than its sender offers). */
+static void command_scheme_notes(const struct scheme *s, struct rp_run *run)
+{
+    char note[512];
+
+    rp_set(&run->scheme, s->name);
+    if (s->kind == SCHEME_NONE) {
+        snprintf(note, sizeof(note),
+                 "scheme %s: deliveries carry no signature or token, so the SIG family was not "
+                 "run; anyone who knows the URL can post to it",
+                 s->name);
+    } else if (s->kind == SCHEME_TOKEN) {
+        snprintf(note, sizeof(note),
+                 "scheme %s: a shared token shows who sent a delivery but protects neither the "
+                 "body nor against replay (SIG-003, SIG-004 and SIG-005 do not apply)",
+                 s->name);
+    } else if (!scheme_has_timestamp(s)) {
+        snprintf(note, sizeof(note),
+                 "scheme %s: no timestamp is signed, so a captured delivery can be replayed "
+                 "(SIG-004 and SIG-005 do not apply); deduplicate by %s",
+                 s->name, s->event_id.name);
+    } else {
+        return;
+    }
+    rp_run_add_note(run, note);
 }
 
 static struct rp_run *command_new_run(const struct hn_config *cfg, const struct hn_runner *r,
@@ -126,6 +155,7 @@ static struct rp_run *command_new_run(const struct hn_config *cfg, const struct 
     rp_set(&run->suite, where);
     run->suite_checksum = hn_suite_checksum(s);
     rp_set(&run->profile, event_profile_name(cfg->profile));
+    command_scheme_notes(cfg->scheme, run);
     rp_set(&run->timestamp_unit, signature_unit_name(cfg->unit));
     rp_set(&run->probe, hn_runner_probe_kind(r));
     run->seed = seed;

@@ -1,4 +1,4 @@
-/* Deliveries: the signed request of DESIGN §4 and its mutations. */
+/* Deliveries: the request the run's scheme sends, and its mutations. */
 #include "harness/delivery.h"
 
 #include <ctype.h>
@@ -140,29 +140,107 @@ static void delivery_timestamp(const struct hn_delivery_opts *o, const struct hn
     signature_timestamp(ms > 0 ? (uint64_t)ms : 0, o->unit, out, out_size);
 }
 
-static int delivery_signature(const struct hn_delivery_opts *o, const struct hn_mutation *m,
-                              const char *ts, const struct hn_delivery *d,
-                              char sig[SIGNATURE_MAX + 1], struct err *e)
+/* A secret other than the run's that the scheme can still use: for a
+ * base64 key, the prefix and a base64 key; it differs from every secret
+ * but its own text. */
+static void delivery_other_secret(const struct hn_delivery_opts *o, char *out, size_t out_size)
 {
-    const char *secret = o->secret;
-    char other[128];
+    const struct scheme *s = o->scheme;
+    const char *a = "d2hzZWNfbm90X3RoZV9yZWNlaXZlcnNfc2VjcmV0X3g="; /* base64 of ..._x */
+    const char *b = "d2hzZWNfbm90X3RoZV9yZWNlaXZlcnNfc2VjcmV0X3k="; /* base64 of ..._y */
 
-    if (m->signature == HN_SIG_OTHER_SECRET) {
-        /* Any other secret will do; this one differs from every secret
-         * that is not this very text. */
-        snprintf(other, sizeof(other), "whsec_not_the_receivers_secret_%s",
-                 strcmp(o->secret, "whsec_not_the_receivers_secret_x") == 0 ? "y" : "x");
-        secret = other;
+    if (s->kind == SCHEME_HMAC && s->key == SCHEME_KEY_BASE64) {
+        snprintf(out, out_size, "%s%s", s->key_prefix, a);
+        if (strcmp(out, o->secret) == 0) {
+            snprintf(out, out_size, "%s%s", s->key_prefix, b);
+        }
+        return;
     }
-    if (signature_sign(secret, ts, d->body, d->body_len, sig) != 0) {
-        return err_set(e, "cannot compute the signature (libcrypto failed)");
+    snprintf(out, out_size, "whsec_not_the_receivers_secret_%s",
+             strcmp(o->secret, "whsec_not_the_receivers_secret_x") == 0 ? "y" : "x");
+}
+
+/* The signature header's value for a mutation that needs signatures
+ * computed apart (uppercase, a list, no timestamp in the header). */
+static int delivery_sig_value(const struct hn_delivery_opts *o, const struct hn_mutation *m,
+                              const char *id, const char *ts, const struct hn_delivery *d,
+                              char *out, size_t out_size, struct err *e)
+{
+    const struct scheme *s = o->scheme;
+    char good[SCHEME_SIG_MAX + 1];
+    char bad[SCHEME_SIG_MAX + 1];
+    char other[128];
+    const char *sigs[3] = {good, NULL, NULL};
+    size_t n = 1;
+
+    delivery_other_secret(o, other, sizeof(other));
+    if (scheme_sign(s, o->secret, id, ts, d->body, d->body_len, good, e) != 0 ||
+        scheme_sign(s, other, id, ts, d->body, d->body_len, bad, e) != 0) {
+        return -1;
     }
     if (m->signature == HN_SIG_UPPERCASE) {
-        for (char *c = sig; *c != '\0'; c++) {
+        for (char *c = good; *c != '\0'; c++) {
             *c = (char)toupper((unsigned char)*c);
         }
+    } else if (m->signature == HN_SIG_VALID_FIRST || m->signature == HN_SIG_VALID_LAST) {
+        if (!s->list) {
+            return err_set(e, "scheme %s carries one signature per header", s->name);
+        }
+        /* Two invalid ones: a rotation keeps the old and the new. */
+        sigs[0] = m->signature == HN_SIG_VALID_FIRST ? good : bad;
+        sigs[1] = bad;
+        sigs[2] = m->signature == HN_SIG_VALID_FIRST ? bad : good;
+        n = 3;
+    }
+    if (scheme_signature_value(s, m->timestamp == HN_TS_MISSING ? NULL : ts, sigs, n, out,
+                               out_size) != 0) {
+        return err_set(e, "the %s signature header is too long", s->name);
+    }
+    return 0;
+}
+
+/* The attempt as the scheme sends it, then the signature, token and
+ * timestamp mutations on it. */
+static int delivery_wire(const struct hn_delivery_opts *o, const struct hn_payload *payload,
+                         const struct hn_mutation *m, unsigned attempt, const char *ts,
+                         const struct hn_delivery *d, struct scheme_wire *w, struct err *e)
+{
+    const struct scheme *s = o->scheme;
+    char other[128];
+    char value[SCHEME_WIRE_LINE];
+    struct scheme_input in = {o->secret,
+                              payload->event_id,
+                              payload->topic,
+                              d->delivery_id,
+                              o->webhook_id,
+                              attempt,
+                              ts,
+                              d->body,
+                              d->body_len,
+                              NULL,
+                              m->signature == HN_SIG_MISSING};
+    bool recompute =
+        m->signature == HN_SIG_UPPERCASE || m->signature == HN_SIG_VALID_FIRST ||
+        m->signature == HN_SIG_VALID_LAST ||
+        (m->timestamp == HN_TS_MISSING && s->timestamp.place == SCHEME_PLACE_IN_SIGNATURE);
+
+    if (m->signature == HN_SIG_OTHER_SECRET) {
+        delivery_other_secret(o, other, sizeof(other));
+        in.secret = other;
     } else if (m->signature == HN_SIG_MALFORMED) {
-        snprintf(sig, SIGNATURE_MAX + 1, "%s", DELIVERY_BAD_SIGNATURE);
+        in.shown = DELIVERY_BAD_SIGNATURE;
+    }
+    if (s->kind == SCHEME_HMAC && recompute && m->signature != HN_SIG_MISSING) {
+        if (delivery_sig_value(o, m, payload->event_id, ts, d, value, sizeof(value), e) != 0) {
+            return -1;
+        }
+        in.shown = value;
+    }
+    if (scheme_build(s, &in, w, e) != 0) {
+        return -1;
+    }
+    if (m->signature == HN_SIG_MALFORMED && w->query_name[0] != '\0') {
+        snprintf(w->query_value, sizeof(w->query_value), "%s", DELIVERY_BAD_SIGNATURE);
     }
     return 0;
 }
@@ -178,8 +256,13 @@ static char *delivery_summary(const struct hn_mutation *m, size_t body_len)
     char method[32];
     size_t n = 0;
 
-    static const char *const sig_text[] = {NULL, "no signature", "signed with another secret",
-                                           "malformed signature", "signature in uppercase hex"};
+    static const char *const sig_text[] = {NULL,
+                                           "no signature",
+                                           "signed with another secret",
+                                           "malformed signature",
+                                           "signature in uppercase hex",
+                                           "the valid signature first among invalid ones",
+                                           "the valid signature last among invalid ones"};
     if (m->signature != HN_SIG_VALID) {
         parts[n++] = sig_text[m->signature];
     }
@@ -218,10 +301,14 @@ static char *delivery_summary(const struct hn_mutation *m, size_t body_len)
     return xstrdup(buf);
 }
 
-static void delivery_lines(struct hn_delivery *d, const struct delivery_list *l)
+static void delivery_lines(struct hn_delivery *d, const struct delivery_list *l,
+                           const struct scheme *s)
 {
     size_t shown_cap = 64;
     size_t shown_len = 0;
+    const char *sig_header = s->kind == SCHEME_HMAC ? s->signature_header : "";
+    const char *token_header =
+        s->kind == SCHEME_TOKEN && s->token.place == SCHEME_PLACE_HEADER ? s->token.name : "";
 
     d->lines = xcalloc(l->n + 1, sizeof(char *));
     for (size_t i = 0; i < l->n; i++) {
@@ -239,10 +326,9 @@ static void delivery_lines(struct hn_delivery *d, const struct delivery_list *l)
         if (h->removed) {
             continue;
         }
-        if (h->secret) {
+        if (h->secret || strcasecmp(h->name, token_header) == 0) {
             v = "***";
-        } else if (strcasecmp(h->name, "x-vambe-signature") == 0 &&
-                   strlen(v) > DELIVERY_SHOWN_SIG) {
+        } else if (strcasecmp(h->name, sig_header) == 0 && strlen(v) > DELIVERY_SHOWN_SIG) {
             snprintf(shown, sizeof(shown), "%.*s\xe2\x80\xa6", DELIVERY_SHOWN_SIG, v);
             v = shown;
         }
@@ -252,27 +338,22 @@ static void delivery_lines(struct hn_delivery *d, const struct delivery_list *l)
     }
 }
 
-/* The header list: Vambe's headers, the user's --header lines (secret),
- * then the step's additions and removals. */
-static void delivery_headers(const struct hn_delivery_opts *o, const struct hn_payload *payload,
-                             const struct hn_mutation *m, unsigned attempt, const char *ts,
-                             const char *sig, const struct hn_delivery *d, struct delivery_list *l)
+/* The header list: the scheme's lines (but a timestamp the step drops),
+ * the user's --header lines (secret), then the step's additions and
+ * removals. */
+static void delivery_headers(const struct hn_delivery_opts *o, const struct hn_mutation *m,
+                             const struct scheme_wire *w, struct delivery_list *l)
 {
-    char num[16];
+    const struct scheme *s = o->scheme;
 
-    snprintf(num, sizeof(num), "%u", attempt);
-    delivery_set(l, "Content-Type", "application/json", false);
-    delivery_set(l, "User-Agent", HN_USER_AGENT, false);
-    delivery_set(l, "x-vambe-event", payload->topic, false);
-    delivery_set(l, "x-vambe-event-id", payload->event_id, false);
-    delivery_set(l, "x-vambe-delivery-id", d->delivery_id, false);
-    delivery_set(l, "x-vambe-attempt", num, false);
-    delivery_set(l, "x-vambe-webhook-id", o->webhook_id, false);
-    if (m->timestamp != HN_TS_MISSING) {
-        delivery_set(l, "x-vambe-timestamp", ts, false);
-    }
-    if (m->signature != HN_SIG_MISSING) {
-        delivery_set(l, "x-vambe-signature", sig, false);
+    for (size_t i = 0; i < w->n; i++) {
+        size_t name_len = strcspn(w->lines[i], ":");
+        char *name = xstrndup(w->lines[i], name_len);
+        if (!(m->timestamp == HN_TS_MISSING && s->timestamp.place == SCHEME_PLACE_HEADER &&
+              strcasecmp(name, s->timestamp.name) == 0)) {
+            delivery_set(l, name, w->lines[i] + name_len + 2, false);
+        }
+        free(name);
     }
     for (size_t i = 0; i < o->n_user_headers; i++) {
         const char *line = o->user_headers[i];
@@ -301,10 +382,15 @@ int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload 
                       uint64_t now_ms, struct hn_delivery *out, struct err *e)
 {
     struct delivery_list l = {NULL, 0, 0};
+    struct scheme_wire *w = xmalloc(sizeof(*w));
+    struct hn_delivery_opts with_scheme = *o;
     char ts[32];
-    char sig[SIGNATURE_MAX + 1];
     int rc = -1;
 
+    if (o->scheme == NULL) {
+        with_scheme.scheme = scheme_default();
+        o = &with_scheme;
+    }
     memset(out, 0, sizeof(*out));
     out->method = xstrdup(m->method != NULL ? m->method : "POST");
     if (m->has_raw_body) {
@@ -316,17 +402,25 @@ int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload 
     }
     ids_uuid4(rng, out->delivery_id);
     delivery_timestamp(o, m, now_ms, ts, sizeof(ts));
-    if (delivery_signature(o, m, ts, out, sig, e) != 0) {
+    if (delivery_wire(o, payload, m, attempt, ts, out, w, e) != 0) {
         goto out;
     }
     if (m->alter_body) {
         delivery_alter(out);
     }
-    delivery_headers(o, payload, m, attempt, ts, sig, out, &l);
-    delivery_lines(out, &l);
+    if (w->query_name[0] != '\0') {
+        out->url = http_url_add_query(o->url, w->query_name, w->query_value);
+        if (out->url == NULL) {
+            err_set(e, "the target URL does not take a query token");
+            goto out;
+        }
+    }
+    delivery_headers(o, m, w, &l);
+    delivery_lines(out, &l, o->scheme);
     out->summary = delivery_summary(m, out->body_len);
     rc = 0;
 out:
+    free(w);
     delivery_list_free(&l);
     if (rc != 0) {
         hn_delivery_cleanup(out);
@@ -339,7 +433,7 @@ void hn_delivery_request(const struct hn_delivery_opts *o, const struct hn_deliv
 {
     memset(req, 0, sizeof(*req));
     req->method = d->method;
-    req->url = o->url;
+    req->url = d->url != NULL ? d->url : o->url;
     req->headers = (const char *const *)d->lines;
     req->n_headers = d->n_lines;
     req->body = d->body;
@@ -353,6 +447,7 @@ void hn_delivery_cleanup(struct hn_delivery *d)
         return;
     }
     free(d->method);
+    free(d->url);
     free(d->body);
     for (size_t i = 0; i < d->n_lines; i++) {
         free(d->lines[i]);

@@ -1,11 +1,14 @@
-/* One delivery as Vambe would send it (DESIGN §4), then changed by a step's
- * mutations: a missing, foreign, malformed or uppercase signature, a
- * missing, malformed or shifted timestamp, a body altered after signing,
- * another method, headers added or removed.
+/* One delivery as the run's scheme would send it (core/scheme builds it,
+ * exactly as the mock does), then changed by a step's mutations: a
+ * missing, foreign, malformed or uppercase signature or token, a list of
+ * signatures with one valid among invalid ones, a missing, malformed or
+ * shifted timestamp, a body altered after signing, another method,
+ * headers added or removed.
  *
- * A built delivery holds the wire form (header lines for core/http_client)
- * and a redacted view for the result model: the signature shortened to its
- * first 8 characters, the values of the user's --header lines hidden. */
+ * A built delivery holds the wire form (header lines and URL for
+ * core/http_client) and a redacted view for the result model: the
+ * signature shortened to its first 8 characters, a token and the values of
+ * the user's --header lines hidden. */
 #ifndef HARNESS_DELIVERY_H
 #define HARNESS_DELIVERY_H
 
@@ -17,6 +20,7 @@
 #include "core/http_client.h"
 #include "core/ids.h"
 #include "core/rng.h"
+#include "core/scheme.h"
 #include "core/signature.h"
 #include "harness/scenario.h"
 
@@ -25,6 +29,7 @@
 /* Settings shared by every delivery of a run (all borrowed). */
 struct hn_delivery_opts {
     const char *url;
+    const struct scheme *scheme; /* NULL: the default (vambe) */
     const char *secret;
     enum signature_unit unit;
     const char *webhook_id;
@@ -42,6 +47,7 @@ struct hn_payload {
 
 struct hn_delivery {
     char *method; /* owned */
+    char *url;    /* owned; the target with a query token; NULL: the target as given */
     char *body;   /* owned; the bytes sent (after any alteration) */
     size_t body_len;
     char **lines; /* owned; "Name: value", or "Name:" to drop a default */
@@ -53,7 +59,8 @@ struct hn_delivery {
 
 /* Builds a delivery of payload at wall time now_ms; the delivery id comes
  * from rng. Fills out (release with hn_delivery_cleanup) and returns 0, or
- * -1 with e set (signing failed). */
+ * -1 with e set (a secret the scheme cannot use, signing failed, a
+ * mutation the scheme has nothing for). */
 int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload *payload,
                       const struct hn_mutation *m, unsigned attempt, struct rng *rng,
                       uint64_t now_ms, struct hn_delivery *out, struct err *e);

@@ -195,6 +195,10 @@ void hn_output_summary(const struct hn_output *o, const struct rp_run *run)
     }
     fprintf(o->f, "seed %" PRIu64 " (send the same events again with --seed %" PRIu64 ")\n",
             run->seed, run->seed);
+    fprintf(o->f, "scheme %s\n", run->scheme != NULL ? run->scheme : "vambe");
+    for (size_t i = 0; i < run->n_notes; i++) {
+        fprintf(o->f, "note: %s\n", run->notes[i]);
+    }
     bad = run->level_counts[RP_LEVEL_MUST][RP_VERDICT_FAIL] +
           run->level_counts[RP_LEVEL_MUST][RP_VERDICT_ERROR];
     if (run->strict) {

@@ -23,6 +23,8 @@ struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e)
     struct rng rng;
 
     r->o = *o;
+    r->scheme = o->scheme != NULL ? *o->scheme : *scheme_default();
+    r->o.scheme = &r->scheme;
     r->target = xstrdup(o->target);
     r->secret = xstrdup(o->secret);
     r->headers = xcalloc(o->n_headers + 1, sizeof(char *));
@@ -45,6 +47,7 @@ struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e)
     rng_seed(&rng, o->seed ^ 0x5765626b686f6f6bull);
     ids_uuid4(&rng, r->webhook_id);
     r->dopts.url = r->target;
+    r->dopts.scheme = &r->scheme;
     r->dopts.secret = r->secret;
     r->dopts.unit = o->unit;
     r->dopts.webhook_id = r->webhook_id;
@@ -187,11 +190,13 @@ int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_
         out->created_ms = clock_wall_ms();
     }
     used = out->data_rng;
-    if (event_build_with_id(st->topic, out->event_id, origin->data, rc->r->o.profile, &used,
+    /* A Vambe topic stands for the provider's own type under its scheme. */
+    const char *topic = event_profile_topic(rc->r->o.profile, st->topic);
+    if (event_build_with_id(topic, out->event_id, origin->data, rc->r->o.profile, &used,
                             out->created_ms, &ev, e) != 0) {
         return -1;
     }
-    out->topic = xstrdup(st->topic);
+    out->topic = xstrdup(topic);
     out->body = ev.body;
     out->body_len = ev.body_len;
     ev.body = NULL;
@@ -531,14 +536,53 @@ static void runner_step(struct hn_runner_case *rc, size_t idx, struct rp_step *p
     }
 }
 
+const char *hn_runner_lacks(const struct scheme *s, unsigned needs, char *buf, size_t size)
+{
+    const char *why = NULL;
+
+    if ((needs & HN_NEED_AUTH) && s->kind == SCHEME_NONE) {
+        why = "asks the receiver to authenticate nothing";
+    } else if ((needs & (HN_NEED_SIGNATURE | HN_NEED_BODY | HN_NEED_PAST | HN_NEED_FUTURE |
+                         HN_NEED_LIST | HN_NEED_HEX)) &&
+               s->kind != SCHEME_HMAC) {
+        why = s->kind == SCHEME_TOKEN
+                  ? "sends a shared token: no signature, so nothing binds the body or the time"
+                  : "asks the receiver to authenticate nothing";
+    } else if ((needs & HN_NEED_BODY) && !scheme_signs_body(s)) {
+        why = "does not sign the body";
+    } else if ((needs & (HN_NEED_PAST | HN_NEED_FUTURE)) && !scheme_has_timestamp(s)) {
+        why = "sends no timestamp, so a receiver has no window to enforce";
+    } else if ((needs & HN_NEED_PAST) && s->past_s == SCHEME_UNBOUNDED) {
+        why = "sets no bound on old timestamps";
+    } else if ((needs & HN_NEED_FUTURE) && s->future_s == SCHEME_UNBOUNDED) {
+        why = "accepts timestamps from the future, as its provider's official libraries do";
+    } else if ((needs & HN_NEED_LIST) && !s->list) {
+        why = "carries one signature per header";
+    } else if ((needs & HN_NEED_HEX) && s->encoding != SCHEME_ENC_HEX) {
+        why = "encodes signatures in base64 (no case to change)";
+    }
+    if (why == NULL) {
+        return NULL;
+    }
+    snprintf(buf, size, "scheme %s %s", s->name, why);
+    return buf;
+}
+
 void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_case *c)
 {
+    char lacks[256];
     struct hn_runner_case rc;
     enum rp_verdict worst = RP_VERDICT_PASS;
     uint64_t t0 = clock_mono_us();
     char figure[128] = "";
 
     runner_identity(s, c);
+    if (hn_runner_lacks(&r->scheme, s->needs, lacks, sizeof(lacks)) != NULL) {
+        c->verdict = RP_VERDICT_SKIP;
+        rp_set(&c->reason, lacks);
+        rp_set(&c->figure, "not for this scheme");
+        return;
+    }
     if (s->needs_probe && r->probe == NULL) {
         c->verdict = RP_VERDICT_SKIP;
         rp_set(&c->reason, "needs a probe to see side effects: give --probe-url or --probe-cmd");
@@ -556,6 +600,12 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
         struct hn_runner_outcome out;
         memset(&out, 0, sizeof(out));
         rp_set(&ps->kind, hn_step_kind_name(s->steps[i].kind));
+        if (hn_runner_lacks(&r->scheme, s->steps[i].needs, lacks, sizeof(lacks)) != NULL) {
+            /* Left out, not passed: the case stands on its other steps. */
+            ps->verdict = RP_VERDICT_SKIP;
+            rp_setf(&ps->description, "left out: %s", lacks);
+            continue;
+        }
         runner_step(&rc, i, ps, &out);
         ps->verdict = out.verdict;
         if (out.verdict != RP_VERDICT_PASS) {

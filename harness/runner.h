@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "core/event.h"
+#include "core/scheme.h"
 #include "core/signature.h"
 #include "harness/scenario.h"
 #include "reports/model.h"
@@ -26,11 +27,12 @@ struct hn_runner_opts {
     const char *secret;
     const char *const *headers; /* --header lines */
     size_t n_headers;
-    const char *probe_url;  /* NULL when not used */
-    const char *probe_cmd;  /* NULL when not used */
-    uint64_t timeout_ms;    /* per exchange */
-    uint64_t settle_ms;     /* probe settle window */
-    uint64_t probe_wait_ms; /* how long a probe polls for the expected count */
+    const char *probe_url;       /* NULL when not used */
+    const char *probe_cmd;       /* NULL when not used */
+    uint64_t timeout_ms;         /* per exchange */
+    uint64_t settle_ms;          /* probe settle window */
+    uint64_t probe_wait_ms;      /* how long a probe polls for the expected count */
+    const struct scheme *scheme; /* copied; NULL: the default (vambe) */
     enum event_profile profile;
     enum signature_unit unit;
     bool strict;
@@ -51,6 +53,10 @@ int hn_runner_preflight(struct hn_runner *r, struct err *e);
 const char *hn_runner_target_shown(const struct hn_runner *r);
 /* "url", "cmd" or "none". */
 const char *hn_runner_probe_kind(const struct hn_runner *r);
+
+/* Why the run's scheme cannot run a case that needs what needs says
+ * (HN_NEED_* bits); NULL when it can. Static text or written into buf. */
+const char *hn_runner_lacks(const struct scheme *s, unsigned needs, char *buf, size_t size);
 
 /* Runs s and fills c (a zeroed case from rp_run_add_case): identity, steps,
  * exchanges, verdict, reason and figure. The rerun command is the

@@ -15,6 +15,7 @@
 
 struct hn_runner {
     struct hn_runner_opts o; /* strings point at the copies below */
+    struct scheme scheme;
     char *target;
     char *secret;
     char **headers;

@@ -66,10 +66,45 @@ out:
     return rc;
 }
 
+int hn_sp_needs(struct hn_sp *p, json_t *root, unsigned *needs)
+{
+    json_t *arr = json_object_get(root, "needs");
+    size_t i;
+    json_t *v;
+
+    if (arr == NULL) {
+        return 0;
+    }
+    if (!json_is_array(arr)) {
+        return jread_error_at(&p->r, "needs", "'needs' must be an array of strings");
+    }
+    jpath_push_key(&p->r.path, "needs");
+    json_array_foreach(arr, i, v)
+    {
+        unsigned bit = 0;
+        jpath_push_index(&p->r.path, i);
+        for (unsigned b = 1; b != 0 && hn_need_name((enum hn_need)b) != NULL; b <<= 1) {
+            if (json_is_string(v) && strcmp(json_string_value(v), hn_need_name(b)) == 0) {
+                bit = b;
+            }
+        }
+        if (bit == 0) {
+            jread_error(&p->r, "unknown need (use auth, signature, signed_body, timestamp_past, "
+                               "timestamp_future, signature_list or hex_signature)");
+            p->r.path.n = 0;
+            return -1;
+        }
+        *needs |= bit;
+        jpath_pop(&p->r.path);
+    }
+    jpath_pop(&p->r.path);
+    return 0;
+}
+
 static int scenario_head(struct hn_sp *p, json_t *root, struct hn_scenario *s)
 {
-    static const char *const keys[] = {"format", "id",    "title",       "level", "reference",
-                                       "tags",   "steps", "description", NULL};
+    static const char *const keys[] = {"format", "id",          "title", "level", "reference",
+                                       "tags",   "description", "needs", "steps", NULL};
     long long format = 0;
     bool present = false;
     const char *v = NULL;
@@ -116,7 +151,7 @@ static int scenario_head(struct hn_sp *p, json_t *root, struct hn_scenario *s)
         return -1;
     }
     s->description = xstrdup(v);
-    return scenario_tags(p, root, s);
+    return scenario_tags(p, root, s) != 0 ? -1 : hn_sp_needs(p, root, &s->needs);
 }
 
 int hn_scenario_parse(const char *text, size_t len, const char *file, struct hn_scenario **out,
@@ -262,6 +297,31 @@ const char *hn_sig_mutation_name(enum hn_sig_mutation m)
         return "malformed";
     case HN_SIG_UPPERCASE:
         return "uppercase";
+    case HN_SIG_VALID_FIRST:
+        return "valid_first";
+    case HN_SIG_VALID_LAST:
+        return "valid_last";
     }
     return "?";
+}
+
+const char *hn_need_name(enum hn_need n)
+{
+    switch (n) {
+    case HN_NEED_AUTH:
+        return "auth";
+    case HN_NEED_SIGNATURE:
+        return "signature";
+    case HN_NEED_BODY:
+        return "signed_body";
+    case HN_NEED_PAST:
+        return "timestamp_past";
+    case HN_NEED_FUTURE:
+        return "timestamp_future";
+    case HN_NEED_LIST:
+        return "signature_list";
+    case HN_NEED_HEX:
+        return "hex_signature";
+    }
+    return NULL;
 }

@@ -40,6 +40,20 @@ enum hn_sig_mutation {
     HN_SIG_OTHER_SECRET, /* a well-formed signature made with another secret */
     HN_SIG_MALFORMED,    /* a header value that is no hex digest at all */
     HN_SIG_UPPERCASE,    /* the right digest in uppercase hex */
+    HN_SIG_VALID_FIRST,  /* a list: the valid signature, then invalid ones (rotation) */
+    HN_SIG_VALID_LAST,   /* a list: invalid signatures, then the valid one */
+};
+
+/* What a case needs of the run's signing scheme (core/scheme); a case whose
+ * needs the scheme lacks is SKIPped with the reason. Bits of needs. */
+enum hn_need {
+    HN_NEED_AUTH = 1u << 0,      /* a signature or a token (not kind none) */
+    HN_NEED_SIGNATURE = 1u << 1, /* an HMAC signature (kind hmac) */
+    HN_NEED_BODY = 1u << 2,      /* a signature over the body */
+    HN_NEED_PAST = 1u << 3,      /* a timestamp bounded into the past */
+    HN_NEED_FUTURE = 1u << 4,    /* a timestamp bounded into the future */
+    HN_NEED_LIST = 1u << 5,      /* a header that may carry several signatures */
+    HN_NEED_HEX = 1u << 6,       /* a hex-encoded signature */
 };
 
 enum hn_ts_mutation {
@@ -96,6 +110,7 @@ struct hn_step {
     int same_as;          /* index of the step whose event is re-sent; -1 */
     int same_data_as;     /* index of the step whose data is copied; -1 */
     unsigned attempt;     /* x-vambe-attempt */
+    unsigned needs;       /* HN_NEED_* bits: the step is left out where the scheme lacks them */
     struct hn_mutation mutate;
     /* burst */
     unsigned count;
@@ -121,6 +136,7 @@ struct hn_scenario {
     size_t n_tags;
     struct hn_step *steps;
     size_t n_steps;
+    unsigned needs;    /* HN_NEED_* bits, from the file's "needs" */
     bool needs_probe;  /* has a probe step */
     bool latency_case; /* has a latency bound */
 };
@@ -136,5 +152,8 @@ void hn_scenario_free(struct hn_scenario *s);
 
 const char *hn_step_kind_name(enum hn_step_kind k);
 const char *hn_sig_mutation_name(enum hn_sig_mutation m);
+/* The names of the "needs" values, by bit ("auth", "signature", ...);
+ * NULL for an unknown bit. */
+const char *hn_need_name(enum hn_need n);
 
 #endif

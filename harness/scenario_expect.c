@@ -15,10 +15,9 @@ static const struct {
     const char *name;
     enum hn_sig_mutation m;
 } sig_mutations[] = {
-    {"missing", HN_SIG_MISSING},
-    {"other_secret", HN_SIG_OTHER_SECRET},
-    {"malformed", HN_SIG_MALFORMED},
-    {"uppercase", HN_SIG_UPPERCASE},
+    {"missing", HN_SIG_MISSING},         {"other_secret", HN_SIG_OTHER_SECRET},
+    {"malformed", HN_SIG_MALFORMED},     {"uppercase", HN_SIG_UPPERCASE},
+    {"valid_first", HN_SIG_VALID_FIRST}, {"valid_last", HN_SIG_VALID_LAST},
 };
 
 /* An HTTP token (RFC 9110 tchar). */
@@ -276,7 +275,7 @@ static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
         if (i == sizeof(sig_mutations) / sizeof(sig_mutations[0])) {
             return jread_error_at(&p->r, "signature",
                                   "unknown signature mutation '%s' (use missing, other_secret, "
-                                  "malformed or uppercase)",
+                                  "malformed, uppercase, valid_first or valid_last)",
                                   v);
         }
     }

@@ -25,6 +25,9 @@ struct hn_sp {
 int hn_sp_expect(struct hn_sp *p, json_t *js, struct hn_step *st);
 /* Parses js's "mutate" into m (scenario_expect.c); absent is fine. */
 int hn_sp_mutation(struct hn_sp *p, json_t *js, struct hn_mutation *m);
+/* Parses obj's "needs" (what a case or step needs of the signing scheme)
+ * into *needs, HN_NEED_* bits (scenario.c). */
+int hn_sp_needs(struct hn_sp *p, json_t *obj, unsigned *needs);
 /* Parses root's "steps" into s (scenario_step.c). */
 int hn_sp_steps(struct hn_sp *p, json_t *root, struct hn_scenario *s);
 

@@ -146,9 +146,9 @@ static int step_event(struct hn_sp *p, json_t *js, struct hn_step *st, const cha
 static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
                         struct hn_step *st)
 {
-    static const char *const keys[] = {"step",    "name",         "note",    "topic",
-                                       "data",    "extra_fields", "same_as", "same_data_as",
-                                       "attempt", "mutate",       "expect",  NULL};
+    static const char *const keys[] = {
+        "step",    "name",   "note",   "topic", "data", "extra_fields", "same_as", "same_data_as",
+        "attempt", "mutate", "expect", "needs", NULL};
     static const char *const no_with_same_as[] = {"topic", "data", "extra_fields", "same_data_as",
                                                   NULL};
     const char *ref = NULL;
@@ -196,7 +196,8 @@ static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s
     }
     if (step_event(p, js, st, def_topic) != 0 ||
         jread_int(&p->r, js, "attempt", 1, 100, &attempt, &present) != 0 ||
-        hn_sp_mutation(p, js, &st->mutate) != 0 || hn_sp_expect(p, js, st) != 0) {
+        hn_sp_mutation(p, js, &st->mutate) != 0 || hn_sp_expect(p, js, st) != 0 ||
+        hn_sp_needs(p, js, &st->needs) != 0) {
         return -1;
     }
     st->attempt = (unsigned)attempt;

@@ -182,6 +182,23 @@ static void api_list(void *arg, const struct http_server_request *req,
     api_reply_buffer(rep, 200, body, len);
 }
 
+/* A secret the engine's scheme cannot use (a whsec_ secret that is not
+ * base64) is refused when the webhook is made; a scheme changed later
+ * fails the attempts instead, each with the reason. */
+static int api_secret_fits(struct ms_context *ctx, const char *secret, struct err *e)
+{
+    struct ms_policy *pol = xmalloc(sizeof(*pol));
+    int rc = 0;
+
+    ms_dispatch_policy(ctx->dispatch, pol);
+    if (scheme_secret_check(&pol->scheme, secret, e) != 0) {
+        err_prefix(e, "secret");
+        rc = -1;
+    }
+    free(pol);
+    return rc;
+}
+
 static void api_create(void *arg, const struct http_server_request *req,
                        struct http_server_reply *rep)
 {
@@ -196,7 +213,8 @@ static void api_create(void *arg, const struct http_server_request *req,
         goto out;
     }
     p = xmalloc(sizeof(*p));
-    if (ms_validate_webhook_body(req->body, req->body_len, false, p, &e) != 0) {
+    if (ms_validate_webhook_body(req->body, req->body_len, false, p, &e) != 0 ||
+        api_secret_fits(ctx, p->secret, &e) != 0) {
         http_reply_error(rep, 400, "%s", e.msg);
         goto out;
     }
@@ -271,7 +289,8 @@ static void api_update(void *arg, const struct http_server_request *req,
         goto out;
     }
     p = xmalloc(sizeof(*p));
-    if (ms_validate_webhook_body(req->body, req->body_len, true, p, &e) != 0) {
+    if (ms_validate_webhook_body(req->body, req->body_len, true, p, &e) != 0 ||
+        (p->has_secret && api_secret_fits(ctx, p->secret, &e) != 0)) {
         http_reply_error(rep, 400, "%s", e.msg);
         goto out;
     }
@@ -333,6 +352,7 @@ static void api_calls(void *arg, const struct http_server_request *req,
     size_t n = 0;
     uint64_t total = 0;
     struct err e = {{0}};
+    struct ms_policy *pol = NULL;
     json_t *data;
 
     if (!ms_api_authorize(ctx, req, rep)) {
@@ -354,10 +374,15 @@ static void api_calls(void *arg, const struct http_server_request *req,
         http_reply_error(rep, 500, "the store failed (see the server log)");
         return;
     }
+    /* A record made under a scheme file is rebuilt with the scheme the
+     * engine runs (the only file it can have: the API takes names only). */
+    pol = xmalloc(sizeof(*pol));
+    ms_dispatch_policy(ctx->dispatch, pol);
     data = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(data, ms_render_call(&calls[i]));
+        json_array_append_new(data, ms_render_call(&calls[i], &pol->scheme));
     }
+    free(pol);
     ms_store_calls_free(calls, n);
     http_reply_json(rep, 200,
                     json_pack("{s:o, s:I, s:I, s:I}", "data", data, "page", (json_int_t)f.page,

@@ -581,10 +581,12 @@ void ms_cli_parse(int argc, char **argv, FILE *out, FILE *errout, struct ms_cli 
         }
     }
     if (name[0] == '-') {
+        /* Never the value: "--secrt=TOPSECRET" is a mistyped secret. */
+        int len = (int)strcspn(name, "=");
         cli_fail(cli, errout, NULL,
-                 "unknown option '%s' (options follow a command, e.g. '%s "
-                 "serve %s')",
-                 name, CLI_PROGRAM, name);
+                 "unknown option '%.*s' (options follow a command, e.g. '%s "
+                 "serve %.*s')",
+                 len, name, CLI_PROGRAM, len, name);
     } else {
         cli_fail(cli, errout, NULL, "unknown command '%s'", name);
     }

@@ -67,7 +67,7 @@ struct ms_trigger {
 };
 
 struct ms_trigger_result {
-    char (*event_ids)[IDS_EVENT_ID_LEN + 1]; /* owned; n_events ids in creation order */
+    char (*event_ids)[EVENT_ID_MAX + 1]; /* owned; n_events ids in creation order */
     size_t n_events;
     size_t deliveries;                     /* attempt chains started (duplicates not counted) */
     char warning[MS_DISPATCH_WARNING_MAX]; /* "" when none */

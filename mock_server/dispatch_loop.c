@@ -152,6 +152,8 @@ static void loop_launch(struct ms_dispatch *d, struct dsp_chain *c, struct dsp_h
     struct ms_wire_input in;
     struct http_request req;
     struct http_response fake;
+    struct err e = {{0}};
+    char *url = NULL;
 
     if (why != NULL) {
         loop_drop(d, c, why);
@@ -161,9 +163,9 @@ static void loop_launch(struct ms_dispatch *d, struct dsp_chain *c, struct dsp_h
     c->sent_wall_ms = clock_wall_ms();
     ids_uuid7(&d->rng_ids, c->sent_wall_ms, c->delivery_id);
     in = (struct ms_wire_input){
-        c->ev->topic,   c->ev->id,   c->delivery_id,  w->id,       w->secret,
-        c->attempt,     c->ev->body, c->ev->body_len, d->pol.sign, d->pol.timestamp_unit,
-        c->sent_wall_ms};
+        c->ev->topic,    c->ev->id,     c->delivery_id,  w->id,       w->secret,
+        c->attempt,      c->ev->body,   c->ev->body_len, d->pol.sign, ms_policy_unit(&d->pol),
+        c->sent_wall_ms, &d->pol.scheme};
     memset(&req, 0, sizeof(req));
     req.method = "POST";
     req.url = w->url;
@@ -171,26 +173,38 @@ static void loop_launch(struct ms_dispatch *d, struct dsp_chain *c, struct dsp_h
     req.body_len = c->ev->body_len;
     req.timeout_ms = d->pol.timeout_ms;
     req.max_body = MS_DISPATCH_BODY_CAP;
-    c->url = xstrdup(w->url);
+    c->url = xstrdup(w->url); /* the record's: never with a query token */
     h->inflight++;
     d->inflight++;
     loop_flying_add(d, c);
     c->start_mono_us = clock_mono_us();
     c->req_timestamp[0] = '\0'; /* nothing sent yet: no request headers */
     c->req_signature[0] = '\0';
-    if (ms_wire_build(&wire, &in) == 0) {
-        ms_wire_record(&wire, c->req_timestamp, c->req_signature);
+    c->req_scheme[0] = '\0';
+    if (ms_wire_build(&wire, &in, &e) == 0) {
+        ms_wire_record(&wire, c->req_timestamp, c->req_signature, c->req_scheme);
         req.headers = wire.ptrs;
         req.n_headers = wire.n;
-        if (http_client_add(d->client, &req, c) == 0) {
+        if (wire.sw.query_name[0] != '\0') {
+            url = http_url_add_query(w->url, wire.sw.query_name, wire.sw.query_value);
+            req.url = url;
+            if (url == NULL) {
+                snprintf(e.msg, sizeof(e.msg), "the URL does not take a query token");
+            }
+        }
+        /* libcurl copies the URL: it is freed at once. */
+        if (req.url != NULL && http_client_add(d->client, &req, c) == 0) {
+            free(url);
             return;
         }
     }
+    free(url);
     /* The request could not even start: settle it as a failed attempt
      * (not through loop_on_done, which would start waiters recursively). */
     memset(&fake, 0, sizeof(fake));
     fake.error = HTTP_ERROR_OTHER;
-    snprintf(fake.error_text, sizeof(fake.error_text), "the request could not be started");
+    snprintf(fake.error_text, sizeof(fake.error_text), "the request could not be started%s%.180s",
+             e.msg[0] != '\0' ? ": " : "", e.msg);
     loop_flying_remove(d, c);
     h->inflight--;
     d->inflight--;

@@ -60,6 +60,7 @@ struct dsp_chain {
     char *url;                                     /* copy for the record */
     char req_timestamp[MS_CALL_TIMESTAMP_MAX + 1]; /* for the record (ms_wire_record) */
     char req_signature[MS_CALL_SIGNATURE_MAX + 1];
+    char req_scheme[MS_CALL_SCHEME_MAX + 1];
     /* Links: next in the inbox or a wait list; prev/next in the in-flight
      * list. */
     struct dsp_chain *next;

@@ -118,6 +118,7 @@ static void settle_record(struct ms_call *call, struct dsp_owned *o, struct dsp_
     call->url = o->url;
     memcpy(call->request_timestamp, c->req_timestamp, sizeof(call->request_timestamp));
     memcpy(call->request_signature, c->req_signature, sizeof(call->request_signature));
+    memcpy(call->scheme, c->req_scheme, sizeof(call->scheme));
     o->ev = c->ev;
     atomic_fetch_add_explicit(&c->ev->refs, 1, memory_order_relaxed);
     call->request_body = c->ev->body;

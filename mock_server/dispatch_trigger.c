@@ -117,8 +117,8 @@ static int dsp_plan_build(struct ms_dispatch *d, const struct ms_trigger *t,
     p->pend = xcalloc(2 * (size_t)t->count * (n_hooks > 0 ? n_hooks : 1), sizeof(*p->pend));
     p->pend_ev = xcalloc(2 * (size_t)t->count * (n_hooks > 0 ? n_hooks : 1), sizeof(*p->pend_ev));
     for (size_t i = 0; i < t->count; i++) {
-        if (event_build(t->topic, t->data, pol->profile, &d->rng_events, now, &p->events[i], e) !=
-            0) {
+        if (event_build(t->topic, t->data, ms_policy_profile(pol), &d->rng_events, now,
+                        &p->events[i], e) != 0) {
             return -1;
         }
         p->n_events++;
@@ -128,7 +128,7 @@ static int dsp_plan_build(struct ms_dispatch *d, const struct ms_trigger *t,
                            DSP_TRIGGER_BYTES_MAX / (1024 * 1024));
         }
         p->recs[i] = (struct ms_event_rec){
-            p->events[i].id,   p->events[i].topic,    event_profile_name(pol->profile),
+            p->events[i].id,   p->events[i].topic,    event_profile_name(ms_policy_profile(pol)),
             p->events[i].body, p->events[i].body_len, p->events[i].created_ms};
         p->order[i] = i;
     }

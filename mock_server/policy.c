@@ -24,6 +24,7 @@ enum policy_kind {
     PK_BACKOFF,  /* enum ms_backoff */
     PK_UNIT,     /* enum signature_unit (ms or s) */
     PK_PROFILE,  /* enum event_profile */
+    PK_SCHEME,   /* struct scheme: a built-in name, or a file on the command line */
     PK_SCHEDULE, /* schedule_ms + n_schedule */
     PK_SEED,     /* seed + seed_set */
 };
@@ -70,11 +71,15 @@ struct policy_spec {
       "shuffle events triggered together in windows of N (default 0: off)")                        \
     X("disable-after", "disable_after", "N", PK_UINT, disable_after, 0, 1000000,                   \
       "deactivate a webhook after N consecutive events gave up (default 0: never)")                \
-    X("no-sign", "sign", NULL, PK_SIGN, sign, 0, 0, "send deliveries without x-vambe-signature")   \
+    X("scheme", "scheme", "NAME|FILE", PK_SCHEME, scheme, 0, 0,                                    \
+      "signing scheme: a built-in one (vambe-harness schemes lists them) or a scheme file "        \
+      "(default vambe)")                                                                           \
+    X("no-sign", "sign", NULL, PK_SIGN, sign, 0, 0,                                                \
+      "send deliveries without the scheme's signature or token")                                   \
     X("timestamp-unit", "timestamp_unit", "ms|s", PK_UNIT, timestamp_unit, 0, 0,                   \
-      "unit of x-vambe-timestamp (default ms)")                                                    \
-    X("profile", "profile", "documented|legacy", PK_PROFILE, profile, 0, 0,                        \
-      "payload shape (default documented)")                                                        \
+      "unit of the timestamp (default: the scheme's; ms for vambe)")                               \
+    X("profile", "profile", "NAME", PK_PROFILE, profile, 0, 0,                                     \
+      "payload shape: documented, legacy or a provider's (default: the scheme's)")                 \
     X("seed", "seed", "N", PK_SEED, seed, 0, 0,                                                    \
       "seed of every random choice (default: random; GET /mock/config shows it)")                  \
     X("max-calls", "max_calls", "N", PK_U64, max_calls, 1, 1000000000,                             \
@@ -110,11 +115,54 @@ void ms_policy_init(struct ms_policy *p)
     p->time_scale = 1.0;
     p->retry_after_cap_ms = 3600ull * 1000;
     p->sign = true;
+    p->scheme = *scheme_default();
     p->timestamp_unit = SIGNATURE_UNIT_MS;
     p->profile = EVENT_PROFILE_DOCUMENTED;
     p->max_calls = 100000;
     p->concurrency = 64;
     p->per_webhook_concurrency = 16;
+}
+
+enum signature_unit ms_policy_unit(const struct ms_policy *p)
+{
+    return p->unit_set || !scheme_has_timestamp(&p->scheme) ? p->timestamp_unit : p->scheme.unit;
+}
+
+enum event_profile ms_policy_profile(const struct ms_policy *p)
+{
+    enum event_profile profile = EVENT_PROFILE_DOCUMENTED;
+
+    if (p->profile_set || event_profile_parse(p->scheme.profile, &profile, NULL) != 0) {
+        return p->profile;
+    }
+    return profile;
+}
+
+/* Over the API only a built-in scheme can be chosen: a path would let a
+ * client make the server read its files. */
+static int policy_scheme_set(struct ms_policy *p, const char *v, bool from_flag, struct err *e)
+{
+    struct scheme s;
+    enum event_profile profile;
+
+    if (from_flag) {
+        if (scheme_resolve(v, &s, e) != 0) {
+            return -1;
+        }
+    } else if (scheme_builtin(v) != NULL) {
+        s = *scheme_builtin(v);
+    } else {
+        return err_set(e,
+                       "'%.40s' is not a built-in scheme (vambe-harness schemes lists them; a "
+                       "scheme file is given with --scheme at start)",
+                       v);
+    }
+    if (event_profile_parse(s.profile, &profile, e) != 0) {
+        return err_set(e, "scheme %s: its profile '%.32s' is not one this kit builds", s.name,
+                       s.profile);
+    }
+    p->scheme = s;
+    return 0;
 }
 
 const struct ms_policy_flag *ms_policy_flags(size_t *n)
@@ -286,12 +334,19 @@ static int policy_set_text(struct ms_policy *p, const struct policy_spec *sp, co
         if (signature_unit_parse(v, false, (enum signature_unit *)m, e) != 0) {
             return err_set(e, "'%.40s' is not a unit (use ms or s)", v);
         }
+        p->unit_set = true;
         return 0;
     case PK_PROFILE:
         if (event_profile_parse(v, (enum event_profile *)m, e) != 0) {
-            return err_set(e, "'%.40s' is not a profile (use documented or legacy)", v);
+            return err_set(e,
+                           "'%.40s' is not a profile (use documented, legacy, standard-webhooks, "
+                           "github, stripe, shopify or slack)",
+                           v);
         }
+        p->profile_set = true;
         return 0;
+    case PK_SCHEME:
+        return policy_scheme_set(p, v, from_flag, e);
     case PK_SCHEDULE:
         return policy_schedule_parse(p, sp, v, e);
     case PK_SEED:
@@ -426,6 +481,7 @@ static int policy_set_json(struct ms_policy *p, const struct policy_spec *sp, co
     case PK_BACKOFF:
     case PK_UNIT:
     case PK_PROFILE:
+    case PK_SCHEME:
         if (!json_is_string(v)) {
             return err_set(e, "must be a string");
         }
@@ -503,9 +559,11 @@ static json_t *policy_render_one(const struct ms_policy *p, const struct policy_
     case PK_BACKOFF:
         return json_string(ms_policy_backoff_name(p->backoff));
     case PK_UNIT:
-        return json_string(signature_unit_name(p->timestamp_unit));
+        return json_string(signature_unit_name(ms_policy_unit(p)));
     case PK_PROFILE:
-        return json_string(event_profile_name(p->profile));
+        return json_string(event_profile_name(ms_policy_profile(p)));
+    case PK_SCHEME:
+        return json_string(p->scheme.name);
     case PK_SCHEDULE:
         arr = json_array();
         for (size_t i = 0; i < p->n_schedule; i++) {

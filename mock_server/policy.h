@@ -23,6 +23,7 @@
 
 #include "core/err.h"
 #include "core/event.h"
+#include "core/scheme.h"
 #include "core/signature.h"
 
 #define MS_POLICY_SCHEDULE_MAX 32        /* delays of an explicit retry schedule */
@@ -53,8 +54,11 @@ struct ms_policy {
     unsigned reorder_window;     /* 0 or 1: off */
     unsigned disable_after;      /* 0: never */
     bool sign;
-    enum signature_unit timestamp_unit; /* MS or S */
-    enum event_profile profile;
+    struct scheme scheme;               /* how deliveries are signed (core/scheme) */
+    enum signature_unit timestamp_unit; /* MS or S; the scheme's unless unit_set */
+    bool unit_set;
+    enum event_profile profile; /* the scheme's unless profile_set */
+    bool profile_set;
     uint64_t seed;
     bool seed_set; /* false: the engine draws one at start (and shows it) */
     uint64_t max_calls;
@@ -69,6 +73,11 @@ struct ms_policy_flag {
     const char *arg;  /* the value's name in --help; NULL for a switch */
     const char *help; /* one line, with the default */
 };
+
+/* The timestamp unit and payload profile deliveries use: the user's when
+ * set, else the scheme's. */
+enum signature_unit ms_policy_unit(const struct ms_policy *p);
+enum event_profile ms_policy_profile(const struct ms_policy *p);
 
 /* The kit's defaults (see above). */
 void ms_policy_init(struct ms_policy *p);

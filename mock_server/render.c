@@ -95,7 +95,7 @@ json_t *ms_render_webhook(const struct ms_webhook *w)
     return j;
 }
 
-json_t *ms_render_call(const struct ms_call *c)
+json_t *ms_render_call(const struct ms_call *c, const struct scheme *custom)
 {
     json_t *j = json_object();
 
@@ -105,10 +105,11 @@ json_t *ms_render_call(const struct ms_call *c)
     json_object_set_new(j, "topic", render_string(c->topic));
     json_object_set_new(j, "attempt", json_integer((json_int_t)c->attempt));
     json_object_set_new(j, "url", render_string(c->url));
+    json_object_set_new(j, "scheme", c->scheme[0] != '\0' ? json_string(c->scheme) : json_null());
     if (c->request_headers != NULL) {
         json_object_set_new(j, "request_headers", render_headers(c->request_headers));
     } else {
-        json_t *rebuilt = ms_wire_record_headers(c);
+        json_t *rebuilt = ms_wire_record_headers(c, custom);
 
         json_object_set_new(j, "request_headers", rebuilt != NULL ? rebuilt : json_null());
     }

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "core/scheme.h"
 #include "mock_server/store.h"
 
 #define MS_RENDER_MASK_MAX 16
@@ -20,8 +21,9 @@ void ms_render_mask_secret(const char *secret, char out[MS_RENDER_MASK_MAX]);
 json_t *ms_render_webhook(const struct ms_webhook *w);
 
 /* One call-log record, with every field of the record; request_headers and
- * response_headers are objects, absent values null. New reference. */
-json_t *ms_render_call(const struct ms_call *c);
+ * response_headers are objects, absent values null. custom (may be NULL)
+ * is a scheme file's scheme, for records made under it. New reference. */
+json_t *ms_render_call(const struct ms_call *c, const struct scheme *custom);
 
 /* The topic catalogue as GET /api/webhooks/topics returns it: an array of
  * the canonical names. New reference. */

@@ -102,6 +102,9 @@ static const char *const store_migrations[] = {
      * them; mock_server/wire.c rebuilds the object). */
     ("ALTER TABLE calls ADD COLUMN request_timestamp TEXT;"
      "ALTER TABLE calls ADD COLUMN request_signature TEXT;"),
+    /* 5: the signing scheme of each attempt (core/scheme); NULL reads as
+     * vambe, the only scheme before. */
+    "ALTER TABLE calls ADD COLUMN scheme TEXT;",
 };
 
 #define STORE_LATEST ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
@@ -117,8 +120,8 @@ static const char *const store_sql[ST_COUNT_] = {
     [ST_CALL_INSERT] = "INSERT INTO calls (id, webhook_id, event_id, topic, attempt, url, "
                        "request_headers, request_body, response_status, response_headers, "
                        "response_body, duration_ms, error, outcome, scheduled_at, sent_at, "
-                       "next_attempt_at, created_at, request_timestamp, request_signature) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "next_attempt_at, created_at, request_timestamp, request_signature, scheme) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [ST_CALL_TRIM] = "DELETE FROM calls WHERE seq <= "
                      "(SELECT seq FROM calls ORDER BY seq DESC LIMIT 1 OFFSET ?)",
     /* Retention without counting: seq grows by one per record and only the

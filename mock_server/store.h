@@ -31,6 +31,7 @@
 #define MS_OUTCOME_MAX        31
 #define MS_CALL_TIMESTAMP_MAX 24  /* x-vambe-timestamp: digits */
 #define MS_CALL_SIGNATURE_MAX 63  /* x-vambe-signature as shown (log_redact) */
+#define MS_CALL_SCHEME_MAX    48  /* a scheme's name (SCHEME_NAME_MAX) */
 #define MS_CALLS_LIMIT_MAX    500 /* the most records one query returns */
 
 struct ms_store;
@@ -85,6 +86,7 @@ struct ms_call {
     char *request_headers;
     char request_timestamp[MS_CALL_TIMESTAMP_MAX + 1]; /* as sent; "" when none */
     char request_signature[MS_CALL_SIGNATURE_MAX + 1]; /* as shown; "" when unsigned */
+    char scheme[MS_CALL_SCHEME_MAX + 1];               /* signed under it; "" when not sent */
     char *request_body;
     int response_status;    /* 0 when no response came (NULL in JSON) */
     char *response_headers; /* JSON object text */

@@ -48,6 +48,7 @@ static void store_bind_call(sqlite3_stmt *st, const struct ms_call *c, uint64_t 
     sqlite3_bind_int64(st, 18, (sqlite3_int64)(c->created_ms != 0 ? c->created_ms : now_ms));
     ms_store_bind_text(st, 19, c->request_timestamp[0] != '\0' ? c->request_timestamp : NULL);
     ms_store_bind_text(st, 20, c->request_signature[0] != '\0' ? c->request_signature : NULL);
+    ms_store_bind_text(st, 21, c->scheme[0] != '\0' ? c->scheme : NULL);
 }
 
 /* Inserts n records; the caller holds the lock and a transaction. */
@@ -225,6 +226,7 @@ static void store_read_call(sqlite3_stmt *st, struct ms_call *c)
     c->created_ms = ms_store_col_time(st, 18);
     ms_store_col_copy(st, 19, c->request_timestamp, sizeof(c->request_timestamp));
     ms_store_col_copy(st, 20, c->request_signature, sizeof(c->request_signature));
+    ms_store_col_copy(st, 21, c->scheme, sizeof(c->scheme));
 }
 
 static int store_count_locked(struct ms_store *s, const struct ms_call_filter *f, unsigned mask,

@@ -52,7 +52,8 @@ struct ms_store {
 #define CALL_COLS                                                                                  \
     "seq, id, webhook_id, event_id, topic, attempt, url, request_headers, request_body, "          \
     "response_status, response_headers, response_body, duration_ms, error, outcome, "              \
-    "scheduled_at, sent_at, next_attempt_at, created_at, request_timestamp, request_signature"
+    "scheduled_at, sent_at, next_attempt_at, created_at, request_timestamp, request_signature, "   \
+    "scheme"
 
 /* Logs the connection's last error with what was being done. */
 void ms_store_log_failure(struct ms_store *s, const char *what);

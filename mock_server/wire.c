@@ -69,66 +69,31 @@ static void wire_put_json_string(struct wire_buf *b, const char *s, size_t n)
     wire_put(b, "\"", 1);
 }
 
-/* Appends "name: value" and returns where the value starts in the line. */
-static const char *wire_line(struct ms_wire *w, const char *name, const char *value)
+int ms_wire_build(struct ms_wire *w, const struct ms_wire_input *in, struct err *e)
 {
-    size_t i = w->n++;
-    size_t name_len = strlen(name);
-    size_t value_len = strlen(value);
-
-    /* Names are the literals below and values at most MS_EVENT_ID_MAX
-     * bytes (a topic, an event id; a signature is shorter), so the line
-     * always fits (MS_WIRE_LINE); the cut is only a guard. */
-    if (name_len + 2 + value_len >= sizeof(w->lines[i])) {
-        value_len = sizeof(w->lines[i]) - name_len - 3;
-    }
-    memcpy(w->lines[i], name, name_len);
-    memcpy(w->lines[i] + name_len, ": ", 2);
-    memcpy(w->lines[i] + name_len + 2, value, value_len);
-    w->lines[i][name_len + 2 + value_len] = '\0';
-    w->ptrs[i] = w->lines[i];
-    return w->lines[i] + name_len + 2;
-}
-
-/* The header set, from what varies. ts is the timestamp text; sig is a
- * signature or the shown form of one, NULL when unsigned. */
-static void wire_lines(struct ms_wire *w, const char *topic, const char *event_id,
-                       const char *delivery_id, const char *webhook_id, unsigned attempt,
-                       const char *ts, const char *sig)
-{
-    char number[16];
-
-    w->n = 0;
-    snprintf(number, sizeof(number), "%u", attempt);
-    wire_line(w, "Content-Type", "application/json");
-    wire_line(w, "User-Agent", "Vambe-Webhooks/1.0");
-    wire_line(w, "x-vambe-event", topic);
-    wire_line(w, "x-vambe-event-id", event_id);
-    wire_line(w, "x-vambe-delivery-id", delivery_id);
-    wire_line(w, "x-vambe-attempt", number);
-    wire_line(w, "x-vambe-webhook-id", webhook_id);
-    w->timestamp = wire_line(w, "x-vambe-timestamp", ts);
-    w->signature = sig != NULL ? wire_line(w, "x-vambe-signature", sig) : NULL;
-}
-
-int ms_wire_build(struct ms_wire *w, const struct ms_wire_input *in)
-{
+    const struct scheme *s = in->scheme != NULL ? in->scheme : scheme_default();
     char ts[32];
-    char sig[SIGNATURE_MAX + 1];
+    struct scheme_input si = {in->secret,     in->event_id, in->topic, in->delivery_id,
+                              in->webhook_id, in->attempt,  ts,        in->body,
+                              in->body_len,   NULL,         !in->sign};
 
     signature_timestamp(in->now_wall_ms, in->unit, ts, sizeof(ts));
-    if (in->sign && signature_sign(in->secret, ts, in->body, in->body_len, sig) != 0) {
+    if (scheme_build(s, &si, &w->sw, e) != 0) {
         return -1;
     }
-    wire_lines(w, in->topic, in->event_id, in->delivery_id, in->webhook_id, in->attempt, ts,
-               in->sign ? sig : NULL);
+    w->ptrs = w->sw.ptrs;
+    w->n = w->sw.n;
+    w->timestamp = w->sw.timestamp;
+    w->signature = w->sw.signature;
+    w->scheme = s->name;
     return 0;
 }
 
 void ms_wire_record(const struct ms_wire *w, char timestamp[MS_CALL_TIMESTAMP_MAX + 1],
-                    char signature[MS_CALL_SIGNATURE_MAX + 1])
+                    char signature[MS_CALL_SIGNATURE_MAX + 1], char scheme[MS_CALL_SCHEME_MAX + 1])
 {
     snprintf(timestamp, MS_CALL_TIMESTAMP_MAX + 1, "%s", w->timestamp);
+    snprintf(scheme, MS_CALL_SCHEME_MAX + 1, "%s", w->scheme);
     signature[0] = '\0';
     if (w->signature != NULL) {
         log_redact(w->signature, signature, MS_CALL_SIGNATURE_MAX + 1);
@@ -150,31 +115,50 @@ static void wire_put_name(struct wire_buf *b, const char *name, size_t n)
     wire_put(b, ":", 1);
 }
 
-json_t *ms_wire_record_headers(const struct ms_call *c)
+json_t *ms_wire_record_headers(const struct ms_call *c, const struct scheme *custom)
 {
-    struct ms_wire w;
+    const char *name = c->scheme[0] != '\0' ? c->scheme : "vambe";
+    const struct scheme *s = scheme_builtin(name);
+    struct scheme_wire w;
+    struct scheme shown_scheme;
     json_t *o;
 
-    if (c->request_timestamp[0] == '\0') {
+    if (s == NULL && custom != NULL && strcmp(custom->name, name) == 0) {
+        s = custom;
+    }
+    if (c->request_timestamp[0] == '\0' || s == NULL) {
         return NULL;
     }
-    wire_lines(&w, c->topic, c->event_id, c->id, c->webhook_id, c->attempt, c->request_timestamp,
-               c->request_signature[0] != '\0' ? c->request_signature : NULL);
+    shown_scheme = *s;
+    struct scheme_input in = {"",
+                              c->event_id,
+                              c->topic,
+                              c->id,
+                              c->webhook_id,
+                              c->attempt,
+                              c->request_timestamp,
+                              "",
+                              0,
+                              c->request_signature,
+                              c->request_signature[0] == '\0'};
+    if (scheme_build(&shown_scheme, &in, &w, NULL) != 0) {
+        return NULL;
+    }
     o = json_object();
     for (size_t i = 0; i < w.n; i++) {
         const char *line = w.lines[i];
         size_t name_len = strcspn(line, ":");
-        char name[WIRE_NAME_MAX];
+        char lower[WIRE_NAME_MAX];
 
-        if (line[name_len] == '\0' || name_len >= sizeof(name)) {
+        if (line[name_len] == '\0' || name_len >= sizeof(lower)) {
             continue;
         }
         for (size_t k = 0; k < name_len; k++) {
-            name[k] = (char)tolower((unsigned char)line[k]);
+            lower[k] = (char)tolower((unsigned char)line[k]);
         }
-        name[name_len] = '\0';
+        lower[name_len] = '\0';
         /* A value jansson refuses (not UTF-8) is left out, not the object. */
-        json_object_set_new(o, name, json_string(line + name_len + 2));
+        json_object_set_new(o, lower, json_string(line + name_len + 2));
     }
     return o;
 }

@@ -1,8 +1,8 @@
 /* HTML report: one self-contained page (inline CSS, a few lines of inline
  * script for filters, an inline SVG chart; no external asset, works
- * offline). The verdict at a glance, the run's facts, counts per level and
- * verdict, the latency histogram, then a table of cases, each a <details>
- * that opens onto its steps and exchanges.
+ * offline). The verdict at a glance, the run's facts and notes, counts per
+ * level and verdict, the latency histogram, then a table of cases, each a
+ * <details> that opens onto its steps and exchanges.
  *
  * Everything from the model goes through rp_escape_markup, so receiver
  * bytes can never become markup; the script holds no data. Bodies show at
@@ -36,6 +36,7 @@ static const char style[] =
     ".card{background:#fff;border:1px solid var(--line);border-radius:10px;padding:16px 20px}\n"
     "dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:0}\n"
     "dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;word-break:break-all}\n"
+    "ul.notes{margin:0;padding-left:20px}ul.notes li{margin:2px 0;word-break:break-word}\n"
     "table.counts{border-collapse:collapse;width:100%}\n"
     ".counts th,.counts td{padding:6px 10px;border-bottom:1px solid var(--line);"
     "text-align:right}\n"
@@ -284,6 +285,7 @@ static void put_meta(FILE *f, const struct rp_run *run)
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)run->seed);
     put_fact(f, "seed", buf, true);
     put_fact(f, "profile", run->profile, false);
+    put_fact(f, "scheme", run->scheme, false);
     put_fact(f, "timestamp unit", run->timestamp_unit, false);
     put_fact(f, "probe", run->probe, false);
     put_fact(f, "strict", run->strict ? "yes" : "no", false);
@@ -292,6 +294,22 @@ static void put_meta(FILE *f, const struct rp_run *run)
     rp_fmt_duration(run->duration_us, buf, sizeof(buf));
     put_fact(f, "duration", buf, false);
     fputs("</dl></div>\n", f);
+}
+
+/* The run's notes (findings that are never a failure), under its facts;
+ * nothing when there are none. */
+static void put_notes(FILE *f, const struct rp_run *run)
+{
+    if (run->n_notes == 0) {
+        return;
+    }
+    fputs("<h2>Notes</h2><div class=\"card\"><ul class=\"notes\">\n", f);
+    for (size_t i = 0; i < run->n_notes; i++) {
+        fputs("<li>", f);
+        esc_cap(f, run->notes[i], RP_ESCAPE_BODY_CAP);
+        fputs("</li>\n", f);
+    }
+    fputs("</ul></div>\n", f);
 }
 
 static void put_count_cell(FILE *f, size_t n, const char *verdict)
@@ -387,6 +405,7 @@ int rp_html_write(const struct rp_run *run, FILE *f)
     fprintf(f, "</title>\n<style>\n%s</style>\n</head><body><main>\n", style);
     put_banner(f, run);
     put_meta(f, run);
+    put_notes(f, run);
     put_counts(f, run);
     put_latency(f, run);
     put_cases(f, run);

@@ -196,6 +196,7 @@ static json_t *run_json(const struct rp_run *run)
     put(o, "suite", text(run->suite));
     put(o, "suite_checksum", text(run->suite_checksum));
     put(o, "profile", text(run->profile));
+    put(o, "scheme", text(run->scheme));
     put(o, "timestamp_unit", text(run->timestamp_unit));
     put(o, "probe", text(run->probe));
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)run->seed);
@@ -205,6 +206,11 @@ static json_t *run_json(const struct rp_run *run)
     put(o, "started_at", must(json_string(buf)));
     put(o, "started_wall_ms", u64(run->started_wall_ms));
     put(o, "duration_us", u64(run->duration_us));
+    json_t *notes = must(json_array()); /* always present: [] when there are none */
+    for (size_t i = 0; i < run->n_notes; i++) {
+        append(notes, text(run->notes[i]));
+    }
+    put(o, "notes", notes);
     put(o, "summary", summary_json(run));
     json_t *cases = must(json_array());
     for (size_t i = 0; i < run->n_cases; i++) {

@@ -59,12 +59,18 @@ static void put_properties(FILE *f, const struct rp_run *run)
     put_property(f, "suite", run->suite);
     put_property(f, "suite_checksum", run->suite_checksum);
     put_property(f, "profile", run->profile);
+    put_property(f, "scheme", run->scheme);
     put_property(f, "timestamp_unit", run->timestamp_unit);
     put_property(f, "probe", run->probe);
     put_property(f, "strict", run->strict ? "true" : "false");
     put_property(f, "conformant", run->conformant ? "true" : "false");
     clock_iso8601(run->started_wall_ms, buf, sizeof(buf));
     put_property(f, "started_at", buf);
+    /* One "note" property per note, in order: the schema allows any number
+     * of properties and puts no uniqueness rule on their names. */
+    for (size_t i = 0; i < run->n_notes; i++) {
+        put_property(f, "note", run->notes[i]);
+    }
     fputs("    </properties>\n", f);
 }
 

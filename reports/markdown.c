@@ -1,6 +1,7 @@
 /* Markdown report, made for $GITHUB_STEP_SUMMARY (GitHub-flavoured
- * Markdown, at most 1 MiB per step): the verdict, a count table, the
- * failures with their transcripts, the warnings and skips, then every case.
+ * Markdown, at most 1 MiB per step): the verdict, a count table, the run's
+ * notes, the failures with their transcripts, the warnings and skips, then
+ * every case.
  *
  * The document is built in memory block by block (a failure, a table row);
  * a block that would push it past its budget is left out and counted, and
@@ -116,6 +117,8 @@ static void put_header(FILE *f, const struct rp_run *run)
     }
     fprintf(f, " · **seed:** %llu · **profile:** ", (unsigned long long)run->seed);
     put_inline(f, run->profile, MD_FIELD_CAP, "?");
+    fputs(" · **scheme:** ", f);
+    put_inline(f, run->scheme, MD_FIELD_CAP, "?");
     fputs(" · **timestamps:** ", f);
     put_inline(f, run->timestamp_unit, MD_FIELD_CAP, "?");
     fputs(" · **probe:** ", f);
@@ -158,6 +161,28 @@ static void put_counts(FILE *f, const struct rp_run *run)
         fprintf(f, "**Latency** over %zu deliveries: p50 %s · p95 %s · p99 %s · max %s\n\n",
                 run->latency.samples, p50, p95, p99, max);
     }
+}
+
+/* The run's notes (findings that are never a failure), as a bullet list
+ * under the counts; nothing when there are none. Each note is a block, so
+ * a flood of them is cut like the other lists. */
+static void put_notes(struct md_doc *d, const struct rp_run *run)
+{
+    if (run->n_notes == 0) {
+        return;
+    }
+    fputs("## Notes\n\n", d->out);
+    for (size_t i = 0; i < run->n_notes; i++) {
+        struct md_block b;
+        block_open(&b);
+        fputs("- ", b.f);
+        put_inline(b.f, run->notes[i], MD_DETAIL_CAP, "");
+        fputc('\n', b.f);
+        if (!block_add(d, &b, MD_MAX_BYTES - MD_NOTE_RESERVE)) {
+            d->omitted_rows++;
+        }
+    }
+    fputc('\n', d->out);
 }
 
 static void put_labelled(FILE *f, const char *label, const char *value)
@@ -290,6 +315,7 @@ int rp_markdown_write(const struct rp_run *run, FILE *f)
     }
     put_header(d.out, run);
     put_counts(d.out, run);
+    put_notes(&d, run);
     put_details(&d, run);
     put_list(&d, run, RP_VERDICT_WARN, "Warnings");
     put_list(&d, run, RP_VERDICT_SKIP, "Skipped");

@@ -84,11 +84,16 @@ void rp_run_free(struct rp_run *run)
         case_cleanup(&run->cases[i]);
     }
     free(run->cases);
+    for (size_t i = 0; i < run->n_notes; i++) {
+        free(run->notes[i]);
+    }
+    free(run->notes);
     free(run->harness_version);
     free(run->target);
     free(run->suite);
     free(run->suite_checksum);
     free(run->profile);
+    free(run->scheme);
     free(run->timestamp_unit);
     free(run->probe);
     free(run);
@@ -116,6 +121,12 @@ void rp_case_add_tag(struct rp_case *c, const char *tag)
 {
     c->tags = xrealloc(c->tags, (c->n_tags + 1) * sizeof(char *));
     c->tags[c->n_tags++] = xstrdup(tag);
+}
+
+void rp_run_add_note(struct rp_run *run, const char *text)
+{
+    run->notes = xrealloc(run->notes, (run->n_notes + 1) * sizeof(char *));
+    run->notes[run->n_notes++] = xstrdup(text);
 }
 
 static int cmp_u64(const void *a, const void *b)

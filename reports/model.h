@@ -85,10 +85,15 @@ struct rp_run {
     char *suite;          /* suite folder or "scenario files" */
     char *suite_checksum; /* hex SHA-256 over the scenario files, in order */
     char *profile;        /* "documented" / "legacy" */
+    char *scheme;         /* signing scheme: "vambe", "github", ..., "none", a custom name */
     char *timestamp_unit; /* "ms" / "s" */
     char *probe;          /* "url", "cmd" or "none" */
     uint64_t seed;
     bool strict;
+    /* Findings about the run that are never a failure ("scheme none: the SIG
+     * family is not run"), in the order added; see rp_run_add_note. */
+    char **notes;
+    size_t n_notes;
     uint64_t started_wall_ms;
     uint64_t duration_us;
     struct rp_case *cases;
@@ -110,6 +115,8 @@ struct rp_step *rp_case_add_step(struct rp_case *c);
 struct rp_exchange *rp_step_add_exchange(struct rp_step *s);
 /* Adds a tag (copied). */
 void rp_case_add_tag(struct rp_case *c, const char *tag);
+/* Appends a note to the run (text is copied; rp_run_free frees it). */
+void rp_run_add_note(struct rp_run *run, const char *text);
 
 /* Counts verdicts, computes latency percentiles and conformance: a run is
  * conformant when no MUST case failed or errored (nor a SHOULD case with

@@ -77,6 +77,7 @@ fi
 # scripts/valgrind.sh instead.
 declare -A extra=(
     [scenario]="-dict=fuzz/dict/json.dict"
+    [scheme]="-dict=fuzz/dict/scheme.dict"
     [mock_validate]="-dict=fuzz/dict/json.dict"
     [mock_http]="-dict=fuzz/dict/http.dict -detect_leaks=0"
     [receiver_http]="-dict=fuzz/dict/http.dict -detect_leaks=0"

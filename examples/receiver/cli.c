@@ -20,6 +20,7 @@ enum {
     CLI_PORT_FILE,
     CLI_WORK,
     CLI_FLAW,
+    CLI_SCHEME,
     CLI_VERSION,
 };
 
@@ -34,7 +35,10 @@ static const struct {
     const char *arg;
     const char *help;
 } cli_options[] = {
-    {"secret", required_argument, CLI_SECRET, "S", "the webhook secret (default: $VAMBE_SECRET)"},
+    {"secret", required_argument, CLI_SECRET, "S",
+     "the webhook secret or token (default: $VAMBE_SECRET)"},
+    {"scheme", required_argument, CLI_SCHEME, "NAME|FILE",
+     "how deliveries are signed (default vambe)"},
     {"bind", required_argument, CLI_BIND, "ADDR", "address to listen on (default 127.0.0.1)"},
     {"port", required_argument, CLI_PORT, "N",
      "port to listen on, 0 for a free one (default 8080)"},
@@ -53,8 +57,8 @@ static const struct {
 
 void rcv_cli_usage(FILE *out)
 {
-    fprintf(out, "usage: " CLI_PROGRAM " --secret S [--bind ADDR] [--port N] [--port-file PATH]\n"
-                 "       [--work DUR] [--flaw NAME]... [-v]\n"
+    fprintf(out, "usage: " CLI_PROGRAM " --secret S [--scheme NAME|FILE] [--bind ADDR] [--port N]\n"
+                 "       [--port-file PATH] [--work DUR] [--flaw NAME]... [-v]\n"
                  "run '" CLI_PROGRAM " --help' for the options and the flaws\n");
 }
 
@@ -119,6 +123,12 @@ static int cli_apply(int val, const char *arg, struct rcv_config *cfg, enum rcv_
             return err_set(e, "--work: '%s': at most %us", arg, RCV_MAX_WORK_MS / 1000u);
         }
         return 0;
+    case CLI_SCHEME:
+        if (scheme_resolve(arg, &cfg->scheme, e) != 0) {
+            err_prefix(e, "--scheme");
+            return -1;
+        }
+        return 0;
     case CLI_FLAW:
         if (rcv_flaw_parse(arg, &cfg->server.flaws, e) != 0) {
             err_prefix(e, "--flaw");
@@ -151,6 +161,8 @@ int rcv_cli_parse(int argc, char *const argv[], struct rcv_config *cfg, enum rcv
     memset(cfg, 0, sizeof(*cfg));
     memset(longopts, 0, sizeof(longopts));
     cfg->server.port = RCV_DEFAULT_PORT;
+    cfg->scheme = *scheme_default();
+    cfg->server.scheme = &cfg->scheme;
     cfg->server.work_ms = RCV_DEFAULT_WORK_MS;
     *action = RCV_CLI_RUN;
     for (size_t i = 0; i < CLI_N; i++) {
@@ -178,7 +190,8 @@ int rcv_cli_parse(int argc, char *const argv[], struct rcv_config *cfg, enum rcv
             if (optopt != 0) {
                 return err_set(e, "option '%.*s' takes no value", (int)strcspn(arg, "="), arg);
             }
-            return err_set(e, "unknown option '%s'", arg);
+            /* Never the value: "--secrt=TOPSECRET" is a mistyped secret. */
+            return err_set(e, "unknown option '%.*s'", (int)strcspn(arg, "="), arg);
         }
         if (c == ':') {
             return err_set(e, "option '%s' needs a value", argv[optind - 1]);
@@ -196,8 +209,13 @@ int rcv_cli_parse(int argc, char *const argv[], struct rcv_config *cfg, enum rcv
     if (cfg->server.secret == NULL) {
         cfg->server.secret = getenv("VAMBE_SECRET");
     }
-    if (cfg->server.secret == NULL || *cfg->server.secret == '\0') {
+    if ((cfg->server.secret == NULL || *cfg->server.secret == '\0') &&
+        cfg->scheme.kind != SCHEME_NONE) {
         return err_set(e, "a secret is required: --secret S or the VAMBE_SECRET variable");
+    }
+    if (scheme_secret_check(&cfg->scheme, cfg->server.secret ? cfg->server.secret : "", e) != 0) {
+        err_prefix(e, "--secret");
+        return -1;
     }
     return 0;
 }

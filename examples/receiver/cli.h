@@ -13,8 +13,9 @@
 #define RCV_MAX_WORK_MS  60000u
 
 struct rcv_config {
-    struct rcv_server_opts server;
-    const char *port_file; /* NULL when not asked */
+    struct rcv_server_opts server; /* server.scheme points at scheme */
+    struct scheme scheme;          /* --scheme; vambe when not given */
+    const char *port_file;         /* NULL when not asked */
     bool verbose;
 };
 

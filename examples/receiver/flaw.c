@@ -27,6 +27,8 @@ static const struct rcv_flaw_info flaw_table[] = {
      "answers 401 to a bad signature, processes it anyway"},
     {"dedupe-by-content", RCV_FLAW_DEDUPE_BY_CONTENT,
      "dedupes by the data, not the id: equal data merges"},
+    {"first-signature-only", RCV_FLAW_FIRST_SIGNATURE_ONLY,
+     "checks only the first signature of a list"},
 };
 
 #define FLAW_N (sizeof(flaw_table) / sizeof(flaw_table[0]))

@@ -24,6 +24,7 @@ enum rcv_flaw {
     RCV_FLAW_REDIRECT = 1u << 10,
     RCV_FLAW_PROCESS_REJECTED = 1u << 11,
     RCV_FLAW_DEDUPE_BY_CONTENT = 1u << 12,
+    RCV_FLAW_FIRST_SIGNATURE_ONLY = 1u << 13,
 };
 
 /* `slow` answers after 5.5 s: past Vambe's 5 s budget, yet clearly before

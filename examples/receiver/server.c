@@ -1,7 +1,7 @@
 /* The reference receiver. A delivery goes through four steps, in this
  * order, each with its own answer:
  *
- *   1. verify  the signature and the timestamp window    -> 401
+ *   1. verify  the signature (or token) and the window   -> 401
  *   2. parse   the body, find the event id               -> 400
  *   3. dedupe  check-and-insert the id atomically        -> 200 (duplicate)
  *   4. enqueue hand the event to the worker              -> 200 at once
@@ -16,11 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/clock.h"
+#include "core/event.h"
 #include "core/http_server.h"
 #include "core/jsonh.h"
 #include "core/log.h"
+#include "core/scheme.h"
 #include "core/signature.h"
 #include "core/topics.h"
 #include "core/xalloc.h"
@@ -30,6 +33,7 @@
 
 struct rcv_server {
     char *secret;
+    struct scheme scheme;
     uint64_t work_ms;
     unsigned flaws;
     struct rcv_idmap *seen;      /* dedupe: ids accepted so far */
@@ -75,17 +79,39 @@ static int server_enqueue(struct rcv_server *s, const char *event_id, json_t **e
     return 0;
 }
 
-/* The event id: the x-vambe-event-id header (the same for every retry and
- * duplicate of one event), else the body's "id". event may be NULL. */
-static int server_event_id(const struct http_server_request *req, const json_t *event,
-                           char out[RCV_ID_MAX + 1], struct err *e)
+/* A value where the scheme says it travels: a header, or a field of the
+ * body (a dotted path such as "event.type"). NULL when absent. */
+static const char *server_locate(const struct scheme_locator *l,
+                                 const struct http_server_request *req, const json_t *event)
 {
-    const char *id = http_server_header(req, "x-vambe-event-id");
+    char path[SCHEME_HEADER_NAME_MAX + 1];
+    const json_t *v = event;
+
+    if (l->place == SCHEME_PLACE_HEADER) {
+        return http_server_header(req, l->name);
+    }
+    if (l->place != SCHEME_PLACE_FIELD) {
+        return NULL;
+    }
+    snprintf(path, sizeof(path), "%s", l->name);
+    for (char *save = NULL, *k = strtok_r(path, ".", &save); k != NULL && v != NULL;
+         k = strtok_r(NULL, ".", &save)) {
+        v = json_object_get(v, k);
+    }
+    return json_string_value(v);
+}
+
+/* The event id: where the scheme carries it (the same for every retry and
+ * duplicate of one event), else the body's "id". event may be NULL. */
+static int server_event_id(const struct rcv_server *s, const struct http_server_request *req,
+                           const json_t *event, char out[RCV_ID_MAX + 1], struct err *e)
+{
+    const char *id = server_locate(&s->scheme.event_id, req, event);
     if (id == NULL || *id == '\0') {
         id = json_string_value(json_object_get(event, "id"));
     }
     if (id == NULL || *id == '\0') {
-        return err_set(e, "no event id: send the x-vambe-event-id header or an \"id\" field");
+        return err_set(e, "no event id: send %s or an \"id\" field", s->scheme.event_id.name);
     }
     if (strlen(id) > RCV_ID_MAX) {
         return err_set(e, "event id longer than %d bytes", RCV_ID_MAX);
@@ -102,49 +128,115 @@ static void server_flaw_process_rejected(struct rcv_server *s,
 {
     json_t *event = jsonh_parse(req->body, req->body_len, NULL);
     char id[RCV_ID_MAX + 1];
-    if (server_event_id(req, event, id, NULL) == 0) {
+    if (server_event_id(s, req, event, id, NULL) == 0) {
         server_enqueue(s, id, &event);
     }
     json_decref(event);
 }
 
-/* Step 1. Checks the signature over the exact body bytes and the 300 s
- * window; answers 401 and returns -1 when either fails. Runs before the
- * body is parsed: nothing from an unauthenticated request is trusted. */
+/* What scheme_verify reads headers through. */
+struct server_headers {
+    const struct rcv_server *s;
+    const struct http_server_request *req;
+    char first[SCHEME_WIRE_LINE]; /* FLAW first-signature-only: the header cut */
+};
+
+/* FLAW first-signature-only: the list is cut after its first signature, as
+ * a verifier does that splits the header and compares element [0] (or
+ * parses "k=v" pairs into a map, where one v1 replaces another). During a
+ * secret rotation the sender's new signature comes second: every delivery
+ * is refused until the rotation ends. */
+static const char *server_first_only(struct server_headers *h, const char *value)
+{
+    const struct scheme *sc = &h->s->scheme;
+    size_t prefix = strcspn(sc->element, "{");
+    size_t used = 0;
+    bool kept = false;
+    char copy[SCHEME_WIRE_LINE];
+    char *save = NULL;
+
+    snprintf(copy, sizeof(copy), "%s", value);
+    h->first[0] = '\0';
+    /* Separators are one character in every built-in list scheme. */
+    for (char *part = strtok_r(copy, sc->separator, &save); part != NULL;
+         part = strtok_r(NULL, sc->separator, &save)) {
+        bool sig = strncmp(part, sc->element, prefix) == 0;
+        if (sig && kept) {
+            continue;
+        }
+        kept = kept || sig;
+        int w = snprintf(h->first + used, sizeof(h->first) - used, "%s%s",
+                         used ? sc->separator : "", part);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return h->first;
+}
+
+static const char *server_header(void *ctx, const char *name)
+{
+    struct server_headers *h = ctx;
+    const char *v = http_server_header(h->req, name);
+
+    if (v != NULL && (h->s->flaws & RCV_FLAW_FIRST_SIGNATURE_ONLY) && h->s->scheme.list &&
+        strcasecmp(name, h->s->scheme.signature_header) == 0) {
+        return server_first_only(h, v);
+    }
+    return v;
+}
+
+/* The 401 for a delivery that failed verification, naming what failed
+ * (never the expected value). */
+static void server_reject(const struct rcv_server *s, enum signature_result r,
+                          struct http_server_reply *rep)
+{
+    const struct scheme *sc = &s->scheme;
+    const char *what = sc->kind == SCHEME_TOKEN ? "the token" : sc->signature_header;
+
+    if (r == SIGNATURE_MISSING) {
+        http_reply_error(rep, 401, "missing %s (scheme %s)", what, sc->name);
+    } else if (r == SIGNATURE_STALE || r == SIGNATURE_FUTURE) {
+        http_reply_error(rep, 401, "timestamp rejected: %s (scheme %s)", signature_result_str(r),
+                         sc->name);
+    } else {
+        http_reply_error(rep, 401, "%s rejected: %s", what, signature_result_str(r));
+    }
+}
+
+/* Step 1. Checks the signature (or token) over the exact body bytes and the
+ * scheme's time window; answers 401 and returns -1 when either fails. Runs
+ * before the body is parsed: nothing from an unauthenticated request is
+ * trusted. */
 static int server_verify(struct rcv_server *s, const struct http_server_request *req,
                          struct http_server_reply *rep)
 {
+    struct scheme sc = s->scheme;
+    struct server_headers h = {s, req, ""};
+    const char *query = sc.kind == SCHEME_TOKEN && sc.token.place == SCHEME_PLACE_QUERY
+                            ? http_server_query(req, sc.token.name)
+                            : NULL;
+    struct scheme_request r = {server_header, &h, query, req->body, req->body_len};
+
     if (s->flaws & RCV_FLAW_NO_VERIFY) {
         return 0; /* FLAW no-verify: anyone can post anything. */
     }
-    unsigned window_s = SIGNATURE_TOLERANCE_S;
     if (s->flaws & RCV_FLAW_NO_TIMESTAMP_CHECK) {
-        /* FLAW no-timestamp-check: a window of 136 years is no window, so
-         * a captured delivery can be replayed forever. */
-        window_s = ~0u;
+        /* FLAW no-timestamp-check: no window, so a captured delivery can
+         * be replayed forever. */
+        sc.past_s = SCHEME_UNBOUNDED;
+        sc.future_s = SCHEME_UNBOUNDED;
     }
-    /* AUTO: Vambe's pages disagree on seconds or milliseconds; a value
-     * above 10^11 can only be milliseconds. */
-    enum signature_result r =
-        signature_verify(s->secret, http_server_header(req, "x-vambe-timestamp"),
-                         http_server_header(req, "x-vambe-signature"), req->body, req->body_len,
-                         clock_wall_ms(), SIGNATURE_UNIT_AUTO, window_s);
-    if (r == SIGNATURE_OK) {
+    /* AUTO for schemes in ms: Vambe's pages disagree on seconds or
+     * milliseconds, and a value above 10^11 can only be milliseconds. */
+    enum signature_result res =
+        scheme_verify(&sc, s->secret, &r, NULL, clock_wall_ms(),
+                      sc.unit == SIGNATURE_UNIT_MS ? SIGNATURE_UNIT_AUTO : sc.unit);
+    if (res == SIGNATURE_OK) {
         return 0;
     }
     if (s->flaws & RCV_FLAW_PROCESS_REJECTED) {
         server_flaw_process_rejected(s, req);
     }
-    if (r == SIGNATURE_MISSING) {
-        http_reply_error(rep, 401,
-                         "missing header: a delivery needs x-vambe-timestamp and "
-                         "x-vambe-signature");
-    } else if (r == SIGNATURE_STALE || r == SIGNATURE_FUTURE) {
-        http_reply_error(rep, 401, "x-vambe-timestamp rejected: %s (the window is %u s)",
-                         signature_result_str(r), SIGNATURE_TOLERANCE_S);
-    } else {
-        http_reply_error(rep, 401, "x-vambe-signature rejected: %s", signature_result_str(r));
-    }
+    server_reject(s, res, rep);
     return -1;
 }
 
@@ -182,8 +274,14 @@ static void server_dedupe_key(const struct rcv_server *s, const char *id, const 
     if (s->flaws & RCV_FLAW_DEDUPE_BY_CONTENT) {
         /* FLAW dedupe-by-content: "the same payload twice is a duplicate".
          * Two customers sending "ok" are two events with equal data. */
-        char *data = json_dumps(json_object_get(event, "data"),
-                                JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        const json_t *content = json_object_get(event, "data");
+        if (content == NULL) {
+            content = json_object_get(event, "event"); /* Slack's envelope */
+        }
+        if (content == NULL) {
+            content = event; /* GitHub's and Shopify's: the body is the content */
+        }
+        char *data = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
         char hex[SIGNATURE_SHA256_HEX_LEN + 1] = "";
         if (data != NULL) {
             signature_sha256_hex(data, strlen(data), hex);
@@ -233,10 +331,12 @@ static void server_accept(struct rcv_server *s, const char *id, json_t **event,
     http_reply_json(rep, server_ok_status(s), json_pack("{s:s}", "status", "ok"));
 }
 
-/* The topic, from the header or, failing that, the body. NULL when absent. */
-static const char *server_topic(const struct http_server_request *req, const json_t *event)
+/* The topic, where the scheme carries it or, failing that, the body's
+ * "event" or "type". NULL when absent. */
+static const char *server_topic(const struct rcv_server *s, const struct http_server_request *req,
+                                const json_t *event)
 {
-    const char *topic = http_server_header(req, "x-vambe-event");
+    const char *topic = server_locate(&s->scheme.event_type, req, event);
     if (topic == NULL || *topic == '\0') {
         topic = json_string_value(json_object_get(event, "event"));
     }
@@ -244,6 +344,29 @@ static const char *server_topic(const struct http_server_request *req, const jso
         topic = json_string_value(json_object_get(event, "type")); /* legacy profile */
     }
     return topic;
+}
+
+/* FLAW reject-unknown: is topic one the receiver's code was written for
+ * (Vambe's catalogue, or its provider's types)? */
+static bool server_known_topic(const struct rcv_server *s, const char *topic)
+{
+    enum event_profile p = EVENT_PROFILE_DOCUMENTED;
+    const char *const *types = NULL;
+
+    if (topic == NULL) {
+        return false;
+    }
+    if (event_profile_parse(s->scheme.profile, &p, NULL) != 0 || p == EVENT_PROFILE_DOCUMENTED ||
+        p == EVENT_PROFILE_LEGACY) {
+        return topics_find(topic) != NULL;
+    }
+    types = event_profile_types(p);
+    for (size_t i = 0; types != NULL && types[i] != NULL; i++) {
+        if (strcmp(types[i], topic) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* POST / */
@@ -269,14 +392,14 @@ static void server_on_delivery(void *ctx, const struct http_server_request *req,
                          event == NULL ? e.msg : "not an object");
         goto out;
     }
-    if (server_event_id(req, event, id, &e) != 0) {
+    if (server_event_id(s, req, event, id, &e) != 0) {
         http_reply_error(rep, 400, "%s", e.msg);
         goto out;
     }
     /* Unknown topics are accepted: Vambe may add topics at any time, and
      * a receiver that refuses them gets its webhook disabled. */
-    const char *topic = server_topic(req, event);
-    if ((s->flaws & RCV_FLAW_REJECT_UNKNOWN) && (topic == NULL || topics_find(topic) == NULL)) {
+    const char *topic = server_topic(s, req, event);
+    if ((s->flaws & RCV_FLAW_REJECT_UNKNOWN) && !server_known_topic(s, topic)) {
         http_reply_error(rep, 400, "unknown topic '%s'", topic ? topic : "");
         goto out; /* FLAW reject-unknown */
     }
@@ -314,12 +437,18 @@ struct rcv_server *rcv_server_start(const struct rcv_server_opts *o, struct err 
     struct rcv_server *s = NULL;
     bool ok = false;
 
-    if (o->secret == NULL || *o->secret == '\0') {
+    const struct scheme *sc = o->scheme != NULL ? o->scheme : scheme_default();
+    if ((o->secret == NULL || *o->secret == '\0') && sc->kind != SCHEME_NONE) {
         err_set(e, "a secret is required (--secret or VAMBE_SECRET)");
         goto out;
     }
+    if (scheme_secret_check(sc, o->secret != NULL ? o->secret : "", e) != 0) {
+        err_prefix(e, "--secret");
+        goto out;
+    }
     s = xcalloc(1, sizeof(*s));
-    s->secret = xstrdup(o->secret);
+    s->secret = xstrdup(o->secret != NULL ? o->secret : "");
+    s->scheme = *sc;
     s->work_ms = o->work_ms;
     s->flaws = o->flaws;
     s->seen = rcv_idmap_new(o->dedupe_ids ? o->dedupe_ids : RCV_DEFAULT_DEDUPE_IDS);

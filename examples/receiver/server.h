@@ -1,6 +1,7 @@
-/* The reference receiver: an HTTP server that takes Vambe deliveries at
- * POST / the way DESIGN §4 and docs/writing-a-receiver.md say a receiver
- * should, plus the test-only probe GET /_probe/events/{event_id}.
+/* The reference receiver: an HTTP server that takes deliveries at POST /
+ * under a signing scheme (core/scheme: Vambe's by default, or any other)
+ * the way DESIGN §4 and docs/writing-a-receiver.md say a receiver should,
+ * plus the test-only probe GET /_probe/events/{event_id}.
  *
  * Runtime only: parsing the command line is cli.c's job, signals and the
  * port file are run.c's. */
@@ -12,20 +13,22 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/scheme.h"
 
 #define RCV_DEFAULT_WORK_MS    5u
 #define RCV_DEFAULT_DEDUPE_IDS 100000u
 #define RCV_DEFAULT_QUEUE_JOBS 10000u
 
 struct rcv_server_opts {
-    const char *secret; /* required, non-empty; copied */
-    const char *bind;   /* "127.0.0.1" when NULL */
-    unsigned port;      /* 0 picks a free port */
-    uint64_t work_ms;   /* the work per event, done after the answer */
-    unsigned flaws;     /* RCV_FLAW_* bits; 0 for the receiver done right */
-    bool access_log;    /* one log line per request */
-    size_t dedupe_ids;  /* ids remembered; RCV_DEFAULT_DEDUPE_IDS when 0 */
-    size_t queue_jobs;  /* jobs waiting at most; RCV_DEFAULT_QUEUE_JOBS when 0 */
+    const char *secret;          /* required, non-empty but for scheme none; copied */
+    const struct scheme *scheme; /* copied; NULL: the default (vambe) */
+    const char *bind;            /* "127.0.0.1" when NULL */
+    unsigned port;               /* 0 picks a free port */
+    uint64_t work_ms;            /* the work per event, done after the answer */
+    unsigned flaws;              /* RCV_FLAW_* bits; 0 for the receiver done right */
+    bool access_log;             /* one log line per request */
+    size_t dedupe_ids;           /* ids remembered; RCV_DEFAULT_DEDUPE_IDS when 0 */
+    size_t queue_jobs;           /* jobs waiting at most; RCV_DEFAULT_QUEUE_JOBS when 0 */
 };
 
 struct rcv_server;

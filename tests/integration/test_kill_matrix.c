@@ -1,7 +1,9 @@
 /* The kill matrix: vambe-harness against vambe-receiver done right and with
- * each --flaw. The good receiver must conform; each flaw must produce
- * exactly the exit status and the failing cases of tests/data/kill_matrix.json;
- * every MUST case of the catalogue must be failed by at least one flaw, so a
+ * each --flaw, under every built-in signing scheme. The good receiver must
+ * conform under each; each flaw must produce exactly the exit status and
+ * the failing cases of tests/data/kill_matrix.json for that scheme, or be
+ * marked there as not applying to it, with the reason; every MUST case of
+ * the catalogue must be failed by at least one flaw under some scheme, so a
  * case that nothing kills cannot be added unnoticed. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,17 +19,22 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/scheme.h"
 #include "examples/receiver/flaw.h"
 #include "support/proc.h"
 
-#define SECRET         "kill-matrix-secret"
-#define MAX_ROWS       32
-#define PARALLEL       4
+/* A secret every built-in scheme takes (standard-webhooks wants whsec_
+ * and base64). */
+#define SECRET         "whsec_a2lsbC1tYXRyaXgtc2VjcmV0LWtleQ=="
+#define MAX_ROWS       192
+#define PARALLEL       6
 #define RUN_TIMEOUT_MS 120000
 
 struct row {
-    const json_t *want; /* borrowed from the table */
-    const char *flaw;   /* NULL: the receiver done right */
+    const json_t *want;  /* borrowed from the table: the flaw's row, or its scheme override */
+    const char *flaw;    /* NULL: the receiver done right */
+    const char *scheme;  /* borrowed from the table */
+    const json_t *only;  /* the flaw row's "only", or NULL */
     int exit_code;
     char fail[2048]; /* "ID ID ..." sorted, as found */
     char warn[2048];
@@ -108,10 +115,10 @@ static void run_row(struct row *r, unsigned seq)
 {
     const char *rcv = proc_bin("VAMBE_RECEIVER_BIN");
     const char *hn = proc_bin("VAMBE_HARNESS_BIN");
-    char *rargv[8] = {(char *)rcv, "--secret", SECRET, NULL, NULL, NULL};
+    char *rargv[10] = {(char *)rcv, "--secret", SECRET, "--scheme", (char *)r->scheme, NULL};
     if (r->flaw != NULL) {
-        rargv[3] = "--flaw";
-        rargv[4] = (char *)r->flaw;
+        rargv[5] = "--flaw";
+        rargv[6] = (char *)r->flaw;
     }
     struct proc p;
     if (proc_start(&p, rargv, true, 10000) != 0) {
@@ -123,18 +130,18 @@ static void run_row(struct row *r, unsigned seq)
     snprintf(target, sizeof(target), "http://127.0.0.1:%u/", p.port);
     snprintf(probe, sizeof(probe), "http://127.0.0.1:%u/_probe/events/{event_id}", p.port);
     snprintf(report, sizeof(report), "json:/tmp/vambe-kill-%d-%u.json", (int)getpid(), seq);
-    char *hargv[16] = {(char *)hn,    "run", "--target", target, "--secret", SECRET,
-                       "--probe-url", probe, "--report", report, NULL};
-    const json_t *sel = json_object_get(r->want, "only");
-    if (sel != NULL) {
-        join(sel, only, sizeof(only));
+    char *hargv[16] = {(char *)hn,    "run",  "--target", target, "--secret", SECRET,
+                       "--probe-url", probe, "--report", report, "--scheme", (char *)r->scheme,
+                       NULL};
+    if (r->only != NULL) {
+        join(r->only, only, sizeof(only));
         for (char *s = only; *s; s++) {
             *s = *s == ' ' ? ',' : *s;
         }
-        hargv[10] = "--only";
-        hargv[11] = only;
+        hargv[12] = "--only";
+        hargv[13] = only;
     }
-    static char out[MAX_ROWS][16384];
+    static char out[MAX_ROWS][8192];
     r->exit_code = proc_run(hargv, out[seq], sizeof(out[seq]), NULL, 0, RUN_TIMEOUT_MS);
     proc_stop(&p, 10000);
     if (read_report(r, report + 5) != 0) {
@@ -165,12 +172,27 @@ static int setup(void **state)
     pthread_mutex_init(&m->lock, NULL);
     size_t i;
     json_t *w;
-    json_array_foreach(json_object_get(m->table, "receivers"), i, w)
+    size_t k;
+    json_t *sch;
+    /* A row per scheme and receiver; a scheme's entry in a receiver's
+     * "schemes" replaces what is expected, or says the flaw does not
+     * apply (then nothing runs). */
+    json_array_foreach(json_object_get(m->table, "schemes"), k, sch)
     {
-        assert_true(m->n_rows < MAX_ROWS);
-        struct row *r = &m->rows[m->n_rows++];
-        r->want = w;
-        r->flaw = json_string_value(json_object_get(w, "flaw"));
+        json_array_foreach(json_object_get(m->table, "receivers"), i, w)
+        {
+            const char *name = json_string_value(sch);
+            const json_t *over = json_object_get(json_object_get(w, "schemes"), name);
+            if (json_object_get(over, "not_applicable") != NULL) {
+                continue;
+            }
+            assert_true(m->n_rows < MAX_ROWS);
+            struct row *r = &m->rows[m->n_rows++];
+            r->want = over != NULL ? over : w;
+            r->flaw = json_string_value(json_object_get(w, "flaw"));
+            r->scheme = name;
+            r->only = json_object_get(w, "only");
+        }
     }
     *state = m;
     return 0;
@@ -185,26 +207,52 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The table names the good receiver and every flaw the receiver has,
- * and nothing else. */
+/* The table names every built-in scheme, the good receiver and every flaw
+ * the receiver has, and nothing else; a flaw that does not apply to a
+ * scheme says why; the good receiver applies to every scheme. */
 static void table_covers_every_flaw(void **state)
 {
     struct matrix *m = *state;
-    size_t n = 0;
+    const json_t *rows = json_object_get(m->table, "receivers");
+    const json_t *schemes = json_object_get(m->table, "schemes");
+    size_t n = 0, n_schemes = 0;
     const struct rcv_flaw_info *flaws = rcv_flaw_table(&n);
-    assert_int_equal(m->n_rows, n + 1);
+    const struct scheme *builtins = scheme_builtins(&n_schemes);
+
+    assert_int_equal(json_array_size(schemes), n_schemes);
+    for (size_t i = 0; i < n_schemes; i++) {
+        assert_string_equal(json_string_value(json_array_get(schemes, i)), builtins[i].name);
+    }
+    assert_int_equal(json_array_size(rows), n + 1);
     for (size_t i = 0; i < n; i++) {
         bool found = false;
-        for (size_t j = 0; j < m->n_rows; j++) {
-            found |= m->rows[j].flaw && strcmp(m->rows[j].flaw, flaws[i].name) == 0;
+        for (size_t j = 0; j < json_array_size(rows); j++) {
+            const char *f = json_string_value(json_object_get(json_array_get(rows, j), "flaw"));
+            found |= f != NULL && strcmp(f, flaws[i].name) == 0;
         }
         if (!found) {
             fail_msg("flaw '%s' has no row in kill_matrix.json", flaws[i].name);
         }
     }
-    for (size_t j = 0; j < m->n_rows; j++) {
-        if (m->rows[j].flaw != NULL && rcv_flaw_find(m->rows[j].flaw) == NULL) {
-            fail_msg("kill_matrix.json names an unknown flaw '%s'", m->rows[j].flaw);
+    for (size_t j = 0; j < json_array_size(rows); j++) {
+        const json_t *w = json_array_get(rows, j);
+        const char *f = json_string_value(json_object_get(w, "flaw"));
+        const char *key;
+        json_t *over;
+        if (f != NULL && rcv_flaw_find(f) == NULL) {
+            fail_msg("kill_matrix.json names an unknown flaw '%s'", f);
+        }
+        json_object_foreach((json_t *)json_object_get(w, "schemes"), key, over)
+        {
+            if (scheme_builtin(key) == NULL) {
+                fail_msg("flaw %s: unknown scheme '%s'", f ? f : "(none)", key);
+            }
+            const json_t *why = json_object_get(over, "not_applicable");
+            if (why != NULL && (f == NULL || json_string_length(why) < 20)) {
+                fail_msg("flaw %s under %s: 'not_applicable' needs a reason (and the good "
+                         "receiver applies everywhere)",
+                         f ? f : "(none)", key);
+            }
         }
     }
 }
@@ -226,7 +274,7 @@ static void every_must_case_is_killed(void **state)
         musts++;
         bool killed = false;
         for (size_t j = 0; j < m->n_rows && !killed; j++) {
-            char fail[2048];
+            char fail[4096];
             if (m->rows[j].flaw == NULL) {
                 continue;
             }
@@ -263,8 +311,8 @@ static void matrix_matches(void **state)
         const char *name = r->flaw ? r->flaw : "(done right)";
         bool ok = r->exit_code == want_exit && strcmp(r->fail, want_fail) == 0 &&
                   strcmp(r->warn, want_warn) == 0;
-        printf("%-20s exit %d  fail [%s]  warn [%s]%s\n", name, r->exit_code, r->fail, r->warn,
-               ok ? "" : "  <-- MISMATCH");
+        printf("%-18s %-20s exit %d  fail [%s]  warn [%s]%s\n", r->scheme, name, r->exit_code,
+               r->fail, r->warn, ok ? "" : "  <-- MISMATCH");
         if (!ok) {
             printf("    want exit %d  fail [%s]  warn [%s] %s\n", want_exit, want_fail, want_warn,
                    r->detail);

@@ -529,6 +529,7 @@ static void serve_delivery_flags(void **state)
         {"--profile", "v3", "vambe-mock: --profile: 'v3' is not a profile"},
         {"--seed", "-4", "vambe-mock: --seed: "},
         {"--concurrency", "0", "vambe-mock: --concurrency: "},
+        {"--scheme", "sha256", "vambe-mock: --scheme: unknown scheme 'sha256' (built-in: vambe,"},
     };
     char out[16384];
     char err[4096];
@@ -547,14 +548,14 @@ static void serve_delivery_flags(void **state)
     char *help[] = {(char *)mock_bin(), "serve", "--help", NULL};
     assert_int_equal(proc_run(help, out, sizeof(out), err, sizeof(err), 5000), 0);
     const char *flags[] = {
-        "--max-attempts N",  "--timeout DUR",    "--backoff exponential|linear|fixed",
-        "--backoff-base",    "--backoff-factor", "--backoff-cap",
-        "--retry-schedule",  "--jitter",         "--time-scale",
-        "--retry-after-cap", "--duplicate-rate", "--duplicate-delay",
-        "--reorder-window",  "--disable-after",  "--no-sign",
-        "--timestamp-unit",  "--profile",        "--seed",
-        "--max-calls",       "--concurrency",    "--per-webhook-concurrency",
-        "--ca-file",         "--insecure",
+        "--max-attempts N",   "--timeout DUR",    "--backoff exponential|linear|fixed",
+        "--backoff-base",     "--backoff-factor", "--backoff-cap",
+        "--retry-schedule",   "--jitter",         "--time-scale",
+        "--retry-after-cap",  "--duplicate-rate", "--duplicate-delay",
+        "--reorder-window",   "--disable-after",  "--no-sign",
+        "--timestamp-unit",   "--profile",        "--seed",
+        "--max-calls",        "--concurrency",    "--per-webhook-concurrency",
+        "--scheme NAME|FILE", "--ca-file",        "--insecure",
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         if (strstr(out, flags[i]) == NULL) {

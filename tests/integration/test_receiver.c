@@ -301,6 +301,9 @@ static const struct row rows[] = {
     {"process-rejected",    200, 1,  200, 1,  401, 1,  401, 401, 401, 400, 200, 405, 1},
     /* Its fault needs two events with equal data: the kill matrix's IDM-004. */
     {"dedupe-by-content",   200, 1,  200, 1,  401, 0,  401, 401, 401, 400, 200, 405, 1},
+    /* Its fault needs a list of signatures, which vambe's scheme has not:
+     * the kill matrix's SIG-011 under standard-webhooks and stripe. */
+    {"first-signature-only", 200, 1, 200, 1,  401, 0,  401, 401, 401, 400, 200, 405, 1},
 };
 /* clang-format on */
 

@@ -948,12 +948,13 @@ static void test_profile_parse(void **state)
         assert_int_equal(event_profile_parse(bad[i], &p, &e), -1);
         assert_int_equal(p, EVENT_PROFILE_LEGACY); /* untouched */
         assert_non_null(strstr(e.msg, "profile"));
-        assert_non_null(strstr(e.msg, "use documented or legacy"));
+        assert_non_null(strstr(
+            e.msg, "use documented, legacy, standard-webhooks, github, stripe, shopify or slack"));
     }
     memset(&e, 0, sizeof(e));
     assert_int_equal(event_profile_parse("garbage", &p, &e), -1);
-    assert_string_equal(e.msg,
-                        "profile: unknown payload profile 'garbage' (use documented or legacy)");
+    assert_string_equal(e.msg, "profile: unknown payload profile 'garbage' (use documented, "
+                               "legacy, standard-webhooks, github, stripe, shopify or slack)");
     /* control characters are never echoed */
     memset(&e, 0, sizeof(e));
     assert_int_equal(event_profile_parse("\x1b[2J", &p, &e), -1);

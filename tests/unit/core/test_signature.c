@@ -153,6 +153,44 @@ static void malformed_headers(void **state)
         SIGNATURE_MALFORMED);
 }
 
+/* RFC 2202 and RFC 4231 test case 2 (key "Jefe"), split into parts to
+ * show the parts are one message; base64 of GitHub's example payload. */
+static void hmac_digests_and_encodings(void **state)
+{
+    (void)state;
+    const struct signature_part parts[] = {{"what do ya want ", 16}, {"for nothing?", 12}};
+    unsigned char mac[SIGNATURE_MAC_MAX];
+    size_t n = 0;
+    char hex[2 * SIGNATURE_MAC_MAX + 1];
+    assert_int_equal(signature_hmac("sha1", "Jefe", 4, parts, 2, mac, &n), 0);
+    signature_hex(mac, n, hex);
+    assert_string_equal(hex, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
+    assert_int_equal(signature_hmac("sha256", "Jefe", 4, parts, 2, mac, &n), 0);
+    signature_hex(mac, n, hex);
+    assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    assert_int_equal(signature_hmac("sha512", "Jefe", 4, parts, 2, mac, &n), 0);
+    signature_hex(mac, n, hex);
+    assert_string_equal(hex, "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
+                             "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737");
+    assert_int_equal(signature_hmac("md5", "Jefe", 4, parts, 2, mac, &n), -1);
+
+    char b64[32];
+    assert_int_equal(signature_base64_encode("Hello, World!", 13, b64, sizeof(b64)), 0);
+    assert_string_equal(b64, "SGVsbG8sIFdvcmxkIQ==");
+    assert_int_equal(signature_base64_encode("Hello, World!", 13, b64, 20), -1);
+    unsigned char raw[32];
+    size_t raw_len = 0;
+    assert_int_equal(
+        signature_base64_decode("SGVsbG8sIFdvcmxkIQ==", 20, raw, sizeof(raw), &raw_len), 0);
+    assert_int_equal(raw_len, 13);
+    assert_memory_equal(raw, "Hello, World!", 13);
+    static const char *const bad[] = {"SGVsbG8", "SGVs bG8=", "SGV=bG8=", "SG*sbG8=", ""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(
+            signature_base64_decode(bad[i], strlen(bad[i]), raw, sizeof(raw), &raw_len), -1);
+    }
+}
+
 static void names_units_schemes(void **state)
 {
     (void)state;
@@ -170,10 +208,6 @@ static void names_units_schemes(void **state)
     assert_string_equal(ts, "1727690400");
     signature_timestamp(T_MS + 999, SIGNATURE_UNIT_MS, ts, sizeof(ts));
     assert_string_equal(ts, "1727690400999");
-    const struct signature_scheme *s = signature_scheme_find("vambe");
-    assert_non_null(s);
-    assert_string_equal(s->signature_header, "x-vambe-signature");
-    assert_null(signature_scheme_find("stripe-v0"));
     assert_true(signature_equal("abc", 3, "abc", 3));
     assert_false(signature_equal("abc", 3, "abd", 3));
     assert_false(signature_equal("abc", 3, "abcd", 4));
@@ -192,6 +226,7 @@ int main(void)
         cmocka_unit_test(tampering_rejected),
         cmocka_unit_test(tolerance_edges),
         cmocka_unit_test(malformed_headers),
+        cmocka_unit_test(hmac_digests_and_encodings),
         cmocka_unit_test(names_units_schemes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

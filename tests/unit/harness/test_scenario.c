@@ -393,7 +393,7 @@ static void builtin_suite(void **state)
         {"SIG-001", RP_LEVEL_MUST, false},   {"SIG-002", RP_LEVEL_MUST, false},
         {"SIG-003", RP_LEVEL_MUST, false},   {"SIG-004", RP_LEVEL_MUST, false},
         {"SIG-005", RP_LEVEL_MUST, false},   {"SIG-006", RP_LEVEL_MUST, false},
-        {"SIG-007", RP_LEVEL_MUST, true},
+        {"SIG-007", RP_LEVEL_MUST, true},    {"SIG-011", RP_LEVEL_MUST, false},
     };
     const char *src = getenv("VAMBE_SOURCE_DIR");
     char dir[1024];

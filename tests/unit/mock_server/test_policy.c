@@ -50,26 +50,13 @@ static void every_flag_sets_its_field(void **state)
     struct ms_policy p;
     struct err e = {{0}};
     static const char *const flags[][2] = {
-        {"max-attempts", "7"},
-        {"timeout", "300ms"},
-        {"backoff", "linear"},
-        {"backoff-base", "2s"},
-        {"backoff-factor", "3.5"},
-        {"backoff-cap", "10m"},
-        {"jitter", "0.25"},
-        {"time-scale", "0.001"},
-        {"retry-after-cap", "30s"},
-        {"duplicate-rate", "0.5"},
-        {"duplicate-delay", "250ms"},
-        {"reorder-window", "4"},
-        {"disable-after", "3"},
-        {"no-sign", NULL},
-        {"timestamp-unit", "s"},
-        {"profile", "legacy"},
-        {"seed", "42"},
-        {"max-calls", "1000"},
-        {"concurrency", "8"},
-        {"per-webhook-concurrency", "2"},
+        {"max-attempts", "7"},     {"timeout", "300ms"},         {"backoff", "linear"},
+        {"backoff-base", "2s"},    {"backoff-factor", "3.5"},    {"backoff-cap", "10m"},
+        {"jitter", "0.25"},        {"time-scale", "0.001"},      {"retry-after-cap", "30s"},
+        {"duplicate-rate", "0.5"}, {"duplicate-delay", "250ms"}, {"reorder-window", "4"},
+        {"disable-after", "3"},    {"scheme", "github"},         {"no-sign", NULL},
+        {"timestamp-unit", "s"},   {"profile", "legacy"},        {"seed", "42"},
+        {"max-calls", "1000"},     {"concurrency", "8"},         {"per-webhook-concurrency", "2"},
     };
 
     ms_policy_init(&p);
@@ -92,8 +79,12 @@ static void every_flag_sets_its_field(void **state)
     assert_int_equal(p.reorder_window, 4);
     assert_int_equal(p.disable_after, 3);
     assert_false(p.sign);
+    assert_string_equal(p.scheme.name, "github");
     assert_int_equal(p.timestamp_unit, SIGNATURE_UNIT_S);
     assert_int_equal(p.profile, EVENT_PROFILE_LEGACY);
+    /* What the user set wins over what the scheme implies. */
+    assert_int_equal(ms_policy_profile(&p), EVENT_PROFILE_LEGACY);
+    assert_int_equal(ms_policy_unit(&p), SIGNATURE_UNIT_S);
     assert_true(p.seed_set);
     assert_int_equal(p.seed, 42);
     assert_int_equal(p.max_calls, 1000);
@@ -119,6 +110,38 @@ static void every_flag_sets_its_field(void **state)
     }
 }
 
+/* Without --profile or --timestamp-unit, a scheme brings its own; the API
+ * takes built-in names only (a path would make the server read files). */
+static void scheme_brings_profile_and_unit(void **state)
+{
+    (void)state;
+    struct ms_policy p;
+    struct err e = {{0}};
+
+    ms_policy_init(&p);
+    assert_string_equal(p.scheme.name, "vambe");
+    assert_int_equal(ms_policy_profile(&p), EVENT_PROFILE_DOCUMENTED);
+    assert_int_equal(ms_policy_unit(&p), SIGNATURE_UNIT_MS);
+    assert_int_equal(ms_policy_set_flag(&p, "scheme", "stripe", &e), 0);
+    assert_int_equal(ms_policy_profile(&p), EVENT_PROFILE_STRIPE);
+    assert_int_equal(ms_policy_unit(&p), SIGNATURE_UNIT_S);
+    const char body[] = "{\"scheme\": \"standard-webhooks\"}";
+    assert_int_equal(ms_policy_patch_json(&p, body, strlen(body), &e), 0);
+    assert_string_equal(p.scheme.name, "standard-webhooks");
+    assert_int_equal(ms_policy_profile(&p), EVENT_PROFILE_STANDARD_WEBHOOKS);
+    const char path[] = "{\"scheme\": \"/etc/passwd\"}";
+    assert_int_equal(ms_policy_patch_json(&p, path, strlen(path), &e), -1);
+    assert_string_equal(e.msg, "scheme: '/etc/passwd' is not a built-in scheme (vambe-harness "
+                               "schemes lists them; a scheme file is given with --scheme at "
+                               "start)");
+    assert_string_equal(p.scheme.name, "standard-webhooks");
+    json_t *j = ms_policy_render(&p);
+    assert_string_equal(json_string_value(json_object_get(j, "scheme")), "standard-webhooks");
+    assert_string_equal(json_string_value(json_object_get(j, "profile")), "standard-webhooks");
+    assert_string_equal(json_string_value(json_object_get(j, "timestamp_unit")), "s");
+    json_decref(j);
+}
+
 static void bad_flag_values_name_the_flag(void **state)
 {
     (void)state;
@@ -140,6 +163,8 @@ static void bad_flag_values_name_the_flag(void **state)
         {"reorder-window", "-3", "--reorder-window: "},
         {"timestamp-unit", "us", "--timestamp-unit: 'us' is not a unit"},
         {"profile", "v2", "--profile: 'v2' is not a profile"},
+        {"scheme", "nope", "--scheme: unknown scheme 'nope' (built-in: vambe, vambe-token-query"},
+        {"scheme", "/nonexistent/s.json", "--scheme: /nonexistent/s.json: cannot open: No such"},
         {"seed", "-1", "--seed: "},
         {"seed", "99999999999999999999", "--seed: "},
         {"max-calls", "0", "--max-calls: "},
@@ -361,6 +386,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_are_the_documented_ones),
         cmocka_unit_test(every_flag_sets_its_field),
+        cmocka_unit_test(scheme_brings_profile_and_unit),
         cmocka_unit_test(bad_flag_values_name_the_flag),
         cmocka_unit_test(json_patch_is_partial_and_checked),
         cmocka_unit_test(render_round_trips),

@@ -73,7 +73,7 @@ static void call_view(void **state)
     c.response_headers = "not json";
     c.response_body = "caf\xc3\xa9 \xff\xfe end"; /* invalid UTF-8 */
     c.error = "timeout";
-    json_t *j = ms_render_call(&c);
+    json_t *j = ms_render_call(&c, NULL);
     assert_int_equal(json_integer_value(json_object_get(j, "attempt")), 3);
     assert_true(json_is_null(json_object_get(j, "response_status")));
     assert_true(json_is_null(json_object_get(j, "duration_ms")));

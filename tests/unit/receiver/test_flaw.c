@@ -30,6 +30,7 @@ static void table(void **state)
         "redirect",
         "process-rejected",
         "dedupe-by-content",
+        "first-signature-only",
     };
     assert_int_equal(n, sizeof(issue) / sizeof(issue[0]));
     unsigned all = 0;
@@ -61,7 +62,7 @@ static void parse(void **state)
     assert_int_equal(rcv_flaw_parse("Sync", &mask, &e), -1);
     assert_non_null(strstr(e.msg, "unknown flaw 'Sync'"));
     assert_non_null(strstr(e.msg, "known: slow, sync, no-verify"));
-    assert_non_null(strstr(e.msg, "dedupe-by-content)"));
+    assert_non_null(strstr(e.msg, "first-signature-only)"));
     assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT);
 }
 

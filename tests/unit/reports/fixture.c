@@ -206,6 +206,12 @@ static void make_hostile(struct rp_run *run)
     rp_setf(&c->steps[0].exchanges[0].error, "reset: %s", evil);
     c = &run->cases[1]; /* DLV-002, WARN */
     rp_setf(&c->reason, "expected status 200, got 202 %s", evil);
+    /* A custom scheme file names its scheme, and the notes quote it. */
+    rp_setf(&run->scheme, "custom <i>%s</i>", evil);
+    char *note = NULL;
+    rp_setf(&note, "scheme %s: <img src=x onerror=alert(4)>\n# heading\n- item\n| a | b |", evil);
+    rp_run_add_note(run, note);
+    free(note);
 }
 
 struct rp_run *fixture_run(bool hostile)
@@ -218,6 +224,9 @@ struct rp_run *fixture_run(bool hostile)
     rp_set(&run->suite_checksum,
            "5d41402abc4b2a76b9719d911017c592ae7f1c0e5e6f1a2b3c4d5e6f7a8b9c0d");
     rp_set(&run->profile, "documented");
+    rp_set(&run->scheme, FIXTURE_SCHEME);
+    rp_run_add_note(run, FIXTURE_NOTE_1);
+    rp_run_add_note(run, FIXTURE_NOTE_2);
     rp_set(&run->timestamp_unit, "ms");
     rp_set(&run->probe, "none");
     run->seed = 42;

@@ -10,14 +10,23 @@
 #include "reports/model.h"
 #include "reports/write.h"
 
+/* The clean run's signing scheme and notes. */
+#define FIXTURE_SCHEME "vambe-token-query"
+#define FIXTURE_NOTE_1                                                                             \
+    "scheme vambe-token-query: a shared token shows who sent a delivery but protects neither "     \
+    "the body nor against replay (SIG-003, SIG-004 and SIG-005 do not apply)"
+#define FIXTURE_NOTE_2 "probe none: IDM-002 is skipped; give --probe-url or --probe-cmd to run it"
+
 /* Size of the hostile run's big response body. */
 #define FIXTURE_BIG_BODY (2u * 1024 * 1024)
 
 /* A summarized run over the five areas with every verdict: PASS, WARN,
- * FAIL (SIG-002), ERROR (SIG-004), SKIP; about 60 delivery exchanges. With
+ * FAIL (SIG-002), ERROR (SIG-004), SKIP; about 60 delivery exchanges; scheme
+ * FIXTURE_SCHEME and the notes FIXTURE_NOTE_1 and FIXTURE_NOTE_2. With
  * hostile, receiver-controlled fields carry every byte 0x00-0xFF, "]]>",
  * "</script><script>", "<!--", invalid UTF-8, Markdown table breakers, and
- * one response body of FIXTURE_BIG_BODY bytes. rp_run_free frees it. */
+ * one response body of FIXTURE_BIG_BODY bytes; the scheme name (as from a
+ * custom scheme file) and a third note carry the same. rp_run_free frees it. */
 struct rp_run *fixture_run(bool hostile);
 /* A summarized run of n failing cases, each with a long transcript. */
 struct rp_run *fixture_many(size_t n);

@@ -79,6 +79,16 @@ static void page_structure(void **state)
     assert_int_equal(fixture_count(html, len, "data-verdict=\"FAIL\""), 1);
     assert_non_null(strstr(html, "x-vambe-event: message.received"));
     assert_non_null(strstr(html, "connect 0.7 ms &#183; first byte 6.9 ms &#183; total 7.3 ms"));
+    /* the scheme among the run's facts, after the profile; the notes listed */
+    assert_non_null(strstr(
+        html, "<dt>profile</dt><dd>documented</dd>\n<dt>scheme</dt><dd>" FIXTURE_SCHEME "</dd>\n"));
+    const char *notes = strstr(html, "<h2>Notes</h2>");
+    assert_non_null(notes);
+    assert_true(notes > strstr(html, "<h2>Run</h2>"));
+    assert_true(notes < strstr(html, "<h2>Counts</h2>"));
+    assert_non_null(strstr(html, "<ul class=\"notes\">\n<li>" FIXTURE_NOTE_1
+                                 "</li>\n<li>" FIXTURE_NOTE_2 "</li>\n</ul>"));
+    assert_int_equal(fixture_count(html, len, "<li>"), 2);
     /* self-contained: no external reference of any kind */
     assert_null(strstr(html, "src="));
     assert_null(strstr(html, "href="));
@@ -106,6 +116,11 @@ static void hostile_data_is_inert(void **state)
     assert_int_equal(fixture_count(html, len, "<!--"), 0);
     assert_int_equal(fixture_count(html, len, "<img"), 0);
     assert_non_null(strstr(html, "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+    /* the hostile scheme and note are text: no <i>, no <img> */
+    assert_non_null(strstr(html, "<dt>scheme</dt><dd>custom &lt;i&gt;&lt;/script&gt;"));
+    assert_non_null(strstr(html, "&lt;img src=x onerror=alert(4)&gt;\n# heading"));
+    assert_int_equal(fixture_count(html, len, "<li>"), 3);
+    assert_int_equal(fixture_count(html, len, "<i>"), 0);
     /* no raw control byte but the line breaks and tabs */
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)html[i];
@@ -119,6 +134,23 @@ static void hostile_data_is_inert(void **state)
     assert_true(len < 256 * 1024);
     free(html);
     free(path);
+    rp_run_free(run);
+}
+
+static void no_notes_no_section(void **state)
+{
+    (void)state;
+    struct rp_run *run = rp_run_new();
+    rp_run_summarize(run);
+    char *html = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&html, &len);
+    assert_non_null(f);
+    assert_int_equal(rp_html_write(run, f), 0);
+    fclose(f);
+    assert_null(strstr(html, "<h2>Notes</h2>"));
+    assert_null(strstr(html, "<dt>scheme</dt>")); /* an unknown fact is left out */
+    free(html);
     rp_run_free(run);
 }
 
@@ -237,9 +269,8 @@ static void renders_in_chromium(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(page_structure),
-        cmocka_unit_test(hostile_data_is_inert),
-        cmocka_unit_test(chart_bins),
+        cmocka_unit_test(page_structure),      cmocka_unit_test(hostile_data_is_inert),
+        cmocka_unit_test(no_notes_no_section), cmocka_unit_test(chart_bins),
         cmocka_unit_test(renders_in_chromium),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,6 +39,8 @@ static const char validator[] =
     "    d = copy.deepcopy(doc); d['cases'][0]['steps'][0]['exchanges'][0]['total_us'] = -1; "
     "bad.append(d)\n"
     "    d = copy.deepcopy(doc); d['extra'] = 1; bad.append(d)\n"
+    "    d = copy.deepcopy(doc); del d['notes']; bad.append(d)\n"
+    "    d = copy.deepcopy(doc); d['notes'] = [1]; bad.append(d)\n"
     "    print('rejected', sum(1 for b in bad if not v.is_valid(b)), 'of', len(bad))\n"
     "else:\n"
     "    print('valid', cls.__name__, len(doc['cases']))\n";
@@ -93,9 +95,15 @@ static void schema_valid_with_every_fact(void **state)
     char *path = fixture_write(run, RP_FORMAT_JSON, "report.json");
     assert_string_equal(run_validator(path, false), "valid Draft202012Validator 9\n");
     /* the schema has teeth: broken copies are rejected */
-    assert_string_equal(run_validator(path, true), "rejected 5 of 5\n");
+    assert_string_equal(run_validator(path, true), "rejected 7 of 7\n");
     json_t *doc = load(path);
     assert_string_equal(json_string_value(json_object_get(doc, "seed")), "42");
+    assert_string_equal(json_string_value(json_object_get(doc, "scheme")), FIXTURE_SCHEME);
+    json_t *notes = json_object_get(doc, "notes");
+    assert_true(json_is_array(notes));
+    assert_int_equal(json_array_size(notes), 2);
+    assert_string_equal(json_string_value(json_array_get(notes, 0)), FIXTURE_NOTE_1);
+    assert_string_equal(json_string_value(json_array_get(notes, 1)), FIXTURE_NOTE_2);
     assert_string_equal(json_string_value(json_object_get(doc, "started_at")),
                         "2024-09-30T10:00:00.000Z");
     json_t *summary = json_object_get(doc, "summary");
@@ -149,6 +157,12 @@ static void hostile_bodies_kept_exactly(void **state)
     char *expect = rp_escape_base64(want, len);
     assert_string_equal(b64, expect);
     free(expect);
+    /* the hostile scheme name and note are kept, repaired to valid UTF-8 */
+    assert_int_equal(json_array_size(json_object_get(doc, "notes")), 3);
+    const char *note = json_string_value(json_array_get(json_object_get(doc, "notes"), 2));
+    assert_non_null(strstr(note, "<img src=x onerror=alert(4)>\n# heading"));
+    assert_non_null(strstr(note, "\xEF\xBF\xBD")); /* U+FFFD for the invalid bytes */
+    assert_non_null(strstr(json_string_value(json_object_get(doc, "scheme")), "custom <i>"));
     /* the 2 MiB body is kept whole (the JSON report holds every fact) */
     x = json_array_get(xs, 1);
     assert_int_equal(json_integer_value(json_object_get(x, "response_body_bytes")),
@@ -164,6 +178,29 @@ static void hostile_bodies_kept_exactly(void **state)
             fail_msg("raw control byte 0x%02x at offset %zu", (unsigned char)text[i], i);
         }
     }
+    free(text);
+    free(path);
+    rp_run_free(run);
+}
+
+/* A run without notes still has "notes", empty; no scheme is null. */
+static void no_notes_is_an_empty_array(void **state)
+{
+    (void)state;
+    struct rp_run *run = rp_run_new();
+    rp_run_summarize(run);
+    char *path = fixture_write(run, RP_FORMAT_JSON, "report-empty.json");
+    assert_string_equal(run_validator(path, false), "valid Draft202012Validator 0\n");
+    json_t *doc = load(path);
+    json_t *notes = json_object_get(doc, "notes");
+    assert_true(json_is_array(notes));
+    assert_int_equal(json_array_size(notes), 0);
+    assert_true(json_is_null(json_object_get(doc, "scheme")));
+    json_decref(doc);
+    size_t len = 0;
+    char *text = fixture_slurp(path, &len);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\"notes\": []"));
     free(text);
     free(path);
     rp_run_free(run);
@@ -185,6 +222,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(schema_valid_with_every_fact),
         cmocka_unit_test(hostile_bodies_kept_exactly),
+        cmocka_unit_test(no_notes_is_an_empty_array),
         cmocka_unit_test(write_error_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,6 +105,23 @@ static void schema_valid_and_shaped(void **state)
                                     "version' or @name='suite_checksum' or @name='profile' or "
                                     "@name='timestamp_unit' or @name='strict'])"),
                         "5");
+    /* the signing scheme next to the profile, each note as a repeated "note" */
+    assert_string_equal(
+        xpath(path, "string(//testsuite[1]/properties/property[@name='scheme']/@value)"),
+        FIXTURE_SCHEME);
+    assert_string_equal(xpath(path, "string(//testsuite[1]/properties/property[@name='profile']/"
+                                    "following-sibling::property[1]/@name)"),
+                        "scheme");
+    assert_string_equal(xpath(path, "count(//testsuite[1]/properties/property[@name='note'])"),
+                        "2");
+    assert_string_equal(
+        xpath(path, "string(//testsuite[1]/properties/property[@name='note'][1]/@value)"),
+        FIXTURE_NOTE_1);
+    assert_string_equal(
+        xpath(path, "string(//testsuite[1]/properties/property[@name='note'][2]/@value)"),
+        FIXTURE_NOTE_2);
+    /* in every suite, as the other facts */
+    assert_string_equal(xpath(path, "count(//properties/property[@name='note'])"), "10");
     free(path);
     rp_run_free(run);
 }
@@ -128,6 +145,10 @@ static void hostile_data_stays_valid(void **state)
     assert_non_null(strstr(xml, "(truncated, 2097152 bytes)"));
     /* control bytes are shown, not dropped */
     assert_non_null(strstr(xml, "\\x00\\x01\\x02"));
+    /* the hostile scheme and note are attribute values, escaped, line breaks
+     * as character references */
+    assert_non_null(strstr(xml, "name=\"scheme\" value=\"custom &lt;i&gt;&lt;/script&gt;"));
+    assert_non_null(strstr(xml, "&lt;img src=x onerror=alert(4)&gt;&#10;# heading&#10;"));
     /* the hostile reason reaches the failure message, escaped */
     assert_non_null(strstr(xml, "got 200: &lt;/script&gt;&lt;script&gt;alert(1)"));
     free(xml);

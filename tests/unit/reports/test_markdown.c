@@ -85,8 +85,34 @@ static void summary_and_failures(void **state)
     /* header and delimiter of two tables, 4 count rows, 9 case rows */
     assert_int_equal(check_tables(md, len), 2 + 4 + 2 + 9);
     assert_null(strstr(md, "Report truncated"));
+    /* the scheme in the settings line, next to the profile */
+    assert_non_null(
+        strstr(md, "**profile:** documented · **scheme:** " FIXTURE_SCHEME " · **timestamps:**"));
+    /* the notes, a list between the latency line and the failures */
+    const char *notes = strstr(md, "\n## Notes\n\n- " FIXTURE_NOTE_1 "\n- " FIXTURE_NOTE_2 "\n\n");
+    assert_non_null(notes);
+    assert_true(notes > strstr(md, "**Latency** over"));
+    assert_true(notes < strstr(md, "## Failures and errors"));
+    assert_int_equal(fixture_count(md, len, "## Notes"), 1);
     free(md);
     free(path);
+    rp_run_free(run);
+}
+
+static void no_notes_no_section(void **state)
+{
+    (void)state;
+    struct rp_run *run = rp_run_new();
+    rp_run_summarize(run);
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    assert_non_null(f);
+    assert_int_equal(rp_markdown_write(run, f), 0);
+    fclose(f);
+    assert_null(strstr(md, "Notes"));
+    assert_non_null(strstr(md, "**scheme:** ?")); /* unknown, as the other settings */
+    free(md);
     rp_run_free(run);
 }
 
@@ -104,6 +130,11 @@ static void hostile_data_is_inert(void **state)
     /* inline: escaped so GitHub shows the text, runs nothing */
     assert_non_null(strstr(md, "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert_non_null(strstr(md, "\\| \\`tick\\`"));
+    /* the hostile scheme and note stay text, on their own line */
+    assert_non_null(strstr(md, "**scheme:** custom &lt;i&gt;&lt;/script&gt;"));
+    assert_non_null(strstr(md, "\n- scheme &lt;/script&gt;&lt;script&gt;"));
+    assert_non_null(
+        strstr(md, "&lt;img src=x onerror=alert(4)&gt; \\# heading - item \\| a \\| b \\|\n"));
     /* the body's "```" cannot close the transcript's fence: it is longer */
     assert_non_null(strstr(md, "````text\n"));
     /* the 2 MiB body shows as an excerpt with a note */
@@ -156,6 +187,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(summary_and_failures),
         cmocka_unit_test(hostile_data_is_inert),
+        cmocka_unit_test(no_notes_no_section),
         cmocka_unit_test(huge_run_stays_under_1_mib),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,21 @@
+# Writes OUT, a C file holding the built-in scheme files' bytes (DIR/<name>.json
+# for each name of NAMES, a comma list, in that order), so the programs need
+# no file at run time. Run with cmake -P from core/CMakeLists.txt.
+string(REPLACE "," ";" names "${NAMES}")
+set(body "/* Generated from schemes/<name>.json by cmake/EmbedSchemes.cmake: do not edit. */\n")
+string(APPEND body "#include \"core/scheme_texts.h\"\n\n")
+set(table "")
+set(i 0)
+foreach(name IN LISTS names)
+    file(READ "${DIR}/${name}.json" hex HEX)
+    string(LENGTH "${hex}" hex_len)
+    math(EXPR len "${hex_len} / 2")
+    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+    string(APPEND body "static const char text_${i}[] = {${bytes}0x00};\n")
+    string(APPEND table "    {\"${name}\", text_${i}, ${len}},\n")
+    math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND body "\nconst struct scheme_text scheme_texts[] = {\n${table}};\n")
+string(APPEND body "const size_t scheme_texts_count = ${i};\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

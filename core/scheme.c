@@ -1,0 +1,694 @@
+/* Scheme files: parsing and validation (the format is in docs/schemes.md).
+ * Everything a builder or verifier relies on is checked here, so that a
+ * loaded scheme can be used without further checks. */
+#include "core/scheme.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/jread.h"
+#include "core/xalloc.h"
+
+#define SCHEME_MAX_BODY_LIMIT (64LL * 1024 * 1024)
+#define SCHEME_WINDOW_MAX_S   (366LL * 24 * 3600)
+
+/* The fields each template may name. */
+static const char *const header_fields[] = {"id",         "type",      "delivery_id", "attempt",
+                                            "webhook_id", "timestamp", NULL};
+static const char *const signed_fields[] = {"id", "timestamp", "body", NULL};
+static const char *const value_fields[] = {"sig", "timestamp", NULL};
+static const char *const list_value_fields[] = {"signatures", "timestamp", NULL};
+static const char *const element_fields[] = {"sig", NULL};
+static const char *const token_fields[] = {"token", NULL};
+
+static bool name_in(const char *name, size_t len, const char *const *list)
+{
+    for (size_t i = 0; list[i] != NULL; i++) {
+        if (strlen(list[i]) == len && strncmp(list[i], name, len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void fields_text(const char *const *list, char *out, size_t out_size)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; list[i] != NULL && used < out_size; i++) {
+        int w = snprintf(out + used, out_size - used, "%s{%s}", i > 0 ? ", " : "", list[i]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* Checks a template: braces pair up and name only fields of allowed; the
+ * fields in need must each appear (at most once when once is set). */
+static int scheme_template(struct jread *p, json_t *obj, const char *key,
+                           const char *const *allowed, const char *need, bool required, char *out,
+                           size_t out_size)
+{
+    const char *v = NULL;
+    char known[160];
+    size_t need_count = 0;
+    int pieces = 0; /* fields: each may come with a literal piece before it */
+
+    if (jread_string(p, obj, key, required, out_size - 1, &v) != 0) {
+        return -1;
+    }
+    if (v == NULL) {
+        return 0;
+    }
+    fields_text(allowed, known, sizeof(known));
+    for (const char *c = v; *c != '\0'; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            /* A line break would smuggle a header line into the request. */
+            return jread_error_at(p, key, "a control character (0x%02x) in '%s'",
+                                  (unsigned)(unsigned char)*c, key);
+        }
+        if (*c == '}') {
+            return jread_error_at(p, key, "unmatched '}' in '%s'", v);
+        }
+        if (*c != '{') {
+            continue;
+        }
+        const char *end = strchr(c, '}');
+        const char *next = strchr(c + 1, '{');
+        if (end == NULL || (next != NULL && next < end)) {
+            return jread_error_at(p, key, "unmatched '{' in '%s'", v);
+        }
+        if (++pieces > SCHEME_TEMPLATE_PARTS / 2) {
+            return jread_error_at(p, key, "'%s' names more than %d fields", v,
+                                  SCHEME_TEMPLATE_PARTS / 2);
+        }
+        size_t len = (size_t)(end - c - 1);
+        if (!name_in(c + 1, len, allowed)) {
+            return jread_error_at(p, key, "'{%.*s}' is not a field of this template (use %s)",
+                                  (int)len, c + 1, known);
+        }
+        if (need != NULL && strlen(need) == len && strncmp(need, c + 1, len) == 0) {
+            need_count++;
+        }
+        c = end;
+    }
+    if (need != NULL && need_count != 1) {
+        return jread_error_at(p, key, "'%s' must name {%s} exactly once", v, need);
+    }
+    snprintf(out, out_size, "%s", v);
+    return 0;
+}
+
+/* A header name: an RFC 9110 token. */
+static int scheme_header_name(struct jread *p, const char *key, const char *v, char *out,
+                              size_t out_size)
+{
+    if (strlen(v) >= out_size) {
+        return jread_error_at(p, key, "header name '%s' is longer than %zu characters", v,
+                              out_size - 1);
+    }
+    for (const char *c = v; *c != '\0'; c++) {
+        if (!isalnum((unsigned char)*c) && strchr("!#$%&'*+-.^_`|~", *c) == NULL) {
+            return jread_error_at(p, key, "'%s' is not a valid header name", v);
+        }
+    }
+    snprintf(out, out_size, "%s", v);
+    return 0;
+}
+
+/* A locator object: exactly one member among those allowed. */
+static int scheme_locator(struct jread *p, json_t *root, const char *key, bool field_ok,
+                          bool query_ok, bool in_sig_ok, struct scheme_locator *out)
+{
+    static const struct {
+        const char *name;
+        enum scheme_place place;
+    } places[] = {{"header", SCHEME_PLACE_HEADER},
+                  {"field", SCHEME_PLACE_FIELD},
+                  {"query", SCHEME_PLACE_QUERY},
+                  {"in_signature", SCHEME_PLACE_IN_SIGNATURE}};
+    json_t *obj = json_object_get(root, key);
+    const char *found = NULL;
+    int rc = -1;
+
+    out->place = SCHEME_PLACE_NONE;
+    if (obj == NULL || json_is_null(obj)) {
+        return 0;
+    }
+    if (!json_is_object(obj)) {
+        return jread_error_at(p, key, "'%s' must be an object or null", key);
+    }
+    jpath_push_key(&p->path, key);
+    for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+        bool ok = (places[i].place == SCHEME_PLACE_HEADER) ||
+                  (places[i].place == SCHEME_PLACE_FIELD && field_ok) ||
+                  (places[i].place == SCHEME_PLACE_QUERY && query_ok) ||
+                  (places[i].place == SCHEME_PLACE_IN_SIGNATURE && in_sig_ok);
+        const char *v = NULL;
+        if (!ok || json_object_get(obj, places[i].name) == NULL) {
+            continue;
+        }
+        if (found != NULL) {
+            jread_error_at(p, places[i].name, "give one of '%s' and '%s'", found, places[i].name);
+            goto out;
+        }
+        found = places[i].name;
+        if (jread_string(p, obj, places[i].name, true, SCHEME_HEADER_NAME_MAX, &v) != 0) {
+            goto out;
+        }
+        out->place = places[i].place;
+        if (out->place == SCHEME_PLACE_HEADER &&
+            scheme_header_name(p, places[i].name, v, out->name, sizeof(out->name)) != 0) {
+            goto out;
+        }
+        snprintf(out->name, sizeof(out->name), "%s", v);
+    }
+    if (found == NULL) {
+        jread_error(p, "'%s' needs one of: header%s%s%s", key, field_ok ? ", field" : "",
+                    query_ok ? ", query" : "", in_sig_ok ? ", in_signature" : "");
+        goto out;
+    }
+    rc = 0;
+out:
+    jpath_pop(&p->path);
+    return rc;
+}
+
+static int scheme_headers(struct jread *p, json_t *root, struct scheme *s)
+{
+    json_t *obj = json_object_get(root, "headers");
+    const char *name;
+    json_t *v;
+    int rc = -1;
+
+    if (obj == NULL) {
+        return 0;
+    }
+    if (!json_is_object(obj)) {
+        return jread_error_at(p, "headers", "'headers' must be an object of name: template");
+    }
+    jpath_push_key(&p->path, "headers");
+    json_object_foreach(obj, name, v)
+    {
+        struct scheme_header *h = &s->headers[s->n_headers];
+        if (s->n_headers == SCHEME_HEADERS_MAX) {
+            jread_error(p, "at most %d headers", SCHEME_HEADERS_MAX);
+            goto out;
+        }
+        if (scheme_header_name(p, name, name, h->name, sizeof(h->name)) != 0 ||
+            scheme_template(p, obj, name, header_fields, NULL, true, h->value, sizeof(h->value)) !=
+                0) {
+            goto out;
+        }
+        s->n_headers++;
+    }
+    rc = 0;
+out:
+    jpath_pop(&p->path);
+    return rc;
+}
+
+/* A window bound: seconds (0 or more), or null for unbounded. */
+static int scheme_bound(struct jread *p, json_t *obj, const char *key, long long *out)
+{
+    json_t *v = json_object_get(obj, key);
+    bool present = false;
+
+    *out = 300;
+    if (v != NULL && json_is_null(v)) {
+        *out = SCHEME_UNBOUNDED;
+        return 0;
+    }
+    return jread_int(p, obj, key, 0, SCHEME_WINDOW_MAX_S, out, &present);
+}
+
+static int scheme_timestamp_part(struct jread *p, json_t *root, struct scheme *s)
+{
+    static const char *const keys[] = {"header", "in_signature", "unit",
+                                       "past_s", "future_s",     NULL};
+    json_t *obj = json_object_get(root, "timestamp");
+    const char *unit = NULL;
+    struct err ue;
+    int rc = -1;
+
+    if (scheme_locator(p, root, "timestamp", false, false, true, &s->timestamp) != 0) {
+        return -1;
+    }
+    if (s->timestamp.place == SCHEME_PLACE_NONE) {
+        return 0;
+    }
+    jpath_push_key(&p->path, "timestamp");
+    if (jread_keys(p, obj, keys, "field") != 0 ||
+        jread_string(p, obj, "unit", true, 4, &unit) != 0) {
+        goto out;
+    }
+    if (signature_unit_parse(unit, false, &s->unit, &ue) != 0) {
+        jread_error_at(p, "unit", "%s", ue.msg);
+        goto out;
+    }
+    if (scheme_bound(p, obj, "past_s", &s->past_s) != 0 ||
+        scheme_bound(p, obj, "future_s", &s->future_s) != 0) {
+        goto out;
+    }
+    rc = 0;
+out:
+    jpath_pop(&p->path);
+    return rc;
+}
+
+static int scheme_choice(struct jread *p, json_t *obj, const char *key, const char *const *names,
+                         const char *use, int *out)
+{
+    const char *v = NULL;
+
+    if (jread_string(p, obj, key, true, 32, &v) != 0) {
+        return -1;
+    }
+    for (int i = 0; names[i] != NULL; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    return jread_error_at(p, key, "unknown %s '%s' (use %s)", key, v, use);
+}
+
+static int scheme_list(struct jread *p, json_t *sig, struct scheme *s)
+{
+    static const char *const keys[] = {"separator", "element", NULL};
+    json_t *obj = json_object_get(sig, "list");
+    const char *sep = NULL;
+    int rc = -1;
+
+    if (obj == NULL || json_is_null(obj)) {
+        return 0;
+    }
+    if (!json_is_object(obj)) {
+        return jread_error_at(p, "list", "'list' must be an object or null");
+    }
+    jpath_push_key(&p->path, "list");
+    if (jread_keys(p, obj, keys, "field") != 0 ||
+        jread_string(p, obj, "separator", true, sizeof(s->separator) - 1, &sep) != 0 ||
+        scheme_template(p, obj, "element", element_fields, "sig", true, s->element,
+                        sizeof(s->element)) != 0) {
+        goto out;
+    }
+    snprintf(s->separator, sizeof(s->separator), "%s", sep);
+    s->list = true;
+    rc = 0;
+out:
+    jpath_pop(&p->path);
+    return rc;
+}
+
+static int scheme_signature_part(struct jread *p, json_t *root, struct scheme *s)
+{
+    static const char *const keys[] = {"header",   "digest", "key",  "key_prefix", "signed",
+                                       "encoding", "value",  "list", NULL};
+    static const char *const digests[] = {"sha256", "sha1", "sha512", NULL};
+    static const char *const keys_kinds[] = {"raw", "base64", NULL};
+    static const char *const encodings[] = {"hex", "base64", NULL};
+    json_t *obj = json_object_get(root, "signature");
+    const char *v = NULL;
+    int choice = 0;
+    int rc = -1;
+
+    if (obj == NULL) {
+        return jread_error(p, "missing required field 'signature' (kind hmac)");
+    }
+    if (!json_is_object(obj)) {
+        return jread_error_at(p, "signature", "'signature' must be an object");
+    }
+    jpath_push_key(&p->path, "signature");
+    if (jread_keys(p, obj, keys, "field") != 0 ||
+        jread_string(p, obj, "header", true, 0, &v) != 0 ||
+        scheme_header_name(p, "header", v, s->signature_header, sizeof(s->signature_header)) != 0 ||
+        scheme_choice(p, obj, "digest", digests, "sha256, sha1 or sha512", &choice) != 0) {
+        goto out;
+    }
+    snprintf(s->digest, sizeof(s->digest), "%s", digests[choice]);
+    if (scheme_choice(p, obj, "key", keys_kinds, "raw or base64", &choice) != 0) {
+        goto out;
+    }
+    s->key = choice == 0 ? SCHEME_KEY_RAW : SCHEME_KEY_BASE64;
+    if (jread_string(p, obj, "key_prefix", false, sizeof(s->key_prefix) - 1, &v) != 0) {
+        goto out;
+    }
+    snprintf(s->key_prefix, sizeof(s->key_prefix), "%s", v != NULL ? v : "");
+    if (scheme_template(p, obj, "signed", signed_fields, NULL, true, s->signed_template,
+                        sizeof(s->signed_template)) != 0 ||
+        scheme_choice(p, obj, "encoding", encodings, "hex or base64", &choice) != 0) {
+        goto out;
+    }
+    s->encoding = choice == 0 ? SCHEME_ENC_HEX : SCHEME_ENC_BASE64;
+    if (scheme_list(p, obj, s) != 0 ||
+        scheme_template(p, obj, "value", s->list ? list_value_fields : value_fields,
+                        s->list ? "signatures" : "sig", true, s->signature_value,
+                        sizeof(s->signature_value)) != 0) {
+        goto out;
+    }
+    rc = 0;
+out:
+    jpath_pop(&p->path);
+    return rc;
+}
+
+static int scheme_token_part(struct jread *p, json_t *root, struct scheme *s)
+{
+    static const char *const keys[] = {"header", "query", "value", NULL};
+    json_t *obj = json_object_get(root, "token");
+    int rc = -1;
+
+    if (obj == NULL) {
+        return jread_error(p, "missing required field 'token' (kind token)");
+    }
+    if (scheme_locator(p, root, "token", false, true, false, &s->token) != 0) {
+        return -1;
+    }
+    if (s->token.place == SCHEME_PLACE_NONE) {
+        return jread_error_at(p, "token", "kind token needs 'token': a header or a query");
+    }
+    jpath_push_key(&p->path, "token");
+    if (jread_keys(p, obj, keys, "field") != 0) {
+        goto out;
+    }
+    snprintf(s->token_value, sizeof(s->token_value), "{token}");
+    if (scheme_template(p, obj, "value", token_fields, "token", false, s->token_value,
+                        sizeof(s->token_value)) != 0) {
+        goto out;
+    }
+    rc = 0;
+out:
+    jpath_pop(&p->path);
+    return rc;
+}
+
+/* A list header's value is parts joined by the separator, each one
+ * "{signatures}" or the timestamp's part ("t={timestamp}"): a verifier
+ * splits the header and reads each part alone. */
+static int scheme_list_value(struct jread *p, const struct scheme *s)
+{
+    char ts_part[SCHEME_HEADER_NAME_MAX + 16];
+    char copy[SCHEME_TEMPLATE_MAX + 1];
+    size_t sep_len = strlen(s->separator);
+    char *part = copy;
+
+    for (const char *c = s->separator; *c != '\0'; c++) {
+        bool in_alphabet = isalnum((unsigned char)*c) ||
+                           (s->encoding == SCHEME_ENC_BASE64 && strchr("+/=", *c) != NULL);
+        if (in_alphabet && (s->encoding == SCHEME_ENC_BASE64 || isxdigit((unsigned char)*c))) {
+            jpath_push_key(&p->path, "signature");
+            jpath_push_key(&p->path, "list");
+            jread_error_at(p, "separator", "'%s' can appear inside a %s signature", s->separator,
+                           s->encoding == SCHEME_ENC_HEX ? "hex" : "base64");
+            return -1;
+        }
+    }
+    if (strstr(s->element, s->separator) != NULL ||
+        strstr(s->timestamp.name, s->separator) != NULL) {
+        jpath_push_key(&p->path, "signature");
+        jpath_push_key(&p->path, "list");
+        jread_error_at(p, "separator", "'%s' appears inside a part ('%s')", s->separator,
+                       strstr(s->element, s->separator) != NULL ? s->element : s->timestamp.name);
+        return -1;
+    }
+    snprintf(ts_part, sizeof(ts_part), "%s{timestamp}", s->timestamp.name);
+    snprintf(copy, sizeof(copy), "%s", s->signature_value);
+    while (part != NULL) {
+        char *next = strstr(part, s->separator);
+        if (next != NULL) {
+            *next = '\0';
+        }
+        if (strcmp(part, "{signatures}") != 0 &&
+            !(s->timestamp.place == SCHEME_PLACE_IN_SIGNATURE && strcmp(part, ts_part) == 0)) {
+            jpath_push_key(&p->path, "signature");
+            jread_error_at(p, "value",
+                           "'%s': with a list, each part between '%s' is {signatures}%s%s",
+                           s->signature_value, s->separator,
+                           s->timestamp.place == SCHEME_PLACE_IN_SIGNATURE ? " or " : "",
+                           s->timestamp.place == SCHEME_PLACE_IN_SIGNATURE ? ts_part : "");
+            return -1;
+        }
+        part = next != NULL ? next + sep_len : NULL;
+    }
+    if (s->timestamp.place == SCHEME_PLACE_IN_SIGNATURE &&
+        strncmp(s->element, s->timestamp.name, strlen(s->timestamp.name)) == 0) {
+        jpath_push_key(&p->path, "signature");
+        jread_error_at(p, "list", "the element '%s' starts like the timestamp's part '%s'",
+                       s->element, s->timestamp.name);
+        return -1;
+    }
+    return 0;
+}
+
+/* What only the whole scheme can tell: templates that name a value the
+ * scheme does not have. */
+static int scheme_coherent(struct jread *p, struct scheme *s)
+{
+    bool has_ts = s->timestamp.place != SCHEME_PLACE_NONE;
+    const struct {
+        const char *key;
+        const struct scheme_locator *l;
+        const char *value; /* the template the header must have */
+    } sent[] = {{"event_id", &s->event_id, "{id}"},
+                {"event_type", &s->event_type, "{type}"},
+                {"delivery_id", &s->delivery_id, "{delivery_id}"}};
+
+    /* The signature, timestamp and token headers are the scheme's to
+     * write; a second line of the same name would be a second value. */
+    for (size_t k = 0; k < s->n_headers; k++) {
+        const char *name = s->headers[k].name;
+        bool taken = (s->kind == SCHEME_HMAC && strcasecmp(name, s->signature_header) == 0) ||
+                     (s->timestamp.place == SCHEME_PLACE_HEADER &&
+                      strcasecmp(name, s->timestamp.name) == 0) ||
+                     (s->kind == SCHEME_TOKEN && s->token.place == SCHEME_PLACE_HEADER &&
+                      strcasecmp(name, s->token.name) == 0) ||
+                     strcasecmp(name, "Content-Type") == 0;
+        for (size_t j = 0; j < k && !taken; j++) {
+            taken = strcasecmp(name, s->headers[j].name) == 0;
+        }
+        if (taken) {
+            jpath_push_key(&p->path, "headers");
+            jread_error_at(p, name,
+                           "'%s' is sent twice (once here, once as another header or "
+                           "by the scheme itself)",
+                           name);
+            return -1;
+        }
+    }
+    /* A header a receiver is told to read must be one the sender sends. */
+    for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++) {
+        bool found = sent[i].l->place != SCHEME_PLACE_HEADER;
+        for (size_t k = 0; k < s->n_headers && !found; k++) {
+            found = strcasecmp(s->headers[k].name, sent[i].l->name) == 0;
+            if (found && strcmp(s->headers[k].value, sent[i].value) != 0) {
+                jpath_push_key(&p->path, "headers");
+                jread_error_at(p, s->headers[k].name, "'%s' carries the %s, so its value is '%s'",
+                               s->headers[k].name, sent[i].key, sent[i].value);
+                return -1;
+            }
+        }
+        if (!found) {
+            jpath_push_key(&p->path, sent[i].key);
+            jread_error_at(p, "header",
+                           "'%s' is not one of the headers the scheme sends "
+                           "('headers')",
+                           sent[i].l->name);
+            return -1;
+        }
+    }
+    if (s->kind != SCHEME_HMAC) {
+        return 0;
+    }
+    if (!has_ts && strstr(s->signed_template, "{timestamp}") != NULL) {
+        jpath_push_key(&p->path, "signature");
+        jread_error_at(p, "signed", "'%s' names {timestamp}, but the scheme has no 'timestamp'",
+                       s->signed_template);
+        return -1;
+    }
+    if (!has_ts && strstr(s->signature_value, "{timestamp}") != NULL) {
+        jpath_push_key(&p->path, "signature");
+        jread_error_at(p, "value", "'%s' names {timestamp}, but the scheme has no 'timestamp'",
+                       s->signature_value);
+        return -1;
+    }
+    if (s->timestamp.place == SCHEME_PLACE_IN_SIGNATURE && !s->list) {
+        return jread_error_at(p, "timestamp",
+                              "'in_signature' needs a signature 'list' (its separator splits the "
+                              "header into parts)");
+    }
+    if (s->list && scheme_list_value(p, s) != 0) {
+        return -1;
+    }
+    if (s->timestamp.place == SCHEME_PLACE_IN_SIGNATURE) {
+        char part[SCHEME_HEADER_NAME_MAX + 16];
+        snprintf(part, sizeof(part), "%s{timestamp}", s->timestamp.name);
+        if (strstr(s->signature_value, part) == NULL) {
+            jpath_push_key(&p->path, "signature");
+            jread_error_at(p, "value", "'%s' must hold '%s': the timestamp travels in it",
+                           s->signature_value, part);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int scheme_top(struct jread *p, json_t *root, struct scheme *s)
+{
+    static const char *const keys[] = {
+        "format",   "name",       "title",       "kind",      "profile",   "max_body", "headers",
+        "event_id", "event_type", "delivery_id", "timestamp", "signature", "token",    NULL};
+    static const char *const kinds[] = {"hmac", "token", "none", NULL};
+    const char *v = NULL;
+    long long n = 0;
+    bool present = false;
+    int kind = 0;
+
+    if (jread_int(p, root, "format", 0, 1000000, &n, &present) != 0) {
+        return -1;
+    }
+    if (!present) {
+        return jread_error(p, "missing required field 'format' (this kit reads format %d)",
+                           SCHEME_FORMAT);
+    }
+    if (n != SCHEME_FORMAT) {
+        return jread_error_at(p, "format", "unsupported format %lld (this kit reads format %d)", n,
+                              SCHEME_FORMAT);
+    }
+    if (jread_keys(p, root, keys, "field") != 0) {
+        return -1;
+    }
+    if (jread_string(p, root, "name", true, SCHEME_NAME_MAX, &v) != 0) {
+        return -1;
+    }
+    for (const char *c = v; *c != '\0'; c++) {
+        if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '-') {
+            return jread_error_at(p, "name", "'%s': use lowercase letters, digits and '-'", v);
+        }
+    }
+    snprintf(s->name, sizeof(s->name), "%s", v);
+    if (jread_string(p, root, "title", true, SCHEME_TITLE_MAX, &v) != 0) {
+        return -1;
+    }
+    snprintf(s->title, sizeof(s->title), "%s", v);
+    if (scheme_choice(p, root, "kind", kinds, "hmac, token or none", &kind) != 0) {
+        return -1;
+    }
+    s->kind = (enum scheme_kind)kind;
+    if (jread_string(p, root, "profile", false, sizeof(s->profile) - 1, &v) != 0) {
+        return -1;
+    }
+    snprintf(s->profile, sizeof(s->profile), "%s", v != NULL ? v : "documented");
+    n = 256 * 1024;
+    if (jread_int(p, root, "max_body", 1, SCHEME_MAX_BODY_LIMIT, &n, &present) != 0) {
+        return -1;
+    }
+    s->max_body = (size_t)n;
+    return 0;
+}
+
+int scheme_parse(const char *text, size_t len, const char *file, struct scheme *out, struct err *e)
+{
+    struct jread p = {text, len, file, {{{0}}, 0}, e};
+    json_t *root = NULL;
+    int rc = -1;
+
+    memset(out, 0, sizeof(*out));
+    if (len > SCHEME_FILE_MAX_BYTES) {
+        return err_set(e, "%s: larger than %d bytes", file, SCHEME_FILE_MAX_BYTES);
+    }
+    if (jread_load(&p, &root) != 0) {
+        return -1;
+    }
+    if (!json_is_object(root)) {
+        jread_error(&p, "a scheme is a JSON object");
+        goto out;
+    }
+    if (scheme_top(&p, root, out) != 0 || scheme_headers(&p, root, out) != 0 ||
+        scheme_locator(&p, root, "event_id", true, false, false, &out->event_id) != 0 ||
+        scheme_locator(&p, root, "event_type", true, false, false, &out->event_type) != 0 ||
+        scheme_locator(&p, root, "delivery_id", false, false, false, &out->delivery_id) != 0) {
+        goto out;
+    }
+    if (out->event_id.place == SCHEME_PLACE_NONE) {
+        jread_error(&p, "missing required field 'event_id' (where a receiver finds the id it "
+                        "dedupes on)");
+        goto out;
+    }
+    if (out->kind == SCHEME_HMAC &&
+        (scheme_timestamp_part(&p, root, out) != 0 || scheme_signature_part(&p, root, out) != 0)) {
+        goto out;
+    }
+    if (out->kind == SCHEME_TOKEN && scheme_token_part(&p, root, out) != 0) {
+        goto out;
+    }
+    if (out->kind != SCHEME_HMAC && json_object_get(root, "signature") != NULL) {
+        jread_error_at(&p, "signature", "'signature' is for kind hmac (this scheme is %s)",
+                       scheme_kind_name(out->kind));
+        goto out;
+    }
+    if (out->kind != SCHEME_TOKEN && json_object_get(root, "token") != NULL) {
+        jread_error_at(&p, "token", "'token' is for kind token (this scheme is %s)",
+                       scheme_kind_name(out->kind));
+        goto out;
+    }
+    if (out->kind != SCHEME_HMAC && json_object_get(root, "timestamp") != NULL) {
+        jread_error_at(&p, "timestamp", "'timestamp' is for kind hmac (this scheme is %s)",
+                       scheme_kind_name(out->kind));
+        goto out;
+    }
+    rc = scheme_coherent(&p, out);
+out:
+    json_decref(root);
+    return rc;
+}
+
+int scheme_load_file(const char *path, struct scheme *out, struct err *e)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    size_t len = 0;
+    int rc = -1;
+
+    if (f == NULL) {
+        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+    }
+    text = xmalloc(SCHEME_FILE_MAX_BYTES + 2);
+    len = fread(text, 1, SCHEME_FILE_MAX_BYTES + 1, f);
+    if (ferror(f)) {
+        err_set(e, "%s: cannot read: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = scheme_parse(text, len, path, out, e);
+out:
+    free(text);
+    fclose(f);
+    return rc;
+}
+
+const char *scheme_kind_name(enum scheme_kind k)
+{
+    switch (k) {
+    case SCHEME_HMAC:
+        return "hmac";
+    case SCHEME_TOKEN:
+        return "token";
+    case SCHEME_NONE:
+        return "none";
+    }
+    return "?";
+}
+
+bool scheme_signs_body(const struct scheme *s)
+{
+    return s->kind == SCHEME_HMAC && strstr(s->signed_template, "{body}") != NULL;
+}
+
+bool scheme_has_timestamp(const struct scheme *s)
+{
+    return s->kind == SCHEME_HMAC && s->timestamp.place != SCHEME_PLACE_NONE;
+}
