@@ -1,11 +1,13 @@
 /* Internal to core/scheme*.c: template rendering and key derivation,
- * shared by the builder and the verifier. */
+ * shared by the builder and the verifier, and the parser's whole-scheme
+ * checks. */
 #ifndef CORE_SCHEME_PRIV_H
 #define CORE_SCHEME_PRIV_H
 
 #include <stddef.h>
 
 #include "core/err.h"
+#include "core/jread.h"
 #include "core/scheme.h"
 
 #define SCHEME_KEY_MAX 512
@@ -23,5 +25,9 @@ int scheme_render(const char *tpl, const struct scheme_var *vars, size_t n_vars,
  * 0, or -1 with e set. */
 int scheme_key(const struct scheme *s, const char *secret, unsigned char *key, size_t key_size,
                size_t *key_len, struct err *e);
+
+/* The checks of a parsed scheme that need all of it (scheme_check.c). 0,
+ * or -1 with p's error set. */
+int scheme_check_coherent(struct jread *p, struct scheme *s);
 
 #endif

@@ -2,6 +2,7 @@
  * description of every option: getopt_long's table, --help and the re-run
  * command are all built from it. */
 #include "harness/cli.h"
+#include "harness/cli_priv.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -47,27 +48,10 @@ enum cli_id {
     CLI_NO_COLOR,
 };
 
-/* How an option is written back into a re-run command. */
-enum cli_rerun {
-    CLI_RERUN_KEEP,   /* as given */
-    CLI_RERUN_DROP,   /* selection and report options: the re-run picks its case */
-    CLI_RERUN_SECRET, /* --secret "$VAMBE_SECRET" */
-    CLI_RERUN_HEADER, /* the value may be a token: "Name: ***" */
-    CLI_RERUN_URL,    /* query values may be tokens: redacted */
-    CLI_RERUN_SEED,   /* kept, and noted as present */
-};
-
 /* Columns: long name, argument (getopt_long's has_arg), id (a short
  * option's letter, or a number past 0xff), the argument's name in --help,
  * the help text, and what a re-run command does with it. */
-static const struct cli_option {
-    const char *name;
-    int has_arg;
-    int id;
-    const char *arg;
-    const char *help;
-    enum cli_rerun rerun;
-} cli_options[] = {
+static const struct cli_option cli_options[] = {
     {"target", required_argument, CLI_TARGET, "URL",
      "the receiver's webhook URL (http or https; its query string is sent as given)",
      CLI_RERUN_URL},
@@ -192,7 +176,7 @@ void hn_cli_help(FILE *f)
           f);
 }
 
-static const struct cli_option *cli_find_id(int id)
+const struct cli_option *hn_cli_option_by_id(int id)
 {
     for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
         if (cli_options[i].id == id) {
@@ -200,6 +184,12 @@ static const struct cli_option *cli_find_id(int id)
         }
     }
     return NULL;
+}
+
+const struct cli_option *hn_cli_options(size_t *n)
+{
+    *n = CLI_N_OPTIONS;
+    return cli_options;
 }
 
 /* Appends p to a NULL-terminated growing array. */
@@ -476,158 +466,6 @@ void hn_cli_cleanup(struct hn_config *cfg)
     free(cfg->argv);
     free(cfg->scheme);
     memset(cfg, 0, sizeof(*cfg));
-}
-
-/* A growing string. */
-struct cli_buf {
-    char *s;
-    size_t len;
-    size_t cap;
-};
-
-static void cli_put(struct cli_buf *b, const char *s)
-{
-    size_t n = strlen(s);
-
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->len, s, n + 1);
-    b->len += n;
-}
-
-/* Appends " " and s, single-quoted for the shell when it needs to be. */
-static void cli_put_arg(struct cli_buf *b, const char *s)
-{
-    bool plain = s[0] != '\0';
-
-    for (const char *c = s; *c != '\0' && plain; c++) {
-        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=,@%+-",
-                       *c) != NULL;
-    }
-    if (b->len > 0) {
-        cli_put(b, " ");
-    }
-    if (plain) {
-        cli_put(b, s);
-        return;
-    }
-    cli_put(b, "'");
-    for (const char *c = s; *c != '\0'; c++) {
-        char one[2] = {*c, '\0'};
-        cli_put(b, *c == '\'' ? "'\\''" : one);
-    }
-    cli_put(b, "'");
-}
-
-/* Writes one option of the original command line into a re-run command. */
-static void cli_rerun_option(struct cli_buf *b, const struct cli_option *o, const char *value,
-                             bool *had_seed)
-{
-    char flag[64];
-
-    snprintf(flag, sizeof(flag), "--%s", o->name);
-    switch (o->rerun) {
-    case CLI_RERUN_DROP:
-        return;
-    case CLI_RERUN_SECRET:
-        cli_put(b, " --secret \"$VAMBE_SECRET\"");
-        return;
-    case CLI_RERUN_HEADER: {
-        size_t n = strcspn(value, ":");
-        char *shown = xasprintf("%.*s: ***", (int)n, value);
-        cli_put_arg(b, flag);
-        cli_put_arg(b, shown);
-        free(shown);
-        return;
-    }
-    case CLI_RERUN_URL: {
-        char *shown = hn_url_redact(value);
-        cli_put_arg(b, flag);
-        cli_put_arg(b, shown);
-        free(shown);
-        return;
-    }
-    case CLI_RERUN_SEED:
-        *had_seed = true;
-        break;
-    case CLI_RERUN_KEEP:
-        break;
-    }
-    cli_put_arg(b, flag);
-    if (value != NULL) {
-        cli_put_arg(b, value);
-    }
-}
-
-/* Finds a long option by its exact name or a unique prefix, as getopt_long
- * does. */
-static const struct cli_option *cli_find_long(const char *name, size_t len)
-{
-    const struct cli_option *hit = NULL;
-
-    for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
-        if (strncmp(cli_options[i].name, name, len) == 0) {
-            if (strlen(cli_options[i].name) == len) {
-                return &cli_options[i];
-            }
-            if (hit != NULL) {
-                return NULL;
-            }
-            hit = &cli_options[i];
-        }
-    }
-    return hit;
-}
-
-char *hn_cli_rerun(const struct hn_config *cfg, const char *id, uint64_t seed)
-{
-    struct cli_buf b = {NULL, 0, 0};
-    bool had_seed = false;
-    char num[32];
-
-    cli_put_arg(&b, cfg->argc > 0 ? cfg->argv[0] : "vambe-harness");
-    for (int i = 1; i < cfg->argc; i++) {
-        const char *a = cfg->argv[i];
-        if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
-            size_t len = strcspn(a + 2, "=");
-            const struct cli_option *o = cli_find_long(a + 2, len);
-            const char *value = NULL;
-            if (o == NULL) {
-                cli_put_arg(&b, a);
-                continue;
-            }
-            if (o->has_arg == required_argument) {
-                value = a[2 + len] == '=' ? a + 3 + len : (i + 1 < cfg->argc ? cfg->argv[++i] : "");
-            }
-            cli_rerun_option(&b, o, value, &had_seed);
-        } else if (a[0] == '-' && a[1] != '\0' && a[1] != '-') {
-            for (size_t j = 1; a[j] != '\0'; j++) {
-                const struct cli_option *o = cli_find_id((unsigned char)a[j]);
-                if (o == NULL) {
-                    break;
-                }
-                if (o->has_arg == required_argument) {
-                    const char *value =
-                        a[j + 1] != '\0' ? a + j + 1 : (i + 1 < cfg->argc ? cfg->argv[++i] : "");
-                    cli_rerun_option(&b, o, value, &had_seed);
-                    break;
-                }
-                cli_rerun_option(&b, o, NULL, &had_seed);
-            }
-        } else {
-            cli_put_arg(&b, a);
-        }
-    }
-    if (!had_seed) {
-        snprintf(num, sizeof(num), "%llu", (unsigned long long)seed);
-        cli_put(&b, " --seed ");
-        cli_put(&b, num);
-    }
-    cli_put(&b, " --only ");
-    cli_put(&b, id);
-    return b.s;
 }
 
 int hn_cli_main(int argc, char **argv)

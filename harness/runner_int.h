@@ -69,6 +69,8 @@ int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_
                         struct err *e);
 /* Adds id to sent->ids unless present. */
 void hn_runner_add_id(struct hn_runner_sent *sent, const char *id);
+/* Appends an id known to be new (a freshly drawn event's): no search. */
+void hn_runner_push_id(struct hn_runner_sent *sent, const char *id);
 /* Adds an exchange to ps for a delivery and its response. */
 void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struct hn_delivery *d,
                       const char *event_id, const struct http_response *resp);
