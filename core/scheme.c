@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/event.h"
 #include "core/jread.h"
 #include "core/scheme_priv.h"
 #include "core/xalloc.h"
@@ -144,6 +145,14 @@ static int scheme_locator(struct jread *p, json_t *root, const char *key, bool f
         return jread_error_at(p, key, "'%s' must be an object or null", key);
     }
     jpath_push_key(&p->path, key);
+    if (!query_ok && !in_sig_ok) {
+        /* The id locators have nothing but their place (the timestamp's and
+         * the token's other members are checked by their parts). */
+        static const char *const id_keys[] = {"header", "field", NULL};
+        if (jread_keys(p, obj, id_keys, "field") != 0) {
+            goto out;
+        }
+    }
     for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
         bool ok = (places[i].place == SCHEME_PLACE_HEADER) ||
                   (places[i].place == SCHEME_PLACE_FIELD && field_ok) ||
@@ -398,6 +407,7 @@ static int scheme_top(struct jread *p, json_t *root, struct scheme *s)
     long long n = 0;
     bool present = false;
     int kind = 0;
+    enum event_profile profile;
 
     if (jread_int(p, root, "format", 0, 1000000, &n, &present) != 0) {
         return -1;
@@ -434,6 +444,12 @@ static int scheme_top(struct jread *p, json_t *root, struct scheme *s)
         return -1;
     }
     snprintf(s->profile, sizeof(s->profile), "%s", v != NULL ? v : "documented");
+    if (event_profile_parse(s->profile, &profile, NULL) != 0) {
+        return jread_error_at(p, "profile",
+                              "unknown profile '%s' (use documented, legacy, standard-webhooks, "
+                              "github, stripe, shopify or slack)",
+                              s->profile);
+    }
     n = 256 * 1024;
     if (jread_int(p, root, "max_body", 1, SCHEME_MAX_BODY_LIMIT, &n, &present) != 0) {
         return -1;

@@ -94,6 +94,9 @@ static int tools_parse(int argc, char **argv, bool takes_file, struct tools_args
         case ':':
             return err_set(e, "option '%s' needs a value", argv[optind - 1]);
         default:
+            if (optopt != 0 && strncmp(argv[optind - 1], "--", 2) != 0) {
+                return err_set(e, "unknown option '-%c'", optopt);
+            }
             return err_set(e, "unknown option '%.*s'", (int)strcspn(argv[optind - 1], "="),
                            argv[optind - 1]);
         }
@@ -134,18 +137,19 @@ static char *tools_read(const char *path, size_t *len, struct err *e)
 static int tools_sign_check(struct tools_args *a, struct err *e)
 {
     if (!a->has_scheme) {
-        return err_set(e, "sign: --scheme is required (vambe-harness schemes lists them)");
+        return err_set(e, "--scheme is required (vambe-harness schemes lists them)");
     }
     if (a->secret == NULL) {
         a->secret = getenv("VAMBE_SECRET");
     }
     if ((a->secret == NULL || *a->secret == '\0') && a->scheme.kind != SCHEME_NONE) {
-        return err_set(e, "sign: --secret is required (or set VAMBE_SECRET)");
+        return err_set(e, "--secret is required (or set VAMBE_SECRET)");
     }
     if (a->file == NULL) {
-        return err_set(e, "sign: give the body's FILE, or - for standard input");
+        return err_set(e, "give the body's FILE, or - for standard input");
     }
-    if (a->timestamp != NULL && strspn(a->timestamp, "0123456789") != strlen(a->timestamp)) {
+    if (a->timestamp != NULL &&
+        (a->timestamp[0] == '\0' || strspn(a->timestamp, "0123456789") != strlen(a->timestamp))) {
         return err_set(e, "--timestamp: '%.32s' is not a number of %s", a->timestamp,
                        signature_unit_name(a->scheme.unit));
     }
@@ -219,7 +223,8 @@ static int tools_list_topics(const struct tools_args *a, FILE *out, struct err *
     struct err pe = {{0}};
 
     if (a->profile != NULL && event_profile_parse(a->profile, &p, &pe) != 0) {
-        return err_set(e, "--profile: %s", pe.msg);
+        const char *why = strncmp(pe.msg, "profile: ", 9) == 0 ? pe.msg + 9 : pe.msg;
+        return err_set(e, "--profile: %s", why);
     }
     if (a->profile == NULL && a->has_scheme &&
         event_profile_parse(a->scheme.profile, &p, &pe) != 0) {

@@ -581,8 +581,9 @@ void ms_cli_parse(int argc, char **argv, FILE *out, FILE *errout, struct ms_cli 
         }
     }
     if (name[0] == '-') {
-        /* Never the value: "--secrt=TOPSECRET" is a mistyped secret. */
-        int len = (int)strcspn(name, "=");
+        /* Never the value: "--secrt=TOPSECRET" is a mistyped secret, and
+         * so is the rest of "-QTOPSECRET". */
+        int len = name[1] == '-' ? (int)strcspn(name, "=") : 2;
         cli_fail(cli, errout, NULL,
                  "unknown option '%.*s' (options follow a command, e.g. '%s "
                  "serve %.*s')",

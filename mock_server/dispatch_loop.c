@@ -203,7 +203,7 @@ static void loop_launch(struct ms_dispatch *d, struct dsp_chain *c, struct dsp_h
      * (not through loop_on_done, which would start waiters recursively). */
     memset(&fake, 0, sizeof(fake));
     fake.error = HTTP_ERROR_OTHER;
-    snprintf(fake.error_text, sizeof(fake.error_text), "the request could not be started%s%.180s",
+    snprintf(fake.error_text, sizeof(fake.error_text), MS_DISPATCH_UNSTARTED "%s%.180s",
              e.msg[0] != '\0' ? ": " : "", e.msg);
     loop_flying_remove(d, c);
     h->inflight--;

@@ -214,4 +214,8 @@ void ms_dispatch_writer_clear(struct dsp_batch *b);
 /* Empties and frees a batch. NULL ok. */
 void ms_dispatch_writer_batch_free(struct dsp_batch *b);
 
+/* The error text of an attempt that could not start (dispatch_loop.c);
+ * the call record keeps the whole text, which says why. */
+#define MS_DISPATCH_UNSTARTED "the request could not be started"
+
 #endif

@@ -136,7 +136,11 @@ static void settle_record(struct ms_call *call, struct dsp_owned *o, struct dsp_
     call->duration_ms = (int64_t)(resp->total_us > 0 ? resp->total_us / 1000u
                                                      : (now_mono - c->start_mono_us) / 1000u);
     if (resp->error != HTTP_ERROR_NONE) {
-        o->error = xstrdup(http_error_name(resp->error));
+        /* An attempt that could not start says why (a secret its scheme
+         * cannot use); a transfer's error is its kind. */
+        bool unstarted = strncmp(resp->error_text, MS_DISPATCH_UNSTARTED,
+                                 strlen(MS_DISPATCH_UNSTARTED)) == 0;
+        o->error = xstrdup(unstarted ? resp->error_text : http_error_name(resp->error));
         call->error = o->error;
     }
     call->scheduled_ms = c->due_wall_ms;

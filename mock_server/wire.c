@@ -118,14 +118,14 @@ static void wire_put_name(struct wire_buf *b, const char *name, size_t n)
 json_t *ms_wire_record_headers(const struct ms_call *c, const struct scheme *custom)
 {
     const char *name = c->scheme[0] != '\0' ? c->scheme : "vambe";
-    const struct scheme *s = scheme_builtin(name);
+    /* A scheme file may reuse a built-in's name: the engine's own scheme
+     * comes first. */
+    const struct scheme *s =
+        custom != NULL && strcmp(custom->name, name) == 0 ? custom : scheme_builtin(name);
     struct scheme_wire w;
     struct scheme shown_scheme;
     json_t *o;
 
-    if (s == NULL && custom != NULL && strcmp(custom->name, name) == 0) {
-        s = custom;
-    }
     if (c->request_timestamp[0] == '\0' || s == NULL) {
         return NULL;
     }

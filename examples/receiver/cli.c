@@ -64,10 +64,11 @@ void rcv_cli_usage(FILE *out)
 
 void rcv_cli_help(FILE *out)
 {
-    fprintf(out, "usage: " CLI_PROGRAM " --secret S [--bind ADDR] [--port N] [--port-file PATH]\n"
-                 "       [--work DUR] [--flaw NAME]... [-v]\n\n"
-                 "A Vambe webhook receiver done right: POST / verifies the signature and the\n"
-                 "300 s window, dedupes by event id, answers 200 at once and does the work on a\n"
+    fprintf(out, "usage: " CLI_PROGRAM " --secret S [--scheme NAME|FILE] [--bind ADDR] [--port N]\n"
+                 "       [--port-file PATH] [--work DUR] [--flaw NAME]... [-v]\n\n"
+                 "A Vambe webhook receiver done right: POST / verifies the signature (or token)\n"
+                 "of its scheme and the time window, dedupes by event id, answers 200 at once\n"
+                 "and does the work on a\n"
                  "worker thread. GET /_probe/events/{event_id} answers {\"count\": N}, the times\n"
                  "the event was processed, for vambe-harness --probe-url.\n\noptions:\n");
     for (size_t i = 0; i < CLI_N; i++) {

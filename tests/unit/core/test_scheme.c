@@ -771,6 +771,73 @@ static const struct {
     const char *text;
     const char *msg;
 } bad_files[] = {
+    /* a profile the kit does not build */
+    {"{\n"
+     "  \"format\": 1,\n"
+     "  \"name\": \"t\",\n"
+     "  \"title\": \"T\",\n"
+     "  \"kind\": \"none\",\n"
+     "  \"profile\": \"paypal\",\n"
+     "  \"event_id\": {\"field\": \"id\"}\n"
+     "}\n",
+     "t.json:6:3: profile: unknown profile 'paypal' (use documented, legacy, standard-webhooks, "
+     "github, stripe, shopify or slack)"},
+    /* an id locator with a member it does not have */
+    {"{\n"
+     "  \"format\": 1,\n"
+     "  \"name\": \"t\",\n"
+     "  \"title\": \"T\",\n"
+     "  \"kind\": \"none\",\n"
+     "  \"event_id\": {\"field\": \"id\", \"query\": \"x\"}\n"
+     "}\n",
+     "t.json:6:31: event_id.query: unknown field 'query' (known: header, field)"},
+    /* kind token with a null token */
+    {"{\n"
+     "  \"format\": 1,\n"
+     "  \"name\": \"t\",\n"
+     "  \"title\": \"T\",\n"
+     "  \"kind\": \"token\",\n"
+     "  \"event_id\": {\"field\": \"id\"},\n"
+     "  \"token\": null\n"
+     "}\n",
+     "t.json:7:3: token: kind token needs 'token': a header or a query"},
+    /* a value naming a timestamp the scheme has not */
+    {"{\n"
+     "  \"format\": 1,\n"
+     "  \"name\": \"t\",\n"
+     "  \"title\": \"T\",\n"
+     "  \"kind\": \"hmac\",\n"
+     "  \"event_id\": {\"field\": \"id\"},\n"
+     "  \"signature\": {\"header\": \"x-sig\", \"digest\": \"sha256\", \"key\": \"raw\", "
+     "\"signed\": \"{body}\", \"encoding\": \"hex\", \"value\": \"t={timestamp},{sig}\"}\n"
+     "}\n",
+     "t.json:7:109: signature.value: 't={timestamp},{sig}' names {timestamp}, but the scheme has "
+     "no 'timestamp'"},
+    /* a list separator inside the encoding's alphabet */
+    {"{\n"
+     "  \"format\": 1,\n"
+     "  \"name\": \"t\",\n"
+     "  \"title\": \"T\",\n"
+     "  \"kind\": \"hmac\",\n"
+     "  \"event_id\": {\"field\": \"id\"},\n"
+     "  \"signature\": {\"header\": \"x-sig\", \"digest\": \"sha256\", \"key\": \"raw\", "
+     "\"signed\": \"{body}\", \"encoding\": \"base64\", \"list\": {\"separator\": \"=\", "
+     "\"element\": \"v1:{sig}\"}, \"value\": \"{signatures}\"}\n"
+     "}\n",
+     "t.json:7:121: signature.list.separator: '=' can appear inside a base64 signature"},
+    /* more fields than a signed string takes */
+    {"{\n"
+     "  \"format\": 1,\n"
+     "  \"name\": \"t\",\n"
+     "  \"title\": \"T\",\n"
+     "  \"kind\": \"hmac\",\n"
+     "  \"event_id\": {\"field\": \"id\"},\n"
+     "  \"signature\": {\"header\": \"x-sig\", \"digest\": \"sha256\", \"key\": \"raw\", "
+     "\"signed\": \"{id}{id}{id}{id}{id}{id}{id}{id}{id}{body}\", \"encoding\": \"hex\", "
+     "\"value\": \"{sig}\"}\n"
+     "}\n",
+     "t.json:7:70: signature.signed: '{id}{id}{id}{id}{id}{id}{id}{id}{id}{body}' names more than "
+     "8 fields"},
     {HMAC_HEAD SIG("md5", "{body}", "", "{sig}"),
      "t.json:9:5: signature.digest: unknown digest 'md5' (use sha256, sha1 or sha512)"},
     {HMAC_HEAD SIG("sha256", "{nonce}.{body}", "", "{sig}"),
