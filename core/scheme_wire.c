@@ -53,13 +53,17 @@ int scheme_key(const struct scheme *s, const char *secret, unsigned char *key, s
         memcpy(key, secret, *key_len);
         return 0;
     }
-    if (scheme_secret_check(s, secret, e) != 0) {
-        return -1;
+    /* Not scheme_secret_check first: a sender may sign with an empty key
+     * (the harness does, to see a receiver refuse it). */
+    if (strncmp(secret, s->key_prefix, prefix) == 0 &&
+        signature_base64_decode(secret + prefix, strlen(secret + prefix), key, key_size, key_len) ==
+            0) {
+        return 0;
     }
-    return signature_base64_decode(secret + prefix, strlen(secret + prefix), key, key_size,
-                                   key_len) == 0
-               ? 0
-               : err_set(e, "a %s secret longer than the kit takes", s->name);
+    if (scheme_secret_check(s, secret, e) != 0) {
+        return -1; /* says what is wrong with it */
+    }
+    return err_set(e, "a %s secret longer than the kit takes", s->name);
 }
 
 int scheme_sign(const struct scheme *s, const char *secret, const char *id, const char *timestamp,

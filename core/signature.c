@@ -101,7 +101,11 @@ int signature_base64_decode(const char *in, size_t len, unsigned char *out, size
 
     /* EVP_DecodeBlock skips leading and trailing blanks and keeps the
      * padding's zero bytes: the alphabet and the length are checked here. */
-    if (len == 0 || len % 4 != 0 || len > INT_MAX || out_size < len / 4 * 3) {
+    if (len == 0) {
+        *out_len = 0; /* the empty string is the base64 of nothing */
+        return 0;
+    }
+    if (len % 4 != 0 || len > INT_MAX || out_size < len / 4 * 3) {
         return -1;
     }
     for (size_t i = 0; i < len; i++) {

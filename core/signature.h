@@ -49,8 +49,9 @@ void signature_hex(const unsigned char *in, size_t len, char *out);
 /* Standard base64 with padding of len bytes into out; 0, or -1 when out
  * (out_size bytes, NUL included) is too small. */
 int signature_base64_encode(const void *in, size_t len, char *out, size_t out_size);
-/* Decodes standard base64 (padding required, no whitespace) into out; 0
- * with *out_len set, or -1 when in is not base64 or out too small. */
+/* Decodes standard base64 (padding required, no whitespace; "" is the
+ * empty string's) into out; 0 with *out_len set, or -1 when in is not
+ * base64 or out too small. */
 int signature_base64_decode(const char *in, size_t len, unsigned char *out, size_t out_size,
                             size_t *out_len);
 

@@ -140,8 +140,9 @@ void hn_cli_help(FILE *f)
     fputs("usage: vambe-harness run --target URL --secret S [options]\n"
           "       vambe-harness list [--suite DIR] [--scenario FILE]... [--only IDS] [--tags T]\n"
           "       vambe-harness validate [FILE|DIR]... [--scenario FILE]... [--suite DIR]\n"
-          "       vambe-harness sign --scheme S --secret K [--timestamp T] [--id I] FILE|-\n"
-          "       vambe-harness schemes | list-topics [--scheme S]\n"
+          "       vambe-harness sign --scheme S --secret K [--timestamp T] [--id I] [--type T]\n"
+          "                          FILE|-\n"
+          "       vambe-harness schemes | list-topics [--scheme S | --profile P]\n"
           "       vambe-harness --help | --version\n"
           "\n"
           "Fires the Vambe webhook conformance cases at a receiver and says, case by case,\n"
@@ -387,6 +388,17 @@ static int cli_check_run(struct hn_config *cfg, struct err *e)
     if (scheme_secret_check(cfg->scheme, cfg->secret, e) != 0) {
         err_prefix(e, "--secret");
         return -1;
+    }
+    /* SIG-009 signs with these and expects a refusal: with one of them as
+     * the real secret, every verdict of the SIG family would be wrong. */
+    static const char *const weak[] = {" ", "undefined", "null", "None"};
+    for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
+        if (strcmp(cfg->secret, weak[i]) == 0) {
+            return err_set(e,
+                           "--secret: '%s' is what a receiver falls back to when its secret "
+                           "is unset (SIG-009 expects it refused); give the real secret",
+                           weak[i]);
+        }
     }
     if (cfg->probe_url != NULL && cfg->probe_cmd != NULL) {
         return err_set(e, "give one probe: --probe-url or --probe-cmd, not both");

@@ -160,6 +160,40 @@ static void delivery_other_secret(const struct hn_delivery_opts *o, char *out, s
              strcmp(o->secret, "whsec_not_the_receivers_secret_x") == 0 ? "y" : "x");
 }
 
+/* The secret a careless verifier falls back to (text: "", "undefined"):
+ * for a base64 key, the scheme's prefix and the text's base64. */
+static void delivery_weak_secret(const struct scheme *s, const char *text, char *out,
+                                 size_t out_size)
+{
+    if (s->kind == SCHEME_HMAC && s->key == SCHEME_KEY_BASE64) {
+        size_t n = strlen(s->key_prefix);
+        snprintf(out, out_size, "%s", s->key_prefix);
+        if (signature_base64_encode(text, strlen(text), out + n, out_size - n) != 0) {
+            out[n] = '\0';
+        }
+        return;
+    }
+    snprintf(out, out_size, "%s", text);
+}
+
+/* The same JSON written as no serializer would by default: indented,
+ * every non-ASCII character and '/' escaped, a CRLF after it. A verifier
+ * that re-serialises the parsed body cannot get these bytes back. */
+static void delivery_reformat(struct hn_delivery *d)
+{
+    json_t *root = json_loadb(d->body, d->body_len, 0, NULL);
+    char *text = root != NULL ? json_dumps(root, JSON_INDENT(3) | JSON_ENSURE_ASCII |
+                                                     JSON_ESCAPE_SLASH | JSON_ENCODE_ANY)
+                              : NULL;
+    char *out = xasprintf("%s\r\n", text != NULL ? text : d->body);
+
+    free(text);
+    json_decref(root);
+    free(d->body);
+    d->body = out;
+    d->body_len = strlen(out);
+}
+
 /* The signature header's value for a mutation that needs signatures
  * computed apart (uppercase, a list, no timestamp in the header). */
 static int delivery_sig_value(const struct hn_delivery_opts *o, const struct hn_mutation *m,
@@ -227,6 +261,9 @@ static int delivery_wire(const struct hn_delivery_opts *o, const struct hn_paylo
     if (m->signature == HN_SIG_OTHER_SECRET) {
         delivery_other_secret(o, other, sizeof(other));
         in.secret = other;
+    } else if (m->sign_with != NULL) {
+        delivery_weak_secret(s, m->sign_with, other, sizeof(other));
+        in.secret = other;
     } else if (m->signature == HN_SIG_MALFORMED) {
         in.shown = DELIVERY_BAD_SIGNATURE;
     }
@@ -254,6 +291,7 @@ static char *delivery_summary(const struct hn_mutation *m, size_t body_len)
     char shift[64];
     char raw[64];
     char method[32];
+    char weak[64];
     size_t n = 0;
 
     static const char *const sig_text[] = {NULL,
@@ -282,6 +320,13 @@ static char *delivery_summary(const struct hn_mutation *m, size_t body_len)
     }
     if (m->alter_body) {
         parts[n++] = "body altered after signing";
+    }
+    if (m->reformat) {
+        parts[n++] = "body written as no serializer would (indented, \\u and \\/ escapes, CRLF)";
+    }
+    if (m->sign_with != NULL) {
+        snprintf(weak, sizeof(weak), "signed with the key '%.20s'", m->sign_with);
+        parts[n++] = weak;
     }
     if (m->method != NULL) {
         snprintf(method, sizeof(method), "method %s", m->method);
@@ -399,6 +444,9 @@ int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload 
     } else {
         out->body = xstrndup(payload->body, payload->body_len);
         out->body_len = payload->body_len;
+    }
+    if (m->reformat) {
+        delivery_reformat(out);
     }
     ids_uuid4(rng, out->delivery_id);
     delivery_timestamp(o, m, now_ms, ts, sizeof(ts));

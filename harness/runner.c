@@ -458,6 +458,26 @@ static void runner_step(struct hn_runner_case *rc, size_t idx, struct rp_step *p
     }
 }
 
+/* A step the run's scheme has nothing for (why): left out, not passed; the
+ * case stands on its other steps. Its event is still drawn (not sent), for
+ * the steps that re-send it and the probes that count it. 0, or -1 with
+ * the case's reason set. */
+static int runner_leave_out(struct hn_runner_case *rc, size_t i, struct rp_step *ps,
+                            const char *why)
+{
+    const struct hn_step *st = &rc->s->steps[i];
+    struct err e = {{0}};
+
+    ps->verdict = RP_VERDICT_SKIP;
+    rp_setf(&ps->description, "left out: %s", why);
+    if (st->kind == HN_STEP_DELIVER && st->same_as < 0 &&
+        hn_runner_new_event(rc, i, &rc->sent[i], &e) != 0) {
+        rp_setf(&rc->c->reason, "step %zu: cannot build the event: %s", i + 1, e.msg);
+        return -1;
+    }
+    return 0;
+}
+
 const char *hn_runner_lacks(const struct scheme *s, unsigned needs, char *buf, size_t size)
 {
     const char *why = NULL;
@@ -495,6 +515,7 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
     char lacks[256];
     struct hn_runner_case rc;
     enum rp_verdict worst = RP_VERDICT_PASS;
+    size_t ran = 0; /* steps not left out */
     uint64_t t0 = clock_mono_us();
     char figure[128] = "";
 
@@ -502,7 +523,7 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
     if (hn_runner_lacks(&r->scheme, s->needs, lacks, sizeof(lacks)) != NULL) {
         c->verdict = RP_VERDICT_SKIP;
         rp_set(&c->reason, lacks);
-        rp_set(&c->figure, "not for this scheme");
+        rp_set(&c->figure, lacks); /* the terminal shows the figure: the reason in full */
         return;
     }
     if (s->needs_probe && r->probe == NULL) {
@@ -523,11 +544,13 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
         memset(&out, 0, sizeof(out));
         rp_set(&ps->kind, hn_step_kind_name(s->steps[i].kind));
         if (hn_runner_lacks(&r->scheme, s->steps[i].needs, lacks, sizeof(lacks)) != NULL) {
-            /* Left out, not passed: the case stands on its other steps. */
-            ps->verdict = RP_VERDICT_SKIP;
-            rp_setf(&ps->description, "left out: %s", lacks);
+            if (runner_leave_out(&rc, i, ps, lacks) != 0) {
+                worst = RP_VERDICT_ERROR;
+                break;
+            }
             continue;
         }
+        ran++;
         runner_step(&rc, i, ps, &out);
         ps->verdict = out.verdict;
         if (out.verdict != RP_VERDICT_PASS) {
@@ -544,6 +567,12 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
         }
     }
     c->verdict = hn_verdict_case(worst, s->level, r->o.strict);
+    if (ran == 0 && worst == RP_VERDICT_PASS) {
+        /* Every step was left out: nothing was checked. */
+        c->verdict = RP_VERDICT_SKIP;
+        rp_set(&c->reason, lacks);
+        snprintf(figure, sizeof(figure), "%.120s", lacks);
+    }
     rp_set(&c->figure, figure[0] ? figure : NULL);
     c->duration_us = clock_mono_us() - t0;
     for (size_t i = 0; i < s->n_steps; i++) {

@@ -232,6 +232,7 @@ static void step_cleanup(struct hn_step *st)
     json_decref(st->data);
     json_decref(st->extra_fields);
     free(m->raw_body);
+    free(m->sign_with);
     free(m->method);
     for (size_t i = 0; i < m->n_add; i++) {
         free(m->add[i].name);

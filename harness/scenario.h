@@ -88,6 +88,8 @@ struct hn_mutation {
     enum hn_ts_mutation timestamp;
     long long shift_s; /* added to the timestamp before signing */
     bool alter_body;   /* change the body after signing */
+    bool reformat;     /* the same JSON, written as no serializer would, before signing */
+    char *sign_with;   /* NULL, or the text signed with instead of the secret ("", "null") */
     bool has_raw_body;
     char *raw_body; /* sent instead of the event (signed as usual) */
     size_t raw_body_len;

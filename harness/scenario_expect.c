@@ -307,9 +307,9 @@ static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
 
 static int step_mutation_body(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
 {
-    static const char *const keys[] = {"signature",   "timestamp",      "timestamp_shift_s",
-                                       "alter_body",  "raw_body",       "method",
-                                       "add_headers", "remove_headers", NULL};
+    static const char *const keys[] = {
+        "signature",   "timestamp",      "timestamp_shift_s", "alter_body", "raw_body", "method",
+        "add_headers", "remove_headers", "sign_with",         "reformat",   NULL};
     const char *v = NULL;
     json_t *j;
 
@@ -329,6 +329,28 @@ static int step_mutation_body(struct hn_sp *p, json_t *obj, struct hn_mutation *
         m->has_raw_body = true;
         m->raw_body_len = json_string_length(j);
         m->raw_body = xstrndup(json_string_value(j), m->raw_body_len);
+    }
+    if ((j = json_object_get(obj, "sign_with")) != NULL) {
+        /* Any string, the empty one included: what a careless verifier
+         * falls back to ("", "undefined", ...). */
+        if (!json_is_string(j) || json_string_length(j) > 64 ||
+            strlen(json_string_value(j)) != json_string_length(j)) {
+            return jread_error_at(&p->r, "sign_with",
+                                  "'sign_with' must be a string of at most 64 characters");
+        }
+        if (m->signature != HN_SIG_VALID) {
+            return jread_error_at(&p->r, "sign_with", "give 'sign_with' or 'signature', not both");
+        }
+        m->sign_with = xstrdup(json_string_value(j));
+    }
+    if (jread_string(&p->r, obj, "reformat", false, 16, &v) != 0) {
+        return -1;
+    }
+    if (v != NULL) {
+        if (strcmp(v, "irregular") != 0) {
+            return jread_error_at(&p->r, "reformat", "unknown reformat '%s' (use irregular)", v);
+        }
+        m->reformat = true;
     }
     if (jread_string(&p->r, obj, "method", false, 16, &v) != 0) {
         return -1;

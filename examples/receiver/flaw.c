@@ -29,6 +29,17 @@ static const struct rcv_flaw_info flaw_table[] = {
      "dedupes by the data, not the id: equal data merges"},
     {"first-signature-only", RCV_FLAW_FIRST_SIGNATURE_ONLY,
      "checks only the first signature of a list"},
+    {"reserialize", RCV_FLAW_RESERIALIZE, "computes the MAC over the re-serialised JSON"},
+    {"latin1-body", RCV_FLAW_LATIN1_BODY, "reads the body as Latin-1 before the MAC"},
+    {"strict-content-type", RCV_FLAW_STRICT_CONTENT_TYPE,
+     "takes exactly 'application/json', 415 otherwise"},
+    {"empty-key-fallback", RCV_FLAW_EMPTY_KEY_FALLBACK,
+     "also accepts a MAC keyed with the empty string"},
+    {"seen-before-verify", RCV_FLAW_SEEN_BEFORE_VERIFY,
+     "marks the event id seen before verifying it"},
+    {"dedupe-by-delivery-id", RCV_FLAW_DEDUPE_BY_DELIVERY_ID,
+     "dedupes by the delivery id, not the event id"},
+    {"ignore-retries", RCV_FLAW_IGNORE_RETRIES, "answers 200 to attempts > 1, processes none"},
 };
 
 #define FLAW_N (sizeof(flaw_table) / sizeof(flaw_table[0]))

@@ -5,6 +5,7 @@
 #ifndef RECEIVER_FLAW_H
 #define RECEIVER_FLAW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/err.h"
@@ -25,6 +26,13 @@ enum rcv_flaw {
     RCV_FLAW_PROCESS_REJECTED = 1u << 11,
     RCV_FLAW_DEDUPE_BY_CONTENT = 1u << 12,
     RCV_FLAW_FIRST_SIGNATURE_ONLY = 1u << 13,
+    RCV_FLAW_RESERIALIZE = 1u << 14,
+    RCV_FLAW_LATIN1_BODY = 1u << 15,
+    RCV_FLAW_STRICT_CONTENT_TYPE = 1u << 16,
+    RCV_FLAW_EMPTY_KEY_FALLBACK = 1u << 17,
+    RCV_FLAW_SEEN_BEFORE_VERIFY = 1u << 18,
+    RCV_FLAW_DEDUPE_BY_DELIVERY_ID = 1u << 19,
+    RCV_FLAW_IGNORE_RETRIES = 1u << 20,
 };
 
 /* `slow` answers after 5.5 s: past Vambe's 5 s budget, yet clearly before
@@ -53,5 +61,15 @@ const struct rcv_flaw_info *rcv_flaw_find(const char *name);
 int rcv_flaw_parse(const char *name, unsigned *mask, struct err *e);
 /* Writes the names of the flaws in mask, comma-separated ("none" for 0). */
 void rcv_flaw_describe(unsigned mask, char *out, size_t out_size);
+
+/* FLAW reserialize and latin1-body: the bytes a flawed verifier computes
+ * the MAC over instead of the body received (the parsed JSON written back
+ * compactly, as JSON.stringify(req.body) does; the body decoded as
+ * Latin-1 and encoded again as UTF-8). NULL when flaws has neither, or the
+ * body is not JSON for reserialize. The caller frees the result. */
+char *rcv_flaw_body(unsigned flaws, const char *body, size_t len, size_t *out_len);
+/* FLAW strict-content-type: does the flaw refuse this Content-Type (any
+ * value but exactly "application/json")? */
+bool rcv_flaw_refuses_type(unsigned flaws, const char *content_type);
 
 #endif

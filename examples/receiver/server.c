@@ -215,9 +215,16 @@ static int server_verify(struct rcv_server *s, const struct http_server_request 
                             ? http_server_query(req, sc.token.name)
                             : NULL;
     struct scheme_request r = {server_header, &h, query, req->body, req->body_len};
+    size_t flawed_len = 0;
+    char *flawed = rcv_flaw_body(s->flaws, req->body, req->body_len, &flawed_len);
 
     if (s->flaws & RCV_FLAW_NO_VERIFY) {
+        free(flawed);
         return 0; /* FLAW no-verify: anyone can post anything. */
+    }
+    if (flawed != NULL) {
+        r.body = flawed; /* FLAW reserialize, latin1-body: other bytes than received */
+        r.body_len = flawed_len;
     }
     if (s->flaws & RCV_FLAW_NO_TIMESTAMP_CHECK) {
         /* FLAW no-timestamp-check: no window, so a captured delivery can
@@ -227,9 +234,15 @@ static int server_verify(struct rcv_server *s, const struct http_server_request 
     }
     /* AUTO for schemes in ms: Vambe's pages disagree on seconds or
      * milliseconds, and a value above 10^11 can only be milliseconds. */
-    enum signature_result res =
-        scheme_verify(&sc, s->secret, &r, NULL, clock_wall_ms(),
-                      sc.unit == SIGNATURE_UNIT_MS ? SIGNATURE_UNIT_AUTO : sc.unit);
+    enum signature_unit unit = sc.unit == SIGNATURE_UNIT_MS ? SIGNATURE_UNIT_AUTO : sc.unit;
+    enum signature_result res = scheme_verify(&sc, s->secret, &r, NULL, clock_wall_ms(), unit);
+    if (res == SIGNATURE_MISMATCH && (s->flaws & RCV_FLAW_EMPTY_KEY_FALLBACK)) {
+        /* FLAW empty-key-fallback: the secret read as `process.env.SECRET
+         * || ''` in one code path: a MAC keyed with nothing verifies. */
+        res = scheme_verify(&sc, sc.key == SCHEME_KEY_BASE64 ? sc.key_prefix : "", &r, NULL,
+                            clock_wall_ms(), unit);
+    }
+    free(flawed);
     if (res == SIGNATURE_OK) {
         return 0;
     }
@@ -268,8 +281,8 @@ static unsigned server_ok_status(const struct rcv_server *s)
 }
 
 /* The key events are deduplicated by: the event id. Writes it into key. */
-static void server_dedupe_key(const struct rcv_server *s, const char *id, const json_t *event,
-                              char *key, size_t key_size)
+static void server_dedupe_key(const struct rcv_server *s, const struct http_server_request *req,
+                              const char *id, const json_t *event, char *key, size_t key_size)
 {
     if (s->flaws & RCV_FLAW_DEDUPE_BY_CONTENT) {
         /* FLAW dedupe-by-content: "the same payload twice is a duplicate".
@@ -290,17 +303,26 @@ static void server_dedupe_key(const struct rcv_server *s, const char *id, const 
         snprintf(key, key_size, "data:%s", hex);
         return;
     }
+    if ((s->flaws & RCV_FLAW_DEDUPE_BY_DELIVERY_ID) &&
+        s->scheme.delivery_id.place != SCHEME_PLACE_NONE) {
+        /* FLAW dedupe-by-delivery-id: the delivery id is new on every
+         * attempt, so every retry of an event is processed again. */
+        const char *d = server_locate(&s->scheme.delivery_id, req, event);
+        snprintf(key, key_size, "delivery:%s", d != NULL ? d : "");
+        return;
+    }
     snprintf(key, key_size, "%s", id);
 }
 
 /* Steps 3 and 4 for a verified, parsed event. Takes ownership of *event. */
-static void server_accept(struct rcv_server *s, const char *id, json_t **event,
+static void server_accept(struct rcv_server *s, const struct http_server_request *req,
+                          const char *id, int seen_first, json_t **event,
                           struct http_server_reply *rep)
 {
     char key[RCV_ID_MAX + 1];
 
-    server_dedupe_key(s, id, *event, key, sizeof(key));
-    if (!server_first_time(s, key)) {
+    server_dedupe_key(s, req, id, *event, key, sizeof(key));
+    if (seen_first >= 0 ? seen_first == 0 : !server_first_time(s, key)) {
         if (s->flaws & RCV_FLAW_ERROR_ON_DUPLICATE) {
             /* FLAW error-on-duplicate: the sender reads 409 as a failure
              * and keeps retrying an event that was handled. */
@@ -346,6 +368,36 @@ static const char *server_topic(const struct rcv_server *s, const struct http_se
     return topic;
 }
 
+/* FLAW seen-before-verify: the event id goes into the dedupe map before
+ * the delivery is verified (or parsed), as when "INSERT ... ON CONFLICT DO
+ * NOTHING" runs first: a forged or broken first copy blocks the real one. */
+static int server_flaw_seen_first(struct rcv_server *s, const struct http_server_request *req)
+{
+    json_t *event = jsonh_parse(req->body, req->body_len, NULL);
+    char id[RCV_ID_MAX + 1];
+    int first = 1;
+
+    if (server_event_id(s, req, event, id, NULL) == 0) {
+        first = rcv_idmap_insert(s->seen, id) ? 1 : 0;
+    }
+    json_decref(event);
+    return first;
+}
+
+/* The attempt number, from the scheme's header whose template is
+ * {attempt}; 1 when the scheme sends none. */
+static unsigned long server_attempt(const struct rcv_server *s,
+                                    const struct http_server_request *req)
+{
+    for (size_t i = 0; i < s->scheme.n_headers; i++) {
+        if (strcmp(s->scheme.headers[i].value, "{attempt}") == 0) {
+            const char *v = http_server_header(req, s->scheme.headers[i].name);
+            return v != NULL ? strtoul(v, NULL, 10) : 1;
+        }
+    }
+    return 1;
+}
+
 /* FLAW reject-unknown: is topic one the receiver's code was written for
  * (Vambe's catalogue, or its provider's types)? */
 static bool server_known_topic(const struct rcv_server *s, const char *topic)
@@ -377,11 +429,25 @@ static void server_on_delivery(void *ctx, const struct http_server_request *req,
     json_t *event = NULL;
     char id[RCV_ID_MAX + 1];
     struct err e = {{0}};
+    int seen_first = -1; /* FLAW seen-before-verify: decided before verifying */
 
     if (s->flaws & RCV_FLAW_SLOW) {
         clock_sleep_us(RCV_FLAW_SLOW_MS * 1000u); /* FLAW slow: past the 5 s budget. */
     }
+    if (rcv_flaw_refuses_type(s->flaws, http_server_header(req, "Content-Type"))) {
+        http_reply_error(rep, 415, "Content-Type must be application/json"); /* FLAW */
+        goto out;
+    }
+    if (s->flaws & RCV_FLAW_SEEN_BEFORE_VERIFY) {
+        seen_first = server_flaw_seen_first(s, req);
+    }
     if (server_verify(s, req, rep) != 0) {
+        goto out;
+    }
+    if ((s->flaws & RCV_FLAW_IGNORE_RETRIES) && server_attempt(s, req) > 1) {
+        /* FLAW ignore-retries: "a retry is a duplicate": but the first
+         * attempts may never have arrived. */
+        http_reply_json(rep, 200, json_pack("{s:s, s:b}", "status", "ok", "duplicate", 1));
         goto out;
     }
     /* Step 2. Malformed input is the sender's fault: 4xx, never 5xx. */
@@ -411,7 +477,7 @@ static void server_on_delivery(void *ctx, const struct http_server_request *req,
         http_reply_header(rep, "Location", "/webhooks/");
         goto out;
     }
-    server_accept(s, id, &event, rep);
+    server_accept(s, req, id, seen_first, &event, rep);
 out:
     json_decref(event);
 }

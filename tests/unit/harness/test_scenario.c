@@ -383,17 +383,21 @@ static void builtin_suite(void **state)
         enum rp_level level;
         bool probe;
     } want[] = {
-        {"DLV-001", RP_LEVEL_MUST, false},   {"DLV-002", RP_LEVEL_SHOULD, false},
-        {"DLV-003", RP_LEVEL_MUST, false},   {"DLV-004", RP_LEVEL_SHOULD, false},
-        {"DLV-005", RP_LEVEL_SHOULD, false}, {"DLV-006", RP_LEVEL_MUST, false},
-        {"IDM-001", RP_LEVEL_MUST, false},   {"IDM-002", RP_LEVEL_MUST, true},
-        {"IDM-003", RP_LEVEL_MUST, true},    {"IDM-004", RP_LEVEL_MUST, true},
+        {"BDY-001", RP_LEVEL_MUST, true},    {"BDY-002", RP_LEVEL_MUST, true},
+        {"BDY-004", RP_LEVEL_MUST, true},    {"DLV-001", RP_LEVEL_MUST, false},
+        {"DLV-002", RP_LEVEL_SHOULD, false}, {"DLV-003", RP_LEVEL_MUST, false},
+        {"DLV-004", RP_LEVEL_SHOULD, false}, {"DLV-005", RP_LEVEL_SHOULD, false},
+        {"DLV-006", RP_LEVEL_MUST, false},   {"IDM-001", RP_LEVEL_MUST, false},
+        {"IDM-002", RP_LEVEL_MUST, true},    {"IDM-003", RP_LEVEL_MUST, true},
+        {"IDM-004", RP_LEVEL_MUST, true},    {"IDM-005", RP_LEVEL_MUST, true},
+        {"IDM-006", RP_LEVEL_MUST, true},    {"IDM-009", RP_LEVEL_MUST, true},
         {"LAT-001", RP_LEVEL_MUST, false},   {"LAT-002", RP_LEVEL_SHOULD, false},
         {"LAT-003", RP_LEVEL_MUST, false},   {"SEC-001", RP_LEVEL_SHOULD, false},
         {"SIG-001", RP_LEVEL_MUST, false},   {"SIG-002", RP_LEVEL_MUST, false},
         {"SIG-003", RP_LEVEL_MUST, false},   {"SIG-004", RP_LEVEL_MUST, false},
         {"SIG-005", RP_LEVEL_MUST, false},   {"SIG-006", RP_LEVEL_MUST, false},
-        {"SIG-007", RP_LEVEL_MUST, true},    {"SIG-011", RP_LEVEL_MUST, false},
+        {"SIG-007", RP_LEVEL_MUST, true},    {"SIG-009", RP_LEVEL_MUST, true},
+        {"SIG-011", RP_LEVEL_MUST, false},
     };
     const char *src = getenv("VAMBE_SOURCE_DIR");
     char dir[1024];
