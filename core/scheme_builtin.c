@@ -109,5 +109,9 @@ int scheme_secret_check(const struct scheme *s, const char *secret, struct err *
                        "after the prefix)",
                        s->name, s->key_prefix);
     }
+    if (key_len == 0) {
+        return err_set(e, "a %s secret needs a key after '%s' (this one is empty)", s->name,
+                       s->key_prefix);
+    }
     return 0;
 }

@@ -393,7 +393,12 @@ static int cli_check_run(struct hn_config *cfg, struct err *e)
      * the real secret, every verdict of the SIG family would be wrong. */
     static const char *const weak[] = {" ", "undefined", "null", "None"};
     for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++) {
-        if (strcmp(cfg->secret, weak[i]) == 0) {
+        char encoded[64];
+        size_t n = strlen(cfg->scheme->key_prefix);
+        bool base64 = cfg->scheme->kind == SCHEME_HMAC && cfg->scheme->key == SCHEME_KEY_BASE64;
+        snprintf(encoded, sizeof(encoded), "%s", cfg->scheme->key_prefix);
+        (void)signature_base64_encode(weak[i], strlen(weak[i]), encoded + n, sizeof(encoded) - n);
+        if (strcmp(cfg->secret, weak[i]) == 0 || (base64 && strcmp(cfg->secret, encoded) == 0)) {
             return err_set(e,
                            "--secret: '%s' is what a receiver falls back to when its secret "
                            "is unset (SIG-009 expects it refused); give the real secret",

@@ -132,12 +132,13 @@ static void command_scheme_notes(const struct scheme *s, struct rp_run *run)
     } else if (s->kind == SCHEME_TOKEN) {
         snprintf(note, sizeof(note),
                  "scheme %s: a shared token shows who sent a delivery but protects neither the "
-                 "body nor against replay (SIG-003, SIG-004 and SIG-005 do not apply)",
+                 "body nor against replay (the cases that need a signed body or a timestamp "
+                 "do not apply)",
                  s->name);
     } else if (!scheme_has_timestamp(s)) {
         snprintf(note, sizeof(note),
                  "scheme %s: no timestamp is signed, so a captured delivery can be replayed "
-                 "(SIG-004 and SIG-005 do not apply); deduplicate by %s",
+                 "(the cases that need a timestamp do not apply); deduplicate by %s",
                  s->name, s->event_id.name);
     } else {
         return;

@@ -197,8 +197,9 @@ static void delivery_reformat(struct hn_delivery *d)
 /* The signature header's value for a mutation that needs signatures
  * computed apart (uppercase, a list, no timestamp in the header). */
 static int delivery_sig_value(const struct hn_delivery_opts *o, const struct hn_mutation *m,
-                              const char *id, const char *ts, const struct hn_delivery *d,
-                              char *out, size_t out_size, struct err *e)
+                              const char *secret, const char *id, const char *ts,
+                              const struct hn_delivery *d, char *out, size_t out_size,
+                              struct err *e)
 {
     const struct scheme *s = o->scheme;
     char good[SCHEME_SIG_MAX + 1];
@@ -208,7 +209,7 @@ static int delivery_sig_value(const struct hn_delivery_opts *o, const struct hn_
     size_t n = 1;
 
     delivery_other_secret(o, other, sizeof(other));
-    if (scheme_sign(s, o->secret, id, ts, d->body, d->body_len, good, e) != 0 ||
+    if (scheme_sign(s, secret, id, ts, d->body, d->body_len, good, e) != 0 ||
         scheme_sign(s, other, id, ts, d->body, d->body_len, bad, e) != 0) {
         return -1;
     }
@@ -268,7 +269,10 @@ static int delivery_wire(const struct hn_delivery_opts *o, const struct hn_paylo
         in.shown = DELIVERY_BAD_SIGNATURE;
     }
     if (s->kind == SCHEME_HMAC && recompute && m->signature != HN_SIG_MISSING) {
-        if (delivery_sig_value(o, m, payload->event_id, ts, d, value, sizeof(value), e) != 0) {
+        /* The signature that counts is made with the secret chosen above
+         * (another, or a careless one): only its placement changes. */
+        if (delivery_sig_value(o, m, in.secret, payload->event_id, ts, d, value, sizeof(value),
+                               e) != 0) {
             return -1;
         }
         in.shown = value;

@@ -138,8 +138,8 @@ static void settle_record(struct ms_call *call, struct dsp_owned *o, struct dsp_
     if (resp->error != HTTP_ERROR_NONE) {
         /* An attempt that could not start says why (a secret its scheme
          * cannot use); a transfer's error is its kind. */
-        bool unstarted = strncmp(resp->error_text, MS_DISPATCH_UNSTARTED,
-                                 strlen(MS_DISPATCH_UNSTARTED)) == 0;
+        bool unstarted =
+            strncmp(resp->error_text, MS_DISPATCH_UNSTARTED, strlen(MS_DISPATCH_UNSTARTED)) == 0;
         o->error = xstrdup(unstarted ? resp->error_text : http_error_name(resp->error));
         call->error = o->error;
     }

@@ -3,7 +3,8 @@
 # Installs only what is missing; quiet when everything is present.
 #   scripts/deps.sh            build and run (the demo)
 #   scripts/deps.sh --test     also what the tests use (chromium renders the HTML report;
-#                              clang builds the fuzz targets; valgrind checks for leaks)
+#                              clang builds the fuzz targets; clang-format checks the
+#                              formatting in .ci/run; valgrind checks for leaks)
 #   scripts/deps.sh --bench    also nginx and wrk (bench/ scripts)
 set -euo pipefail
 
@@ -16,7 +17,7 @@ packages=(
 )
 for arg in "$@"; do
     case "$arg" in
-    --test) packages+=(chromium clang libclang-rt-14-dev valgrind openssl) ;;
+    --test) packages+=(chromium clang clang-format libclang-rt-14-dev valgrind openssl) ;;
     --bench) packages+=(nginx wrk time) ;;
     *)
         echo "deps.sh: unknown option '$arg' (use --test or --bench)" >&2

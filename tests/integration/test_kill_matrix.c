@@ -172,29 +172,29 @@ static int setup(void **state)
     struct matrix *m = calloc(1, sizeof(*m));
     m->table = load_table();
     pthread_mutex_init(&m->lock, NULL);
-    size_t i;
-    json_t *w;
-    size_t k;
-    json_t *sch;
     /* A row per scheme and receiver; a scheme's entry in a receiver's
      * "schemes" replaces what is expected, or says the flaw does not
      * apply (then nothing runs). */
-    json_array_foreach(json_object_get(m->table, "schemes"), k, sch){json_array_foreach(
-        json_object_get(m->table, "receivers"), i, w){const char *name = json_string_value(sch);
-    const json_t *over = json_object_get(json_object_get(w, "schemes"), name);
-    if (json_object_get(over, "not_applicable") != NULL) {
-        continue;
+    const json_t *schemes = json_object_get(m->table, "schemes");
+    const json_t *receivers = json_object_get(m->table, "receivers");
+    for (size_t k = 0; k < json_array_size(schemes); k++) {
+        const char *name = json_string_value(json_array_get(schemes, k));
+        for (size_t i = 0; i < json_array_size(receivers); i++) {
+            const json_t *w = json_array_get(receivers, i);
+            const json_t *over = json_object_get(json_object_get(w, "schemes"), name);
+            if (json_object_get(over, "not_applicable") != NULL) {
+                continue;
+            }
+            assert_true(m->n_rows < MAX_ROWS);
+            struct row *r = &m->rows[m->n_rows++];
+            r->want = over != NULL ? over : w;
+            r->flaw = json_string_value(json_object_get(w, "flaw"));
+            r->scheme = name;
+            r->only = json_object_get(w, "only");
+        }
     }
-    assert_true(m->n_rows < MAX_ROWS);
-    struct row *r = &m->rows[m->n_rows++];
-    r->want = over != NULL ? over : w;
-    r->flaw = json_string_value(json_object_get(w, "flaw"));
-    r->scheme = name;
-    r->only = json_object_get(w, "only");
-}
-}
-*state = m;
-return 0;
+    *state = m;
+    return 0;
 }
 
 static int teardown(void **state)

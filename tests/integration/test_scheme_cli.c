@@ -496,6 +496,33 @@ static void programs_refuse_bad_schemes(void **state)
          "vambe-mock: --scheme: @BADDIGEST",
          NULL,
          NULL},
+        /* Keys a careless receiver falls back to: SIG-009 sends them, so a
+         * run with one of them as the real secret cannot judge it. */
+        {H,
+         {"run", "--target", "http://127.0.0.1:9/hook", "--secret", "null"},
+         E "--secret: 'null' is what a receiver falls back to when its secret is unset (SIG-009 "
+           "expects it refused); give the real secret",
+         NULL,
+         NULL},
+        {H,
+         {"run", "--target", "http://127.0.0.1:9/hook", "--scheme", "standard-webhooks", "--secret",
+          "whsec_dW5kZWZpbmVk"},
+         E "--secret: 'undefined' is what a receiver falls back to when its secret is unset "
+           "(SIG-009 expects it refused); give the real secret",
+         NULL,
+         NULL},
+        {H,
+         {"run", "--target", "http://127.0.0.1:9/hook", "--scheme", "standard-webhooks", "--secret",
+          "whsec_"},
+         E "--secret: a standard-webhooks secret needs a key after 'whsec_' (this one is empty)",
+         NULL,
+         NULL},
+        {R,
+         {"--secret", "whsec_", "--port", "0", "--scheme", "standard-webhooks"},
+         "vambe-receiver: --secret: a standard-webhooks secret needs a key after 'whsec_' (this "
+         "one is empty)",
+         NULL,
+         NULL},
     };
 
     (void)state;

@@ -14,7 +14,7 @@
 #define FIXTURE_SCHEME "vambe-token-query"
 #define FIXTURE_NOTE_1                                                                             \
     "scheme vambe-token-query: a shared token shows who sent a delivery but protects neither "     \
-    "the body nor against replay (SIG-003, SIG-004 and SIG-005 do not apply)"
+    "the body nor against replay (the cases that need a signed body or a timestamp do not apply)"
 #define FIXTURE_NOTE_2 "probe none: IDM-002 is skipped; give --probe-url or --probe-cmd to run it"
 
 /* Size of the hostile run's big response body. */
