@@ -133,8 +133,8 @@ static void delivery_timestamp(const struct hn_delivery_opts *o, const struct hn
 {
     int64_t ms = (int64_t)now_ms + (int64_t)m->shift_s * 1000;
 
-    if (m->timestamp == HN_TS_MALFORMED) {
-        snprintf(out, out_size, "%s", DELIVERY_BAD_TIMESTAMP);
+    if (m->timestamp == HN_TS_MALFORMED || m->timestamp == HN_TS_ZERO) {
+        snprintf(out, out_size, "%s", m->timestamp == HN_TS_ZERO ? "0" : DELIVERY_BAD_TIMESTAMP);
         return;
     }
     signature_timestamp(ms > 0 ? (uint64_t)ms : 0, o->unit, out, out_size);
@@ -207,9 +207,15 @@ static int delivery_sig_value(const struct hn_delivery_opts *o, const struct hn_
     char other[128];
     const char *sigs[3] = {good, NULL, NULL};
     size_t n = 1;
+    struct scheme body_only = *s;
 
+    /* body_only: the right key over the body alone, the timestamp and id
+     * left out of the signed string (what a verifier that skips a missing
+     * timestamp computes). */
+    snprintf(body_only.signed_template, sizeof(body_only.signed_template), "{body}");
     delivery_other_secret(o, other, sizeof(other));
-    if (scheme_sign(s, secret, id, ts, d->body, d->body_len, good, e) != 0 ||
+    if (scheme_sign(m->signature == HN_SIG_BODY_ONLY ? &body_only : s, secret, id, ts, d->body,
+                    d->body_len, good, e) != 0 ||
         scheme_sign(s, other, id, ts, d->body, d->body_len, bad, e) != 0) {
         return -1;
     }
@@ -256,7 +262,7 @@ static int delivery_wire(const struct hn_delivery_opts *o, const struct hn_paylo
                               m->signature == HN_SIG_MISSING};
     bool recompute =
         m->signature == HN_SIG_UPPERCASE || m->signature == HN_SIG_VALID_FIRST ||
-        m->signature == HN_SIG_VALID_LAST ||
+        m->signature == HN_SIG_VALID_LAST || m->signature == HN_SIG_BODY_ONLY ||
         (m->timestamp == HN_TS_MISSING && s->timestamp.place == SCHEME_PLACE_IN_SIGNATURE);
 
     if (m->signature == HN_SIG_OTHER_SECRET) {
@@ -304,7 +310,8 @@ static char *delivery_summary(const struct hn_mutation *m, size_t body_len)
                                            "malformed signature",
                                            "signature in uppercase hex",
                                            "the valid signature first among invalid ones",
-                                           "the valid signature last among invalid ones"};
+                                           "the valid signature last among invalid ones",
+                                           "a MAC over the body alone"};
     if (m->signature != HN_SIG_VALID) {
         parts[n++] = sig_text[m->signature];
     }
@@ -312,6 +319,8 @@ static char *delivery_summary(const struct hn_mutation *m, size_t body_len)
         parts[n++] = "no timestamp";
     } else if (m->timestamp == HN_TS_MALFORMED) {
         parts[n++] = "malformed timestamp";
+    } else if (m->timestamp == HN_TS_ZERO) {
+        parts[n++] = "timestamp 0";
     }
     if (m->shift_s != 0) {
         snprintf(shift, sizeof(shift), "timestamp %lld s in the %s",
@@ -454,6 +463,9 @@ int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload 
     }
     ids_uuid4(rng, out->delivery_id);
     delivery_timestamp(o, m, now_ms, ts, sizeof(ts));
+    if (m->timestamp == HN_TS_MISSING) {
+        ts[0] = '\0'; /* what a sender without one signs: ".<body>" for vambe */
+    }
     if (delivery_wire(o, payload, m, attempt, ts, out, w, e) != 0) {
         goto out;
     }

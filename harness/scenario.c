@@ -302,6 +302,8 @@ const char *hn_sig_mutation_name(enum hn_sig_mutation m)
         return "valid_first";
     case HN_SIG_VALID_LAST:
         return "valid_last";
+    case HN_SIG_BODY_ONLY:
+        return "body_only";
     }
     return "?";
 }

@@ -42,6 +42,7 @@ enum hn_sig_mutation {
     HN_SIG_UPPERCASE,    /* the right digest in uppercase hex */
     HN_SIG_VALID_FIRST,  /* a list: the valid signature, then invalid ones (rotation) */
     HN_SIG_VALID_LAST,   /* a list: invalid signatures, then the valid one */
+    HN_SIG_BODY_ONLY,    /* the right secret, but a MAC over the body alone */
 };
 
 /* What a case needs of the run's signing scheme (core/scheme); a case whose
@@ -60,6 +61,7 @@ enum hn_ts_mutation {
     HN_TS_VALID,     /* now, in the run's unit */
     HN_TS_MISSING,   /* no x-vambe-timestamp header */
     HN_TS_MALFORMED, /* a value that is not a number */
+    HN_TS_ZERO,      /* "0": the epoch, a number but no time */
 };
 
 /* Bits of a status class mask: bit k set means "kxx" (1 <= k <= 5). */

@@ -18,6 +18,7 @@ static const struct {
     {"missing", HN_SIG_MISSING},         {"other_secret", HN_SIG_OTHER_SECRET},
     {"malformed", HN_SIG_MALFORMED},     {"uppercase", HN_SIG_UPPERCASE},
     {"valid_first", HN_SIG_VALID_FIRST}, {"valid_last", HN_SIG_VALID_LAST},
+    {"body_only", HN_SIG_BODY_ONLY},
 };
 
 /* An HTTP token (RFC 9110 tchar). */
@@ -275,7 +276,7 @@ static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
         if (i == sizeof(sig_mutations) / sizeof(sig_mutations[0])) {
             return jread_error_at(&p->r, "signature",
                                   "unknown signature mutation '%s' (use missing, other_secret, "
-                                  "malformed, uppercase, valid_first or valid_last)",
+                                  "malformed, uppercase, valid_first, valid_last or body_only)",
                                   v);
         }
     }
@@ -287,11 +288,14 @@ static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
             m->timestamp = HN_TS_MISSING;
         } else if (strcmp(v, "malformed") == 0) {
             m->timestamp = HN_TS_MALFORMED;
+        } else if (strcmp(v, "zero") == 0) {
+            m->timestamp = HN_TS_ZERO;
         } else {
-            return jread_error_at(&p->r, "timestamp",
-                                  "unknown timestamp mutation '%s' (use missing or malformed; "
-                                  "timestamp_shift_s moves it)",
-                                  v);
+            return jread_error_at(
+                &p->r, "timestamp",
+                "unknown timestamp mutation '%s' (use missing, malformed or zero; "
+                "timestamp_shift_s moves it)",
+                v);
         }
     }
     if (jread_int(&p->r, obj, "timestamp_shift_s", -STEP_SHIFT_MAX_S, STEP_SHIFT_MAX_S, &m->shift_s,
@@ -300,7 +304,9 @@ static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
     }
     if (present && m->timestamp != HN_TS_VALID) {
         return jread_error_at(&p->r, "timestamp_shift_s", "cannot shift a %s timestamp",
-                              m->timestamp == HN_TS_MISSING ? "missing" : "malformed");
+                              m->timestamp == HN_TS_MISSING     ? "missing"
+                              : m->timestamp == HN_TS_MALFORMED ? "malformed"
+                                                                : "zero");
     }
     return 0;
 }

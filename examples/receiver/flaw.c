@@ -40,6 +40,8 @@ static const struct rcv_flaw_info flaw_table[] = {
     {"dedupe-by-delivery-id", RCV_FLAW_DEDUPE_BY_DELIVERY_ID,
      "dedupes by the delivery id, not the event id"},
     {"ignore-retries", RCV_FLAW_IGNORE_RETRIES, "answers 200 to attempts > 1, processes none"},
+    {"skip-missing-timestamp", RCV_FLAW_SKIP_MISSING_TIMESTAMP,
+     "without a timestamp, checks a MAC over the body"},
 };
 
 #define FLAW_N (sizeof(flaw_table) / sizeof(flaw_table[0]))

@@ -236,6 +236,16 @@ static int server_verify(struct rcv_server *s, const struct http_server_request 
      * milliseconds, and a value above 10^11 can only be milliseconds. */
     enum signature_unit unit = sc.unit == SIGNATURE_UNIT_MS ? SIGNATURE_UNIT_AUTO : sc.unit;
     enum signature_result res = scheme_verify(&sc, s->secret, &r, NULL, clock_wall_ms(), unit);
+    if (res == SIGNATURE_MISSING && (s->flaws & RCV_FLAW_SKIP_MISSING_TIMESTAMP) &&
+        sc.timestamp.place == SCHEME_PLACE_HEADER &&
+        http_server_header(req, sc.timestamp.name) == NULL) {
+        /* FLAW skip-missing-timestamp: `mac(ts ? ts + "." + body : body)`
+         * with the window checked only `if (ts)`: drop the header and any
+         * old body signed alone replays forever. */
+        sc.timestamp.place = SCHEME_PLACE_NONE;
+        snprintf(sc.signed_template, sizeof(sc.signed_template), "{body}");
+        res = scheme_verify(&sc, s->secret, &r, NULL, clock_wall_ms(), unit);
+    }
     if (res == SIGNATURE_MISMATCH && (s->flaws & RCV_FLAW_EMPTY_KEY_FALLBACK)) {
         /* FLAW empty-key-fallback: the secret read as `process.env.SECRET
          * || ''` in one code path: a MAC keyed with nothing verifies. */

@@ -324,7 +324,7 @@ static void accept_everything(void **state)
     assert_non_null(res);
     run_harness(s, args, res);
     assert_int_equal(res->code, 1);
-    assert_int_equal(res->run->n_cases, 29);
+    assert_int_equal(res->run->n_cases, 30);
     check_verdicts(res, w, sizeof(w) / sizeof(w[0]));
     check_no_secret(res, SECRET);
     assert_false(res->run->conformant);
@@ -344,7 +344,7 @@ static void accept_everything(void **state)
     assert_non_null(strstr(res->out, "(signed with another secret)"));
     assert_non_null(strstr(res->out, "re-run:    vambe-harness run --target"));
     assert_non_null(strstr(res->out, "--secret \"$VAMBE_SECRET\" --seed 11 --only SIG-002"));
-    assert_non_null(strstr(res->out, "29 cases: 9 PASS, 6 FAIL, 1 WARN, 13 SKIP, 0 ERROR"));
+    assert_non_null(strstr(res->out, "30 cases: 9 PASS, 6 FAIL, 1 WARN, 14 SKIP, 0 ERROR"));
     assert_non_null(strstr(res->out, "seed 11"));
     assert_non_null(strstr(res->out, "result: NOT conformant (6 MUST cases failed"));
     assert_null(strstr(res->out, "\x1b["));
@@ -429,7 +429,7 @@ static void reject_everything(void **state)
     assert_non_null(res);
     run_harness(s, args, res);
     assert_int_equal(res->code, 1);
-    assert_int_equal(res->run->n_cases, 28);
+    assert_int_equal(res->run->n_cases, 29);
     assert_null(find_case(res->run, "LAT-002"));
     check_verdicts(res, w, sizeof(w) / sizeof(w[0]));
     const struct rp_case *c = find_case(res->run, "LAT-003");
@@ -567,7 +567,7 @@ static void correct_verifier(void **state)
     }
     assert_int_equal(res->code, 0);
     assert_true(res->run->conformant);
-    assert_int_equal(res->run->n_cases, 29);
+    assert_int_equal(res->run->n_cases, 30);
     for (size_t i = 0; i < res->run->n_cases; i++) {
         const struct rp_case *c = &res->run->cases[i];
         /* SIG-011 needs a list of signatures: not in the vambe scheme. */

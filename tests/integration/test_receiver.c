@@ -308,12 +308,13 @@ static const struct row rows[] = {
      * their faults need what only the kill matrix's cases send (a body no
      * serializer writes: BDY-002; another Content-Type: BDY-004; a key of
      * "": SIG-009; a rejected first copy: IDM-006; attempt 3 first:
-     * IDM-009). */
+     * IDM-009; no timestamp and a MAC over the body alone: SIG-010). */
     {"reserialize",          200, 1, 200, 1,  401, 0,  401, 401, 401, 400, 200, 405, 1},
     {"strict-content-type",  200, 1, 200, 1,  401, 0,  401, 401, 401, 400, 200, 405, 1},
     {"empty-key-fallback",   200, 1, 200, 1,  401, 0,  401, 401, 401, 400, 200, 405, 1},
     {"seen-before-verify",   200, 1, 200, 1,  401, 0,  401, 401, 401, 400, 200, 405, 1},
     {"ignore-retries",       200, 1, 200, 1,  401, 0,  401, 401, 401, 400, 200, 405, 1},
+    {"skip-missing-timestamp", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
 };
 /* clang-format on */
 

@@ -397,7 +397,7 @@ static void builtin_suite(void **state)
         {"SIG-003", RP_LEVEL_MUST, false},   {"SIG-004", RP_LEVEL_MUST, false},
         {"SIG-005", RP_LEVEL_MUST, false},   {"SIG-006", RP_LEVEL_MUST, false},
         {"SIG-007", RP_LEVEL_MUST, true},    {"SIG-009", RP_LEVEL_MUST, true},
-        {"SIG-011", RP_LEVEL_MUST, false},
+        {"SIG-010", RP_LEVEL_MUST, true},    {"SIG-011", RP_LEVEL_MUST, false},
     };
     const char *src = getenv("VAMBE_SOURCE_DIR");
     char dir[1024];
