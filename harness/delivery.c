@@ -466,6 +466,7 @@ int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload 
     if (m->timestamp == HN_TS_MISSING) {
         ts[0] = '\0'; /* what a sender without one signs: ".<body>" for vambe */
     }
+    snprintf(out->timestamp, sizeof(out->timestamp), "%s", ts);
     if (delivery_wire(o, payload, m, attempt, ts, out, w, e) != 0) {
         goto out;
     }

@@ -55,6 +55,7 @@ struct hn_delivery {
     char *shown_headers; /* owned; "Name: value\n" lines, redacted */
     char *summary;       /* owned; "signed with another secret", "" when valid */
     char delivery_id[IDS_UUID_LEN + 1];
+    char timestamp[32]; /* the timestamp text signed ("" when none was) */
 };
 
 /* Builds a delivery of payload at wall time now_ms; the delivery id comes

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/clock.h"
 #include "core/http_client.h"
@@ -183,6 +184,12 @@ void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struc
     }
     x->response_body[resp->body_len] = '\0';
     x->response_body_len = resp->body_len;
+    /* A receiver that echoes the secret (SEC-002) must not make the
+     * harness print it: masked where it stands, the length kept. */
+    hn_runner_mask(x->response_body, x->response_body_len, r->secret);
+    if (x->response_headers != NULL) {
+        hn_runner_mask(x->response_headers, strlen(x->response_headers), r->secret);
+    }
     x->response_body_truncated = resp->body_truncated;
     rp_set(&x->error, resp->error != HTTP_ERROR_NONE ? http_error_name(resp->error) : NULL);
     x->connect_us = resp->connect_us;
@@ -253,6 +260,9 @@ static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step
     runner_answer_text(&resp, out->figure, sizeof(out->figure));
     rp_set(&ps->actual, out->figure);
     out->verdict = hn_verdict_exchange(&st->expect, &resp, timeout, out->why, sizeof(out->why));
+    if (out->verdict == RP_VERDICT_PASS && st->expect.reveals_nothing) {
+        hn_runner_check_reveals(r, sent->event_id, &d, &resp, out);
+    }
 out:
     http_response_cleanup(&resp);
     hn_delivery_cleanup(&d);

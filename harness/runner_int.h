@@ -71,6 +71,14 @@ int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_
 void hn_runner_add_id(struct hn_runner_sent *sent, const char *id);
 /* Appends an id known to be new (a freshly drawn event's): no search. */
 void hn_runner_push_id(struct hn_runner_sent *sent, const char *id);
+/* Overwrites every occurrence of secret (4 bytes or more) in text (len
+ * bytes) with '*' (runner_check.c). */
+void hn_runner_mask(char *text, size_t len, const char *secret);
+/* SEC-002: sets out to FAIL when resp shows the secret (or token) or the
+ * signature the receiver expected for the bytes of d (runner_check.c). */
+void hn_runner_check_reveals(const struct hn_runner *r, const char *event_id,
+                             const struct hn_delivery *d, const struct http_response *resp,
+                             struct hn_runner_outcome *out);
 /* Adds an exchange to ps for a delivery and its response. */
 void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struct hn_delivery *d,
                       const char *event_id, const struct http_response *resp);

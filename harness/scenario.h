@@ -78,6 +78,9 @@ struct hn_expect {
     bool has_count;          /* probe only */
     long long count;
     bool https; /* target only */
+    /* deliver only: the answer holds neither the secret (or token) nor the
+     * signature the receiver expected for the bytes sent */
+    bool reveals_nothing;
 };
 
 struct hn_header {

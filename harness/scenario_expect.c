@@ -128,7 +128,8 @@ static int step_status_consistent(struct hn_sp *p, const struct hn_expect *x)
 
 static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
 {
-    static const char *const deliver_keys[] = {"status", "status_not", "latency_max", NULL};
+    static const char *const deliver_keys[] = {"status", "status_not", "latency_max",
+                                               "reveals_nothing", NULL};
     static const char *const burst_keys[] = {"status", "status_not", "latency_max", "p95_max",
                                              NULL};
     static const char *const probe_keys[] = {"count", NULL};
@@ -155,6 +156,7 @@ static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
         e->not_class_mask = not_mask;
         e->has_status = json_object_get(x, "status") != NULL || not_mask != 0;
         if (step_status_consistent(p, e) != 0 ||
+            jread_bool(&p->r, x, "reveals_nothing", &e->reveals_nothing) != 0 ||
             jread_duration(&p->r, x, "latency_max", STEP_LATENCY_MAX, &e->latency_max_ms) != 0 ||
             jread_duration(&p->r, x, "p95_max", STEP_LATENCY_MAX, &e->p95_max_ms) != 0) {
             return -1;

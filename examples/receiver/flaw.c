@@ -42,6 +42,8 @@ static const struct rcv_flaw_info flaw_table[] = {
     {"ignore-retries", RCV_FLAW_IGNORE_RETRIES, "answers 200 to attempts > 1, processes none"},
     {"skip-missing-timestamp", RCV_FLAW_SKIP_MISSING_TIMESTAMP,
      "without a timestamp, checks a MAC over the body"},
+    {"leaks-expected-signature", RCV_FLAW_LEAKS_EXPECTED_SIGNATURE,
+     "its 401 shows the signature (or token) it expected"},
 };
 
 #define FLAW_N (sizeof(flaw_table) / sizeof(flaw_table[0]))

@@ -34,6 +34,7 @@ enum rcv_flaw {
     RCV_FLAW_DEDUPE_BY_DELIVERY_ID = 1u << 19,
     RCV_FLAW_IGNORE_RETRIES = 1u << 20,
     RCV_FLAW_SKIP_MISSING_TIMESTAMP = 1u << 21,
+    RCV_FLAW_LEAKS_EXPECTED_SIGNATURE = 1u << 22,
 };
 
 /* `slow` answers after 5.5 s: past Vambe's 5 s budget, yet clearly before

@@ -184,6 +184,35 @@ static const char *server_header(void *ctx, const char *name)
     return v;
 }
 
+/* FLAW leaks-expected-signature: "signature mismatch: expected X, got Y",
+ * the debugging message that stays in production: a forger sends X. */
+static void server_flaw_leak(const struct rcv_server *s, const struct http_server_request *req,
+                             struct http_server_reply *rep)
+{
+    const struct scheme *sc = &s->scheme;
+    char ts[32] = "";
+    char expected[SCHEME_SIG_MAX + 1] = "";
+    const char *id = server_locate(&sc->event_id, req, NULL);
+
+    if (sc->kind == SCHEME_TOKEN) {
+        http_reply_error(rep, 401, "token mismatch: expected %s", s->secret);
+        return;
+    }
+    if (sc->timestamp.place == SCHEME_PLACE_HEADER) {
+        const char *v = http_server_header(req, sc->timestamp.name);
+        snprintf(ts, sizeof(ts), "%s", v != NULL ? v : "");
+    } else if (sc->timestamp.place == SCHEME_PLACE_IN_SIGNATURE) {
+        const char *h = http_server_header(req, sc->signature_header);
+        const char *t = h != NULL ? strstr(h, sc->timestamp.name) : NULL;
+        if (t != NULL) {
+            t += strlen(sc->timestamp.name);
+            snprintf(ts, sizeof(ts), "%.*s", (int)strspn(t, "0123456789"), t);
+        }
+    }
+    scheme_sign(sc, s->secret, id != NULL ? id : "", ts, req->body, req->body_len, expected, NULL);
+    http_reply_error(rep, 401, "signature mismatch: expected %s", expected);
+}
+
 /* The 401 for a delivery that failed verification, naming what failed
  * (never the expected value). */
 static void server_reject(const struct rcv_server *s, enum signature_result r,
@@ -258,6 +287,10 @@ static int server_verify(struct rcv_server *s, const struct http_server_request 
     }
     if (s->flaws & RCV_FLAW_PROCESS_REJECTED) {
         server_flaw_process_rejected(s, req);
+    }
+    if (s->flaws & RCV_FLAW_LEAKS_EXPECTED_SIGNATURE) {
+        server_flaw_leak(s, req, rep);
+        return -1;
     }
     server_reject(s, res, rep);
     return -1;

@@ -319,17 +319,18 @@ static void accept_everything(void **state)
         {"LAT-003", RP_VERDICT_PASS}, {"SEC-001", RP_VERDICT_SKIP}, {"SIG-001", RP_VERDICT_FAIL},
         {"SIG-002", RP_VERDICT_FAIL}, {"SIG-003", RP_VERDICT_FAIL}, {"SIG-004", RP_VERDICT_FAIL},
         {"SIG-005", RP_VERDICT_FAIL}, {"SIG-006", RP_VERDICT_FAIL}, {"SIG-007", RP_VERDICT_SKIP},
+        {"SEC-002", RP_VERDICT_FAIL},
     };
 
     assert_non_null(res);
     run_harness(s, args, res);
     assert_int_equal(res->code, 1);
-    assert_int_equal(res->run->n_cases, 30);
+    assert_int_equal(res->run->n_cases, 31);
     check_verdicts(res, w, sizeof(w) / sizeof(w[0]));
     check_no_secret(res, SECRET);
     assert_false(res->run->conformant);
     assert_int_equal(res->run->seed, 11);
-    assert_int_equal(res->run->counts[RP_VERDICT_FAIL], 6);
+    assert_int_equal(res->run->counts[RP_VERDICT_FAIL], 7);
     assert_string_equal(res->run->probe, "none");
     assert_non_null(res->run->suite_checksum);
     assert_int_equal(strlen(res->run->suite_checksum), 64);
@@ -344,9 +345,9 @@ static void accept_everything(void **state)
     assert_non_null(strstr(res->out, "(signed with another secret)"));
     assert_non_null(strstr(res->out, "re-run:    vambe-harness run --target"));
     assert_non_null(strstr(res->out, "--secret \"$VAMBE_SECRET\" --seed 11 --only SIG-002"));
-    assert_non_null(strstr(res->out, "30 cases: 9 PASS, 6 FAIL, 1 WARN, 14 SKIP, 0 ERROR"));
+    assert_non_null(strstr(res->out, "31 cases: 9 PASS, 7 FAIL, 1 WARN, 14 SKIP, 0 ERROR"));
     assert_non_null(strstr(res->out, "seed 11"));
-    assert_non_null(strstr(res->out, "result: NOT conformant (6 MUST cases failed"));
+    assert_non_null(strstr(res->out, "result: NOT conformant (7 MUST cases failed"));
     assert_null(strstr(res->out, "\x1b["));
 
     /* The model: the failing step's exchange, with the signature cut. */
@@ -429,7 +430,7 @@ static void reject_everything(void **state)
     assert_non_null(res);
     run_harness(s, args, res);
     assert_int_equal(res->code, 1);
-    assert_int_equal(res->run->n_cases, 29);
+    assert_int_equal(res->run->n_cases, 30);
     assert_null(find_case(res->run, "LAT-002"));
     check_verdicts(res, w, sizeof(w) / sizeof(w[0]));
     const struct rp_case *c = find_case(res->run, "LAT-003");
@@ -567,7 +568,7 @@ static void correct_verifier(void **state)
     }
     assert_int_equal(res->code, 0);
     assert_true(res->run->conformant);
-    assert_int_equal(res->run->n_cases, 30);
+    assert_int_equal(res->run->n_cases, 31);
     for (size_t i = 0; i < res->run->n_cases; i++) {
         const struct rp_case *c = &res->run->cases[i];
         /* SIG-011 needs a list of signatures: not in the vambe scheme. */

@@ -315,6 +315,8 @@ static const struct row rows[] = {
     {"seen-before-verify",   200, 1, 200, 1,  401, 0,  401, 401, 401, 400, 200, 405, 1},
     {"ignore-retries",       200, 1, 200, 1,  401, 0,  401, 401, 401, 400, 200, 405, 1},
     {"skip-missing-timestamp", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    /* Same statuses: what it gets wrong is in the 401's body (SEC-002). */
+    {"leaks-expected-signature", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
 };
 /* clang-format on */
 

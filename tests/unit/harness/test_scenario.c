@@ -261,6 +261,20 @@ static const struct bad_case bad[] = {
     /* 13. An unknown signature mutation. */
     {"{\"step\": \"deliver\", \"mutate\": {\"signature\": \"forged\"}}", NULL, "\"signature\"", 0,
      "steps[0].mutate.signature: unknown signature mutation 'forged'"},
+    /* 13b. The v2 mutations and expectations, given garbage. */
+    {"{\"step\": \"deliver\", \"mutate\": {\"reformat\": \"pretty\"}}", NULL, "\"reformat\"", 0,
+     "steps[0].mutate.reformat: unknown reformat 'pretty' (use irregular)"},
+    {"{\"step\": \"deliver\", \"mutate\": {\"sign_with\": 7}}", NULL, "\"sign_with\"", 0,
+     "steps[0].mutate.sign_with: 'sign_with' must be a string of at most 64 characters"},
+    {"{\"step\": \"deliver\", \"mutate\": {\"timestamp\": \"never\"}}", NULL, "\"timestamp\"", 0,
+     "steps[0].mutate.timestamp: unknown timestamp mutation 'never' (use missing, malformed or "
+     "zero; timestamp_shift_s moves it)"},
+    {"{\"step\": \"deliver\", \"expect\": {\"reveals_nothing\": \"yes\"}}", NULL,
+     "\"reveals_nothing\"", 0,
+     "steps[0].expect.reveals_nothing: 'reveals_nothing' must be true or false"},
+    {"{\"step\": \"deliver\", \"needs\": [\"magic\"]}", NULL, "\"magic\"", 0,
+     "steps[0].needs[0]: unknown need (use auth, signature, signed_body, timestamp_past, "
+     "timestamp_future, signature_list or hex_signature)"},
     /* 14. A bad status class. */
     {"{\"step\": \"deliver\", \"expect\": {\"status\": \"2xz\"}}", NULL, "\"status\"", 0,
      "steps[0].expect.status: bad status class '2xz' (use 1xx, 2xx, 3xx, 4xx or 5xx)"},
@@ -393,11 +407,12 @@ static void builtin_suite(void **state)
         {"IDM-006", RP_LEVEL_MUST, true},    {"IDM-009", RP_LEVEL_MUST, true},
         {"LAT-001", RP_LEVEL_MUST, false},   {"LAT-002", RP_LEVEL_SHOULD, false},
         {"LAT-003", RP_LEVEL_MUST, false},   {"SEC-001", RP_LEVEL_SHOULD, false},
-        {"SIG-001", RP_LEVEL_MUST, false},   {"SIG-002", RP_LEVEL_MUST, false},
-        {"SIG-003", RP_LEVEL_MUST, false},   {"SIG-004", RP_LEVEL_MUST, false},
-        {"SIG-005", RP_LEVEL_MUST, false},   {"SIG-006", RP_LEVEL_MUST, false},
-        {"SIG-007", RP_LEVEL_MUST, true},    {"SIG-009", RP_LEVEL_MUST, true},
-        {"SIG-010", RP_LEVEL_MUST, true},    {"SIG-011", RP_LEVEL_MUST, false},
+        {"SEC-002", RP_LEVEL_MUST, false},   {"SIG-001", RP_LEVEL_MUST, false},
+        {"SIG-002", RP_LEVEL_MUST, false},   {"SIG-003", RP_LEVEL_MUST, false},
+        {"SIG-004", RP_LEVEL_MUST, false},   {"SIG-005", RP_LEVEL_MUST, false},
+        {"SIG-006", RP_LEVEL_MUST, false},   {"SIG-007", RP_LEVEL_MUST, true},
+        {"SIG-009", RP_LEVEL_MUST, true},    {"SIG-010", RP_LEVEL_MUST, true},
+        {"SIG-011", RP_LEVEL_MUST, false},
     };
     const char *src = getenv("VAMBE_SOURCE_DIR");
     char dir[1024];
