@@ -30,20 +30,7 @@
 #include "examples/receiver/flaw.h"
 #include "examples/receiver/idmap.h"
 #include "examples/receiver/queue.h"
-
-struct rcv_server {
-    char *secret;
-    struct scheme scheme;
-    uint64_t work_ms;
-    unsigned flaws;
-    struct rcv_idmap *seen;      /* dedupe: ids accepted so far */
-    struct rcv_idmap *processed; /* id -> times processed (the probe), bounded alike */
-    struct rcv_queue *queue;
-    pthread_t worker;
-    bool worker_started;
-    pthread_mutex_t sync_lock; /* FLAW sync: one event worked at a time */
-    struct http_server *http;
-};
+#include "examples/receiver/server_priv.h"
 
 /* The work of one event. A sleep stands in for what your code does (write
  * to your database, call another service); the count is the side effect
@@ -79,34 +66,12 @@ static int server_enqueue(struct rcv_server *s, const char *event_id, json_t **e
     return 0;
 }
 
-/* A value where the scheme says it travels: a header, or a field of the
- * body (a dotted path such as "event.type"). NULL when absent. */
-static const char *server_locate(const struct scheme_locator *l,
-                                 const struct http_server_request *req, const json_t *event)
-{
-    char path[SCHEME_HEADER_NAME_MAX + 1];
-    const json_t *v = event;
-
-    if (l->place == SCHEME_PLACE_HEADER) {
-        return http_server_header(req, l->name);
-    }
-    if (l->place != SCHEME_PLACE_FIELD) {
-        return NULL;
-    }
-    snprintf(path, sizeof(path), "%s", l->name);
-    for (char *save = NULL, *k = strtok_r(path, ".", &save); k != NULL && v != NULL;
-         k = strtok_r(NULL, ".", &save)) {
-        v = json_object_get(v, k);
-    }
-    return json_string_value(v);
-}
-
 /* The event id: where the scheme carries it (the same for every retry and
  * duplicate of one event), else the body's "id". event may be NULL. */
 static int server_event_id(const struct rcv_server *s, const struct http_server_request *req,
                            const json_t *event, char out[RCV_ID_MAX + 1], struct err *e)
 {
-    const char *id = server_locate(&s->scheme.event_id, req, event);
+    const char *id = rcv_server_locate(&s->scheme.event_id, req, event);
     if (id == NULL || *id == '\0') {
         id = json_string_value(json_object_get(event, "id"));
     }
@@ -141,37 +106,6 @@ struct server_headers {
     char first[SCHEME_WIRE_LINE]; /* FLAW first-signature-only: the header cut */
 };
 
-/* FLAW first-signature-only: the list is cut after its first signature, as
- * a verifier does that splits the header and compares element [0] (or
- * parses "k=v" pairs into a map, where one v1 replaces another). During a
- * secret rotation the sender's new signature comes second: every delivery
- * is refused until the rotation ends. */
-static const char *server_first_only(struct server_headers *h, const char *value)
-{
-    const struct scheme *sc = &h->s->scheme;
-    size_t prefix = strcspn(sc->element, "{");
-    size_t used = 0;
-    bool kept = false;
-    char copy[SCHEME_WIRE_LINE];
-    char *save = NULL;
-
-    snprintf(copy, sizeof(copy), "%s", value);
-    h->first[0] = '\0';
-    /* Separators are one character in every built-in list scheme. */
-    for (char *part = strtok_r(copy, sc->separator, &save); part != NULL;
-         part = strtok_r(NULL, sc->separator, &save)) {
-        bool sig = strncmp(part, sc->element, prefix) == 0;
-        if (sig && kept) {
-            continue;
-        }
-        kept = kept || sig;
-        int w = snprintf(h->first + used, sizeof(h->first) - used, "%s%s",
-                         used ? sc->separator : "", part);
-        used += w > 0 ? (size_t)w : 0;
-    }
-    return h->first;
-}
-
 static const char *server_header(void *ctx, const char *name)
 {
     struct server_headers *h = ctx;
@@ -179,38 +113,9 @@ static const char *server_header(void *ctx, const char *name)
 
     if (v != NULL && (h->s->flaws & RCV_FLAW_FIRST_SIGNATURE_ONLY) && h->s->scheme.list &&
         strcasecmp(name, h->s->scheme.signature_header) == 0) {
-        return server_first_only(h, v);
+        return rcv_flaw_first_only(&h->s->scheme, v, h->first, sizeof(h->first));
     }
     return v;
-}
-
-/* FLAW leaks-expected-signature: "signature mismatch: expected X, got Y",
- * the debugging message that stays in production: a forger sends X. */
-static void server_flaw_leak(const struct rcv_server *s, const struct http_server_request *req,
-                             struct http_server_reply *rep)
-{
-    const struct scheme *sc = &s->scheme;
-    char ts[32] = "";
-    char expected[SCHEME_SIG_MAX + 1] = "";
-    const char *id = server_locate(&sc->event_id, req, NULL);
-
-    if (sc->kind == SCHEME_TOKEN) {
-        http_reply_error(rep, 401, "token mismatch: expected %s", s->secret);
-        return;
-    }
-    if (sc->timestamp.place == SCHEME_PLACE_HEADER) {
-        const char *v = http_server_header(req, sc->timestamp.name);
-        snprintf(ts, sizeof(ts), "%s", v != NULL ? v : "");
-    } else if (sc->timestamp.place == SCHEME_PLACE_IN_SIGNATURE) {
-        const char *h = http_server_header(req, sc->signature_header);
-        const char *t = h != NULL ? strstr(h, sc->timestamp.name) : NULL;
-        if (t != NULL) {
-            t += strlen(sc->timestamp.name);
-            snprintf(ts, sizeof(ts), "%.*s", (int)strspn(t, "0123456789"), t);
-        }
-    }
-    scheme_sign(sc, s->secret, id != NULL ? id : "", ts, req->body, req->body_len, expected, NULL);
-    http_reply_error(rep, 401, "signature mismatch: expected %s", expected);
 }
 
 /* The 401 for a delivery that failed verification, naming what failed
@@ -289,7 +194,7 @@ static int server_verify(struct rcv_server *s, const struct http_server_request 
         server_flaw_process_rejected(s, req);
     }
     if (s->flaws & RCV_FLAW_LEAKS_EXPECTED_SIGNATURE) {
-        server_flaw_leak(s, req, rep);
+        rcv_flaw_leak(s, req, rep);
         return -1;
     }
     server_reject(s, res, rep);
@@ -350,7 +255,7 @@ static void server_dedupe_key(const struct rcv_server *s, const struct http_serv
         s->scheme.delivery_id.place != SCHEME_PLACE_NONE) {
         /* FLAW dedupe-by-delivery-id: the delivery id is new on every
          * attempt, so every retry of an event is processed again. */
-        const char *d = server_locate(&s->scheme.delivery_id, req, event);
+        const char *d = rcv_server_locate(&s->scheme.delivery_id, req, event);
         snprintf(key, key_size, "delivery:%s", d != NULL ? d : "");
         return;
     }
@@ -401,7 +306,7 @@ static void server_accept(struct rcv_server *s, const struct http_server_request
 static const char *server_topic(const struct rcv_server *s, const struct http_server_request *req,
                                 const json_t *event)
 {
-    const char *topic = server_locate(&s->scheme.event_type, req, event);
+    const char *topic = rcv_server_locate(&s->scheme.event_type, req, event);
     if (topic == NULL || *topic == '\0') {
         topic = json_string_value(json_object_get(event, "event"));
     }
@@ -427,43 +332,6 @@ static int server_flaw_seen_first(struct rcv_server *s, const struct http_server
     return first;
 }
 
-/* The attempt number, from the scheme's header whose template is
- * {attempt}; 1 when the scheme sends none. */
-static unsigned long server_attempt(const struct rcv_server *s,
-                                    const struct http_server_request *req)
-{
-    for (size_t i = 0; i < s->scheme.n_headers; i++) {
-        if (strcmp(s->scheme.headers[i].value, "{attempt}") == 0) {
-            const char *v = http_server_header(req, s->scheme.headers[i].name);
-            return v != NULL ? strtoul(v, NULL, 10) : 1;
-        }
-    }
-    return 1;
-}
-
-/* FLAW reject-unknown: is topic one the receiver's code was written for
- * (Vambe's catalogue, or its provider's types)? */
-static bool server_known_topic(const struct rcv_server *s, const char *topic)
-{
-    enum event_profile p = EVENT_PROFILE_DOCUMENTED;
-    const char *const *types = NULL;
-
-    if (topic == NULL) {
-        return false;
-    }
-    if (event_profile_parse(s->scheme.profile, &p, NULL) != 0 || p == EVENT_PROFILE_DOCUMENTED ||
-        p == EVENT_PROFILE_LEGACY) {
-        return topics_find(topic) != NULL;
-    }
-    types = event_profile_types(p);
-    for (size_t i = 0; types != NULL && types[i] != NULL; i++) {
-        if (strcmp(types[i], topic) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* POST / */
 static void server_on_delivery(void *ctx, const struct http_server_request *req,
                                struct http_server_reply *rep)
@@ -487,7 +355,7 @@ static void server_on_delivery(void *ctx, const struct http_server_request *req,
     if (server_verify(s, req, rep) != 0) {
         goto out;
     }
-    if ((s->flaws & RCV_FLAW_IGNORE_RETRIES) && server_attempt(s, req) > 1) {
+    if ((s->flaws & RCV_FLAW_IGNORE_RETRIES) && rcv_server_attempt(s, req) > 1) {
         /* FLAW ignore-retries: "a retry is a duplicate": but the first
          * attempts may never have arrived. */
         http_reply_json(rep, 200, json_pack("{s:s, s:b}", "status", "ok", "duplicate", 1));
@@ -508,7 +376,7 @@ static void server_on_delivery(void *ctx, const struct http_server_request *req,
     /* Unknown topics are accepted: Vambe may add topics at any time, and
      * a receiver that refuses them gets its webhook disabled. */
     const char *topic = server_topic(s, req, event);
-    if ((s->flaws & RCV_FLAW_REJECT_UNKNOWN) && !server_known_topic(s, topic)) {
+    if ((s->flaws & RCV_FLAW_REJECT_UNKNOWN) && !rcv_flaw_known_topic(s, topic)) {
         http_reply_error(rep, 400, "unknown topic '%s'", topic ? topic : "");
         goto out; /* FLAW reject-unknown */
     }

@@ -1,0 +1,48 @@
+/* Internal to examples/receiver/server*.c: the server's state, and the
+ * flaws and lookups server_flaw.c implements for server.c. */
+#ifndef RECEIVER_SERVER_PRIV_H
+#define RECEIVER_SERVER_PRIV_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/http_server.h"
+#include "core/scheme.h"
+#include "examples/receiver/idmap.h"
+#include "examples/receiver/queue.h"
+
+struct rcv_server {
+    char *secret;
+    struct scheme scheme;
+    uint64_t work_ms;
+    unsigned flaws;
+    struct rcv_idmap *seen;      /* dedupe: ids accepted so far */
+    struct rcv_idmap *processed; /* id -> times processed (the probe), bounded alike */
+    struct rcv_queue *queue;
+    pthread_t worker;
+    bool worker_started;
+    pthread_mutex_t sync_lock; /* FLAW sync: one event worked at a time */
+    struct http_server *http;
+};
+
+/* A value where the scheme says it travels: a header, or a field of the
+ * body (a dotted path such as "event.type"). NULL when absent; event may
+ * be NULL. */
+const char *rcv_server_locate(const struct scheme_locator *l, const struct http_server_request *req,
+                              const json_t *event);
+/* FLAW first-signature-only: value (a list header) with every signature
+ * but the first dropped, written into out. Returns out. */
+const char *rcv_flaw_first_only(const struct scheme *sc, const char *value, char *out,
+                                size_t out_size);
+/* FLAW leaks-expected-signature: a 401 that shows what was expected. */
+void rcv_flaw_leak(const struct rcv_server *s, const struct http_server_request *req,
+                   struct http_server_reply *rep);
+/* The attempt number, from the scheme's header whose template is
+ * {attempt}; 1 when the scheme sends none. */
+unsigned long rcv_server_attempt(const struct rcv_server *s, const struct http_server_request *req);
+/* FLAW reject-unknown: is topic one the receiver's code was written for? */
+bool rcv_flaw_known_topic(const struct rcv_server *s, const char *topic);
+
+#endif
