@@ -433,6 +433,12 @@ static void delivery_headers(const struct hn_delivery_opts *o, const struct hn_m
     for (size_t i = 0; i < m->n_remove; i++) {
         delivery_remove(l, m->remove[i]);
     }
+    /* "Expect:" with no value stops libcurl from waiting (up to 1 s) for a
+     * 100 Continue before a large body: latencies measure the receiver,
+     * not that wait. Senders do not send it either. */
+    if (delivery_find(l, "Expect") == NULL) {
+        delivery_remove(l, "Expect");
+    }
 }
 
 int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload *payload,

@@ -3,6 +3,7 @@
  * nothing beyond scheme, host and port. */
 #include "harness/url.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,12 @@ char *hn_url_redact(const char *url)
         while (*s != '\0' && *s != '#') {
             size_t pair = strcspn(s, "&#");
             const char *eq = memchr(s, '=', pair);
-            if (eq != NULL) {
+            size_t value_len = eq != NULL ? pair - (size_t)(eq - s) - 1 : 0;
+            /* A probe's {event_id} template is no secret, and a re-run
+             * command without it could not be pasted back. */
+            bool template = eq != NULL && value_len == strlen(HN_URL_EVENT_ID) &&
+                            memcmp(eq + 1, HN_URL_EVENT_ID, value_len) == 0;
+            if (eq != NULL && !template) {
                 size_t name = (size_t)(eq - s) + 1;
                 memcpy(out + o, s, name);
                 o += name;

@@ -21,8 +21,12 @@ struct hn_url {
 int hn_url_parse(const char *url, struct hn_url *out, struct err *e);
 /* True for localhost, *.localhost, 127.0.0.0/8 and ::1. */
 bool hn_url_is_loopback(const struct hn_url *u);
+/* The placeholder of a --probe-url template. */
+#define HN_URL_EVENT_ID "{event_id}"
+
 /* A copy of url with every query value (and any user:password) replaced by
- * "***". The caller frees the result. */
+ * "***", but a value that is exactly HN_URL_EVENT_ID (a probe template's
+ * placeholder: no secret). The caller frees the result. */
 char *hn_url_redact(const char *url);
 
 #endif
