@@ -102,6 +102,18 @@ int scheme_check_coherent(struct jread *p, struct scheme *s)
             return -1;
         }
     }
+    /* The timestamp has a header of its own: in the signature's (or the
+     * token's) it would be overwritten by it. */
+    if (s->timestamp.place == SCHEME_PLACE_HEADER &&
+        ((s->kind == SCHEME_HMAC && strcasecmp(s->timestamp.name, s->signature_header) == 0) ||
+         strcasecmp(s->timestamp.name, "Content-Type") == 0)) {
+        jpath_push_key(&p->path, "timestamp");
+        jread_error_at(p, "header",
+                       "'%s' already carries the signature (or the content type): the "
+                       "timestamp needs a header of its own, or 'in_signature'",
+                       s->timestamp.name);
+        return -1;
+    }
     /* A header a receiver is told to read must be one the sender sends. */
     for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++) {
         bool found = sent[i].l->place != SCHEME_PLACE_HEADER;
