@@ -302,6 +302,35 @@ const char *http_server_header(const struct http_server_request *req, const char
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+struct srv_exact {
+    const char *name;
+    const char *value;
+};
+
+static enum MHD_Result srv_exact_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    struct srv_exact *x = cls;
+
+    (void)kind;
+    if (key != NULL && strcmp(key, x->name) == 0) {
+        x->value = value;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+const char *http_server_header_exact(const struct http_server_request *req, const char *name)
+{
+    struct srv_exact x = {name, NULL};
+
+    if (req == NULL || req->conn == NULL || name == NULL) {
+        return NULL;
+    }
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, srv_exact_one, &x);
+    return x.value;
+}
+
 const char *http_server_query(const struct http_server_request *req, const char *name)
 {
     if (req == NULL || req->conn == NULL || name == NULL) {

@@ -84,6 +84,10 @@ void http_server_stop(struct http_server *s);
 /* Request accessors: values are borrowed for the duration of the handler;
  * NULL when absent. Header names are case-insensitive. */
 const char *http_server_header(const struct http_server_request *req, const char *name);
+/* The header spelled exactly name, case included (as sent); NULL when no
+ * header has that spelling. For the receiver's header-case-sensitive flaw:
+ * header names are case-insensitive (RFC 9110), so use http_server_header. */
+const char *http_server_header_exact(const struct http_server_request *req, const char *name);
 const char *http_server_query(const struct http_server_request *req, const char *name);
 
 /* Reply helpers. */

@@ -33,6 +33,7 @@ enum cli_id {
     CLI_ONLY,
     CLI_SKIP,
     CLI_TAGS,
+    CLI_IGNORED_TOPICS,
     CLI_PROBE_URL,
     CLI_PROBE_CMD,
     CLI_PROBE_WAIT,
@@ -69,6 +70,10 @@ static const struct cli_option cli_options[] = {
      CLI_RERUN_DROP},
     {"tags", required_argument, CLI_TAGS, "TAGS",
      "run only cases with one of these tags (comma-separated)", CLI_RERUN_DROP},
+    {"ignored-topics", required_argument, CLI_IGNORED_TOPICS, "TOPICS",
+     "topics the receiver deliberately ignores (comma-separated, repeatable): DLV-007 does not "
+     "expect them processed",
+     CLI_RERUN_KEEP},
     {"probe-url", required_argument, CLI_PROBE_URL, "TEMPLATE",
      "side-effect probe: a URL with {event_id} answering {\"count\": N}; 404 means 0",
      CLI_RERUN_URL},
@@ -201,6 +206,26 @@ static void cli_push(const char ***arr, size_t *n, const char *p)
     (*arr)[*n] = NULL;
 }
 
+/* A comma-separated list of topics: letters, digits, '.', '_', '-'. */
+static int cli_topics_check(const char *v, struct err *e)
+{
+    const char *p = v;
+
+    for (;;) {
+        size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+        if (n == 0 || n > 127 || (p[n] != ',' && p[n] != '\0')) {
+            return err_set(e,
+                           "--ignored-topics: '%.60s' is not a list of topics (letters, digits, "
+                           "'.', '_' and '-', separated by commas)",
+                           v);
+        }
+        if (p[n] == '\0') {
+            return 0;
+        }
+        p += n + 1;
+    }
+}
+
 static int cli_duration(const char *flag, const char *v, bool zero_ok, uint64_t *out, struct err *e)
 {
     struct err pe = {{0}};
@@ -247,6 +272,12 @@ static int cli_option(struct hn_config *cfg, int id, const char *v, struct err *
         return 0;
     case CLI_TAGS:
         cfg->tags = v;
+        return 0;
+    case CLI_IGNORED_TOPICS:
+        if (cli_topics_check(v, e) != 0) {
+            return -1;
+        }
+        cli_push(&cfg->ignored_topics, &cfg->n_ignored_topics, v);
         return 0;
     case CLI_PROBE_URL:
         cfg->probe_url = v;
@@ -477,6 +508,7 @@ int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
 void hn_cli_cleanup(struct hn_config *cfg)
 {
     free(cfg->headers);
+    free(cfg->ignored_topics);
     free(cfg->scenarios);
     free(cfg->reports);
     free(cfg->files);

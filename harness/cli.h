@@ -38,6 +38,8 @@ struct hn_config {
     const char *only;
     const char *skip;
     const char *tags;
+    const char **ignored_topics; /* --ignored-topics arguments, each comma-separated */
+    size_t n_ignored_topics;
     const char *probe_url;
     const char *probe_cmd;
     uint64_t timeout_ms;
@@ -69,6 +71,7 @@ void hn_cli_help(FILE *f);
 /* The command that re-runs only case id: the same arguments without
  * --only/--skip/--tags/--report/--report-dir, with --seed, the secret as
  * "$VAMBE_SECRET", --header values and target query values as ***.
+ * With id NULL, every case (an audit's re-run: it judges the whole run).
  * Caller frees. */
 char *hn_cli_rerun(const struct hn_config *cfg, const char *id, uint64_t seed);
 /* Parses and runs a command line; returns the exit code. */

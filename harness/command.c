@@ -95,9 +95,35 @@ static uint64_t command_seed(const struct hn_config *cfg)
     return seed & 0x7fffffffffffffffull;
 }
 
+/* The --ignored-topics arguments split at their commas (owned copies,
+ * NULL-terminated). */
+static char **command_topics(const struct hn_config *cfg, size_t *n)
+{
+    char **out = xcalloc(1, sizeof(char *));
+
+    *n = 0;
+    for (size_t i = 0; i < cfg->n_ignored_topics; i++) {
+        const char *p = cfg->ignored_topics[i];
+        for (;;) {
+            size_t len = strcspn(p, ",");
+            out = xrealloc(out, (*n + 2) * sizeof(char *));
+            out[(*n)++] = xstrndup(p, len);
+            out[*n] = NULL;
+            if (p[len] == '\0') {
+                break;
+            }
+            p += len + 1;
+        }
+    }
+    return out;
+}
+
 static struct hn_runner *command_runner(const struct hn_config *cfg, uint64_t seed, struct err *e)
 {
     struct hn_runner_opts o;
+    struct hn_runner *r;
+    size_t n_topics = 0;
+    char **topics = command_topics(cfg, &n_topics);
 
     memset(&o, 0, sizeof(o));
     o.target = cfg->target;
@@ -114,7 +140,14 @@ static struct hn_runner *command_runner(const struct hn_config *cfg, uint64_t se
     o.unit = cfg->unit;
     o.strict = cfg->strict;
     o.seed = seed;
-    return hn_runner_new(&o, e);
+    o.ignored_topics = (const char *const *)topics;
+    o.n_ignored_topics = n_topics;
+    r = hn_runner_new(&o, e); /* copies the topics */
+    for (size_t i = 0; i < n_topics; i++) {
+        free(topics[i]);
+    }
+    free(topics);
+    return r;
 }
 
 /* What the scheme cannot protect, said once per run: findings, never
@@ -189,6 +222,7 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
         log_error("%s", e.msg);
         goto out;
     }
+    hn_suite_audits_last(&suite);
     if (hn_runner_preflight(r, &e) != 0) {
         log_error("target %s unreachable: %s", hn_runner_target_shown(r), e.msg);
         code = HN_EXIT_ENV;
@@ -200,7 +234,8 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
     for (size_t i = 0; i < suite.n; i++) {
         struct rp_case *c = rp_run_add_case(run);
         hn_runner_case(r, suite.items[i], c);
-        c->rerun = hn_cli_rerun(cfg, c->id, seed);
+        /* An audit judges the whole run: its re-run is the whole run. */
+        c->rerun = hn_cli_rerun(cfg, suite.items[i]->audit ? NULL : c->id, seed);
         hn_output_case(&o, c);
     }
     run->duration_us = clock_mono_us() - t0;

@@ -17,12 +17,16 @@
 #define DELIVERY_BAD_SIGNATURE "deadbeef-not-a-signature"
 #define DELIVERY_BAD_TIMESTAMP "yesterday"
 #define DELIVERY_SHOWN_SIG     8
+/* SIG-012's hostile values: an 8 kB header, 500 candidates. */
+#define DELIVERY_OVERSIZED 8192
+#define DELIVERY_MANY      500
 
 struct delivery_header {
     char *name;
     char *value;
     bool secret;  /* from --header: never shown */
     bool removed; /* sent as "Name:" so libcurl drops its own default */
+    bool empty;   /* sent as "Name;": the header with an empty value */
 };
 
 struct delivery_list {
@@ -67,6 +71,7 @@ static void delivery_set(struct delivery_list *l, const char *name, const char *
     h->value = xstrdup(value);
     h->secret = secret;
     h->removed = false;
+    h->empty = false;
 }
 
 static void delivery_remove(struct delivery_list *l, const char *name)
@@ -75,6 +80,7 @@ static void delivery_remove(struct delivery_list *l, const char *name)
 
     h->secret = false;
     h->removed = true;
+    h->empty = false;
 }
 
 static void delivery_list_free(struct delivery_list *l)
@@ -311,7 +317,12 @@ static char *delivery_summary(const struct hn_mutation *m, size_t body_len)
                                            "signature in uppercase hex",
                                            "the valid signature first among invalid ones",
                                            "the valid signature last among invalid ones",
-                                           "a MAC over the body alone"};
+                                           "a MAC over the body alone",
+                                           "the signature one character short",
+                                           "the signature one hex digit long",
+                                           "a non-ASCII character in the signature",
+                                           "a signature header of 8 kB",
+                                           "500 signatures made with another secret"};
     if (m->signature != HN_SIG_VALID) {
         parts[n++] = sig_text[m->signature];
     }
@@ -348,6 +359,14 @@ static char *delivery_summary(const struct hn_mutation *m, size_t body_len)
     if (m->n_add > 0) {
         parts[n++] = "extra headers";
     }
+    if (m->header_case != HN_CASE_AS_IS) {
+        parts[n++] = m->header_case == HN_CASE_LOWER   ? "header names in lower case"
+                     : m->header_case == HN_CASE_UPPER ? "header names in upper case"
+                                                       : "header names Capitalised-Like-This";
+    }
+    if (m->blank_id) {
+        parts[n++] = "an empty event id";
+    }
     if (m->n_remove > 0) {
         parts[n++] = "headers removed";
     }
@@ -359,8 +378,25 @@ static char *delivery_summary(const struct hn_mutation *m, size_t body_len)
     return xstrdup(buf);
 }
 
+/* The name as the step's header_case spells it. */
+static char *delivery_name(const char *name, enum hn_header_case c)
+{
+    char *out = xstrdup(name);
+    bool word_start = true;
+
+    for (char *p = out; *p != '\0'; p++) {
+        if (c == HN_CASE_LOWER || (c == HN_CASE_MIXED && !word_start)) {
+            *p = (char)tolower((unsigned char)*p);
+        } else if (c == HN_CASE_UPPER || c == HN_CASE_MIXED) {
+            *p = (char)toupper((unsigned char)*p);
+        }
+        word_start = *p == '-';
+    }
+    return out;
+}
+
 static void delivery_lines(struct hn_delivery *d, const struct delivery_list *l,
-                           const struct scheme *s)
+                           const struct scheme *s, enum hn_header_case c)
 {
     size_t shown_cap = 64;
     size_t shown_len = 0;
@@ -371,8 +407,11 @@ static void delivery_lines(struct hn_delivery *d, const struct delivery_list *l,
     d->lines = xcalloc(l->n + 1, sizeof(char *));
     for (size_t i = 0; i < l->n; i++) {
         const struct delivery_header *h = &l->h[i];
-        d->lines[d->n_lines++] =
-            h->removed ? xasprintf("%s:", h->name) : xasprintf("%s: %s", h->name, h->value);
+        char *name = delivery_name(h->name, c);
+        d->lines[d->n_lines++] = h->removed ? xasprintf("%s:", name)
+                                 : h->empty ? xasprintf("%s;", name)
+                                            : xasprintf("%s: %s", name, h->value);
+        free(name);
         shown_cap += strlen(h->name) + (h->value ? strlen(h->value) : 0) + 16;
     }
     d->shown_headers = xmalloc(shown_cap);
@@ -433,12 +472,77 @@ static void delivery_headers(const struct hn_delivery_opts *o, const struct hn_m
     for (size_t i = 0; i < m->n_remove; i++) {
         delivery_remove(l, m->remove[i]);
     }
+    if (m->blank_id && s->event_id.place == SCHEME_PLACE_HEADER) {
+        /* IDM-010: the event id header sent, with nothing in it. */
+        delivery_set(l, s->event_id.name, "", false);
+        delivery_find(l, s->event_id.name)->empty = true;
+    }
     /* "Expect:" with no value stops libcurl from waiting (up to 1 s) for a
      * 100 Continue before a large body: latencies measure the receiver,
      * not that wait. Senders do not send it either. */
     if (delivery_find(l, "Expect") == NULL) {
         delivery_remove(l, "Expect");
     }
+}
+
+/* SIG-012: the signature header's valid value made hostile: a character
+ * short or long, a non-ASCII character, 8 kB, 500 candidates. */
+static int delivery_hostile(const struct hn_delivery_opts *o, const struct hn_mutation *m,
+                            const char *id, const char *ts, const struct hn_delivery *d,
+                            struct delivery_list *l, struct err *e)
+{
+    const struct scheme *s = o->scheme;
+    struct delivery_header *h;
+    char other[128];
+    char bad[SCHEME_SIG_MAX + 1];
+    char one[SCHEME_WIRE_LINE];
+    char two[SCHEME_WIRE_LINE];
+    const char *pair[2] = {bad, bad};
+    char *v;
+    size_t n;
+
+    if (m->signature < HN_SIG_SHORT) {
+        return 0;
+    }
+    h = s->kind == SCHEME_HMAC ? delivery_find(l, s->signature_header) : NULL;
+    if (h == NULL || h->removed || h->value[0] == '\0') {
+        return err_set(e, "scheme %s sends no signature header to make hostile", s->name);
+    }
+    n = strlen(h->value);
+    v = h->value;
+    if (m->signature == HN_SIG_SHORT) {
+        v[n - 1] = '\0';
+    } else if (m->signature == HN_SIG_LONG) {
+        h->value = xasprintf("%s0", v);
+    } else if (m->signature == HN_SIG_NON_ASCII) {
+        h->value = xasprintf("%.*s\xc3\xa9", (int)(n - 1), v); /* U+00E9 */
+    } else if (m->signature == HN_SIG_OVERSIZED) {
+        h->value = xmalloc(DELIVERY_OVERSIZED + 1);
+        memset(h->value, 'a', DELIVERY_OVERSIZED);
+        memcpy(h->value, v, n < DELIVERY_OVERSIZED ? n : DELIVERY_OVERSIZED);
+        h->value[DELIVERY_OVERSIZED] = '\0';
+    } else {
+        /* One invalid candidate, then the rest of a list of two (its
+         * separator and element) repeated: the list's tail. */
+        delivery_other_secret(o, other, sizeof(other));
+        if (!s->list || scheme_sign(s, other, id, ts, d->body, d->body_len, bad, e) != 0 ||
+            scheme_signature_value(s, ts, pair, 1, one, sizeof(one)) != 0 ||
+            scheme_signature_value(s, ts, pair, 2, two, sizeof(two)) != 0) {
+            return err_set(e, "scheme %s carries one signature per header", s->name);
+        }
+        size_t one_len = strlen(one);
+        size_t tail = strlen(two) - one_len;
+        h->value = xmalloc(one_len + tail * (DELIVERY_MANY - 1) + 1);
+        memcpy(h->value, one, one_len);
+        for (size_t i = 0; i + 1 < DELIVERY_MANY; i++) {
+            memcpy(h->value + one_len + i * tail, two + one_len, tail);
+        }
+        h->value[one_len + tail * (DELIVERY_MANY - 1)] = '\0';
+    }
+    if (v != h->value) {
+        free(v);
+    }
+    return 0;
 }
 
 int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload *payload,
@@ -487,7 +591,10 @@ int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload 
         }
     }
     delivery_headers(o, m, w, &l);
-    delivery_lines(out, &l, o->scheme);
+    if (delivery_hostile(o, m, payload->event_id, ts, out, &l, e) != 0) {
+        goto out;
+    }
+    delivery_lines(out, &l, o->scheme, m->header_case);
     out->summary = delivery_summary(m, out->body_len);
     rc = 0;
 out:

@@ -163,7 +163,9 @@ char *hn_cli_rerun(const struct hn_config *cfg, const char *id, uint64_t seed)
         cli_put(&b, " --seed ");
         cli_put(&b, num);
     }
-    cli_put(&b, " --only ");
-    cli_put(&b, id);
+    if (id != NULL) {
+        cli_put(&b, " --only ");
+        cli_put(&b, id);
+    }
     return b.s;
 }

@@ -14,6 +14,7 @@
 #include "core/jsonh.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "harness/hint.h"
 #include "harness/preflight.h"
 #include "harness/runner_int.h"
 #include "harness/verdict.h"
@@ -35,6 +36,11 @@ struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e)
     r->o.target = r->target;
     r->o.secret = r->secret;
     r->o.headers = (const char *const *)r->headers;
+    r->ignored = xcalloc(o->n_ignored_topics + 1, sizeof(char *));
+    for (size_t i = 0; i < o->n_ignored_topics; i++) {
+        r->ignored[i] = xstrdup(o->ignored_topics[i]);
+    }
+    r->o.ignored_topics = (const char *const *)r->ignored;
     r->o.probe_url = NULL;
     r->o.probe_cmd = NULL;
     if (r->o.timeout_ms == 0) {
@@ -84,6 +90,11 @@ void hn_runner_free(struct hn_runner *r)
         free(r->headers[i]);
     }
     free(r->headers);
+    for (size_t i = 0; i < r->o.n_ignored_topics; i++) {
+        free(r->ignored[i]);
+    }
+    free(r->ignored);
+    hn_runner_acked_free(r);
     free(r->target);
     free(r->target_shown);
     free(r->secret);
@@ -152,7 +163,7 @@ static void runner_copy_event(struct hn_runner_sent *to, const struct hn_runner_
     to->has_event = true;
 }
 
-static void runner_sent_cleanup(struct hn_runner_sent *s)
+void hn_runner_sent_cleanup(struct hn_runner_sent *s)
 {
     for (size_t i = 0; i < s->n_ids; i++) {
         free(s->ids[i]);
@@ -172,10 +183,15 @@ void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struc
     rp_set(&x->url, r->target_shown);
     rp_set(&x->event_id, event_id);
     rp_set(&x->request_headers, d->shown_headers);
-    x->request_body = xmalloc(d->body_len + 1);
-    memcpy(x->request_body, d->body, d->body_len);
-    x->request_body[d->body_len] = '\0';
-    x->request_body_len = d->body_len;
+    x->request_body_len = d->body_len < RP_REQUEST_BODY_MAX ? d->body_len : RP_REQUEST_BODY_MAX;
+    x->request_body_truncated = d->body_len > RP_REQUEST_BODY_MAX;
+    while (x->request_body_truncated && x->request_body_len > 0 &&
+           ((unsigned char)d->body[x->request_body_len] & 0xc0) == 0x80) {
+        x->request_body_len--; /* cut before a UTF-8 sequence, not inside it */
+    }
+    x->request_body = xmalloc(x->request_body_len + 1);
+    memcpy(x->request_body, d->body, x->request_body_len);
+    x->request_body[x->request_body_len] = '\0';
     x->status = resp->status;
     rp_set(&x->response_headers, resp->headers);
     x->response_body = xmalloc(resp->body_len + 1);
@@ -218,6 +234,23 @@ static void runner_answer_text(const struct http_response *resp, char *out, size
     }
 }
 
+/* A valid delivery that did not get its 2xx: what the answer looks like
+ * (a CSRF page, a login redirect, a tunnel's page; harness/hint.h). */
+static void runner_hint(const struct hn_step *st, const struct http_response *resp,
+                        struct hn_runner_outcome *out)
+{
+    const char *hint = NULL;
+    size_t used = strlen(out->why);
+
+    if (out->verdict == RP_VERDICT_PASS || !(st->expect.class_mask & HN_CLASS_BIT(2))) {
+        return;
+    }
+    hint = hn_hint_classify(resp);
+    if (hint != NULL && used < sizeof(out->why)) {
+        snprintf(out->why + used, sizeof(out->why) - used, "; hint: %s", hint);
+    }
+}
+
 static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                            struct hn_runner_outcome *out)
 {
@@ -239,8 +272,13 @@ static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the event: %s", e.msg);
         return;
     }
+    if (st->mutate.blank_id && hn_runner_blank_id(sent, &r->scheme, &e) != 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the event: %s", e.msg);
+        return;
+    }
     hn_runner_add_id(sent, sent->event_id);
-    struct hn_payload pl = {sent->event_id, sent->topic, sent->body, sent->body_len};
+    struct hn_payload pl = {st->mutate.blank_id ? "" : sent->event_id, sent->topic, sent->body,
+                            sent->body_len};
     if (hn_delivery_build(&r->dopts, &pl, &st->mutate, st->attempt, &rc->rng, clock_wall_ms(), &d,
                           &e) != 0) {
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "%s", e.msg);
@@ -257,157 +295,17 @@ static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step
         goto out;
     }
     hn_runner_record(r, ps, &d, sent->event_id, &resp);
+    hn_runner_ack(r, rc->s->id, &st->mutate, sent->event_id, sent->topic, &resp);
     runner_answer_text(&resp, out->figure, sizeof(out->figure));
     rp_set(&ps->actual, out->figure);
     out->verdict = hn_verdict_exchange(&st->expect, &resp, timeout, out->why, sizeof(out->why));
     if (out->verdict == RP_VERDICT_PASS && st->expect.reveals_nothing) {
         hn_runner_check_reveals(r, sent->event_id, &d, &resp, out);
     }
+    runner_hint(st, &resp, out);
 out:
     http_response_cleanup(&resp);
     hn_delivery_cleanup(&d);
-}
-
-/* Builds the deliveries of a burst: n copies of one event, or n events. */
-static int runner_burst_build(struct hn_runner_case *rc, size_t idx, struct hn_delivery *d,
-                              char (*ids)[IDS_EVENT_ID_LEN + 1], struct err *e)
-{
-    static const struct hn_mutation none;
-    const struct hn_step *st = &rc->s->steps[idx];
-    struct hn_runner_sent *sent = &rc->sent[idx];
-
-    for (unsigned i = 0; i < st->count; i++) {
-        struct hn_runner_sent one;
-        struct hn_runner_sent *ev = sent;
-        memset(&one, 0, sizeof(one));
-        if (!st->copies) {
-            ev = &one;
-        }
-        if ((!st->copies || i == 0) && hn_runner_new_event(rc, idx, ev, e) != 0) {
-            runner_sent_cleanup(&one);
-            return -1;
-        }
-        if (!st->copies) {
-            hn_runner_push_id(sent, ev->event_id); /* drawn just now: new */
-        } else if (i == 0) {
-            hn_runner_add_id(sent, ev->event_id);
-        }
-        memcpy(ids[i], ev->event_id, sizeof(ids[i]));
-        struct hn_payload pl = {ev->event_id, ev->topic, ev->body, ev->body_len};
-        int rc_build = hn_delivery_build(&rc->r->dopts, &pl, &none, st->attempt, &rc->rng,
-                                         clock_wall_ms(), &d[i], e);
-        runner_sent_cleanup(&one);
-        if (rc_build != 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Judges a burst's responses: every one against the expectation, then the
- * p95 of the answered ones. */
-static void runner_burst_judge(const struct hn_step *st, const struct http_response *resp,
-                               uint64_t timeout, struct hn_runner_outcome *out)
-{
-    unsigned n = st->count;
-    unsigned failed = 0;
-    unsigned errored = 0;
-    size_t answered = 0;
-    char first_fail[256] = "";
-    char first_error[256] = "";
-    uint64_t *lat = xcalloc(n, sizeof(uint64_t));
-    char p50[32], p95[32], p99[32], max[32], bound[32];
-
-    for (unsigned i = 0; i < n; i++) {
-        char why[256];
-        enum rp_verdict v = hn_verdict_exchange(&st->expect, &resp[i], timeout, why, sizeof(why));
-        if (v == RP_VERDICT_FAIL && failed++ == 0) {
-            snprintf(first_fail, sizeof(first_fail), "%s", why);
-        } else if (v == RP_VERDICT_ERROR && errored++ == 0) {
-            snprintf(first_error, sizeof(first_error), "%s", why);
-        }
-        if (resp[i].error == HTTP_ERROR_NONE) {
-            lat[answered++] = resp[i].total_us;
-        }
-    }
-    uint64_t p95_us = hn_verdict_percentile(lat, answered, 95);
-    hn_verdict_duration(hn_verdict_percentile(lat, answered, 50), p50, sizeof(p50));
-    hn_verdict_duration(p95_us, p95, sizeof(p95));
-    hn_verdict_duration(hn_verdict_percentile(lat, answered, 99), p99, sizeof(p99));
-    hn_verdict_duration(answered ? lat[answered - 1] : 0, max, sizeof(max));
-    snprintf(out->figure, sizeof(out->figure), "%u/%u as expected, p95 %s, max %s",
-             n - failed - errored, n, p95, max);
-    snprintf(out->actual, sizeof(out->actual),
-             "%u/%u as expected (%u failed, %u without response); latency p50 %s, p95 %s, "
-             "p99 %s, max %s",
-             n - failed - errored, n, failed, errored, p50, p95, p99, max);
-    if (failed > 0) {
-        hn_runner_outcome_set(out, RP_VERDICT_FAIL, "%u of %u deliveries failed; first: %s", failed,
-                              n, first_fail);
-    } else if (errored > 0) {
-        hn_runner_outcome_set(out, RP_VERDICT_ERROR,
-                              "%u of %u deliveries got no response; "
-                              "first: %s",
-                              errored, n, first_error);
-    } else if (st->expect.p95_max_ms > 0 && p95_us > st->expect.p95_max_ms * 1000u) {
-        hn_verdict_duration(st->expect.p95_max_ms * 1000u, bound, sizeof(bound));
-        snprintf(out->figure, sizeof(out->figure), "p95 %s", p95);
-        hn_runner_outcome_set(out, RP_VERDICT_FAIL,
-                              "p95 %s over %u deliveries, over the bound "
-                              "of %s",
-                              p95, n, bound);
-    } else {
-        out->verdict = RP_VERDICT_PASS;
-        if (st->expect.p95_max_ms > 0) {
-            snprintf(out->figure, sizeof(out->figure), "p95 %s over %u", p95, n);
-        }
-    }
-    free(lat);
-}
-
-static void runner_burst(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
-                         struct hn_runner_outcome *out)
-{
-    const struct hn_step *st = &rc->s->steps[idx];
-    struct hn_runner *r = rc->r;
-    unsigned n = st->count;
-    struct hn_delivery *d = xcalloc(n, sizeof(*d));
-    struct http_request *req = xcalloc(n, sizeof(*req));
-    struct http_response *resp = xcalloc(n, sizeof(*resp));
-    char(*ids)[IDS_EVENT_ID_LEN + 1] = xcalloc(n, sizeof(*ids));
-    uint64_t timeout = hn_runner_timeout(r, &st->expect);
-    struct err e = {{0}};
-    char text[256];
-
-    rp_setf(&ps->description, "%u %s of %s, %u at a time", n,
-            st->copies ? "copies of one event" : "distinct events", st->topic, st->concurrency);
-    hn_runner_expect_text(&st->expect, text, sizeof(text));
-    rp_set(&ps->expected, text[0] ? text : NULL);
-    if (runner_burst_build(rc, idx, d, ids, &e) != 0) {
-        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the burst: %s", e.msg);
-        goto out;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        hn_delivery_request(&r->dopts, &d[i], timeout, &req[i]);
-    }
-    if (http_client_run(r->client, req, resp, n, st->concurrency) != 0) {
-        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "the HTTP client failed");
-        goto out;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        hn_runner_record(r, ps, &d[i], ids[i], &resp[i]);
-    }
-    runner_burst_judge(st, resp, timeout, out);
-    rp_set(&ps->actual, out->actual);
-out:
-    for (unsigned i = 0; i < n; i++) {
-        http_response_cleanup(&resp[i]);
-        hn_delivery_cleanup(&d[i]);
-    }
-    free(ids);
-    free(resp);
-    free(req);
-    free(d);
 }
 
 void hn_runner_outcome_set(struct hn_runner_outcome *out, enum rp_verdict v, const char *fmt, ...)
@@ -454,7 +352,7 @@ static void runner_step(struct hn_runner_case *rc, size_t idx, struct rp_step *p
         runner_deliver(rc, idx, ps, out);
         break;
     case HN_STEP_BURST:
-        runner_burst(rc, idx, ps, out);
+        hn_runner_burst(rc, idx, ps, out);
         break;
     case HN_STEP_WAIT:
         hn_runner_wait(rc, idx, ps, out);
@@ -464,6 +362,9 @@ static void runner_step(struct hn_runner_case *rc, size_t idx, struct rp_step *p
         break;
     case HN_STEP_TARGET:
         hn_runner_target(rc, idx, ps, out);
+        break;
+    case HN_STEP_AUDIT:
+        hn_runner_audit(rc, idx, ps, out);
         break;
     }
 }
@@ -525,7 +426,8 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
     char lacks[256];
     struct hn_runner_case rc;
     enum rp_verdict worst = RP_VERDICT_PASS;
-    size_t ran = 0; /* steps not left out */
+    enum rp_level level = s->level; /* the failing step's, when it has its own */
+    size_t ran = 0;                 /* steps not left out */
     uint64_t t0 = clock_mono_us();
     char figure[128] = "";
 
@@ -565,6 +467,7 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
         ps->verdict = out.verdict;
         if (out.verdict != RP_VERDICT_PASS) {
             worst = out.verdict;
+            level = s->steps[i].has_level ? s->steps[i].level : s->level;
             rp_setf(&c->reason, "step %zu (%s): %s", i + 1, hn_step_kind_name(s->steps[i].kind),
                     out.why);
             if (out.figure[0] != '\0') {
@@ -576,7 +479,7 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
             snprintf(figure, sizeof(figure), "%s", out.figure);
         }
     }
-    c->verdict = hn_verdict_case(worst, s->level, r->o.strict);
+    c->verdict = hn_verdict_case(worst, level, r->o.strict);
     if (ran == 0 && worst == RP_VERDICT_PASS) {
         /* Every step was left out: nothing was checked. */
         c->verdict = RP_VERDICT_SKIP;
@@ -586,7 +489,7 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
     rp_set(&c->figure, figure[0] ? figure : NULL);
     c->duration_us = clock_mono_us() - t0;
     for (size_t i = 0; i < s->n_steps; i++) {
-        runner_sent_cleanup(&rc.sent[i]);
+        hn_runner_sent_cleanup(&rc.sent[i]);
     }
     free(rc.sent);
 }

@@ -37,6 +37,8 @@ struct hn_runner_opts {
     enum signature_unit unit;
     bool strict;
     uint64_t seed;
+    const char *const *ignored_topics; /* topics the receiver deliberately ignores (DLV-007) */
+    size_t n_ignored_topics;
 };
 
 struct hn_runner;

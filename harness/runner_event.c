@@ -25,6 +25,69 @@ static int runner_extra_fields(const json_t *extra, char **body, size_t *len, st
     return 0;
 }
 
+/* Words for the padding: a long customer conversation, with accents, as a
+ * real large event carries (a transcript, an order with many lines). */
+static const char runner_words[] =
+    "Hola, quisiera saber el estado de mi pedido. Lo compré el martes y todavía no "
+    "llega; el número de seguimiento no muestra movimientos desde ayer. ";
+
+/* Pads the body to exactly size bytes: a "transcript" array of messages in
+ * "data" (or the top level), then the last message's text cut to fit. */
+static int runner_pad(char **body, size_t *len, size_t size, struct err *e)
+{
+    json_t *root = jsonh_parse(*body, *len, e);
+    json_t *target = json_object_get(root, "data");
+    json_t *list = json_array();
+    char *out = NULL;
+    size_t n = 0;
+    int rc = -1;
+
+    if (!json_is_object(target)) {
+        target = root;
+    }
+    if (!json_is_object(target) || json_object_set_new(target, "transcript", list) != 0) {
+        err_set(e, "cannot pad a body that is not a JSON object");
+        goto out;
+    }
+    if (*len + 64 > size) {
+        err_set(e, "the event is already %zu bytes: cannot pad it to %zu", *len, size);
+        goto out;
+    }
+    /* Whole messages while they fit with room to spare, then one cut. */
+    size_t used = *len + 16;
+    while (used + 2 * sizeof(runner_words) + 64 < size) {
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s}", "from", n % 2 ? "agent" : "contact",
+                                        "at", "2026-12-04T10:00:00Z", "text", runner_words));
+        used += sizeof(runner_words) + 64;
+        n++;
+    }
+    json_t *last = json_pack("{s:s}", "text", "");
+    json_array_append_new(list, last);
+    out = jsonh_dump(root, &used);
+    if (used > size) {
+        err_set(e, "cannot pad the event to %zu bytes", size);
+        goto out;
+    }
+    /* ASCII filler: one byte per character, no escapes. */
+    char *fill = xmalloc(size - used + 1);
+    memset(fill, 'x', size - used);
+    fill[size - used] = '\0';
+    json_object_set_new(last, "text", json_string(fill));
+    free(fill);
+    free(out);
+    out = jsonh_dump(root, &used);
+    free(*body);
+    *body = out;
+    *len = used;
+    out = NULL;
+    rc = 0;
+out:
+    free(out);
+    json_decref(root);
+    return rc;
+}
+
 int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_sent *out,
                         struct err *e)
 {
@@ -65,6 +128,39 @@ int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_
         runner_extra_fields(st->extra_fields, &out->body, &out->body_len, e) != 0) {
         return -1;
     }
+    size_t size = st->body_size_max ? rc->r->scheme.max_body : st->body_size;
+    if (size > 0 && runner_pad(&out->body, &out->body_len, size, e) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+int hn_runner_blank_id(struct hn_runner_sent *sent, const struct scheme *s, struct err *e)
+{
+    json_t *root = jsonh_parse(sent->body, sent->body_len, e);
+    json_t *obj = root;
+    char path[SCHEME_HEADER_NAME_MAX + 1];
+    char *key = path;
+
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return err_set(e, "cannot blank the id of a body that is not a JSON object");
+    }
+    /* The scheme's id field ("event_id", "event.id"), else the top-level
+     * "id" when the body has one. */
+    snprintf(path, sizeof(path), "%s",
+             s->event_id.place == SCHEME_PLACE_FIELD ? s->event_id.name : "id");
+    for (char *dot = strchr(key, '.'); dot != NULL && json_is_object(obj); dot = strchr(key, '.')) {
+        *dot = '\0';
+        obj = json_object_get(obj, key);
+        key = dot + 1;
+    }
+    if (json_is_object(obj) && json_object_get(obj, key) != NULL) {
+        json_object_set_new(obj, key, json_string(""));
+    }
+    free(sent->body);
+    sent->body = jsonh_dump(root, &sent->body_len);
+    json_decref(root);
     return 0;
 }
 

@@ -13,6 +13,13 @@
 #include "harness/runner.h"
 #include "harness/url.h"
 
+/* A valid delivery of a known topic the receiver answered 2xx (DLV-007). */
+struct hn_runner_acked {
+    char *case_id;
+    char *topic;
+    char event_id[IDS_EVENT_ID_LEN + 1];
+};
+
 struct hn_runner {
     struct hn_runner_opts o; /* strings point at the copies below */
     struct scheme scheme;
@@ -25,6 +32,10 @@ struct hn_runner {
     struct hn_delivery_opts dopts;
     struct http_client *client;
     struct hn_probe *probe; /* NULL without --probe-url / --probe-cmd */
+    char **ignored;         /* copies of o.ignored_topics */
+    struct hn_runner_acked *acked;
+    size_t n_acked;
+    size_t cap_acked;
 };
 
 /* What a deliver or burst step sent. */
@@ -67,6 +78,9 @@ void hn_runner_expect_text(const struct hn_expect *x, char *out, size_t out_size
 /* Builds a new event for step idx into out (id from the case's rng). */
 int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_sent *out,
                         struct err *e);
+/* IDM-010: the body's top-level "id" set to "" (the event id header is
+ * dropped by the delivery). */
+int hn_runner_blank_id(struct hn_runner_sent *sent, const struct scheme *s, struct err *e);
 /* Adds id to sent->ids unless present. */
 void hn_runner_add_id(struct hn_runner_sent *sent, const char *id);
 /* Appends an id known to be new (a freshly drawn event's): no search. */
@@ -82,6 +96,21 @@ void hn_runner_check_reveals(const struct hn_runner *r, const char *event_id,
 /* Adds an exchange to ps for a delivery and its response. */
 void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struct hn_delivery *d,
                       const char *event_id, const struct http_response *resp);
+
+/* runner_audit.c: records an acknowledged delivery (ignored unless it is
+ * valid, of a known topic, and answered 2xx); the audit step; the list's
+ * release. */
+void hn_runner_ack(struct hn_runner *r, const char *case_id, const struct hn_mutation *m,
+                   const char *event_id, const char *topic, const struct http_response *resp);
+void hn_runner_audit(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                     struct hn_runner_outcome *out);
+void hn_runner_acked_free(struct hn_runner *r);
+
+/* Frees what a deliver or burst step sent (runner.c). */
+void hn_runner_sent_cleanup(struct hn_runner_sent *s);
+/* runner_burst.c */
+void hn_runner_burst(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                     struct hn_runner_outcome *out);
 
 /* runner_steps.c */
 void hn_runner_wait(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,

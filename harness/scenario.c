@@ -281,6 +281,8 @@ const char *hn_step_kind_name(enum hn_step_kind k)
         return "probe";
     case HN_STEP_TARGET:
         return "target";
+    case HN_STEP_AUDIT:
+        return "audit";
     }
     return "?";
 }
@@ -304,6 +306,16 @@ const char *hn_sig_mutation_name(enum hn_sig_mutation m)
         return "valid_last";
     case HN_SIG_BODY_ONLY:
         return "body_only";
+    case HN_SIG_SHORT:
+        return "short";
+    case HN_SIG_LONG:
+        return "long";
+    case HN_SIG_NON_ASCII:
+        return "non_ascii";
+    case HN_SIG_OVERSIZED:
+        return "oversized";
+    case HN_SIG_MANY:
+        return "many";
     }
     return "?";
 }

@@ -32,6 +32,7 @@ enum hn_step_kind {
     HN_STEP_WAIT,    /* a pause */
     HN_STEP_PROBE,   /* how many times were these events processed? */
     HN_STEP_TARGET,  /* a property of the target URL itself (https) */
+    HN_STEP_AUDIT,   /* every valid delivery the run got a 2xx for was processed */
 };
 
 enum hn_sig_mutation {
@@ -43,6 +44,20 @@ enum hn_sig_mutation {
     HN_SIG_VALID_FIRST,  /* a list: the valid signature, then invalid ones (rotation) */
     HN_SIG_VALID_LAST,   /* a list: invalid signatures, then the valid one */
     HN_SIG_BODY_ONLY,    /* the right secret, but a MAC over the body alone */
+    /* Hostile values (SIG-012), derived from the valid signature header: */
+    HN_SIG_SHORT,     /* its last character dropped (63 hex digits for SHA-256) */
+    HN_SIG_LONG,      /* one hex digit more (65) */
+    HN_SIG_NON_ASCII, /* its last character replaced with a non-ASCII one */
+    HN_SIG_OVERSIZED, /* padded with hex digits to 8 kB */
+    HN_SIG_MANY,      /* a list of 500 signatures made with another secret */
+};
+
+/* The case the header names of a delivery are sent in (SIG-008). */
+enum hn_header_case {
+    HN_CASE_AS_IS, /* as the scheme spells them */
+    HN_CASE_LOWER, /* x-vambe-signature */
+    HN_CASE_UPPER, /* X-VAMBE-SIGNATURE */
+    HN_CASE_MIXED, /* X-Vambe-Signature: each word capitalised */
 };
 
 /* What a case needs of the run's signing scheme (core/scheme); a case whose
@@ -98,7 +113,9 @@ struct hn_mutation {
     bool has_raw_body;
     char *raw_body; /* sent instead of the event (signed as usual) */
     size_t raw_body_len;
-    char *method;          /* NULL: POST */
+    char *method; /* NULL: POST */
+    enum hn_header_case header_case;
+    bool blank_id;         /* the event id sent empty (body) and its header dropped */
     struct hn_header *add; /* set (or replace) these headers */
     size_t n_add;
     char **remove; /* drop these headers (even the default ones) */
@@ -118,6 +135,10 @@ struct hn_step {
     int same_data_as;     /* index of the step whose data is copied; -1 */
     unsigned attempt;     /* x-vambe-attempt */
     unsigned needs;       /* HN_NEED_* bits: the step is left out where the scheme lacks them */
+    size_t body_size;     /* 0, or the body padded to this many bytes */
+    bool body_size_max;   /* the body padded to the scheme's max_body */
+    bool has_level;       /* the step is held to level, below the case's */
+    enum rp_level level;
     struct hn_mutation mutate;
     /* burst */
     unsigned count;
@@ -146,6 +167,7 @@ struct hn_scenario {
     unsigned needs;    /* HN_NEED_* bits, from the file's "needs" */
     bool needs_probe;  /* has a probe step */
     bool latency_case; /* has a latency bound */
+    bool audit;        /* has an audit step: runs after every other case */
 };
 
 /* Parses text (len bytes) read from file (used in messages only). On

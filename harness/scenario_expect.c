@@ -15,11 +15,21 @@ static const struct {
     const char *name;
     enum hn_sig_mutation m;
 } sig_mutations[] = {
-    {"missing", HN_SIG_MISSING},         {"other_secret", HN_SIG_OTHER_SECRET},
-    {"malformed", HN_SIG_MALFORMED},     {"uppercase", HN_SIG_UPPERCASE},
-    {"valid_first", HN_SIG_VALID_FIRST}, {"valid_last", HN_SIG_VALID_LAST},
+    {"missing", HN_SIG_MISSING},
+    {"other_secret", HN_SIG_OTHER_SECRET},
+    {"malformed", HN_SIG_MALFORMED},
+    {"uppercase", HN_SIG_UPPERCASE},
+    {"valid_first", HN_SIG_VALID_FIRST},
+    {"valid_last", HN_SIG_VALID_LAST},
     {"body_only", HN_SIG_BODY_ONLY},
+    {"short", HN_SIG_SHORT},
+    {"long", HN_SIG_LONG},
+    {"non_ascii", HN_SIG_NON_ASCII},
+    {"oversized", HN_SIG_OVERSIZED},
+    {"many", HN_SIG_MANY},
 };
+
+static const char *const header_cases[] = {"as_is", "lower", "upper", "mixed"};
 
 /* An HTTP token (RFC 9110 tchar). */
 static bool step_token_ok(const char *s)
@@ -278,7 +288,8 @@ static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
         if (i == sizeof(sig_mutations) / sizeof(sig_mutations[0])) {
             return jread_error_at(&p->r, "signature",
                                   "unknown signature mutation '%s' (use missing, other_secret, "
-                                  "malformed, uppercase, valid_first, valid_last or body_only)",
+                                  "malformed, uppercase, valid_first, valid_last, body_only, "
+                                  "short, long, non_ascii, oversized or many)",
                                   v);
         }
     }
@@ -313,11 +324,45 @@ static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
     return 0;
 }
 
+/* header_case and event_id. */
+static int step_case_and_id(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
+{
+    const char *v = NULL;
+
+    if (jread_string(&p->r, obj, "header_case", false, 16, &v) != 0) {
+        return -1;
+    }
+    if (v != NULL) {
+        size_t i = 0;
+        while (i < sizeof(header_cases) / sizeof(header_cases[0]) && strcmp(v, header_cases[i])) {
+            i++;
+        }
+        if (i == sizeof(header_cases) / sizeof(header_cases[0])) {
+            return jread_error_at(&p->r, "header_case",
+                                  "unknown header_case '%s' (use lower, upper, mixed or as_is)", v);
+        }
+        m->header_case = (enum hn_header_case)i;
+    }
+    if (jread_string(&p->r, obj, "event_id", false, 16, &v) != 0) {
+        return -1;
+    }
+    if (v != NULL) {
+        if (strcmp(v, "blank") != 0) {
+            return jread_error_at(&p->r, "event_id", "unknown event_id mutation '%s' (use blank)",
+                                  v);
+        }
+        m->blank_id = true;
+    }
+    return 0;
+}
+
 static int step_mutation_body(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
 {
-    static const char *const keys[] = {
-        "signature",   "timestamp",      "timestamp_shift_s", "alter_body", "raw_body", "method",
-        "add_headers", "remove_headers", "sign_with",         "reformat",   NULL};
+    static const char *const keys[] = {"signature",   "timestamp",      "timestamp_shift_s",
+                                       "alter_body",  "raw_body",       "method",
+                                       "add_headers", "remove_headers", "sign_with",
+                                       "reformat",    "header_case",    "event_id",
+                                       NULL};
     const char *v = NULL;
     json_t *j;
 
@@ -360,7 +405,8 @@ static int step_mutation_body(struct hn_sp *p, json_t *obj, struct hn_mutation *
         }
         m->reformat = true;
     }
-    if (jread_string(&p->r, obj, "method", false, 16, &v) != 0) {
+    if (step_case_and_id(p, obj, m) != 0 ||
+        jread_string(&p->r, obj, "method", false, 16, &v) != 0) {
         return -1;
     }
     if (v != NULL) {

@@ -14,13 +14,15 @@
 #define STEP_NAME_MAX     32
 #define STEP_TOPIC_MAX    127
 #define STEP_PROBE_OF_MAX 16
+#define STEP_BODY_MIN     64
+#define STEP_BODY_MAX     (16 * 1024 * 1024)
 
 static const struct {
     const char *name;
     enum hn_step_kind kind;
 } step_kinds[] = {
     {"deliver", HN_STEP_DELIVER}, {"burst", HN_STEP_BURST},   {"wait", HN_STEP_WAIT},
-    {"probe", HN_STEP_PROBE},     {"target", HN_STEP_TARGET},
+    {"probe", HN_STEP_PROBE},     {"target", HN_STEP_TARGET}, {"audit", HN_STEP_AUDIT},
 };
 
 /* What a reference may point at. */
@@ -143,12 +145,63 @@ static int step_event(struct hn_sp *p, json_t *js, struct hn_step *st, const cha
     return 0;
 }
 
+/* body_size: a number of bytes, or "max" (the scheme's max_body). */
+static int step_body_size(struct hn_sp *p, json_t *js, struct hn_step *st)
+{
+    json_t *v = json_object_get(js, "body_size");
+
+    if (v == NULL) {
+        return 0;
+    }
+    if (json_is_string(v) && strcmp(json_string_value(v), "max") == 0) {
+        st->body_size_max = true;
+    } else if (json_is_integer(v) && json_integer_value(v) >= STEP_BODY_MIN &&
+               json_integer_value(v) <= STEP_BODY_MAX) {
+        st->body_size = (size_t)json_integer_value(v);
+    } else {
+        return jread_error_at(&p->r, "body_size",
+                              "'body_size' is a number of bytes (%d to %d) or \"max\" (the "
+                              "scheme's max_body)",
+                              STEP_BODY_MIN, STEP_BODY_MAX);
+    }
+    if (st->same_as >= 0 || st->mutate.has_raw_body) {
+        return jread_error_at(&p->r, "body_size",
+                              "'body_size' pads a new event: not with same_as or raw_body");
+    }
+    return 0;
+}
+
+/* level: a step held to a lower level than its case (a MUST case whose
+ * last step is only SHOULD). */
+static int step_level(struct hn_sp *p, json_t *js, const struct hn_scenario *s, struct hn_step *st)
+{
+    const char *v = NULL;
+
+    if (jread_string(&p->r, js, "level", false, 16, &v) != 0) {
+        return -1;
+    }
+    if (v == NULL) {
+        return 0;
+    }
+    if (rp_level_parse(v, &st->level) != 0) {
+        return jread_error_at(&p->r, "level", "bad level '%s' (use MUST, SHOULD or INFO)", v);
+    }
+    if (st->level <= s->level) {
+        return jread_error_at(&p->r, "level",
+                              "a step's level can only be lower than its case's (%s)",
+                              rp_level_name(s->level));
+    }
+    st->has_level = true;
+    return 0;
+}
+
 static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
                         struct hn_step *st)
 {
-    static const char *const keys[] = {
-        "step",    "name",   "note",   "topic", "data", "extra_fields", "same_as", "same_data_as",
-        "attempt", "mutate", "expect", "needs", NULL};
+    static const char *const keys[] = {"step",      "name",         "note",    "topic",
+                                       "data",      "extra_fields", "same_as", "same_data_as",
+                                       "attempt",   "mutate",       "expect",  "needs",
+                                       "body_size", "level",        NULL};
     static const char *const no_with_same_as[] = {"topic", "data", "extra_fields", "same_data_as",
                                                   NULL};
     const char *ref = NULL;
@@ -201,6 +254,9 @@ static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s
         return -1;
     }
     st->attempt = (unsigned)attempt;
+    if (step_body_size(p, js, st) != 0) {
+        return -1;
+    }
     if (st->mutate.has_raw_body && st->extra_fields != NULL) {
         return jread_error_at(&p->r, "extra_fields", "'extra_fields' has no effect with raw_body");
     }
@@ -211,7 +267,7 @@ static int step_burst(struct hn_sp *p, json_t *js, struct hn_step *st)
 {
     static const char *const keys[] = {"step",        "name",   "note",  "count",
                                        "concurrency", "copies", "topic", "data",
-                                       "attempt",     "expect", NULL};
+                                       "attempt",     "expect", "level", NULL};
     long long count = 0;
     long long conc = 1;
     long long attempt = 1;
@@ -305,7 +361,7 @@ out:
 static int step_probe(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
                       struct hn_step *st)
 {
-    static const char *const keys[] = {"step", "name", "note", "of", "expect", NULL};
+    static const char *const keys[] = {"step", "name", "note", "of", "expect", "level", NULL};
 
     if (jread_keys(&p->r, js, keys, "field of a probe step") != 0 ||
         step_probe_of(p, js, s, idx, st) != 0) {
@@ -347,7 +403,8 @@ static int step_common(struct hn_sp *p, json_t *js, size_t idx, struct hn_step *
     }
     if (i == sizeof(step_kinds) / sizeof(step_kinds[0])) {
         return jread_error_at(&p->r, "step",
-                              "unknown step kind '%s' (use deliver, burst, wait, probe or target)",
+                              "unknown step kind '%s' (use deliver, burst, wait, probe, target or "
+                              "audit)",
                               kind);
     }
     if (jread_string(&p->r, js, "name", false, STEP_NAME_MAX, &v) != 0) {
@@ -373,6 +430,9 @@ static int step_common(struct hn_sp *p, json_t *js, size_t idx, struct hn_step *
     return 0;
 }
 
+/* audit: no fields of its own; it looks at the whole run. */
+static const char *const audit_keys[] = {"step", "name", "note", NULL};
+
 static int step_parse(struct hn_sp *p, json_t *js, struct hn_scenario *s, size_t idx)
 {
     struct hn_step *st = &s->steps[idx];
@@ -380,7 +440,7 @@ static int step_parse(struct hn_sp *p, json_t *js, struct hn_scenario *s, size_t
     if (!json_is_object(js)) {
         return jread_error(&p->r, "a step is a JSON object with a \"step\" field");
     }
-    if (step_common(p, js, idx, st) != 0) {
+    if (step_common(p, js, idx, st) != 0 || step_level(p, js, s, st) != 0) {
         return -1;
     }
     switch (st->kind) {
@@ -394,6 +454,8 @@ static int step_parse(struct hn_sp *p, json_t *js, struct hn_scenario *s, size_t
         return step_probe(p, js, s, idx, st);
     case HN_STEP_TARGET:
         return step_target(p, js, st);
+    case HN_STEP_AUDIT:
+        return jread_keys(&p->r, js, audit_keys, "field of an audit step");
     }
     return -1;
 }
@@ -435,7 +497,8 @@ int hn_sp_steps(struct hn_sp *p, json_t *root, struct hn_scenario *s)
         }
         jpath_pop(&p->r.path);
         const struct hn_step *st = &s->steps[i];
-        s->needs_probe = s->needs_probe || st->kind == HN_STEP_PROBE;
+        s->needs_probe = s->needs_probe || st->kind == HN_STEP_PROBE || st->kind == HN_STEP_AUDIT;
+        s->audit = s->audit || st->kind == HN_STEP_AUDIT;
         s->latency_case =
             s->latency_case || st->expect.latency_max_ms > 0 || st->expect.p95_max_ms > 0;
     }

@@ -319,3 +319,19 @@ void hn_suite_cleanup(struct hn_suite *s)
     s->items = NULL;
     s->n = 0;
 }
+
+void hn_suite_audits_last(struct hn_suite *s)
+{
+    struct hn_scenario **sorted = xcalloc(s->n + 1, sizeof(*sorted));
+    size_t k = 0;
+
+    for (int audit = 0; audit < 2; audit++) {
+        for (size_t i = 0; i < s->n; i++) {
+            if (s->items[i]->audit == (audit == 1)) {
+                sorted[k++] = s->items[i];
+            }
+        }
+    }
+    memcpy(s->items, sorted, s->n * sizeof(*sorted));
+    free(sorted);
+}

@@ -35,6 +35,10 @@ int hn_suite_add_dir(struct hn_suite *s, const char *dir, struct err *e);
 int hn_suite_select(struct hn_suite *s, const char *only, const char *skip, const char *tags,
                     struct err *e);
 
+/* Moves the cases with an audit step (DLV-007) after every other case,
+ * keeping the order within each group: an audit looks at the whole run. */
+void hn_suite_audits_last(struct hn_suite *s);
+
 /* Hex SHA-256 over the selected files' bytes, in order; NULL when a file
  * cannot be read. Caller frees. */
 char *hn_suite_checksum(const struct hn_suite *s);

@@ -164,7 +164,7 @@ static void put_exchange(FILE *f, const struct rp_exchange *x, bool open)
         fputs("</code></p>\n", f);
     }
     put_pre(f, x->request_headers);
-    put_body(f, x->request_body, x->request_body_len, false);
+    put_body(f, x->request_body, x->request_body_len, x->request_body_truncated);
     fputs("</div><div><h5>Response</h5>\n", f);
     if (x->status != 0) {
         fprintf(f, "<p class=\"ea\"><b>status</b> %ld</p>\n", x->status);

@@ -98,6 +98,7 @@ static json_t *exchange_json(const struct rp_exchange *x)
     put(o, "event_id", text(x->event_id));
     put(o, "request_headers", text(x->request_headers));
     put_body(o, "request_body", x->request_body, x->request_body_len);
+    put(o, "request_body_truncated", json_boolean(x->request_body_truncated));
     put(o, "status", must(json_integer(x->status)));
     put(o, "response_headers", text(x->response_headers));
     put_body(o, "response_body", x->response_body, x->response_body_len);

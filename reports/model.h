@@ -24,15 +24,20 @@ enum rp_verdict {
 enum rp_level { RP_LEVEL_MUST, RP_LEVEL_SHOULD, RP_LEVEL_INFO };
 #define RP_LEVEL_COUNT 3
 
+/* The request body bytes a report keeps of one exchange: a 25 MB body
+ * (BDY-003 under github) is sent, not copied into every report. */
+#define RP_REQUEST_BODY_MAX (64 * 1024)
+
 /* One HTTP exchange with the receiver (or the probe). */
 struct rp_exchange {
     char *method;
     char *url;             /* query values redacted */
     char *event_id;        /* NULL when not a delivery */
     char *request_headers; /* "Name: value\n" lines, signature redacted */
-    char *request_body;
+    char *request_body;    /* the first RP_REQUEST_BODY_MAX bytes sent */
     size_t request_body_len;
-    long status; /* 0 when no response */
+    bool request_body_truncated; /* the body sent was longer (BDY-003) */
+    long status;                 /* 0 when no response */
     char *response_headers;
     char *response_body; /* excerpt, as received */
     size_t response_body_len;

@@ -50,7 +50,8 @@ static void put_exchange(FILE *f, const struct rp_exchange *x, size_t n, size_t 
     }
     if (x->request_body != NULL) {
         fputs("    >\n", f);
-        rp_transcript_body(f, "    > ", x->request_body, x->request_body_len, body_cap, 0);
+        rp_transcript_body(f, "    > ", x->request_body, x->request_body_len, body_cap,
+                           x->request_body_truncated);
     }
     if (x->status != 0) {
         fprintf(f, "    < status %ld\n", x->status);

@@ -44,6 +44,14 @@ static const struct rcv_flaw_info flaw_table[] = {
      "without a timestamp, checks a MAC over the body"},
     {"leaks-expected-signature", RCV_FLAW_LEAKS_EXPECTED_SIGNATURE,
      "its 401 shows the signature (or token) it expected"},
+    {"header-case-sensitive", RCV_FLAW_HEADER_CASE_SENSITIVE,
+     "finds headers only as the scheme spells their names"},
+    {"compare-throws", RCV_FLAW_COMPARE_THROWS,
+     "500 for a signature of another length than expected"},
+    {"body-limit-100k", RCV_FLAW_BODY_LIMIT_100K, "refuses bodies over 100 kB with 413"},
+    {"blank-id-poisons", RCV_FLAW_BLANK_ID_POISONS,
+     "takes an empty event id; its worker then stops"},
+    {"ack-on-error", RCV_FLAW_ACK_ON_ERROR, "200 to contact.created, whose handler always throws"},
 };
 
 #define FLAW_N (sizeof(flaw_table) / sizeof(flaw_table[0]))

@@ -35,6 +35,11 @@ enum rcv_flaw {
     RCV_FLAW_IGNORE_RETRIES = 1u << 20,
     RCV_FLAW_SKIP_MISSING_TIMESTAMP = 1u << 21,
     RCV_FLAW_LEAKS_EXPECTED_SIGNATURE = 1u << 22,
+    RCV_FLAW_HEADER_CASE_SENSITIVE = 1u << 23,
+    RCV_FLAW_COMPARE_THROWS = 1u << 24,
+    RCV_FLAW_BODY_LIMIT_100K = 1u << 25,
+    RCV_FLAW_BLANK_ID_POISONS = 1u << 26,
+    RCV_FLAW_ACK_ON_ERROR = 1u << 27,
 };
 
 /* `slow` answers after 5.5 s: past Vambe's 5 s budget, yet clearly before
@@ -44,6 +49,8 @@ enum rcv_flaw {
 /* `sync` works at least this long per event, one event at a time: 50
  * deliveries at once (the harness's burst) wait 10 s for the last answer. */
 #define RCV_FLAW_SYNC_MIN_WORK 200u
+/* `body-limit-100k`: Express's default body limit, "100kb". */
+#define RCV_FLAW_BODY_LIMIT 102400u
 /* `racy-dedupe`'s gap between the check and the insert. */
 #define RCV_FLAW_RACY_WINDOW_MS 50u
 
@@ -70,6 +77,8 @@ void rcv_flaw_describe(unsigned mask, char *out, size_t out_size);
  * Latin-1 and encoded again as UTF-8). NULL when flaws has neither, or the
  * body is not JSON for reserialize. The caller frees the result. */
 char *rcv_flaw_body(unsigned flaws, const char *body, size_t len, size_t *out_len);
+/* FLAW body-limit-100k: does the flaw refuse a body of len bytes? */
+bool rcv_flaw_refuses_size(unsigned flaws, size_t len);
 /* FLAW strict-content-type: does the flaw refuse this Content-Type (any
  * value but exactly "application/json")? */
 bool rcv_flaw_refuses_type(unsigned flaws, const char *content_type);

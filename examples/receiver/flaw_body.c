@@ -56,3 +56,11 @@ bool rcv_flaw_refuses_type(unsigned flaws, const char *content_type)
     return (flaws & RCV_FLAW_STRICT_CONTENT_TYPE) &&
            (content_type == NULL || strcmp(content_type, "application/json") != 0);
 }
+
+bool rcv_flaw_refuses_size(unsigned flaws, size_t len)
+{
+    /* FLAW body-limit-100k: express.json() with its default limit, "100kb":
+     * a long conversation or a large order is refused with 413, every
+     * retry too, until the event is dropped. */
+    return (flaws & RCV_FLAW_BODY_LIMIT_100K) && len > RCV_FLAW_BODY_LIMIT;
+}

@@ -35,6 +35,8 @@
 /* The work of one event. A sleep stands in for what your code does (write
  * to your database, call another service); the count is the side effect
  * the harness's probe observes. */
+#define RCV_MIN_MAX_BODY (2u * 1024 * 1024)
+
 static void server_process(struct rcv_server *s, const char *event_id, uint64_t work_ms)
 {
     clock_sleep_us(work_ms * 1000u);
@@ -46,8 +48,16 @@ static void *server_worker(void *arg)
 {
     struct rcv_server *s = arg;
     struct rcv_job job;
+    bool poisoned = false;
     while (rcv_queue_pop(s->queue, &job) == 0) {
-        server_process(s, job.event_id, s->work_ms);
+        if ((s->flaws & RCV_FLAW_BLANK_ID_POISONS) && (poisoned || job.event_id[0] == '\0')) {
+            /* FLAW blank-id-poisons: the job without an id throws, and the
+             * consumer retries it forever at the head of the queue: every
+             * event accepted after it waits, never processed. */
+            poisoned = true;
+        } else {
+            server_process(s, job.event_id, s->work_ms);
+        }
         json_decref(job.event);
     }
     return NULL;
@@ -71,9 +81,15 @@ static int server_enqueue(struct rcv_server *s, const char *event_id, json_t **e
 static int server_event_id(const struct rcv_server *s, const struct http_server_request *req,
                            const json_t *event, char out[RCV_ID_MAX + 1], struct err *e)
 {
-    const char *id = rcv_server_locate(&s->scheme.event_id, req, event);
+    const char *located = rcv_server_locate(s, &s->scheme.event_id, req, event);
+    const char *id = located;
     if (id == NULL || *id == '\0') {
         id = json_string_value(json_object_get(event, "id"));
+    }
+    if ((s->flaws & RCV_FLAW_BLANK_ID_POISONS) && (id == NULL || *id == '\0') &&
+        ((located != NULL && *located == '\0') || id != NULL)) {
+        out[0] = '\0'; /* FLAW blank-id-poisons: "" is taken as an id */
+        return 0;
     }
     if (id == NULL || *id == '\0') {
         return err_set(e, "no event id: send %s or an \"id\" field", s->scheme.event_id.name);
@@ -109,7 +125,7 @@ struct server_headers {
 static const char *server_header(void *ctx, const char *name)
 {
     struct server_headers *h = ctx;
-    const char *v = http_server_header(h->req, name);
+    const char *v = rcv_server_header(h->s, h->req, name);
 
     if (v != NULL && (h->s->flaws & RCV_FLAW_FIRST_SIGNATURE_ONLY) && h->s->scheme.list &&
         strcasecmp(name, h->s->scheme.signature_header) == 0) {
@@ -193,6 +209,9 @@ static int server_verify(struct rcv_server *s, const struct http_server_request 
     if (s->flaws & RCV_FLAW_PROCESS_REJECTED) {
         server_flaw_process_rejected(s, req);
     }
+    if ((s->flaws & RCV_FLAW_COMPARE_THROWS) && rcv_flaw_compare_throws(s, req, rep)) {
+        return -1;
+    }
     if (s->flaws & RCV_FLAW_LEAKS_EXPECTED_SIGNATURE) {
         rcv_flaw_leak(s, req, rep);
         return -1;
@@ -255,7 +274,7 @@ static void server_dedupe_key(const struct rcv_server *s, const struct http_serv
         s->scheme.delivery_id.place != SCHEME_PLACE_NONE) {
         /* FLAW dedupe-by-delivery-id: the delivery id is new on every
          * attempt, so every retry of an event is processed again. */
-        const char *d = rcv_server_locate(&s->scheme.delivery_id, req, event);
+        const char *d = rcv_server_locate(s, &s->scheme.delivery_id, req, event);
         snprintf(key, key_size, "delivery:%s", d != NULL ? d : "");
         return;
     }
@@ -306,7 +325,7 @@ static void server_accept(struct rcv_server *s, const struct http_server_request
 static const char *server_topic(const struct rcv_server *s, const struct http_server_request *req,
                                 const json_t *event)
 {
-    const char *topic = rcv_server_locate(&s->scheme.event_type, req, event);
+    const char *topic = rcv_server_locate(s, &s->scheme.event_type, req, event);
     if (topic == NULL || *topic == '\0') {
         topic = json_string_value(json_object_get(event, "event"));
     }
@@ -345,6 +364,10 @@ static void server_on_delivery(void *ctx, const struct http_server_request *req,
     if (s->flaws & RCV_FLAW_SLOW) {
         clock_sleep_us(RCV_FLAW_SLOW_MS * 1000u); /* FLAW slow: past the 5 s budget. */
     }
+    if (rcv_flaw_refuses_size(s->flaws, req->body_len)) {
+        http_reply_error(rep, 413, "request entity too large"); /* FLAW body-limit-100k */
+        goto out;
+    }
     if (rcv_flaw_refuses_type(s->flaws, http_server_header(req, "Content-Type"))) {
         http_reply_error(rep, 415, "Content-Type must be application/json"); /* FLAW */
         goto out;
@@ -379,6 +402,13 @@ static void server_on_delivery(void *ctx, const struct http_server_request *req,
     if ((s->flaws & RCV_FLAW_REJECT_UNKNOWN) && !rcv_flaw_known_topic(s, topic)) {
         http_reply_error(rep, 400, "unknown topic '%s'", topic ? topic : "");
         goto out; /* FLAW reject-unknown */
+    }
+    if ((s->flaws & RCV_FLAW_ACK_ON_ERROR) && rcv_flaw_handler_throws(s, topic)) {
+        /* FLAW ack-on-error: the contact.created handler reads a field the
+         * payload leaves out and throws; a catch-all logs it and answers
+         * 200. The sender never sends the event again. */
+        http_reply_json(rep, 200, json_pack("{s:s}", "status", "ok"));
+        goto out;
     }
     if (s->flaws & RCV_FLAW_REDIRECT) {
         /* FLAW redirect: the endpoint "moved" (or a framework adds a
@@ -440,6 +470,8 @@ struct rcv_server *rcv_server_start(const struct rcv_server_opts *o, struct err 
     struct http_server_opts ho = {
         .bind = o->bind,
         .port = o->port,
+        /* The sender's largest body, and never less than 2 MiB. */
+        .max_body = sc->max_body > RCV_MIN_MAX_BODY ? sc->max_body : RCV_MIN_MAX_BODY,
         .routes = server_routes,
         .n_routes = sizeof(server_routes) / sizeof(server_routes[0]),
         .ctx = s,

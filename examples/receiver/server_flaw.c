@@ -9,18 +9,19 @@
 #include "core/event.h"
 #include "core/http_server.h"
 #include "core/topics.h"
+#include "examples/receiver/flaw.h"
 #include "examples/receiver/server_priv.h"
 
 /* A value where the scheme says it travels: a header, or a field of the
  * body (a dotted path such as "event.type"). NULL when absent. */
-const char *rcv_server_locate(const struct scheme_locator *l, const struct http_server_request *req,
-                              const json_t *event)
+const char *rcv_server_locate(const struct rcv_server *s, const struct scheme_locator *l,
+                              const struct http_server_request *req, const json_t *event)
 {
     char path[SCHEME_HEADER_NAME_MAX + 1];
     const json_t *v = event;
 
     if (l->place == SCHEME_PLACE_HEADER) {
-        return http_server_header(req, l->name);
+        return rcv_server_header(s, req, l->name);
     }
     if (l->place != SCHEME_PLACE_FIELD) {
         return NULL;
@@ -31,6 +32,19 @@ const char *rcv_server_locate(const struct scheme_locator *l, const struct http_
         v = json_object_get(v, k);
     }
     return json_string_value(v);
+}
+
+const char *rcv_server_header(const struct rcv_server *s, const struct http_server_request *req,
+                              const char *name)
+{
+    if (s->flaws & RCV_FLAW_HEADER_CASE_SENSITIVE) {
+        /* FLAW header-case-sensitive: `event.headers['x-vambe-signature']`
+         * in a function behind a gateway that keeps the sender's spelling,
+         * or Go's `r.Header["X-Vambe-Signature"]`: a sender (or a proxy)
+         * that spells the name otherwise is refused. */
+        return http_server_header_exact(req, name);
+    }
+    return http_server_header(req, name);
 }
 
 /* FLAW first-signature-only: the list is cut after its first signature, as
@@ -63,33 +77,71 @@ const char *rcv_flaw_first_only(const struct scheme *sc, const char *value, char
     return out;
 }
 
+/* The timestamp received (header or inside the signature) into ts, and
+ * the signature the receiver expects for this request into expected. */
+static void flaw_expected(const struct rcv_server *s, const struct http_server_request *req,
+                          char ts[32], char expected[SCHEME_SIG_MAX + 1])
+{
+    const struct scheme *sc = &s->scheme;
+    const char *id = rcv_server_locate(s, &sc->event_id, req, NULL);
+
+    ts[0] = '\0';
+    expected[0] = '\0';
+    if (sc->timestamp.place == SCHEME_PLACE_HEADER) {
+        const char *v = rcv_server_header(s, req, sc->timestamp.name);
+        snprintf(ts, 32, "%s", v != NULL ? v : "");
+    } else if (sc->timestamp.place == SCHEME_PLACE_IN_SIGNATURE) {
+        const char *h = rcv_server_header(s, req, sc->signature_header);
+        const char *t = h != NULL ? strstr(h, sc->timestamp.name) : NULL;
+        if (t != NULL) {
+            t += strlen(sc->timestamp.name);
+            snprintf(ts, 32, "%.*s", (int)strspn(t, "0123456789"), t);
+        }
+    }
+    scheme_sign(sc, s->secret, id != NULL ? id : "", ts, req->body, req->body_len, expected, NULL);
+}
+
 /* FLAW leaks-expected-signature: "signature mismatch: expected X, got Y",
  * the debugging message that stays in production: a forger sends X. */
 void rcv_flaw_leak(const struct rcv_server *s, const struct http_server_request *req,
                    struct http_server_reply *rep)
 {
-    const struct scheme *sc = &s->scheme;
-    char ts[32] = "";
-    char expected[SCHEME_SIG_MAX + 1] = "";
-    const char *id = rcv_server_locate(&sc->event_id, req, NULL);
+    char ts[32];
+    char expected[SCHEME_SIG_MAX + 1];
 
-    if (sc->kind == SCHEME_TOKEN) {
+    if (s->scheme.kind == SCHEME_TOKEN) {
         http_reply_error(rep, 401, "token mismatch: expected %s", s->secret);
         return;
     }
-    if (sc->timestamp.place == SCHEME_PLACE_HEADER) {
-        const char *v = http_server_header(req, sc->timestamp.name);
-        snprintf(ts, sizeof(ts), "%s", v != NULL ? v : "");
-    } else if (sc->timestamp.place == SCHEME_PLACE_IN_SIGNATURE) {
-        const char *h = http_server_header(req, sc->signature_header);
-        const char *t = h != NULL ? strstr(h, sc->timestamp.name) : NULL;
-        if (t != NULL) {
-            t += strlen(sc->timestamp.name);
-            snprintf(ts, sizeof(ts), "%.*s", (int)strspn(t, "0123456789"), t);
-        }
-    }
-    scheme_sign(sc, s->secret, id != NULL ? id : "", ts, req->body, req->body_len, expected, NULL);
+    flaw_expected(s, req, ts, expected);
     http_reply_error(rep, 401, "signature mismatch: expected %s", expected);
+}
+
+bool rcv_flaw_compare_throws(const struct rcv_server *s, const struct http_server_request *req,
+                             struct http_server_reply *rep)
+{
+    const struct scheme *sc = &s->scheme;
+    const char *got =
+        sc->kind == SCHEME_HMAC ? rcv_server_header(s, req, sc->signature_header) : NULL;
+    char ts[32];
+    char expected[SCHEME_SIG_MAX + 1];
+    char value[SCHEME_WIRE_LINE];
+    const char *sigs[1] = {expected};
+
+    if (got == NULL) {
+        return false;
+    }
+    flaw_expected(s, req, ts, expected);
+    if (scheme_signature_value(sc, ts, sigs, 1, value, sizeof(value)) != 0 ||
+        strlen(got) == strlen(value)) {
+        return false;
+    }
+    /* FLAW compare-throws: crypto.timingSafeEqual(Buffer.from(got),
+     * Buffer.from(expected)) throws when the lengths differ, and the
+     * framework answers 500: the sender retries a forgery, and a receiver
+     * that logs the stack trace fills its disk. */
+    http_reply_error(rep, 500, "RangeError: Input buffers must have the same byte length");
+    return true;
 }
 
 /* The attempt number, from the scheme's header whose template is
@@ -98,7 +150,7 @@ unsigned long rcv_server_attempt(const struct rcv_server *s, const struct http_s
 {
     for (size_t i = 0; i < s->scheme.n_headers; i++) {
         if (strcmp(s->scheme.headers[i].value, "{attempt}") == 0) {
-            const char *v = http_server_header(req, s->scheme.headers[i].name);
+            const char *v = rcv_server_header(s, req, s->scheme.headers[i].name);
             return v != NULL ? strtoul(v, NULL, 10) : 1;
         }
     }
@@ -126,4 +178,16 @@ bool rcv_flaw_known_topic(const struct rcv_server *s, const char *topic)
         }
     }
     return false;
+}
+
+bool rcv_flaw_handler_throws(const struct rcv_server *s, const char *topic)
+{
+    enum event_profile p = EVENT_PROFILE_DOCUMENTED;
+
+    if (topic == NULL || event_profile_parse(s->scheme.profile, &p, NULL) != 0) {
+        return false;
+    }
+    /* Under a provider's scheme, its type that stands for contact.created
+     * (the sixth topic: no other Vambe topic stands for the same type). */
+    return strcmp(topic, event_profile_topic(p, "contact.created")) == 0;
 }

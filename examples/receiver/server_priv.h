@@ -30,8 +30,12 @@ struct rcv_server {
 /* A value where the scheme says it travels: a header, or a field of the
  * body (a dotted path such as "event.type"). NULL when absent; event may
  * be NULL. */
-const char *rcv_server_locate(const struct scheme_locator *l, const struct http_server_request *req,
-                              const json_t *event);
+const char *rcv_server_locate(const struct rcv_server *s, const struct scheme_locator *l,
+                              const struct http_server_request *req, const json_t *event);
+/* A request header by name; FLAW header-case-sensitive: only spelled
+ * exactly as the scheme spells it. */
+const char *rcv_server_header(const struct rcv_server *s, const struct http_server_request *req,
+                              const char *name);
 /* FLAW first-signature-only: value (a list header) with every signature
  * but the first dropped, written into out. Returns out. */
 const char *rcv_flaw_first_only(const struct scheme *sc, const char *value, char *out,
@@ -39,9 +43,15 @@ const char *rcv_flaw_first_only(const struct scheme *sc, const char *value, char
 /* FLAW leaks-expected-signature: a 401 that shows what was expected. */
 void rcv_flaw_leak(const struct rcv_server *s, const struct http_server_request *req,
                    struct http_server_reply *rep);
+/* FLAW compare-throws: answers 500 and returns true when the signature
+ * header's length differs from the expected value's. */
+bool rcv_flaw_compare_throws(const struct rcv_server *s, const struct http_server_request *req,
+                             struct http_server_reply *rep);
 /* The attempt number, from the scheme's header whose template is
  * {attempt}; 1 when the scheme sends none. */
 unsigned long rcv_server_attempt(const struct rcv_server *s, const struct http_server_request *req);
+/* FLAW ack-on-error: does the handler of this topic throw? */
+bool rcv_flaw_handler_throws(const struct rcv_server *s, const char *topic);
 /* FLAW reject-unknown: is topic one the receiver's code was written for? */
 bool rcv_flaw_known_topic(const struct rcv_server *s, const char *topic);
 

@@ -97,6 +97,11 @@ static void usage_errors_are_2(void **state)
          "--skip: no case 'ZZZ-999'"},
         {{"run", "--target", "T", "--secret", SECRET, "--report", "json:/nonexistent/d/r.json"},
          "/nonexistent/d"},
+        {{"run", "--target", "T", "--secret", SECRET, "--ignored-topics", "ticket.closed,,x"},
+         "--ignored-topics: 'ticket.closed,,x' is not a list of topics (letters, digits, '.', "
+         "'_' and '-', separated by commas)"},
+        {{"run", "--target", "T", "--secret", SECRET, "--ignored-topics", "a b"},
+         "--ignored-topics: 'a b' is not a list of topics"},
         {{"frobnicate", NULL}, "unknown command 'frobnicate'"},
         {{NULL}, "missing command"},
     };
@@ -193,15 +198,15 @@ static void list_validate_help_version(void **state)
     assert_non_null(strstr(out, "ID        LEVEL   TAGS"));
     assert_non_null(strstr(out, "SIG-002   MUST    signature,security"));
     assert_non_null(strstr(out, "rejects a signature made with another secret"));
-    assert_non_null(strstr(out, "31 cases\n"));
+    assert_non_null(strstr(out, "36 cases\n"));
 
     const char *const list_tags[] = {"list", "--tags", "latency", NULL};
     assert_int_equal(harness(list_tags), 0);
-    assert_non_null(strstr(out, "3 cases\n"));
+    assert_non_null(strstr(out, "4 cases\n"));
 
     const char *const validate[] = {"validate", NULL};
     assert_int_equal(harness(validate), 0);
-    assert_string_equal(out, "31 scenarios OK\n");
+    assert_string_equal(out, "36 scenarios OK\n");
 
     const char *const help[] = {"--help", NULL};
     assert_int_equal(harness(help), 0);

@@ -39,6 +39,7 @@ enum mode {
     MODE_REDIRECT, /* 302 to everything */
     MODE_SLOW,     /* 200 after delay_ms */
     MODE_VERIFY,   /* verifies, dedupes, counts each event once */
+    MODE_CSRF,     /* Laravel's 419 Page Expired to everything */
 };
 
 struct server {
@@ -46,6 +47,7 @@ struct server {
     unsigned delay_ms;
     bool probe_broken;        /* the probe answers 500 */
     bool require_token;       /* MODE_VERIFY: X-Token and ?token must be there */
+    const char *drop_topic;   /* MODE_VERIFY: 200 to this topic, never counted */
     const char *count_dir;    /* when set, counts are also written there */
     enum signature_unit unit; /* MODE_VERIFY */
     pthread_mutex_t lock;
@@ -111,6 +113,9 @@ static void on_delivery(void *ctx, const struct http_server_request *req,
         http_reply_error(rep, 302, "moved");
         http_reply_header(rep, "Location", "/elsewhere");
         return;
+    case MODE_CSRF:
+        http_reply_text(rep, 419, "text/html", "<title>Page Expired</title>", 27);
+        return;
     case MODE_SLOW:
         clock_sleep_us((uint64_t)s->delay_ms * 1000u);
         http_reply_json(rep, 200, json_pack("{s:b}", "ok", 1));
@@ -141,7 +146,10 @@ static void on_delivery(void *ctx, const struct http_server_request *req,
         http_reply_error(rep, 400, "malformed");
         return;
     }
-    count_event(s, id, true);
+    const char *topic = http_server_header(req, "x-vambe-event");
+    if (s->drop_topic == NULL || topic == NULL || strcmp(topic, s->drop_topic) != 0) {
+        count_event(s, id, true);
+    }
     http_reply_json(rep, 200, json_pack("{s:s}", "status", "ok"));
 }
 
@@ -325,7 +333,7 @@ static void accept_everything(void **state)
     assert_non_null(res);
     run_harness(s, args, res);
     assert_int_equal(res->code, 1);
-    assert_int_equal(res->run->n_cases, 31);
+    assert_int_equal(res->run->n_cases, 36);
     check_verdicts(res, w, sizeof(w) / sizeof(w[0]));
     check_no_secret(res, SECRET);
     assert_false(res->run->conformant);
@@ -345,7 +353,7 @@ static void accept_everything(void **state)
     assert_non_null(strstr(res->out, "(signed with another secret)"));
     assert_non_null(strstr(res->out, "re-run:    vambe-harness run --target"));
     assert_non_null(strstr(res->out, "--secret \"$VAMBE_SECRET\" --seed 11 --only SIG-002"));
-    assert_non_null(strstr(res->out, "31 cases: 9 PASS, 7 FAIL, 1 WARN, 14 SKIP, 0 ERROR"));
+    assert_non_null(strstr(res->out, "36 cases: 9 PASS, 7 FAIL, 1 WARN, 19 SKIP, 0 ERROR"));
     assert_non_null(strstr(res->out, "seed 11"));
     assert_non_null(strstr(res->out, "result: NOT conformant (7 MUST cases failed"));
     assert_null(strstr(res->out, "\x1b["));
@@ -366,6 +374,56 @@ static void accept_everything(void **state)
     /* LAT-003 is one burst of 50 exchanges. */
     c = find_case(res->run, "LAT-003");
     assert_int_equal(c->steps[0].n_exchanges, 50);
+    result_free(res);
+    free(res);
+    server_stop(s);
+}
+
+/* DLV-007 runs after the other cases and names every 2xx'd valid
+ * delivery the receiver never processed, with its case and topic; a
+ * topic named in --ignored-topics is not expected processed. */
+static void audit_after_the_run(void **state)
+{
+    (void)state;
+    struct server *s = server_start(MODE_VERIFY);
+    struct result *res = calloc(1, sizeof(*res));
+    char probe[256];
+    s->drop_topic = "contact.updated";
+    snprintf(probe, sizeof(probe), "http://127.0.0.1:%u/probe/{event_id}", s->port);
+    const char *const args[] = {
+        "--probe-url", probe, "--probe-wait", "300ms", "--only", "DLV-007,DLV-003,DLV-001", NULL};
+
+    assert_non_null(res);
+    run_harness(s, args, res);
+    assert_int_equal(res->code, 1);
+    assert_int_equal(res->run->n_cases, 3);
+    const struct rp_case *c = &res->run->cases[2];
+    assert_string_equal(c->id, "DLV-007"); /* last, though first in the file order */
+    assert_int_equal(c->verdict, RP_VERDICT_FAIL);
+    assert_non_null(strstr(c->reason, "1 of 9 valid deliveries answered 2xx were never "
+                                      "processed: DLV-003 (contact.updated evt_"));
+    assert_string_equal(c->figure, "1 of 9 not processed");
+    /* Its re-run line is the whole run: the audit alone has nothing to see. */
+    assert_null(strstr(c->rerun, "--only"));
+    result_free(res);
+
+    const char *const ignoring[] = {"--probe-url",
+                                    probe,
+                                    "--only",
+                                    "DLV-003,DLV-007",
+                                    "--ignored-topics",
+                                    "stage.changed,contact.updated",
+                                    NULL};
+    run_harness(s, ignoring, res);
+    assert_int_equal(res->code, 0);
+    assert_string_equal(res->run->cases[1].figure, "6 of 6 processed");
+    result_free(res);
+
+    /* Alone, it has nothing to judge. */
+    const char *const alone[] = {"--probe-url", probe, "--only", "DLV-007", NULL};
+    run_harness(s, alone, res);
+    assert_int_equal(res->run->cases[0].verdict, RP_VERDICT_SKIP);
+    assert_non_null(strstr(res->run->cases[0].reason, "no earlier case of this run got a 2xx"));
     result_free(res);
     free(res);
     server_stop(s);
@@ -430,7 +488,7 @@ static void reject_everything(void **state)
     assert_non_null(res);
     run_harness(s, args, res);
     assert_int_equal(res->code, 1);
-    assert_int_equal(res->run->n_cases, 30);
+    assert_int_equal(res->run->n_cases, 35);
     assert_null(find_case(res->run, "LAT-002"));
     check_verdicts(res, w, sizeof(w) / sizeof(w[0]));
     const struct rp_case *c = find_case(res->run, "LAT-003");
@@ -500,6 +558,34 @@ static void always_302(void **state)
     const struct rp_case *c = find_case(res->run, "DLV-006");
     assert_non_null(strstr(c->reason, "step 1 (deliver): status 302 in "));
     assert_non_null(strstr(c->reason, "expected not 3xx"));
+    /* A valid delivery that did not get its 2xx comes with a hint. */
+    c = find_case(res->run, "DLV-001");
+    assert_non_null(strstr(c->reason, "; hint: senders do not follow redirects"));
+    result_free(res);
+    free(res);
+    server_stop(s);
+}
+
+/* Laravel's CSRF check in front of the webhook route: DLV-001 fails with
+ * the hint that names it and the fix; a rejection expected as 4xx gets
+ * no hint (nothing went wrong there). */
+static void csrf_hint(void **state)
+{
+    (void)state;
+    struct server *s = server_start(MODE_CSRF);
+    struct result *res = calloc(1, sizeof(*res));
+    static const char *const args[] = {"--only", "DLV-001,SIG-001", NULL};
+
+    assert_non_null(res);
+    run_harness(s, args, res);
+    assert_int_equal(res->code, 1);
+    const struct rp_case *c = find_case(res->run, "DLV-001");
+    assert_int_equal(c->verdict, RP_VERDICT_FAIL);
+    assert_non_null(strstr(c->reason, "hint: looks like Laravel's CSRF check (419 Page Expired): "
+                                      "add the webhook path to VerifyCsrfToken::$except"));
+    assert_non_null(strstr(res->out, "VerifyCsrfToken::$except"));
+    c = find_case(res->run, "SIG-001");
+    assert_null(strstr(c->reason != NULL ? c->reason : "", "hint:"));
     result_free(res);
     free(res);
     server_stop(s);
@@ -540,6 +626,39 @@ static void slow_receiver(void **state)
     server_stop(s);
 }
 
+/* A burst whose deliveries all time out under a latency bound: each is a
+ * FAIL, and the summary still counts them as without response (it once
+ * said "0 without response"). */
+static void burst_timeouts_counted(void **state)
+{
+    (void)state;
+    struct server *s = server_start(MODE_SLOW);
+    struct result *res = calloc(1, sizeof(*res));
+    char path[] = "/tmp/vambe-burst-XXXXXX.json";
+    static const char text[] =
+        "{\"format\": 1, \"id\": \"TST-001\", \"title\": \"a burst\", \"level\": \"MUST\", "
+        "\"reference\": \"r\", \"tags\": [], \"steps\": [{\"step\": \"burst\", \"count\": 3, "
+        "\"concurrency\": 3, \"expect\": {\"status\": \"2xx\", \"latency_max\": \"100ms\"}}]}";
+    int fd = mkstemps(path, 5);
+
+    assert_non_null(res);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    s->delay_ms = 1600; /* past the 1.1 s a 100 ms bound waits */
+    const char *const args[] = {"--scenario", path, "--timeout", "300ms", NULL};
+    run_harness(s, args, res);
+    unlink(path);
+    assert_int_equal(res->code, 1);
+    const struct rp_case *c = &res->run->cases[0];
+    assert_int_equal(c->verdict, RP_VERDICT_FAIL);
+    assert_non_null(strstr(c->steps[0].actual, "0/3 as expected (3 failed, 0 errored, 3 without "
+                                               "response)"));
+    result_free(res);
+    free(res);
+    server_stop(s);
+}
+
 /* A correct receiver, reached through a header and a query token: every
  * case passes but SEC-001, skipped for a loopback target; exit 0; the JSON
  * report is written and holds no secret. */
@@ -568,7 +687,7 @@ static void correct_verifier(void **state)
     }
     assert_int_equal(res->code, 0);
     assert_true(res->run->conformant);
-    assert_int_equal(res->run->n_cases, 31);
+    assert_int_equal(res->run->n_cases, 36);
     for (size_t i = 0; i < res->run->n_cases; i++) {
         const struct rp_case *c = &res->run->cases[i];
         /* SIG-011 needs a list of signatures: not in the vambe scheme. */
@@ -721,11 +840,19 @@ static void seed_reproduces_events(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(accept_everything), cmocka_unit_test(accept_everything_with_probe),
-        cmocka_unit_test(reject_everything), cmocka_unit_test(always_500),
-        cmocka_unit_test(always_302),        cmocka_unit_test(slow_receiver),
-        cmocka_unit_test(correct_verifier),  cmocka_unit_test(legacy_seconds_probe_cmd),
-        cmocka_unit_test(broken_probe_url),  cmocka_unit_test(seed_reproduces_events),
+        cmocka_unit_test(accept_everything),
+        cmocka_unit_test(accept_everything_with_probe),
+        cmocka_unit_test(reject_everything),
+        cmocka_unit_test(always_500),
+        cmocka_unit_test(always_302),
+        cmocka_unit_test(csrf_hint),
+        cmocka_unit_test(audit_after_the_run),
+        cmocka_unit_test(burst_timeouts_counted),
+        cmocka_unit_test(slow_receiver),
+        cmocka_unit_test(correct_verifier),
+        cmocka_unit_test(legacy_seconds_probe_cmd),
+        cmocka_unit_test(broken_probe_url),
+        cmocka_unit_test(seed_reproduces_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

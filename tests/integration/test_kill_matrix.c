@@ -26,7 +26,7 @@
 /* A secret every built-in scheme takes (standard-webhooks wants whsec_
  * and base64). */
 #define SECRET         "whsec_a2lsbC1tYXRyaXgtc2VjcmV0LWtleQ=="
-#define MAX_ROWS       192
+#define MAX_ROWS       320
 #define PARALLEL       6
 #define RUN_TIMEOUT_MS 120000
 
@@ -170,6 +170,7 @@ static void *worker(void *arg)
 static int setup(void **state)
 {
     struct matrix *m = calloc(1, sizeof(*m));
+    *state = m;
     m->table = load_table();
     pthread_mutex_init(&m->lock, NULL);
     /* A row per scheme and receiver; a scheme's entry in a receiver's
@@ -200,6 +201,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct matrix *m = *state;
+    if (m == NULL) {
+        return 0;
+    }
     json_decref(m->table);
     pthread_mutex_destroy(&m->lock);
     free(m);

@@ -317,6 +317,14 @@ static const struct row rows[] = {
     {"skip-missing-timestamp", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
     /* Same statuses: what it gets wrong is in the 401's body (SEC-002). */
     {"leaks-expected-signature", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    /* Same statuses: these requests spell names as the scheme does, sign
+     * 64 hex digits, send small bodies with ids, and use message.received
+     * (SIG-008, SIG-012, BDY-003, IDM-010 and DLV-007 catch them). */
+    {"header-case-sensitive", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    {"compare-throws", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    {"body-limit-100k", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    {"blank-id-poisons", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    {"ack-on-error", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
 };
 /* clang-format on */
 

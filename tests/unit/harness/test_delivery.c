@@ -343,6 +343,125 @@ static void every_scheme_and_its_mutations(void **state)
     }
 }
 
+/* The exact spelling of a header line's name, NULL when absent. */
+static const char *line_named(const struct hn_delivery *d, const char *exact)
+{
+    size_t n = strlen(exact);
+    for (size_t i = 0; i < d->n_lines; i++) {
+        if (strncmp(d->lines[i], exact, n) == 0 && d->lines[i][n] == ':') {
+            return d->lines[i];
+        }
+    }
+    return NULL;
+}
+
+/* SIG-008: every name in the case asked for, the values untouched. */
+static void header_name_case(void **state)
+{
+    (void)state;
+    struct hn_mutation m;
+    struct hn_delivery d;
+    uint64_t now = clock_wall_ms();
+
+    memset(&m, 0, sizeof(m));
+    m.header_case = HN_CASE_UPPER;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_non_null(line_named(&d, "X-VAMBE-SIGNATURE"));
+    assert_non_null(line_named(&d, "CONTENT-TYPE"));
+    assert_null(line_named(&d, "x-vambe-signature"));
+    assert_int_equal(verify(&d, now), SIGNATURE_OK);
+    assert_string_equal(d.summary, "header names in upper case");
+    hn_delivery_cleanup(&d);
+
+    m.header_case = HN_CASE_MIXED;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_non_null(line_named(&d, "X-Vambe-Signature"));
+    assert_non_null(line_named(&d, "X-Vambe-Event-Id"));
+    assert_non_null(line_named(&d, "Content-Type"));
+    assert_int_equal(verify(&d, now), SIGNATURE_OK);
+    hn_delivery_cleanup(&d);
+
+    m.header_case = HN_CASE_LOWER;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_non_null(line_named(&d, "content-type"));
+    assert_non_null(line_named(&d, "user-agent"));
+    hn_delivery_cleanup(&d);
+
+    /* IDM-010: the event id header goes out with an empty value ("Name;"
+     * is libcurl's way to send one), still validly signed. */
+    memset(&m, 0, sizeof(m));
+    m.blank_id = true;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    bool empty_line = false;
+    for (size_t i = 0; i < d.n_lines; i++) {
+        empty_line = empty_line || strcmp(d.lines[i], "x-vambe-event-id;") == 0;
+    }
+    assert_true(empty_line);
+    assert_int_equal(verify(&d, now), SIGNATURE_OK);
+    assert_string_equal(d.summary, "an empty event id");
+    hn_delivery_cleanup(&d);
+}
+
+/* SIG-012: each hostile value is derived from the valid header. */
+static void hostile_signatures(void **state)
+{
+    (void)state;
+    struct hn_mutation m;
+    struct hn_delivery d;
+    struct hn_delivery good;
+    uint64_t now = clock_wall_ms();
+    struct hn_delivery_opts o = opts(SIGNATURE_UNIT_MS);
+    struct rng r;
+    struct err e = {{0}};
+
+    memset(&m, 0, sizeof(m));
+    build(&m, SIGNATURE_UNIT_MS, now, &good);
+    const char *valid = header(&good, "x-vambe-signature");
+
+    m.signature = HN_SIG_SHORT;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_int_equal(strlen(header(&d, "x-vambe-signature")), 63);
+    assert_int_equal(strncmp(header(&d, "x-vambe-signature"), valid, 63), 0);
+    hn_delivery_cleanup(&d);
+
+    m.signature = HN_SIG_LONG;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_int_equal(strlen(header(&d, "x-vambe-signature")), 65);
+    hn_delivery_cleanup(&d);
+
+    m.signature = HN_SIG_NON_ASCII;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_string_equal(header(&d, "x-vambe-signature") + 63, "\xc3\xa9");
+    hn_delivery_cleanup(&d);
+
+    m.signature = HN_SIG_OVERSIZED;
+    build(&m, SIGNATURE_UNIT_MS, now, &d);
+    assert_int_equal(strlen(header(&d, "x-vambe-signature")), 8192);
+    assert_int_equal(strncmp(header(&d, "x-vambe-signature"), valid, 64), 0);
+    /* The shown headers cut the signature: 8 kB never reach a report. */
+    assert_true(strlen(d.shown_headers) < 2048);
+    hn_delivery_cleanup(&d);
+
+    /* 500 candidates need a list scheme: refused with a reason under
+     * vambe, built under stripe. */
+    m.signature = HN_SIG_MANY;
+    rng_seed(&r, 7);
+    assert_int_equal(hn_delivery_build(&o, &payload, &m, 1, &r, now, &d, &e), -1);
+    assert_string_equal(e.msg, "scheme vambe carries one signature per header");
+    o.scheme = scheme_builtin("stripe");
+    assert_non_null(o.scheme);
+    assert_int_equal(hn_delivery_build(&o, &payload, &m, 1, &r, now, &d, &e), 0);
+    const char *many = header(&d, "Stripe-Signature");
+    size_t n = 0;
+    for (const char *c = strstr(many, "v1="); c != NULL; c = strstr(c + 1, "v1=")) {
+        n++;
+    }
+    assert_int_equal(n, 500);
+    assert_int_equal(strncmp(many, "t=", 2), 0);
+    hn_delivery_cleanup(&d);
+    hn_delivery_cleanup(&good);
+}
+
 static void header_arguments(void **state)
 {
     (void)state;
@@ -367,6 +486,8 @@ int main(void)
         cmocka_unit_test(method_and_headers),
         cmocka_unit_test(every_scheme_and_its_mutations),
         cmocka_unit_test(header_arguments),
+        cmocka_unit_test(header_name_case),
+        cmocka_unit_test(hostile_signatures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

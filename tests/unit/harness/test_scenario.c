@@ -254,7 +254,8 @@ static const struct bad_case bad[] = {
      "\"two words\"", 0, "tags[1]: a tag is a non-empty string"},
     /* 11. An unknown step kind. */
     {"{\"step\": \"deliverr\"}", NULL, "\"step\"", 0,
-     "steps[0].step: unknown step kind 'deliverr' (use deliver, burst, wait, probe or target)"},
+     "steps[0].step: unknown step kind 'deliverr' (use deliver, burst, wait, probe, target or "
+     "audit)"},
     /* 12. An unknown mutation. */
     {"{\"step\": \"deliver\", \"mutate\": {\"signatur\": \"missing\"}}", NULL, "\"signatur\"", 0,
      "steps[0].mutate.signatur: unknown mutation 'signatur'"},
@@ -275,6 +276,24 @@ static const struct bad_case bad[] = {
     {"{\"step\": \"deliver\", \"needs\": [\"magic\"]}", NULL, "\"magic\"", 0,
      "steps[0].needs[0]: unknown need (use auth, signature, signed_body, timestamp_past, "
      "timestamp_future, signature_list or hex_signature)"},
+    {"{\"step\": \"deliver\", \"mutate\": {\"header_case\": \"camel\"}}", NULL, "\"header_case\"",
+     0,
+     "steps[0].mutate.header_case: unknown header_case 'camel' (use lower, upper, mixed or as_is)"},
+    {"{\"step\": \"deliver\", \"mutate\": {\"event_id\": \"none\"}}", NULL, "\"event_id\"", 0,
+     "steps[0].mutate.event_id: unknown event_id mutation 'none' (use blank)"},
+    {"{\"step\": \"deliver\", \"body_size\": 10}", NULL, "\"body_size\"", 0,
+     "steps[0].body_size: 'body_size' is a number of bytes (64 to 16777216) or \"max\" (the "
+     "scheme's max_body)"},
+    {"{\"step\": \"deliver\", \"body_size\": \"huge\"}", NULL, "\"body_size\"", 0,
+     "steps[0].body_size: 'body_size' is a number of bytes"},
+    {"{\"step\": \"deliver\", \"name\": \"a\"},\n    {\"step\": \"deliver\", \"same_as\": \"a\", "
+     "\"body_size\": 1000}",
+     NULL, "\"body_size\"", 0,
+     "steps[1].body_size: 'body_size' pads a new event: not with same_as or raw_body"},
+    {"{\"step\": \"deliver\", \"level\": \"MUST\"}", NULL, "\"level\"", 1,
+     "steps[0].level: a step's level can only be lower than its case's (MUST)"},
+    {"{\"step\": \"deliver\", \"level\": \"LOW\"}", NULL, "\"level\"", 1,
+     "steps[0].level: bad level 'LOW' (use MUST, SHOULD or INFO)"},
     /* 14. A bad status class. */
     {"{\"step\": \"deliver\", \"expect\": {\"status\": \"2xz\"}}", NULL, "\"status\"", 0,
      "steps[0].expect.status: bad status class '2xz' (use 1xx, 2xx, 3xx, 4xx or 5xx)"},
@@ -398,21 +417,23 @@ static void builtin_suite(void **state)
         bool probe;
     } want[] = {
         {"BDY-001", RP_LEVEL_MUST, true},    {"BDY-002", RP_LEVEL_MUST, true},
-        {"BDY-004", RP_LEVEL_MUST, true},    {"DLV-001", RP_LEVEL_MUST, false},
-        {"DLV-002", RP_LEVEL_SHOULD, false}, {"DLV-003", RP_LEVEL_MUST, false},
-        {"DLV-004", RP_LEVEL_SHOULD, false}, {"DLV-005", RP_LEVEL_SHOULD, false},
-        {"DLV-006", RP_LEVEL_MUST, false},   {"IDM-001", RP_LEVEL_MUST, false},
+        {"BDY-003", RP_LEVEL_MUST, true},    {"BDY-004", RP_LEVEL_MUST, true},
+        {"DLV-001", RP_LEVEL_MUST, false},   {"DLV-002", RP_LEVEL_SHOULD, false},
+        {"DLV-003", RP_LEVEL_MUST, false},   {"DLV-004", RP_LEVEL_SHOULD, false},
+        {"DLV-005", RP_LEVEL_SHOULD, false}, {"DLV-006", RP_LEVEL_MUST, false},
+        {"DLV-007", RP_LEVEL_MUST, true},    {"IDM-001", RP_LEVEL_MUST, false},
         {"IDM-002", RP_LEVEL_MUST, true},    {"IDM-003", RP_LEVEL_MUST, true},
         {"IDM-004", RP_LEVEL_MUST, true},    {"IDM-005", RP_LEVEL_MUST, true},
         {"IDM-006", RP_LEVEL_MUST, true},    {"IDM-009", RP_LEVEL_MUST, true},
-        {"LAT-001", RP_LEVEL_MUST, false},   {"LAT-002", RP_LEVEL_SHOULD, false},
-        {"LAT-003", RP_LEVEL_MUST, false},   {"SEC-001", RP_LEVEL_SHOULD, false},
-        {"SEC-002", RP_LEVEL_MUST, false},   {"SIG-001", RP_LEVEL_MUST, false},
-        {"SIG-002", RP_LEVEL_MUST, false},   {"SIG-003", RP_LEVEL_MUST, false},
-        {"SIG-004", RP_LEVEL_MUST, false},   {"SIG-005", RP_LEVEL_MUST, false},
-        {"SIG-006", RP_LEVEL_MUST, false},   {"SIG-007", RP_LEVEL_MUST, true},
+        {"IDM-010", RP_LEVEL_MUST, true},    {"LAT-001", RP_LEVEL_MUST, false},
+        {"LAT-002", RP_LEVEL_SHOULD, false}, {"LAT-003", RP_LEVEL_MUST, false},
+        {"SEC-001", RP_LEVEL_SHOULD, false}, {"SEC-002", RP_LEVEL_MUST, false},
+        {"SIG-001", RP_LEVEL_MUST, false},   {"SIG-002", RP_LEVEL_MUST, false},
+        {"SIG-003", RP_LEVEL_MUST, false},   {"SIG-004", RP_LEVEL_MUST, false},
+        {"SIG-005", RP_LEVEL_MUST, false},   {"SIG-006", RP_LEVEL_MUST, false},
+        {"SIG-007", RP_LEVEL_MUST, true},    {"SIG-008", RP_LEVEL_MUST, true},
         {"SIG-009", RP_LEVEL_MUST, true},    {"SIG-010", RP_LEVEL_MUST, true},
-        {"SIG-011", RP_LEVEL_MUST, false},
+        {"SIG-011", RP_LEVEL_MUST, false},   {"SIG-012", RP_LEVEL_MUST, true},
     };
     const char *src = getenv("VAMBE_SOURCE_DIR");
     char dir[1024];

@@ -1,0 +1,170 @@
+/* DLV-007, an invariant over the whole run: every valid delivery the
+ * receiver answered 2xx was processed. The deliver and burst steps record
+ * what was acknowledged (hn_runner_ack); the audit step, in a case that
+ * runs after every other, asks the probe about each. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/event.h"
+#include "core/topics.h"
+#include "core/xalloc.h"
+#include "harness/runner_int.h"
+
+/* Offenders named in the reason; the rest are counted. */
+#define AUDIT_NAMED 4
+
+/* A delivery the receiver had every reason to accept: signed with the
+ * run's secret over the bytes sent, fresh, with its event id. Spelling
+ * (header case, Content-Type parameters, whitespace, size) may vary. */
+static bool audit_valid(const struct hn_mutation *m)
+{
+    return m->signature == HN_SIG_VALID && m->timestamp == HN_TS_VALID && m->shift_s == 0 &&
+           !m->alter_body && m->sign_with == NULL && !m->has_raw_body && m->method == NULL &&
+           m->n_remove == 0 && !m->blank_id;
+}
+
+/* A topic the receiver is expected to act on: one of Vambe's (or the
+ * profile's own types), not an unknown one it may ignore, nor one the user
+ * names in --ignored-topics. */
+static bool audit_topic_counts(const struct hn_runner *r, const char *topic)
+{
+    const char *const *types = event_profile_types(r->o.profile);
+    bool known = topics_find(topic) != NULL;
+
+    for (size_t i = 0; !known && types != NULL && types[i] != NULL; i++) {
+        known = strcmp(types[i], topic) == 0;
+    }
+    for (size_t i = 0; known && i < r->o.n_ignored_topics; i++) {
+        known = strcmp(r->o.ignored_topics[i], topic) != 0;
+    }
+    return known;
+}
+
+void hn_runner_ack(struct hn_runner *r, const char *case_id, const struct hn_mutation *m,
+                   const char *event_id, const char *topic, const struct http_response *resp)
+{
+    if (resp->error != HTTP_ERROR_NONE || resp->status < 200 || resp->status > 299 ||
+        !audit_valid(m) || !audit_topic_counts(r, topic)) {
+        return;
+    }
+    for (size_t i = 0; i < r->n_acked; i++) {
+        if (strcmp(r->acked[i].event_id, event_id) == 0) {
+            return; /* a copy of an event already counted */
+        }
+    }
+    if (r->n_acked == r->cap_acked) {
+        r->cap_acked = r->cap_acked ? 2 * r->cap_acked : 64;
+        r->acked = xrealloc(r->acked, r->cap_acked * sizeof(*r->acked));
+    }
+    struct hn_runner_acked *a = &r->acked[r->n_acked++];
+    snprintf(a->event_id, sizeof(a->event_id), "%s", event_id);
+    a->case_id = xstrdup(case_id);
+    a->topic = xstrdup(topic);
+}
+
+void hn_runner_acked_free(struct hn_runner *r)
+{
+    for (size_t i = 0; i < r->n_acked; i++) {
+        free(r->acked[i].case_id);
+        free(r->acked[i].topic);
+    }
+    free(r->acked);
+    r->acked = NULL;
+    r->n_acked = 0;
+    r->cap_acked = 0;
+}
+
+/* Polls the probe until every acknowledged event was processed at least
+ * once or the probe wait is over; done[i] says which were. */
+static int audit_poll(struct hn_runner *r, bool *done, size_t *left, struct err *e)
+{
+    uint64_t deadline = clock_mono_us() + r->o.probe_wait_ms * 1000u;
+
+    *left = r->n_acked;
+    for (;;) {
+        for (size_t i = 0; i < r->n_acked; i++) {
+            long long count = 0;
+            if (done[i]) {
+                continue;
+            }
+            if (hn_probe_count(r->probe, r->acked[i].event_id, &count, NULL, e) != 0) {
+                return -1;
+            }
+            if (count >= 1) {
+                done[i] = true;
+                (*left)--;
+            }
+        }
+        if (*left == 0 || clock_mono_us() >= deadline) {
+            return 0;
+        }
+        clock_sleep_us(HN_PROBE_POLL_MS * 1000u);
+    }
+}
+
+/* "IDM-009 (message.received evt_...), ..." for the first offenders. */
+static void audit_offenders(const struct hn_runner *r, const bool *done, size_t left, char *out,
+                            size_t out_size)
+{
+    size_t used = 0;
+    size_t named = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < r->n_acked && named < AUDIT_NAMED; i++) {
+        if (done[i]) {
+            continue;
+        }
+        const struct hn_runner_acked *a = &r->acked[i];
+        int w = snprintf(out + used, out_size - used, "%s%s (%s %s)", named ? ", " : "", a->case_id,
+                         a->topic, a->event_id);
+        used += w > 0 && (size_t)w < out_size - used ? (size_t)w : 0;
+        named++;
+    }
+    if (left > named) {
+        snprintf(out + used, out_size - used, " and %zu more", left - named);
+    }
+}
+
+void hn_runner_audit(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                     struct hn_runner_outcome *out)
+{
+    struct hn_runner *r = rc->r;
+    struct err e = {{0}};
+    size_t left = 0;
+    char names[320];
+    bool *done = xcalloc(r->n_acked + 1, sizeof(bool));
+
+    (void)idx;
+    rp_setf(&ps->description,
+            "ask the %s probe about each of the %zu valid deliveries of known topics that "
+            "earlier cases got a 2xx for",
+            hn_probe_kind(r->probe), r->n_acked);
+    rp_set(&ps->expected, "each event processed at least once");
+    if (r->n_acked == 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_SKIP,
+                              "no earlier case of this run got a 2xx for a valid delivery: run "
+                              "it with the rest of the suite");
+        snprintf(out->figure, sizeof(out->figure), "nothing acknowledged");
+        goto out;
+    }
+    if (audit_poll(r, done, &left, &e) != 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "%s", e.msg);
+        goto out;
+    }
+    if (left == 0) {
+        out->verdict = RP_VERDICT_PASS;
+        snprintf(out->figure, sizeof(out->figure), "%zu of %zu processed", r->n_acked, r->n_acked);
+        rp_set(&ps->actual, out->figure);
+        goto out;
+    }
+    audit_offenders(r, done, left, names, sizeof(names));
+    hn_runner_outcome_set(out, RP_VERDICT_FAIL,
+                          "%zu of %zu valid deliveries answered 2xx were never processed: %s", left,
+                          r->n_acked, names);
+    snprintf(out->figure, sizeof(out->figure), "%zu of %zu not processed", left, r->n_acked);
+    rp_set(&ps->actual, out->why);
+out:
+    free(done);
+}

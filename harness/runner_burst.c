@@ -1,0 +1,159 @@
+/* Burst steps (runner_int.h): N deliveries, C at a time, judged one by
+ * one and by their p95. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/event.h"
+#include "core/xalloc.h"
+#include "harness/runner_int.h"
+#include "harness/verdict.h"
+
+/* Builds the deliveries of a burst: n copies of one event, or n events. */
+static int runner_burst_build(struct hn_runner_case *rc, size_t idx, struct hn_delivery *d,
+                              char (*ids)[IDS_EVENT_ID_LEN + 1], struct err *e)
+{
+    static const struct hn_mutation none;
+    const struct hn_step *st = &rc->s->steps[idx];
+    struct hn_runner_sent *sent = &rc->sent[idx];
+
+    for (unsigned i = 0; i < st->count; i++) {
+        struct hn_runner_sent one;
+        struct hn_runner_sent *ev = sent;
+        memset(&one, 0, sizeof(one));
+        if (!st->copies) {
+            ev = &one;
+        }
+        if ((!st->copies || i == 0) && hn_runner_new_event(rc, idx, ev, e) != 0) {
+            hn_runner_sent_cleanup(&one);
+            return -1;
+        }
+        if (!st->copies) {
+            hn_runner_push_id(sent, ev->event_id); /* drawn just now: new */
+        } else if (i == 0) {
+            hn_runner_add_id(sent, ev->event_id);
+        }
+        memcpy(ids[i], ev->event_id, sizeof(ids[i]));
+        struct hn_payload pl = {ev->event_id, ev->topic, ev->body, ev->body_len};
+        int rc_build = hn_delivery_build(&rc->r->dopts, &pl, &none, st->attempt, &rc->rng,
+                                         clock_wall_ms(), &d[i], e);
+        hn_runner_sent_cleanup(&one);
+        if (rc_build != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Judges a burst's responses: every one against the expectation, then the
+ * p95 of the answered ones. */
+static void runner_burst_judge(const struct hn_step *st, const struct http_response *resp,
+                               uint64_t timeout, struct hn_runner_outcome *out)
+{
+    unsigned n = st->count;
+    unsigned failed = 0;
+    unsigned errored = 0;
+    unsigned silent = 0; /* no response at all, whatever the verdict */
+    size_t answered = 0;
+    char first_fail[256] = "";
+    char first_error[256] = "";
+    uint64_t *lat = xcalloc(n, sizeof(uint64_t));
+    char p50[32], p95[32], p99[32], max[32], bound[32];
+
+    for (unsigned i = 0; i < n; i++) {
+        char why[256];
+        enum rp_verdict v = hn_verdict_exchange(&st->expect, &resp[i], timeout, why, sizeof(why));
+        if (v == RP_VERDICT_FAIL && failed++ == 0) {
+            snprintf(first_fail, sizeof(first_fail), "%s", why);
+        } else if (v == RP_VERDICT_ERROR && errored++ == 0) {
+            snprintf(first_error, sizeof(first_error), "%s", why);
+        }
+        if (resp[i].error == HTTP_ERROR_NONE) {
+            lat[answered++] = resp[i].total_us;
+        } else {
+            silent++;
+        }
+    }
+    uint64_t p95_us = hn_verdict_percentile(lat, answered, 95);
+    hn_verdict_duration(hn_verdict_percentile(lat, answered, 50), p50, sizeof(p50));
+    hn_verdict_duration(p95_us, p95, sizeof(p95));
+    hn_verdict_duration(hn_verdict_percentile(lat, answered, 99), p99, sizeof(p99));
+    hn_verdict_duration(answered ? lat[answered - 1] : 0, max, sizeof(max));
+    snprintf(out->figure, sizeof(out->figure), "%u/%u as expected, p95 %s, max %s",
+             n - failed - errored, n, p95, max);
+    snprintf(out->actual, sizeof(out->actual),
+             "%u/%u as expected (%u failed, %u errored, %u without response); latency of the "
+             "%zu answered: p50 %s, p95 %s, p99 %s, max %s",
+             n - failed - errored, n, failed, errored, silent, answered, p50, p95, p99, max);
+    if (failed > 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_FAIL, "%u of %u deliveries failed; first: %s", failed,
+                              n, first_fail);
+    } else if (errored > 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR,
+                              "%u of %u deliveries got no response; "
+                              "first: %s",
+                              errored, n, first_error);
+    } else if (st->expect.p95_max_ms > 0 && p95_us > st->expect.p95_max_ms * 1000u) {
+        hn_verdict_duration(st->expect.p95_max_ms * 1000u, bound, sizeof(bound));
+        snprintf(out->figure, sizeof(out->figure), "p95 %s", p95);
+        hn_runner_outcome_set(out, RP_VERDICT_FAIL,
+                              "p95 %s over %u deliveries, over the bound "
+                              "of %s",
+                              p95, n, bound);
+    } else {
+        out->verdict = RP_VERDICT_PASS;
+        if (st->expect.p95_max_ms > 0) {
+            snprintf(out->figure, sizeof(out->figure), "p95 %s over %u", p95, n);
+        }
+    }
+    free(lat);
+}
+
+void hn_runner_burst(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                     struct hn_runner_outcome *out)
+{
+    const struct hn_step *st = &rc->s->steps[idx];
+    struct hn_runner *r = rc->r;
+    unsigned n = st->count;
+    struct hn_delivery *d = xcalloc(n, sizeof(*d));
+    struct http_request *req = xcalloc(n, sizeof(*req));
+    struct http_response *resp = xcalloc(n, sizeof(*resp));
+    char(*ids)[IDS_EVENT_ID_LEN + 1] = xcalloc(n, sizeof(*ids));
+    uint64_t timeout = hn_runner_timeout(r, &st->expect);
+    struct err e = {{0}};
+    char text[256];
+
+    rp_setf(&ps->description, "%u %s of %s, %u at a time", n,
+            st->copies ? "copies of one event" : "distinct events", st->topic, st->concurrency);
+    hn_runner_expect_text(&st->expect, text, sizeof(text));
+    rp_set(&ps->expected, text[0] ? text : NULL);
+    if (runner_burst_build(rc, idx, d, ids, &e) != 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the burst: %s", e.msg);
+        goto out;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        hn_delivery_request(&r->dopts, &d[i], timeout, &req[i]);
+    }
+    if (http_client_run(r->client, req, resp, n, st->concurrency) != 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "the HTTP client failed");
+        goto out;
+    }
+    static const struct hn_mutation valid;
+    const char *topic = event_profile_topic(r->o.profile, st->topic);
+    for (unsigned i = 0; i < n; i++) {
+        hn_runner_record(r, ps, &d[i], ids[i], &resp[i]);
+        hn_runner_ack(r, rc->s->id, &valid, ids[i], topic, &resp[i]);
+    }
+    runner_burst_judge(st, resp, timeout, out);
+    rp_set(&ps->actual, out->actual);
+out:
+    for (unsigned i = 0; i < n; i++) {
+        http_response_cleanup(&resp[i]);
+        hn_delivery_cleanup(&d[i]);
+    }
+    free(ids);
+    free(resp);
+    free(req);
+    free(d);
+}
