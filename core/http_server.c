@@ -73,6 +73,7 @@ struct http_server {
     void *ctx;
     size_t max_body;
     bool access_log;
+    bool epoll; /* epoll with internal threads: no MHD_quiesce_daemon */
     unsigned port;
     char *tls_cert; /* copies kept while the daemon runs */
     char *tls_key;
@@ -494,11 +495,14 @@ static enum MHD_Result srv_answer_early(const struct http_server *s, struct srv_
         http_reply_error(&rep, 405, "method %s is not allowed on %s (allowed: %s)", method, url,
                          allow);
         http_reply_header(&rep, MHD_HTTP_HEADER_ALLOW, allow);
+    } else if (status == 503) {
+        http_reply_error(&rep, 503, "the server is stopping");
     } else {
         http_reply_error(&rep, 413, "the request body is larger than %zu bytes", s->max_body);
     }
-    /* After a 413 the rest of the body is not worth reading: close. */
-    return srv_send(r, conn, &rep, status == 413);
+    /* After a 413 the rest of the body is not worth reading, and a server
+     * that is stopping takes no more: close. */
+    return srv_send(r, conn, &rep, status == 413 || status == 503);
 }
 
 static enum MHD_Result srv_dispatch(const struct http_server *s, struct srv_req *r,
@@ -570,6 +574,10 @@ static enum MHD_Result srv_access(void *cls, struct MHD_Connection *conn, const 
         r = srv_req_new(s, conn, url, method);
         *con_cls = r;
         atomic_fetch_add(&s->inflight, 1);
+        if (s->epoll && atomic_load(&s->stopping)) {
+            /* Not quiesced (see http_server_stop): refuse what comes in. */
+            return srv_answer_early(s, r, conn, url, method, 503);
+        }
         if (r->early_status == 413) {
             /* Answering now means libmicrohttpd sends no "100 Continue"
              * and never reads the body. */
@@ -767,6 +775,7 @@ static struct http_server *srv_new(const struct http_server_opts *opts, struct e
     s->ctx = opts->ctx;
     s->max_body = opts->max_body > 0 ? opts->max_body : SRV_DEFAULT_MAX_BODY;
     s->access_log = opts->access_log;
+    s->epoll = opts->threads > 0;
     if (srv_routes_load(s, opts, e) != 0) {
         srv_free(s);
         return NULL;
@@ -915,8 +924,15 @@ void http_server_stop(struct http_server *s)
         return;
     }
     if (s->daemon != NULL) {
-        /* Stop accepting first, then let the requests in flight finish. */
-        MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+        /* Stop accepting first, then let the requests in flight finish.
+         * In epoll mode, libmicrohttpd 0.9.75's quiesce races its own
+         * polling threads (an open defect): quiesce sets was_quiesced,
+         * then removes the listening socket from the epoll set; a thread
+         * that sees the flag first removes it too, one of the two gets
+         * ENOENT, and an unguarded MHD_PANIC aborts the process ("Failed
+         * to remove listen FD from epoll set"). There, new requests get
+         * 503 while the rest drain. */
+        MHD_socket fd = s->epoll ? MHD_INVALID_SOCKET : MHD_quiesce_daemon(s->daemon);
 
         srv_drain(s);
         MHD_stop_daemon(s->daemon);

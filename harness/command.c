@@ -12,6 +12,7 @@
 #include "harness/output.h"
 #include "harness/runner.h"
 #include "harness/suite.h"
+#include "harness/verdict.h"
 #include "reports/write.h"
 
 #define COMMAND_MAX_REPORTS 16
@@ -150,6 +151,32 @@ static struct hn_runner *command_runner(const struct hn_config *cfg, uint64_t se
     return r;
 }
 
+/* A case left deliveries unanswered: the next one waits until the
+ * receiver answers again, and the report says how that went. */
+static void command_isolate(struct hn_runner *r, struct rp_run *run, const char *done,
+                            const char *next)
+{
+    uint64_t waited = 0;
+    char took[32];
+    char note[512];
+    bool idle = hn_runner_wait_idle(r, &waited);
+
+    hn_verdict_duration(waited, took, sizeof(took));
+    if (idle) {
+        snprintf(note, sizeof(note),
+                 "%s left deliveries unanswered; %s started once the receiver answered again "
+                 "(after %s)",
+                 done, next, took);
+    } else {
+        snprintf(note, sizeof(note),
+                 "%s left deliveries unanswered and the receiver was still busy after %s: %s "
+                 "ran on a receiver busy with an earlier case",
+                 done, took, next);
+    }
+    log_info("%s", note);
+    rp_run_add_note(run, note);
+}
+
 /* What the scheme cannot protect, said once per run: findings, never
  * failures (a receiver cannot do better than its sender offers). */
 static void command_scheme_notes(const struct scheme *s, struct rp_run *run)
@@ -237,8 +264,12 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
         /* An audit judges the whole run: its re-run is the whole run. */
         c->rerun = hn_cli_rerun(cfg, suite.items[i]->audit ? NULL : c->id, seed);
         hn_output_case(&o, c);
+        if (i + 1 < suite.n && hn_runner_case_abandoned(c)) {
+            command_isolate(r, run, c->id, suite.items[i + 1]->id);
+        }
     }
     run->duration_us = clock_mono_us() - t0;
+    hn_runner_largest_body(r, &run->largest_body, &run->smallest_refused);
     rp_run_summarize(run);
     hn_output_failures(&o, run);
     hn_output_summary(&o, run);

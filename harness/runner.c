@@ -111,6 +111,12 @@ const char *hn_runner_target_shown(const struct hn_runner *r)
     return r->target_shown;
 }
 
+void hn_runner_largest_body(const struct hn_runner *r, uint64_t *accepted, uint64_t *refused)
+{
+    *accepted = r->largest_body;
+    *refused = r->smallest_refused;
+}
+
 const char *hn_runner_probe_kind(const struct hn_runner *r)
 {
     return r->probe != NULL ? hn_probe_kind(r->probe) : "none";
@@ -272,7 +278,8 @@ static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the event: %s", e.msg);
         return;
     }
-    if (st->mutate.blank_id && hn_runner_blank_id(sent, &r->scheme, &e) != 0) {
+    if ((st->mutate.blank_id && hn_runner_blank_id(sent, &r->scheme, &e) != 0) ||
+        hn_runner_drop_fields(sent, &st->mutate, &e) != 0) {
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the event: %s", e.msg);
         return;
     }
@@ -366,6 +373,9 @@ static void runner_step(struct hn_runner_case *rc, size_t idx, struct rp_step *p
     case HN_STEP_AUDIT:
         hn_runner_audit(rc, idx, ps, out);
         break;
+    case HN_STEP_LARGEST:
+        hn_runner_largest(rc, idx, ps, out);
+        break;
     }
 }
 
@@ -389,10 +399,19 @@ static int runner_leave_out(struct hn_runner_case *rc, size_t i, struct rp_step 
     return 0;
 }
 
-const char *hn_runner_lacks(const struct scheme *s, unsigned needs, char *buf, size_t size)
+const char *hn_runner_lacks(const struct scheme *s, enum event_profile profile, unsigned needs,
+                            char *buf, size_t size)
 {
     const char *why = NULL;
 
+    if ((needs & HN_NEED_VAMBE) && profile != EVENT_PROFILE_DOCUMENTED &&
+        profile != EVENT_PROFILE_LEGACY) {
+        snprintf(buf, size,
+                 "profile %s is a provider's: Vambe's optional fields and its other profile do "
+                 "not apply",
+                 event_profile_name(profile));
+        return buf;
+    }
     if ((needs & HN_NEED_AUTH) && s->kind == SCHEME_NONE) {
         why = "asks the receiver to authenticate nothing";
     } else if ((needs & (HN_NEED_SIGNATURE | HN_NEED_BODY | HN_NEED_PAST | HN_NEED_FUTURE |
@@ -432,7 +451,7 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
     char figure[128] = "";
 
     runner_identity(s, c);
-    if (hn_runner_lacks(&r->scheme, s->needs, lacks, sizeof(lacks)) != NULL) {
+    if (hn_runner_lacks(&r->scheme, r->o.profile, s->needs, lacks, sizeof(lacks)) != NULL) {
         c->verdict = RP_VERDICT_SKIP;
         rp_set(&c->reason, lacks);
         rp_set(&c->figure, lacks); /* the terminal shows the figure: the reason in full */
@@ -455,7 +474,8 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
         struct hn_runner_outcome out;
         memset(&out, 0, sizeof(out));
         rp_set(&ps->kind, hn_step_kind_name(s->steps[i].kind));
-        if (hn_runner_lacks(&r->scheme, s->steps[i].needs, lacks, sizeof(lacks)) != NULL) {
+        if (hn_runner_lacks(&r->scheme, r->o.profile, s->steps[i].needs, lacks, sizeof(lacks)) !=
+            NULL) {
             if (runner_leave_out(&rc, i, ps, lacks) != 0) {
                 worst = RP_VERDICT_ERROR;
                 break;

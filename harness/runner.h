@@ -53,12 +53,22 @@ int hn_runner_preflight(struct hn_runner *r, struct err *e);
 
 /* The target with its query values redacted (owned by r). */
 const char *hn_runner_target_shown(const struct hn_runner *r);
+/* BDY-003's measure: the largest body accepted and the smallest refused,
+ * in bytes (0 when not measured, or when nothing was refused). */
+void hn_runner_largest_body(const struct hn_runner *r, uint64_t *accepted, uint64_t *refused);
+/* Did a delivery of case c go unanswered within its timeout? */
+bool hn_runner_case_abandoned(const struct rp_case *c);
+/* Waits (at most 10 s) until the target answers a GET within 1 s: a
+ * receiver still busy with abandoned deliveries. True when it did;
+ * *waited_us says how long it took. */
+bool hn_runner_wait_idle(struct hn_runner *r, uint64_t *waited_us);
 /* "url", "cmd" or "none". */
 const char *hn_runner_probe_kind(const struct hn_runner *r);
 
 /* Why the run's scheme cannot run a case that needs what needs says
  * (HN_NEED_* bits); NULL when it can. Static text or written into buf. */
-const char *hn_runner_lacks(const struct scheme *s, unsigned needs, char *buf, size_t size);
+const char *hn_runner_lacks(const struct scheme *s, enum event_profile profile, unsigned needs,
+                            char *buf, size_t size);
 
 /* Runs s and fills c (a zeroed case from rp_run_add_case): identity, steps,
  * exchanges, verdict, reason and figure. The rerun command is the

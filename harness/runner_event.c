@@ -92,6 +92,15 @@ int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_
                         struct err *e)
 {
     const struct hn_step *st = &rc->s->steps[idx];
+    size_t size = st->body_size_max ? rc->r->scheme.max_body : st->body_size;
+
+    return hn_runner_sized_event(rc, idx, size, out, e);
+}
+
+int hn_runner_sized_event(struct hn_runner_case *rc, size_t idx, size_t size,
+                          struct hn_runner_sent *out, struct err *e)
+{
+    const struct hn_step *st = &rc->s->steps[idx];
     const struct hn_step *origin = st;
     struct rng used;
     struct event ev;
@@ -113,9 +122,13 @@ int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_
     }
     used = out->data_rng;
     /* A Vambe topic stands for the provider's own type under its scheme. */
-    const char *topic = event_profile_topic(rc->r->o.profile, st->topic);
-    if (event_build_with_id(topic, out->event_id, origin->data, rc->r->o.profile, &used,
-                            out->created_ms, &ev, e) != 0) {
+    enum event_profile profile = rc->r->o.profile;
+    if (st->other_profile) {
+        profile = profile == EVENT_PROFILE_LEGACY ? EVENT_PROFILE_DOCUMENTED : EVENT_PROFILE_LEGACY;
+    }
+    const char *topic = event_profile_topic(profile, st->topic);
+    if (event_build_with_id(topic, out->event_id, origin->data, profile, &used, out->created_ms,
+                            &ev, e) != 0) {
         return -1;
     }
     out->topic = xstrdup(topic);
@@ -128,7 +141,6 @@ int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_
         runner_extra_fields(st->extra_fields, &out->body, &out->body_len, e) != 0) {
         return -1;
     }
-    size_t size = st->body_size_max ? rc->r->scheme.max_body : st->body_size;
     if (size > 0 && runner_pad(&out->body, &out->body_len, size, e) != 0) {
         return -1;
     }
@@ -182,4 +194,37 @@ void hn_runner_add_id(struct hn_runner_sent *sent, const char *id)
         }
     }
     hn_runner_push_id(sent, id);
+}
+
+int hn_runner_drop_fields(struct hn_runner_sent *sent, const struct hn_mutation *m, struct err *e)
+{
+    json_t *root;
+
+    if (m->n_drop == 0) {
+        return 0;
+    }
+    root = jsonh_parse(sent->body, sent->body_len, e);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return err_set(e, "cannot remove fields from a body that is not a JSON object");
+    }
+    for (size_t i = 0; i < m->n_drop; i++) {
+        char path[80];
+        char *key = path;
+        json_t *obj = root;
+        snprintf(path, sizeof(path), "%s", m->drop[i]);
+        for (char *dot = strchr(key, '.'); dot != NULL && json_is_object(obj);
+             dot = strchr(key, '.')) {
+            *dot = '\0';
+            obj = json_object_get(obj, key);
+            key = dot + 1;
+        }
+        if (json_is_object(obj)) {
+            json_object_del(obj, key);
+        }
+    }
+    free(sent->body);
+    sent->body = jsonh_dump(root, &sent->body_len);
+    json_decref(root);
+    return 0;
 }

@@ -31,8 +31,10 @@ struct hn_runner {
     char webhook_id[IDS_UUID_LEN + 1];
     struct hn_delivery_opts dopts;
     struct http_client *client;
-    struct hn_probe *probe; /* NULL without --probe-url / --probe-cmd */
-    char **ignored;         /* copies of o.ignored_topics */
+    struct hn_probe *probe;    /* NULL without --probe-url / --probe-cmd */
+    char **ignored;            /* copies of o.ignored_topics */
+    uint64_t largest_body;     /* BDY-003's measure: bytes accepted; 0 when not measured */
+    uint64_t smallest_refused; /* the smallest size refused; 0 when none was */
     struct hn_runner_acked *acked;
     size_t n_acked;
     size_t cap_acked;
@@ -81,6 +83,12 @@ int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_
 /* IDM-010: the body's top-level "id" set to "" (the event id header is
  * dropped by the delivery). */
 int hn_runner_blank_id(struct hn_runner_sent *sent, const struct scheme *s, struct err *e);
+/* DLV-009: the mutation's remove_fields taken out of the body (a path
+ * that is not there is left alone). */
+int hn_runner_drop_fields(struct hn_runner_sent *sent, const struct hn_mutation *m, struct err *e);
+/* The same, padded to size bytes (0: as built). */
+int hn_runner_sized_event(struct hn_runner_case *rc, size_t idx, size_t size,
+                          struct hn_runner_sent *out, struct err *e);
 /* Adds id to sent->ids unless present. */
 void hn_runner_add_id(struct hn_runner_sent *sent, const char *id);
 /* Appends an id known to be new (a freshly drawn event's): no search. */
@@ -108,6 +116,9 @@ void hn_runner_acked_free(struct hn_runner *r);
 
 /* Frees what a deliver or burst step sent (runner.c). */
 void hn_runner_sent_cleanup(struct hn_runner_sent *s);
+/* runner_largest.c: the largest body the receiver accepts (BDY-003). */
+void hn_runner_largest(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                       struct hn_runner_outcome *out);
 /* runner_burst.c */
 void hn_runner_burst(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                      struct hn_runner_outcome *out);

@@ -90,7 +90,8 @@ int hn_sp_needs(struct hn_sp *p, json_t *root, unsigned *needs)
         }
         if (bit == 0) {
             jread_error(&p->r, "unknown need (use auth, signature, signed_body, timestamp_past, "
-                               "timestamp_future, signature_list or hex_signature)");
+                               "timestamp_future, signature_list, hex_signature or "
+                               "vambe_profile)");
             p->r.path.n = 0;
             return -1;
         }
@@ -243,6 +244,10 @@ static void step_cleanup(struct hn_step *st)
         free(m->remove[i]);
     }
     free(m->remove);
+    for (size_t i = 0; i < m->n_drop; i++) {
+        free(m->drop[i]);
+    }
+    free(m->drop);
     free(st->of);
 }
 
@@ -283,6 +288,8 @@ const char *hn_step_kind_name(enum hn_step_kind k)
         return "target";
     case HN_STEP_AUDIT:
         return "audit";
+    case HN_STEP_LARGEST:
+        return "largest_body";
     }
     return "?";
 }
@@ -337,6 +344,8 @@ const char *hn_need_name(enum hn_need n)
         return "signature_list";
     case HN_NEED_HEX:
         return "hex_signature";
+    case HN_NEED_VAMBE:
+        return "vambe_profile";
     }
     return NULL;
 }

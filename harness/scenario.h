@@ -33,6 +33,7 @@ enum hn_step_kind {
     HN_STEP_PROBE,   /* how many times were these events processed? */
     HN_STEP_TARGET,  /* a property of the target URL itself (https) */
     HN_STEP_AUDIT,   /* every valid delivery the run got a 2xx for was processed */
+    HN_STEP_LARGEST, /* the largest body accepted, measured (an INFO figure) */
 };
 
 enum hn_sig_mutation {
@@ -70,6 +71,7 @@ enum hn_need {
     HN_NEED_FUTURE = 1u << 4,    /* a timestamp bounded into the future */
     HN_NEED_LIST = 1u << 5,      /* a header that may carry several signatures */
     HN_NEED_HEX = 1u << 6,       /* a hex-encoded signature */
+    HN_NEED_VAMBE = 1u << 7,     /* one of Vambe's payload profiles (not a provider's) */
 };
 
 enum hn_ts_mutation {
@@ -115,7 +117,9 @@ struct hn_mutation {
     size_t raw_body_len;
     char *method; /* NULL: POST */
     enum hn_header_case header_case;
-    bool blank_id;         /* the event id sent empty (body) and its header dropped */
+    bool blank_id; /* the event id sent empty (body field and header) */
+    char **drop;   /* remove_fields: dotted paths taken out of the body */
+    size_t n_drop;
     struct hn_header *add; /* set (or replace) these headers */
     size_t n_add;
     char **remove; /* drop these headers (even the default ones) */
@@ -137,6 +141,7 @@ struct hn_step {
     unsigned needs;       /* HN_NEED_* bits: the step is left out where the scheme lacks them */
     size_t body_size;     /* 0, or the body padded to this many bytes */
     bool body_size_max;   /* the body padded to the scheme's max_body */
+    bool other_profile;   /* built in Vambe's other payload profile */
     bool has_level;       /* the step is held to level, below the case's */
     enum rp_level level;
     struct hn_mutation mutate;

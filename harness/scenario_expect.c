@@ -268,6 +268,35 @@ static int step_remove_headers(struct hn_sp *p, json_t *arr, struct hn_mutation 
     return 0;
 }
 
+/* remove_fields: dotted paths into the body ("data.contact_name"). */
+static int step_remove_fields(struct hn_sp *p, json_t *arr, struct hn_mutation *m)
+{
+    size_t i;
+    json_t *v;
+
+    if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+        json_array_size(arr) > STEP_HEADERS_MAX) {
+        return jread_error(&p->r, "'remove_fields' must be a list of 1 to %d field paths",
+                           STEP_HEADERS_MAX);
+    }
+    m->drop = xcalloc(json_array_size(arr) + 1, sizeof(char *));
+    json_array_foreach(arr, i, v)
+    {
+        const char *path = json_is_string(v) ? json_string_value(v) : "";
+        size_t ok =
+            strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");
+        if (*path == '\0' || ok != strlen(path) || ok > 64 || path[0] == '.' ||
+            path[ok - 1] == '.' || strstr(path, "..") != NULL) {
+            jpath_push_index(&p->r.path, i);
+            jread_error(&p->r, "a field path is names joined by '.' (\"data.contact_name\")");
+            jpath_pop(&p->r.path);
+            return -1;
+        }
+        m->drop[m->n_drop++] = xstrdup(path);
+    }
+    return 0;
+}
+
 /* signature, timestamp, timestamp_shift_s. */
 static int step_sig_ts(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
 {
@@ -358,11 +387,10 @@ static int step_case_and_id(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
 
 static int step_mutation_body(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
 {
-    static const char *const keys[] = {"signature",   "timestamp",      "timestamp_shift_s",
-                                       "alter_body",  "raw_body",       "method",
-                                       "add_headers", "remove_headers", "sign_with",
-                                       "reformat",    "header_case",    "event_id",
-                                       NULL};
+    static const char *const keys[] = {
+        "signature",   "timestamp",   "timestamp_shift_s", "alter_body", "raw_body",
+        "method",      "add_headers", "remove_headers",    "sign_with",  "reformat",
+        "header_case", "event_id",    "remove_fields",     NULL};
     const char *v = NULL;
     json_t *j;
 
@@ -420,6 +448,14 @@ static int step_mutation_body(struct hn_sp *p, json_t *obj, struct hn_mutation *
     if ((j = json_object_get(obj, "add_headers")) != NULL) {
         jpath_push_key(&p->r.path, "add_headers");
         int rc = step_add_headers(p, j, m);
+        jpath_pop(&p->r.path);
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    if ((j = json_object_get(obj, "remove_fields")) != NULL) {
+        jpath_push_key(&p->r.path, "remove_fields");
+        int rc = step_remove_fields(p, j, m);
         jpath_pop(&p->r.path);
         if (rc != 0) {
             return -1;

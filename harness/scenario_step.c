@@ -21,8 +21,9 @@ static const struct {
     const char *name;
     enum hn_step_kind kind;
 } step_kinds[] = {
-    {"deliver", HN_STEP_DELIVER}, {"burst", HN_STEP_BURST},   {"wait", HN_STEP_WAIT},
-    {"probe", HN_STEP_PROBE},     {"target", HN_STEP_TARGET}, {"audit", HN_STEP_AUDIT},
+    {"deliver", HN_STEP_DELIVER},      {"burst", HN_STEP_BURST},   {"wait", HN_STEP_WAIT},
+    {"probe", HN_STEP_PROBE},          {"target", HN_STEP_TARGET}, {"audit", HN_STEP_AUDIT},
+    {"largest_body", HN_STEP_LARGEST},
 };
 
 /* What a reference may point at. */
@@ -171,6 +172,31 @@ static int step_body_size(struct hn_sp *p, json_t *js, struct hn_step *st)
     return 0;
 }
 
+/* profile: "other", Vambe's other payload profile (legacy under
+ * documented, documented under legacy); the step needs vambe_profile. */
+static int step_profile(struct hn_sp *p, json_t *js, struct hn_step *st)
+{
+    const char *v = NULL;
+
+    if (jread_string(&p->r, js, "profile", false, 16, &v) != 0) {
+        return -1;
+    }
+    if (v == NULL) {
+        return 0;
+    }
+    if (strcmp(v, "other") != 0) {
+        return jread_error_at(&p->r, "profile",
+                              "unknown profile '%s' (use other: Vambe's other payload profile)", v);
+    }
+    if (st->same_as >= 0 || st->mutate.has_raw_body) {
+        return jread_error_at(&p->r, "profile",
+                              "'profile' builds a new event: not with same_as or raw_body");
+    }
+    st->other_profile = true;
+    st->needs |= HN_NEED_VAMBE;
+    return 0;
+}
+
 /* level: a step held to a lower level than its case (a MUST case whose
  * last step is only SHOULD). */
 static int step_level(struct hn_sp *p, json_t *js, const struct hn_scenario *s, struct hn_step *st)
@@ -201,7 +227,7 @@ static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s
     static const char *const keys[] = {"step",      "name",         "note",    "topic",
                                        "data",      "extra_fields", "same_as", "same_data_as",
                                        "attempt",   "mutate",       "expect",  "needs",
-                                       "body_size", "level",        NULL};
+                                       "body_size", "level",        "profile", NULL};
     static const char *const no_with_same_as[] = {"topic", "data", "extra_fields", "same_data_as",
                                                   NULL};
     const char *ref = NULL;
@@ -254,7 +280,7 @@ static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s
         return -1;
     }
     st->attempt = (unsigned)attempt;
-    if (step_body_size(p, js, st) != 0) {
+    if (step_body_size(p, js, st) != 0 || step_profile(p, js, st) != 0) {
         return -1;
     }
     if (st->mutate.has_raw_body && st->extra_fields != NULL) {
@@ -403,8 +429,8 @@ static int step_common(struct hn_sp *p, json_t *js, size_t idx, struct hn_step *
     }
     if (i == sizeof(step_kinds) / sizeof(step_kinds[0])) {
         return jread_error_at(&p->r, "step",
-                              "unknown step kind '%s' (use deliver, burst, wait, probe, target or "
-                              "audit)",
+                              "unknown step kind '%s' (use deliver, burst, wait, probe, target, "
+                              "audit or largest_body)",
                               kind);
     }
     if (jread_string(&p->r, js, "name", false, STEP_NAME_MAX, &v) != 0) {
@@ -430,7 +456,7 @@ static int step_common(struct hn_sp *p, json_t *js, size_t idx, struct hn_step *
     return 0;
 }
 
-/* audit: no fields of its own; it looks at the whole run. */
+/* audit and largest_body: no fields of their own. */
 static const char *const audit_keys[] = {"step", "name", "note", NULL};
 
 static int step_parse(struct hn_sp *p, json_t *js, struct hn_scenario *s, size_t idx)
@@ -456,6 +482,9 @@ static int step_parse(struct hn_sp *p, json_t *js, struct hn_scenario *s, size_t
         return step_target(p, js, st);
     case HN_STEP_AUDIT:
         return jread_keys(&p->r, js, audit_keys, "field of an audit step");
+    case HN_STEP_LARGEST:
+        st->topic = xstrdup("message.received"); /* the events it sends */
+        return jread_keys(&p->r, js, audit_keys, "field of a largest_body step");
     }
     return -1;
 }

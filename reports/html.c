@@ -288,6 +288,10 @@ static void put_meta(FILE *f, const struct rp_run *run)
     put_fact(f, "scheme", run->scheme, false);
     put_fact(f, "timestamp unit", run->timestamp_unit, false);
     put_fact(f, "probe", run->probe, false);
+    if (run->largest_body > 0) {
+        snprintf(buf, sizeof(buf), "%llu bytes", (unsigned long long)run->largest_body);
+        put_fact(f, "largest body accepted", buf, false);
+    }
     put_fact(f, "strict", run->strict ? "yes" : "no", false);
     clock_iso8601(run->started_wall_ms, buf, sizeof(buf));
     put_fact(f, "started", buf, false);

@@ -203,6 +203,12 @@ static json_t *run_json(const struct rp_run *run)
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)run->seed);
     put(o, "seed", must(json_string(buf)));
     put(o, "strict", json_boolean(run->strict));
+    if (run->largest_body > 0) {
+        json_t *lb = must(json_object());
+        put(lb, "accepted", u64(run->largest_body));
+        put(lb, "refused", run->smallest_refused > 0 ? u64(run->smallest_refused) : json_null());
+        put(o, "largest_body", lb);
+    }
     clock_iso8601(run->started_wall_ms, buf, sizeof(buf));
     put(o, "started_at", must(json_string(buf)));
     put(o, "started_wall_ms", u64(run->started_wall_ms));

@@ -123,6 +123,10 @@ static void put_header(FILE *f, const struct rp_run *run)
     put_inline(f, run->timestamp_unit, MD_FIELD_CAP, "?");
     fputs(" · **probe:** ", f);
     put_inline(f, run->probe, MD_FIELD_CAP, "none");
+    if (run->largest_body > 0) {
+        fprintf(f, " · **largest body accepted:** %llu bytes",
+                (unsigned long long)run->largest_body);
+    }
     fprintf(f, " · **strict:** %s  \n", run->strict ? "yes" : "no");
     fprintf(f, "**Started:** %s · %zu cases in %s\n\n", when, run->n_cases, dur);
 }

@@ -26,7 +26,7 @@ enum rp_level { RP_LEVEL_MUST, RP_LEVEL_SHOULD, RP_LEVEL_INFO };
 
 /* The request body bytes a report keeps of one exchange: a 25 MB body
  * (BDY-003 under github) is sent, not copied into every report. */
-#define RP_REQUEST_BODY_MAX (64 * 1024)
+#define RP_REQUEST_BODY_MAX (8 * 1024)
 
 /* One HTTP exchange with the receiver (or the probe). */
 struct rp_exchange {
@@ -95,6 +95,10 @@ struct rp_run {
     char *probe;          /* "url", "cmd" or "none" */
     uint64_t seed;
     bool strict;
+    /* BDY-003's figure: the largest body accepted and the smallest refused,
+     * in bytes; 0 when not measured (or nothing was refused). */
+    uint64_t largest_body;
+    uint64_t smallest_refused;
     /* Findings about the run that are never a failure ("scheme none: the SIG
      * family is not run"), in the order added; see rp_run_add_note. */
     char **notes;

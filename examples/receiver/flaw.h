@@ -40,6 +40,7 @@ enum rcv_flaw {
     RCV_FLAW_BODY_LIMIT_100K = 1u << 25,
     RCV_FLAW_BLANK_ID_POISONS = 1u << 26,
     RCV_FLAW_ACK_ON_ERROR = 1u << 27,
+    RCV_FLAW_NULL_FIELD_CRASH = 1u << 28,
 };
 
 /* `slow` answers after 5.5 s: past Vambe's 5 s budget, yet clearly before

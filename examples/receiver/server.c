@@ -403,6 +403,13 @@ static void server_on_delivery(void *ctx, const struct http_server_request *req,
         http_reply_error(rep, 400, "unknown topic '%s'", topic ? topic : "");
         goto out; /* FLAW reject-unknown */
     }
+    if ((s->flaws & RCV_FLAW_NULL_FIELD_CRASH) && rcv_flaw_null_crash(event)) {
+        /* FLAW null-field-crash: the handler runs before the answer and
+         * throws on an optional field that is null or absent: 500, and the
+         * sender retries an event that will never pass. */
+        http_reply_error(rep, 500, "TypeError: Cannot read properties of null (reading 'trim')");
+        goto out;
+    }
     if ((s->flaws & RCV_FLAW_ACK_ON_ERROR) && rcv_flaw_handler_throws(s, topic)) {
         /* FLAW ack-on-error: the contact.created handler reads a field the
          * payload leaves out and throws; a catch-all logs it and answers

@@ -191,3 +191,22 @@ bool rcv_flaw_handler_throws(const struct rcv_server *s, const char *topic)
      * (the sixth topic: no other Vambe topic stands for the same type). */
     return strcmp(topic, event_profile_topic(p, "contact.created")) == 0;
 }
+
+bool rcv_flaw_null_crash(const json_t *event)
+{
+    const json_t *data = json_object_get(event, "data");
+
+    /* `data.contact_name.trim()` (the documented shape) or `data.name
+     * .trim()` (the shape seen in traffic) on a message: a TypeError when
+     * the field is null or left out. */
+    if (!json_is_object(data)) {
+        return false;
+    }
+    if (json_object_get(data, "message_body") != NULL) {
+        return !json_is_string(json_object_get(data, "contact_name"));
+    }
+    if (json_object_get(data, "message") != NULL) {
+        return !json_is_string(json_object_get(data, "name"));
+    }
+    return false;
+}

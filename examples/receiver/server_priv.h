@@ -50,6 +50,9 @@ bool rcv_flaw_compare_throws(const struct rcv_server *s, const struct http_serve
 /* The attempt number, from the scheme's header whose template is
  * {attempt}; 1 when the scheme sends none. */
 unsigned long rcv_server_attempt(const struct rcv_server *s, const struct http_server_request *req);
+/* FLAW null-field-crash: does the handler throw on this event (a
+ * message whose contact name is null or absent)? */
+bool rcv_flaw_null_crash(const json_t *event);
 /* FLAW ack-on-error: does the handler of this topic throw? */
 bool rcv_flaw_handler_throws(const struct rcv_server *s, const char *topic);
 /* FLAW reject-unknown: is topic one the receiver's code was written for? */

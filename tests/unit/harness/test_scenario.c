@@ -254,8 +254,8 @@ static const struct bad_case bad[] = {
      "\"two words\"", 0, "tags[1]: a tag is a non-empty string"},
     /* 11. An unknown step kind. */
     {"{\"step\": \"deliverr\"}", NULL, "\"step\"", 0,
-     "steps[0].step: unknown step kind 'deliverr' (use deliver, burst, wait, probe, target or "
-     "audit)"},
+     "steps[0].step: unknown step kind 'deliverr' (use deliver, burst, wait, probe, target, "
+     "audit or largest_body)"},
     /* 12. An unknown mutation. */
     {"{\"step\": \"deliver\", \"mutate\": {\"signatur\": \"missing\"}}", NULL, "\"signatur\"", 0,
      "steps[0].mutate.signatur: unknown mutation 'signatur'"},
@@ -275,7 +275,7 @@ static const struct bad_case bad[] = {
      "steps[0].expect.reveals_nothing: 'reveals_nothing' must be true or false"},
     {"{\"step\": \"deliver\", \"needs\": [\"magic\"]}", NULL, "\"magic\"", 0,
      "steps[0].needs[0]: unknown need (use auth, signature, signed_body, timestamp_past, "
-     "timestamp_future, signature_list or hex_signature)"},
+     "timestamp_future, signature_list, hex_signature or vambe_profile)"},
     {"{\"step\": \"deliver\", \"mutate\": {\"header_case\": \"camel\"}}", NULL, "\"header_case\"",
      0,
      "steps[0].mutate.header_case: unknown header_case 'camel' (use lower, upper, mixed or as_is)"},
@@ -294,6 +294,14 @@ static const struct bad_case bad[] = {
      "steps[0].level: a step's level can only be lower than its case's (MUST)"},
     {"{\"step\": \"deliver\", \"level\": \"LOW\"}", NULL, "\"level\"", 1,
      "steps[0].level: bad level 'LOW' (use MUST, SHOULD or INFO)"},
+    {"{\"step\": \"deliver\", \"mutate\": {\"remove_fields\": [\"data..name\"]}}", NULL,
+     "\"data..name\"", 0,
+     "steps[0].mutate.remove_fields[0]: a field path is names joined by '.' "
+     "(\"data.contact_name\")"},
+    {"{\"step\": \"deliver\", \"mutate\": {\"remove_fields\": []}}", NULL, "\"remove_fields\"", 0,
+     "steps[0].mutate.remove_fields: 'remove_fields' must be a list of 1 to 16 field paths"},
+    {"{\"step\": \"deliver\", \"profile\": \"legacy\"}", NULL, "\"profile\"", 0,
+     "steps[0].profile: unknown profile 'legacy' (use other: Vambe's other payload profile)"},
     /* 14. A bad status class. */
     {"{\"step\": \"deliver\", \"expect\": {\"status\": \"2xz\"}}", NULL, "\"status\"", 0,
      "steps[0].expect.status: bad status class '2xz' (use 1xx, 2xx, 3xx, 4xx or 5xx)"},
@@ -421,19 +429,20 @@ static void builtin_suite(void **state)
         {"DLV-001", RP_LEVEL_MUST, false},   {"DLV-002", RP_LEVEL_SHOULD, false},
         {"DLV-003", RP_LEVEL_MUST, false},   {"DLV-004", RP_LEVEL_SHOULD, false},
         {"DLV-005", RP_LEVEL_SHOULD, false}, {"DLV-006", RP_LEVEL_MUST, false},
-        {"DLV-007", RP_LEVEL_MUST, true},    {"IDM-001", RP_LEVEL_MUST, false},
-        {"IDM-002", RP_LEVEL_MUST, true},    {"IDM-003", RP_LEVEL_MUST, true},
-        {"IDM-004", RP_LEVEL_MUST, true},    {"IDM-005", RP_LEVEL_MUST, true},
-        {"IDM-006", RP_LEVEL_MUST, true},    {"IDM-009", RP_LEVEL_MUST, true},
-        {"IDM-010", RP_LEVEL_MUST, true},    {"LAT-001", RP_LEVEL_MUST, false},
-        {"LAT-002", RP_LEVEL_SHOULD, false}, {"LAT-003", RP_LEVEL_MUST, false},
-        {"SEC-001", RP_LEVEL_SHOULD, false}, {"SEC-002", RP_LEVEL_MUST, false},
-        {"SIG-001", RP_LEVEL_MUST, false},   {"SIG-002", RP_LEVEL_MUST, false},
-        {"SIG-003", RP_LEVEL_MUST, false},   {"SIG-004", RP_LEVEL_MUST, false},
-        {"SIG-005", RP_LEVEL_MUST, false},   {"SIG-006", RP_LEVEL_MUST, false},
-        {"SIG-007", RP_LEVEL_MUST, true},    {"SIG-008", RP_LEVEL_MUST, true},
-        {"SIG-009", RP_LEVEL_MUST, true},    {"SIG-010", RP_LEVEL_MUST, true},
-        {"SIG-011", RP_LEVEL_MUST, false},   {"SIG-012", RP_LEVEL_MUST, true},
+        {"DLV-007", RP_LEVEL_MUST, true},    {"DLV-009", RP_LEVEL_MUST, false},
+        {"IDM-001", RP_LEVEL_MUST, false},   {"IDM-002", RP_LEVEL_MUST, true},
+        {"IDM-003", RP_LEVEL_MUST, true},    {"IDM-004", RP_LEVEL_MUST, true},
+        {"IDM-005", RP_LEVEL_MUST, true},    {"IDM-006", RP_LEVEL_MUST, true},
+        {"IDM-009", RP_LEVEL_MUST, true},    {"IDM-010", RP_LEVEL_MUST, true},
+        {"LAT-001", RP_LEVEL_MUST, false},   {"LAT-002", RP_LEVEL_SHOULD, false},
+        {"LAT-003", RP_LEVEL_MUST, false},   {"SEC-001", RP_LEVEL_SHOULD, false},
+        {"SEC-002", RP_LEVEL_MUST, false},   {"SIG-001", RP_LEVEL_MUST, false},
+        {"SIG-002", RP_LEVEL_MUST, false},   {"SIG-003", RP_LEVEL_MUST, false},
+        {"SIG-004", RP_LEVEL_MUST, false},   {"SIG-005", RP_LEVEL_MUST, false},
+        {"SIG-006", RP_LEVEL_MUST, false},   {"SIG-007", RP_LEVEL_MUST, true},
+        {"SIG-008", RP_LEVEL_MUST, true},    {"SIG-009", RP_LEVEL_MUST, true},
+        {"SIG-010", RP_LEVEL_MUST, true},    {"SIG-011", RP_LEVEL_MUST, false},
+        {"SIG-012", RP_LEVEL_MUST, true},
     };
     const char *src = getenv("VAMBE_SOURCE_DIR");
     char dir[1024];

@@ -230,6 +230,7 @@ struct rp_run *fixture_run(bool hostile)
     rp_set(&run->timestamp_unit, "ms");
     rp_set(&run->probe, "none");
     run->seed = 42;
+    run->largest_body = 262144; /* BDY-003's measure; nothing refused */
     run->started_wall_ms = STARTED_MS;
     run->duration_us = 3200000;
     add_standard_cases(run, &seed);

@@ -98,6 +98,9 @@ static void schema_valid_with_every_fact(void **state)
     assert_string_equal(run_validator(path, true), "rejected 7 of 7\n");
     json_t *doc = load(path);
     assert_string_equal(json_string_value(json_object_get(doc, "seed")), "42");
+    json_t *lb = json_object_get(doc, "largest_body");
+    assert_int_equal(json_integer_value(json_object_get(lb, "accepted")), 262144);
+    assert_true(json_is_null(json_object_get(lb, "refused")));
     assert_string_equal(json_string_value(json_object_get(doc, "scheme")), FIXTURE_SCHEME);
     json_t *notes = json_object_get(doc, "notes");
     assert_true(json_is_array(notes));
@@ -196,6 +199,7 @@ static void no_notes_is_an_empty_array(void **state)
     assert_true(json_is_array(notes));
     assert_int_equal(json_array_size(notes), 0);
     assert_true(json_is_null(json_object_get(doc, "scheme")));
+    assert_null(json_object_get(doc, "largest_body")); /* not measured: left out */
     json_decref(doc);
     size_t len = 0;
     char *text = fixture_slurp(path, &len);
