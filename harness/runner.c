@@ -278,8 +278,7 @@ static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the event: %s", e.msg);
         return;
     }
-    if ((st->mutate.blank_id && hn_runner_blank_id(sent, &r->scheme, &e) != 0) ||
-        hn_runner_drop_fields(sent, &st->mutate, &e) != 0) {
+    if (hn_runner_edit_body(sent, &r->scheme, &st->mutate, &e) != 0) {
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the event: %s", e.msg);
         return;
     }

@@ -147,35 +147,6 @@ int hn_runner_sized_event(struct hn_runner_case *rc, size_t idx, size_t size,
     return 0;
 }
 
-int hn_runner_blank_id(struct hn_runner_sent *sent, const struct scheme *s, struct err *e)
-{
-    json_t *root = jsonh_parse(sent->body, sent->body_len, e);
-    json_t *obj = root;
-    char path[SCHEME_HEADER_NAME_MAX + 1];
-    char *key = path;
-
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return err_set(e, "cannot blank the id of a body that is not a JSON object");
-    }
-    /* The scheme's id field ("event_id", "event.id"), else the top-level
-     * "id" when the body has one. */
-    snprintf(path, sizeof(path), "%s",
-             s->event_id.place == SCHEME_PLACE_FIELD ? s->event_id.name : "id");
-    for (char *dot = strchr(key, '.'); dot != NULL && json_is_object(obj); dot = strchr(key, '.')) {
-        *dot = '\0';
-        obj = json_object_get(obj, key);
-        key = dot + 1;
-    }
-    if (json_is_object(obj) && json_object_get(obj, key) != NULL) {
-        json_object_set_new(obj, key, json_string(""));
-    }
-    free(sent->body);
-    sent->body = jsonh_dump(root, &sent->body_len);
-    json_decref(root);
-    return 0;
-}
-
 /* Appends an id known to be new (a freshly drawn event's). */
 void hn_runner_push_id(struct hn_runner_sent *sent, const char *id)
 {
@@ -196,30 +167,50 @@ void hn_runner_add_id(struct hn_runner_sent *sent, const char *id)
     hn_runner_push_id(sent, id);
 }
 
-int hn_runner_drop_fields(struct hn_runner_sent *sent, const struct hn_mutation *m, struct err *e)
+/* The object that holds the member a dotted path ("data.contact_name")
+ * names, its last key copied into key; NULL when a step of the path is
+ * not an object. */
+static json_t *runner_parent(json_t *root, const char *path, char *key, size_t key_size)
 {
-    json_t *root;
+    json_t *obj = root;
+    const char *dot;
 
-    if (m->n_drop == 0) {
+    while ((dot = strchr(path, '.')) != NULL && json_is_object(obj)) {
+        snprintf(key, key_size, "%.*s", (int)(dot - path), path);
+        obj = json_object_get(obj, key);
+        path = dot + 1;
+    }
+    snprintf(key, key_size, "%s", path);
+    return json_is_object(obj) ? obj : NULL;
+}
+
+int hn_runner_edit_body(struct hn_runner_sent *sent, const struct scheme *s,
+                        const struct hn_mutation *m, struct err *e)
+{
+    char key[SCHEME_HEADER_NAME_MAX + 1];
+    json_t *root;
+    json_t *obj;
+
+    if (!m->blank_id && m->n_drop == 0) {
         return 0;
     }
     root = jsonh_parse(sent->body, sent->body_len, e);
     if (!json_is_object(root)) {
         json_decref(root);
-        return err_set(e, "cannot remove fields from a body that is not a JSON object");
+        return err_set(e, "cannot edit a body that is not a JSON object");
+    }
+    /* The scheme's id field ("event_id"), else the top-level "id" when the
+     * body has one. */
+    obj =
+        m->blank_id
+            ? runner_parent(root, s->event_id.place == SCHEME_PLACE_FIELD ? s->event_id.name : "id",
+                            key, sizeof(key))
+            : NULL;
+    if (obj != NULL && json_object_get(obj, key) != NULL) {
+        json_object_set_new(obj, key, json_string(""));
     }
     for (size_t i = 0; i < m->n_drop; i++) {
-        char path[80];
-        char *key = path;
-        json_t *obj = root;
-        snprintf(path, sizeof(path), "%s", m->drop[i]);
-        for (char *dot = strchr(key, '.'); dot != NULL && json_is_object(obj);
-             dot = strchr(key, '.')) {
-            *dot = '\0';
-            obj = json_object_get(obj, key);
-            key = dot + 1;
-        }
-        if (json_is_object(obj)) {
+        if ((obj = runner_parent(root, m->drop[i], key, sizeof(key))) != NULL) {
             json_object_del(obj, key);
         }
     }

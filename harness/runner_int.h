@@ -80,12 +80,12 @@ void hn_runner_expect_text(const struct hn_expect *x, char *out, size_t out_size
 /* Builds a new event for step idx into out (id from the case's rng). */
 int hn_runner_new_event(struct hn_runner_case *rc, size_t idx, struct hn_runner_sent *out,
                         struct err *e);
-/* IDM-010: the body's top-level "id" set to "" (the event id header is
- * dropped by the delivery). */
-int hn_runner_blank_id(struct hn_runner_sent *sent, const struct scheme *s, struct err *e);
-/* DLV-009: the mutation's remove_fields taken out of the body (a path
+/* The body edits of a deliver step's mutation, parsed and written once:
+ * IDM-010's empty event id (the scheme's id field, else a top-level "id";
+ * the delivery empties the id header) and DLV-009's remove_fields (a path
  * that is not there is left alone). */
-int hn_runner_drop_fields(struct hn_runner_sent *sent, const struct hn_mutation *m, struct err *e);
+int hn_runner_edit_body(struct hn_runner_sent *sent, const struct scheme *s,
+                        const struct hn_mutation *m, struct err *e);
 /* The same, padded to size bytes (0: as built). */
 int hn_runner_sized_event(struct hn_runner_case *rc, size_t idx, size_t size,
                           struct hn_runner_sent *out, struct err *e);
