@@ -141,7 +141,7 @@ static void fz_delivery(const struct hn_scenario *s, size_t idx, const char *bod
         .user_headers = user_headers,
         .n_user_headers = 1,
     };
-    struct hn_payload pl = {"evt_00000000000000000000000f", st->topic, body, len};
+    struct hn_payload pl = {"evt_00000000000000000000000f", st->topic, body, len, NULL, NULL};
     struct hn_delivery d;
     struct rng rng;
     struct err e = {{0}};

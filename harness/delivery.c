@@ -359,8 +359,9 @@ static void delivery_lines(struct hn_delivery *d, const struct delivery_list *l,
 /* The header list: the scheme's lines (but a timestamp the step drops),
  * the user's --header lines (secret), then the step's additions and
  * removals. */
-static void delivery_headers(const struct hn_delivery_opts *o, const struct hn_mutation *m,
-                             const struct scheme_wire *w, struct delivery_list *l)
+static void delivery_headers(const struct hn_delivery_opts *o, const struct hn_payload *payload,
+                             const struct hn_mutation *m, const struct scheme_wire *w,
+                             struct delivery_list *l)
 {
     const struct scheme *s = o->scheme;
 
@@ -392,6 +393,9 @@ static void delivery_headers(const struct hn_delivery_opts *o, const struct hn_m
     }
     for (size_t i = 0; i < m->n_remove; i++) {
         delivery_remove(l, m->remove[i]);
+    }
+    if (payload->id_header != NULL && s->event_id.place == SCHEME_PLACE_HEADER) {
+        delivery_set(l, s->event_id.name, payload->id_header, false);
     }
     if (m->blank_id && s->event_id.place == SCHEME_PLACE_HEADER) {
         /* IDM-010: the event id header sent, with nothing in it. */
@@ -492,7 +496,11 @@ int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload 
     if (m->reformat) {
         delivery_reformat(out);
     }
-    ids_uuid4(rng, out->delivery_id);
+    if (payload->delivery_id != NULL) {
+        snprintf(out->delivery_id, sizeof(out->delivery_id), "%s", payload->delivery_id);
+    } else {
+        ids_uuid4(rng, out->delivery_id);
+    }
     delivery_timestamp(o, m, now_ms, ts, sizeof(ts));
     if (m->timestamp == HN_TS_MISSING) {
         ts[0] = '\0'; /* what a sender without one signs: ".<body>" for vambe */
@@ -511,7 +519,7 @@ int hn_delivery_build(const struct hn_delivery_opts *o, const struct hn_payload 
             goto out;
         }
     }
-    delivery_headers(o, m, w, &l);
+    delivery_headers(o, payload, m, w, &l);
     if (delivery_hostile(o, m, payload->event_id, ts, out, &l, e) != 0) {
         goto out;
     }

@@ -43,6 +43,12 @@ struct hn_payload {
     const char *topic;
     const char *body;
     size_t body_len;
+    /* NULL, or the delivery id to send again (a replay); otherwise one is
+     * drawn from the rng. */
+    const char *delivery_id;
+    /* NULL, or the value of the event-id header when it is not event_id:
+     * the bytes are still signed for event_id (a replay under a new id). */
+    const char *id_header;
 };
 
 struct hn_delivery {

@@ -74,6 +74,9 @@ char *hn_delivery_summary(const struct hn_mutation *m, size_t body_len)
     if (m->blank_id) {
         parts[n++] = "an empty event id";
     }
+    if (m->new_id) {
+        parts[n++] = "replayed as sent under a new event id header";
+    }
     if (m->n_drop > 0) {
         parts[n++] = "fields removed";
     }

@@ -282,17 +282,37 @@ static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the event: %s", e.msg);
         return;
     }
-    hn_runner_add_id(sent, sent->event_id);
-    struct hn_payload pl = {st->mutate.blank_id ? "" : sent->event_id, sent->topic, sent->body,
-                            sent->body_len};
-    if (hn_delivery_build(&r->dopts, &pl, &st->mutate, st->attempt, &rc->rng, clock_wall_ms(), &d,
-                          &e) != 0) {
+    struct hn_payload pl = {st->mutate.blank_id ? "" : sent->event_id,
+                            sent->topic,
+                            sent->body,
+                            sent->body_len,
+                            NULL,
+                            NULL};
+    uint64_t now = clock_wall_ms();
+    unsigned attempt = st->attempt;
+    char new_id[IDS_EVENT_ID_LEN + 1];
+    const char *shown_id = sent->event_id;
+    if (st->mutate.new_id) {
+        /* SEC-003: what an eavesdropper can send again, the bytes and
+         * signature as they were, at the time they were signed for. */
+        const struct hn_runner_sent *orig = &rc->sent[st->same_as];
+        ids_event_id(&rc->rng, new_id);
+        now = orig->sent_ms;
+        attempt = rc->s->steps[st->same_as].attempt;
+        pl.delivery_id = orig->delivery_id;
+        pl.id_header = new_id;
+        shown_id = new_id;
+    }
+    hn_runner_add_id(sent, shown_id);
+    if (hn_delivery_build(&r->dopts, &pl, &st->mutate, attempt, &rc->rng, now, &d, &e) != 0) {
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "%s", e.msg);
         return;
     }
-    rp_setf(&ps->description, "%s %s %s%s%s%s%s", d.method, sent->topic, sent->event_id,
-            st->same_as >= 0 ? " (again)" : "", d.summary[0] ? " (" : "", d.summary,
-            d.summary[0] ? ")" : "");
+    sent->sent_ms = now;
+    memcpy(sent->delivery_id, d.delivery_id, sizeof(sent->delivery_id));
+    rp_setf(&ps->description, "%s %s %s%s%s%s%s", d.method, sent->topic, shown_id,
+            st->same_as >= 0 && !st->mutate.new_id ? " (again)" : "", d.summary[0] ? " (" : "",
+            d.summary, d.summary[0] ? ")" : "");
     hn_runner_expect_text(&st->expect, text, sizeof(text));
     rp_set(&ps->expected, text[0] ? text : NULL);
     hn_delivery_request(&r->dopts, &d, timeout, &req);
@@ -300,10 +320,13 @@ static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "the HTTP client failed");
         goto out;
     }
-    hn_runner_record(r, ps, &d, sent->event_id, &resp);
+    hn_runner_record(r, ps, &d, shown_id, &resp);
     hn_runner_ack(r, rc->s->id, &st->mutate, sent->event_id, sent->topic, &resp);
-    runner_answer_text(&resp, out->figure, sizeof(out->figure));
-    rp_set(&ps->actual, out->figure);
+    runner_answer_text(&resp, text, sizeof(text));
+    rp_set(&ps->actual, text);
+    /* A step held to a lower level records an observation: say which. */
+    snprintf(out->figure, sizeof(out->figure), "%.60s%s%.60s", st->has_level ? d.summary : "",
+             st->has_level && d.summary[0] ? ": " : "", text);
     out->verdict = hn_verdict_exchange(&st->expect, &resp, timeout, out->why, sizeof(out->why));
     if (out->verdict == RP_VERDICT_PASS && st->expect.reveals_nothing) {
         hn_runner_check_reveals(r, sent->event_id, &d, &resp, out);
@@ -398,10 +421,38 @@ static int runner_leave_out(struct hn_runner_case *rc, size_t i, struct rp_step 
     return 0;
 }
 
+enum hn_id_binding hn_runner_id_binding(const struct scheme *s, enum event_profile profile)
+{
+    /* Vambe's documented payload carries the event id as its "id". */
+    bool in_body = s->event_id.place == SCHEME_PLACE_FIELD || profile == EVENT_PROFILE_DOCUMENTED;
+
+    if (s->kind == SCHEME_HMAC &&
+        (strstr(s->signed_template, "{id}") != NULL || (in_body && scheme_signs_body(s)))) {
+        return HN_ID_SIGNED;
+    }
+    return in_body ? HN_ID_IN_BODY : HN_ID_LOOSE;
+}
+
 const char *hn_runner_lacks(const struct scheme *s, enum event_profile profile, unsigned needs,
                             char *buf, size_t size)
 {
     const char *why = NULL;
+
+    if ((needs & HN_NEED_BOUND_ID) && s->event_id.place != SCHEME_PLACE_HEADER) {
+        snprintf(buf, size,
+                 "scheme %s carries the event id in the body only: no header to "
+                 "replay it under",
+                 s->name);
+        return buf;
+    }
+    if ((needs & HN_NEED_BOUND_ID) && hn_runner_id_binding(s, profile) == HN_ID_LOOSE) {
+        snprintf(buf, size,
+                 "scheme %s sends the event id in its %s header only, outside the signed bytes "
+                 "(profile %s has none in the body): a replay under a new id is a new event to "
+                 "any receiver",
+                 s->name, s->event_id.name, event_profile_name(profile));
+        return buf;
+    }
 
     if ((needs & HN_NEED_VAMBE) && profile != EVENT_PROFILE_DOCUMENTED &&
         profile != EVENT_PROFILE_LEGACY) {
@@ -444,7 +495,7 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
     char lacks[256];
     struct hn_runner_case rc;
     enum rp_verdict worst = RP_VERDICT_PASS;
-    enum rp_level level = s->level; /* the failing step's, when it has its own */
+    enum rp_level level = s->level; /* the failing step's (or the case's), set below */
     size_t ran = 0;                 /* steps not left out */
     uint64_t t0 = clock_mono_us();
     char figure[128] = "";
@@ -455,6 +506,9 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
         rp_set(&c->reason, lacks);
         rp_set(&c->figure, lacks); /* the terminal shows the figure: the reason in full */
         return;
+    }
+    if (s->has_signed_id_level && hn_runner_id_binding(&r->scheme, r->o.profile) == HN_ID_SIGNED) {
+        c->level = s->signed_id_level;
     }
     if (s->needs_probe && r->probe == NULL) {
         c->verdict = RP_VERDICT_SKIP;
@@ -486,7 +540,7 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
         ps->verdict = out.verdict;
         if (out.verdict != RP_VERDICT_PASS) {
             worst = out.verdict;
-            level = s->steps[i].has_level ? s->steps[i].level : s->level;
+            level = s->steps[i].has_level ? s->steps[i].level : c->level;
             rp_setf(&c->reason, "step %zu (%s): %s", i + 1, hn_step_kind_name(s->steps[i].kind),
                     out.why);
             if (out.figure[0] != '\0') {

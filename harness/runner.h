@@ -65,6 +65,15 @@ bool hn_runner_wait_idle(struct hn_runner *r, uint64_t *waited_us);
 /* "url", "cmd" or "none". */
 const char *hn_runner_probe_kind(const struct hn_runner *r);
 
+/* How a scheme (under a payload profile) ties the event id to what it
+ * signs: a replay of the bytes under a new id (SEC-003) is then detectable. */
+enum hn_id_binding {
+    HN_ID_LOOSE,   /* in a header only, unsigned: a replay is a new event */
+    HN_ID_IN_BODY, /* also in the body, which nothing signs */
+    HN_ID_SIGNED,  /* in the signed string, or in a signed body */
+};
+enum hn_id_binding hn_runner_id_binding(const struct scheme *s, enum event_profile profile);
+
 /* Why the run's scheme cannot run a case that needs what needs says
  * (HN_NEED_* bits); NULL when it can. Static text or written into buf. */
 const char *hn_runner_lacks(const struct scheme *s, enum event_profile profile, unsigned needs,

@@ -22,7 +22,7 @@ static bool audit_valid(const struct hn_mutation *m)
 {
     return m->signature == HN_SIG_VALID && m->timestamp == HN_TS_VALID && m->shift_s == 0 &&
            !m->alter_body && m->sign_with == NULL && !m->has_raw_body && m->method == NULL &&
-           m->n_remove == 0 && !m->blank_id;
+           m->n_remove == 0 && !m->blank_id && !m->new_id;
 }
 
 /* A topic the receiver is expected to act on: one of Vambe's (or the

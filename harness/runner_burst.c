@@ -35,7 +35,7 @@ static int runner_burst_build(struct hn_runner_case *rc, size_t idx, struct hn_d
             hn_runner_add_id(sent, ev->event_id);
         }
         memcpy(ids[i], ev->event_id, sizeof(ids[i]));
-        struct hn_payload pl = {ev->event_id, ev->topic, ev->body, ev->body_len};
+        struct hn_payload pl = {ev->event_id, ev->topic, ev->body, ev->body_len, NULL, NULL};
         int rc_build = hn_delivery_build(&rc->r->dopts, &pl, &none, st->attempt, &rc->rng,
                                          clock_wall_ms(), &d[i], e);
         hn_runner_sent_cleanup(&one);

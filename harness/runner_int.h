@@ -53,6 +53,9 @@ struct hn_runner_sent {
     size_t body_len;
     struct rng data_rng; /* the state its data was drawn from */
     uint64_t created_ms;
+    /* What a replay of its delivery (event_id "new") sends again. */
+    uint64_t sent_ms;
+    char delivery_id[IDS_UUID_LEN + 1];
 };
 
 struct hn_runner_case {

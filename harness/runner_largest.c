@@ -34,7 +34,7 @@ static int largest_try(struct hn_runner_case *rc, size_t idx, size_t size, struc
         hn_runner_sent_cleanup(&sent);
         return -1;
     }
-    struct hn_payload pl = {sent.event_id, sent.topic, sent.body, sent.body_len};
+    struct hn_payload pl = {sent.event_id, sent.topic, sent.body, sent.body_len, NULL, NULL};
     if (hn_delivery_build(&r->dopts, &pl, &valid, 1, &rc->rng, clock_wall_ms(), &d, e) != 0) {
         hn_runner_sent_cleanup(&sent);
         return -1;

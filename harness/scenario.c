@@ -90,8 +90,8 @@ int hn_sp_needs(struct hn_sp *p, json_t *root, unsigned *needs)
         }
         if (bit == 0) {
             jread_error(&p->r, "unknown need (use auth, signature, signed_body, timestamp_past, "
-                               "timestamp_future, signature_list, hex_signature or "
-                               "vambe_profile)");
+                               "timestamp_future, signature_list, hex_signature, "
+                               "vambe_profile or bound_event_id)");
             p->r.path.n = 0;
             return -1;
         }
@@ -104,8 +104,9 @@ int hn_sp_needs(struct hn_sp *p, json_t *root, unsigned *needs)
 
 static int scenario_head(struct hn_sp *p, json_t *root, struct hn_scenario *s)
 {
-    static const char *const keys[] = {"format", "id",          "title", "level", "reference",
-                                       "tags",   "description", "needs", "steps", NULL};
+    static const char *const keys[] = {
+        "format",      "id",    "title", "level", "level_when_id_signed", "reference", "tags",
+        "description", "needs", "steps", NULL};
     long long format = 0;
     bool present = false;
     const char *v = NULL;
@@ -143,6 +144,18 @@ static int scenario_head(struct hn_sp *p, json_t *root, struct hn_scenario *s)
     }
     if (rp_level_parse(v, &s->level) != 0) {
         return jread_error_at(&p->r, "level", "bad level '%s' (use MUST, SHOULD or INFO)", v);
+    }
+    if (jread_string(&p->r, root, "level_when_id_signed", false, 16, &v) != 0) {
+        return -1;
+    }
+    if (v != NULL) {
+        if (rp_level_parse(v, &s->signed_id_level) != 0 || s->signed_id_level >= s->level) {
+            return jread_error_at(&p->r, "level_when_id_signed",
+                                  "bad level_when_id_signed '%s' (a level above the case's: "
+                                  "MUST or SHOULD)",
+                                  v);
+        }
+        s->has_signed_id_level = true;
     }
     if (jread_string(&p->r, root, "reference", true, 1000, &v) != 0) {
         return -1;
@@ -346,6 +359,8 @@ const char *hn_need_name(enum hn_need n)
         return "hex_signature";
     case HN_NEED_VAMBE:
         return "vambe_profile";
+    case HN_NEED_BOUND_ID:
+        return "bound_event_id";
     }
     return NULL;
 }

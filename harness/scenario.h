@@ -72,6 +72,9 @@ enum hn_need {
     HN_NEED_LIST = 1u << 5,      /* a header that may carry several signatures */
     HN_NEED_HEX = 1u << 6,       /* a hex-encoded signature */
     HN_NEED_VAMBE = 1u << 7,     /* one of Vambe's payload profiles (not a provider's) */
+    /* An event-id header, with the id also bound to the bytes: inside the
+     * signed string, or in the body (Vambe's documented profile). */
+    HN_NEED_BOUND_ID = 1u << 8,
 };
 
 enum hn_ts_mutation {
@@ -118,7 +121,10 @@ struct hn_mutation {
     char *method; /* NULL: POST */
     enum hn_header_case header_case;
     bool blank_id; /* the event id sent empty (body field and header) */
-    char **drop;   /* remove_fields: dotted paths taken out of the body */
+    /* The same_as delivery replayed as sent (bytes, timestamp, signature,
+     * delivery id) under a new id in the event-id header (SEC-003). */
+    bool new_id;
+    char **drop; /* remove_fields: dotted paths taken out of the body */
     size_t n_drop;
     struct hn_header *add; /* set (or replace) these headers */
     size_t n_add;
@@ -173,6 +179,10 @@ struct hn_scenario {
     bool needs_probe;  /* has a probe step */
     bool latency_case; /* has a latency bound */
     bool audit;        /* has an audit step: runs after every other case */
+    /* "level_when_id_signed": the level where the scheme signs the event id
+     * (in its signed string, or in a signed body that carries it). */
+    bool has_signed_id_level;
+    enum rp_level signed_id_level;
 };
 
 /* Parses text (len bytes) read from file (used in messages only). On

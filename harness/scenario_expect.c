@@ -376,11 +376,12 @@ static int step_case_and_id(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
         return -1;
     }
     if (v != NULL) {
-        if (strcmp(v, "blank") != 0) {
-            return jread_error_at(&p->r, "event_id", "unknown event_id mutation '%s' (use blank)",
-                                  v);
+        if (strcmp(v, "blank") != 0 && strcmp(v, "new") != 0) {
+            return jread_error_at(&p->r, "event_id",
+                                  "unknown event_id mutation '%s' (use blank or new)", v);
         }
-        m->blank_id = true;
+        m->blank_id = strcmp(v, "blank") == 0;
+        m->new_id = strcmp(v, "new") == 0;
     }
     return 0;
 }

@@ -286,6 +286,12 @@ static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s
     if (st->mutate.has_raw_body && st->extra_fields != NULL) {
         return jread_error_at(&p->r, "extra_fields", "'extra_fields' has no effect with raw_body");
     }
+    if (st->mutate.new_id && (st->same_as < 0 || st->mutate.has_raw_body || st->mutate.reformat ||
+                              st->mutate.alter_body || st->mutate.n_drop > 0 || st->attempt != 1)) {
+        return jread_error_at(&p->r, "mutate",
+                              "event_id 'new' replays an earlier delivery as it was sent: give "
+                              "same_as, and no other change to it");
+    }
     return 0;
 }
 

@@ -54,6 +54,10 @@ static const struct rcv_flaw_info flaw_table[] = {
     {"ack-on-error", RCV_FLAW_ACK_ON_ERROR, "200 to contact.created, whose handler always throws"},
     {"null-field-crash", RCV_FLAW_NULL_FIELD_CRASH,
      "500 when the contact's name is null or left out"},
+    {"dedupe-by-id-header", RCV_FLAW_DEDUPE_BY_ID_HEADER,
+     "dedupes by the unsigned id header, not the body's id"},
+    {"dedupe-ttl-2s", RCV_FLAW_DEDUPE_TTL_2S,
+     "forgets seen ids after 2 s: a later retry runs again"},
 };
 
 #define FLAW_N (sizeof(flaw_table) / sizeof(flaw_table[0]))

@@ -41,6 +41,8 @@ enum rcv_flaw {
     RCV_FLAW_BLANK_ID_POISONS = 1u << 26,
     RCV_FLAW_ACK_ON_ERROR = 1u << 27,
     RCV_FLAW_NULL_FIELD_CRASH = 1u << 28,
+    RCV_FLAW_DEDUPE_BY_ID_HEADER = 1u << 29,
+    RCV_FLAW_DEDUPE_TTL_2S = 1u << 30,
 };
 
 /* `slow` answers after 5.5 s: past Vambe's 5 s budget, yet clearly before
@@ -52,6 +54,8 @@ enum rcv_flaw {
 #define RCV_FLAW_SYNC_MIN_WORK 200u
 /* `body-limit-100k`: Express's default body limit, "100kb". */
 #define RCV_FLAW_BODY_LIMIT 102400u
+/* `dedupe-ttl-2s`: how long an id stays in the dedupe cache. */
+#define RCV_FLAW_DEDUPE_TTL_MS 2000u
 /* `racy-dedupe`'s gap between the check and the insert. */
 #define RCV_FLAW_RACY_WINDOW_MS 50u
 

@@ -16,7 +16,8 @@ struct rcv_idmap_entry {
     struct rcv_idmap_entry *older; /* FIFO neighbours */
     struct rcv_idmap_entry *newer;
     unsigned count;
-    char id[]; /* NUL-terminated */
+    uint64_t stamp_ms; /* when inserted (rcv_idmap_insert_expiring) */
+    char id[];         /* NUL-terminated */
 };
 
 struct rcv_idmap {
@@ -135,6 +136,22 @@ bool rcv_idmap_insert(struct rcv_idmap *m, const char *id)
     bool fresh = *idmap_slot(m, id) == NULL;
     if (fresh) {
         idmap_add(m, id);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return fresh;
+}
+
+bool rcv_idmap_insert_expiring(struct rcv_idmap *m, const char *id, uint64_t now_ms,
+                               uint64_t ttl_ms)
+{
+    pthread_mutex_lock(&m->lock);
+    struct rcv_idmap_entry *e = *idmap_slot(m, id);
+    bool fresh = e == NULL || now_ms - e->stamp_ms >= ttl_ms;
+    if (e == NULL) {
+        e = idmap_add(m, id);
+    }
+    if (fresh) {
+        e->stamp_ms = now_ms;
     }
     pthread_mutex_unlock(&m->lock);
     return fresh;

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define RCV_ID_MAX 128 /* longest event id accepted, in bytes */
 
@@ -31,6 +32,11 @@ void rcv_idmap_free(struct rcv_idmap *m);
  * with a counter of 0 and returns true; when present, changes nothing and
  * returns false. Two threads inserting one id: exactly one gets true. */
 bool rcv_idmap_insert(struct rcv_idmap *m, const char *id);
+/* rcv_idmap_insert, where an id inserted ttl_ms or more before now_ms
+ * counts as absent (and is stamped again): a cache with a time to live,
+ * for the receiver's dedupe-ttl-2s flaw. */
+bool rcv_idmap_insert_expiring(struct rcv_idmap *m, const char *id, uint64_t now_ms,
+                               uint64_t ttl_ms);
 /* True when id is present. */
 bool rcv_idmap_contains(struct rcv_idmap *m, const char *id);
 /* Forgets id (no-op when absent). */

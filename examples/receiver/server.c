@@ -76,15 +76,23 @@ static int server_enqueue(struct rcv_server *s, const char *event_id, json_t **e
     return 0;
 }
 
-/* The event id: where the scheme carries it (the same for every retry and
- * duplicate of one event), else the body's "id". event may be NULL. */
+/* The event id (the same for every retry and duplicate of one event). In
+ * Vambe's documented payload it is the body's "id": inside the signed
+ * bytes, where a replay cannot change it, unlike the event-id header
+ * (SEC-003). Otherwise where the scheme carries it, else the body's "id".
+ * event may be NULL. */
 static int server_event_id(const struct rcv_server *s, const struct http_server_request *req,
                            const json_t *event, char out[RCV_ID_MAX + 1], struct err *e)
 {
     const char *located = rcv_server_locate(s, &s->scheme.event_id, req, event);
     const char *id = located;
+    const char *in_body = json_string_value(json_object_get(event, "id"));
+    if (in_body != NULL && *in_body != '\0' && json_object_get(event, "event") != NULL &&
+        !(s->flaws & RCV_FLAW_DEDUPE_BY_ID_HEADER)) {
+        id = in_body; /* FLAW dedupe-by-id-header: the header wins */
+    }
     if (id == NULL || *id == '\0') {
-        id = json_string_value(json_object_get(event, "id"));
+        id = in_body;
     }
     if ((s->flaws & RCV_FLAW_BLANK_ID_POISONS) && (id == NULL || *id == '\0') &&
         ((located != NULL && *located == '\0') || id != NULL)) {
@@ -225,6 +233,13 @@ static bool server_first_time(struct rcv_server *s, const char *id)
 {
     if (s->flaws & RCV_FLAW_NO_DEDUPE) {
         return true; /* FLAW no-dedupe: every copy is processed. */
+    }
+    if (s->flaws & RCV_FLAW_DEDUPE_TTL_2S) {
+        /* FLAW dedupe-ttl-2s: the dedupe cache keeps an id 2 s ("SET id 1
+         * EX 2", an LRU with a short TTL); a sender retries seconds to hours
+         * later, and the retry is processed again. */
+        return rcv_idmap_insert_expiring(s->seen, id, clock_mono_us() / 1000u,
+                                         RCV_FLAW_DEDUPE_TTL_MS);
     }
     if (s->flaws & RCV_FLAW_RACY_DEDUPE) {
         /* FLAW racy-dedupe: check, then insert, as two critical sections

@@ -299,33 +299,79 @@ static void every_must_case_is_killed(void **state)
     assert_true(musts >= 10);
 }
 
-/* Runs every row (PARALLEL at a time) and compares with the table. */
+/* Does the row's result match the table? want_text receives what the
+ * table expects, as printed. */
+static bool row_matches(const struct row *r, char *want_text, size_t size)
+{
+    char want_fail[2048], want_warn[2048];
+    join(json_object_get(r->want, "fail"), want_fail, sizeof(want_fail));
+    join(json_object_get(r->want, "warn"), want_warn, sizeof(want_warn));
+    int want_exit = (int)json_integer_value(json_object_get(r->want, "exit"));
+    snprintf(want_text, size, "exit %d  fail [%s]  warn [%s]", want_exit, want_fail, want_warn);
+    return r->exit_code == want_exit && strcmp(r->fail, want_fail) == 0 &&
+           strcmp(r->warn, want_warn) == 0;
+}
+
+static void row_print(const struct row *r, const char *mark)
+{
+    printf("%-18s %-20s exit %d  fail [%s]  warn [%s]%s\n", r->scheme,
+           r->flaw ? r->flaw : "(done right)", r->exit_code, r->fail, r->warn, mark);
+}
+
+/* Runs every row (PARALLEL at a time) and compares with the table. A row
+ * that differs is run once more, alone: on a loaded two-core machine
+ * (AddressSanitizer, PARALLEL receivers and harnesses) a latency case can
+ * miss its bound because of the load, not the receiver. Both results are
+ * printed; only a row that differs when run alone fails the test, and the
+ * rows that needed the second run are listed last, where a truncated log
+ * still shows them. */
 static void matrix_matches(void **state)
 {
     struct matrix *m = *state;
     pthread_t t[PARALLEL];
+    char want[4200];
+    char first[MAX_ROWS][256];
+    size_t n_rerun = 0;
+    int bad = 0;
+
     for (int i = 0; i < PARALLEL; i++) {
         assert_int_equal(pthread_create(&t[i], NULL, worker, m), 0);
     }
     for (int i = 0; i < PARALLEL; i++) {
         pthread_join(t[i], NULL);
     }
-    int bad = 0;
     for (size_t i = 0; i < m->n_rows; i++) {
         struct row *r = &m->rows[i];
-        char want_fail[2048], want_warn[2048];
-        join(json_object_get(r->want, "fail"), want_fail, sizeof(want_fail));
-        join(json_object_get(r->want, "warn"), want_warn, sizeof(want_warn));
-        int want_exit = (int)json_integer_value(json_object_get(r->want, "exit"));
-        const char *name = r->flaw ? r->flaw : "(done right)";
-        bool ok = r->exit_code == want_exit && strcmp(r->fail, want_fail) == 0 &&
-                  strcmp(r->warn, want_warn) == 0;
-        printf("%-18s %-20s exit %d  fail [%s]  warn [%s]%s\n", r->scheme, name, r->exit_code,
-               r->fail, r->warn, ok ? "" : "  <-- MISMATCH");
+        first[i][0] = '\0';
+        if (row_matches(r, want, sizeof(want))) {
+            row_print(r, "");
+            continue;
+        }
+        row_print(r, "  <-- differs under load; run again alone");
+        snprintf(first[i], sizeof(first[i]), "exit %d  fail [%.100s]  warn [%.60s]", r->exit_code,
+                 r->fail, r->warn);
+        n_rerun++;
+        r->detail[0] = '\0';
+        run_row(r, (unsigned)i);
+        bool ok = row_matches(r, want, sizeof(want));
+        row_print(r, ok ? "  (alone: matches)" : "  <-- MISMATCH");
         if (!ok) {
-            printf("    want exit %d  fail [%s]  warn [%s] %s\n", want_exit, want_fail, want_warn,
-                   r->detail);
+            printf("    want %s %s\n", want, r->detail);
             bad++;
+        }
+    }
+    printf("\n%zu of %zu rows run again alone, %d still differ%s\n", n_rerun, m->n_rows, bad,
+           n_rerun > 0 ? ":" : "");
+    for (size_t i = 0; i < m->n_rows; i++) {
+        if (first[i][0] != '\0') {
+            struct row *r = &m->rows[i];
+            bool ok = row_matches(r, want, sizeof(want));
+            printf("  %s %s: under load %s; alone %s\n", r->scheme,
+                   r->flaw ? r->flaw : "(done right)", first[i], ok ? "matches" : "differs");
+            if (!ok) {
+                printf("    want %s\n    got  exit %d  fail [%s]  warn [%s]\n", want, r->exit_code,
+                       r->fail, r->warn);
+            }
         }
     }
     assert_int_equal(bad, 0);

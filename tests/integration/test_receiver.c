@@ -327,6 +327,10 @@ static const struct row rows[] = {
     {"ack-on-error", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
     /* Its events carry a contact name (DLV-009 leaves it out). */
     {"null-field-crash", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    /* The header and the body carry the same id here, and the duplicate
+     * comes at once (SEC-003 and IDM-005 catch them). */
+    {"dedupe-by-id-header", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    {"dedupe-ttl-2s", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
 };
 /* clang-format on */
 

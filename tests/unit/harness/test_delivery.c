@@ -30,8 +30,8 @@ static struct hn_delivery_opts opts(enum signature_unit unit)
     return o;
 }
 
-static const struct hn_payload payload = {"evt_0123456789abcdef01234567", "message.received", BODY,
-                                          sizeof(BODY) - 1};
+static const struct hn_payload payload = {
+    "evt_0123456789abcdef01234567", "message.received", BODY, sizeof(BODY) - 1, NULL, NULL};
 
 /* The value of header name in d's wire lines; NULL when absent. "" for a
  * "Name:" removal line. */
@@ -462,6 +462,60 @@ static void hostile_signatures(void **state)
     hn_delivery_cleanup(&good);
 }
 
+/* SEC-003: a replay keeps the bytes, the timestamp, the signature and
+ * the delivery id of the original; only the event-id header changes. Under
+ * standard-webhooks, which signs the id, the replay then fails to verify. */
+static void replay_under_new_id(void **state)
+{
+    (void)state;
+    struct hn_delivery_opts o = opts(SIGNATURE_UNIT_MS);
+    struct hn_mutation none;
+    struct hn_delivery a, b;
+    struct rng r;
+    struct err e = {{0}};
+    uint64_t now = 1764806400123ull;
+
+    memset(&none, 0, sizeof(none));
+    rng_seed(&r, 7);
+    assert_int_equal(hn_delivery_build(&o, &payload, &none, 1, &r, now, &a, &e), 0);
+    struct hn_payload again = payload;
+    again.delivery_id = a.delivery_id;
+    again.id_header = "evt_replayed";
+    assert_int_equal(hn_delivery_build(&o, &again, &none, 1, &r, now, &b, &e), 0);
+    assert_int_equal(a.n_lines, b.n_lines);
+    for (size_t i = 0; i < a.n_lines; i++) {
+        if (strncasecmp(a.lines[i], "x-vambe-event-id:", 17) != 0) {
+            assert_string_equal(a.lines[i], b.lines[i]);
+        }
+    }
+    assert_string_equal(header(&a, "x-vambe-event-id"), payload.event_id);
+    assert_string_equal(header(&b, "x-vambe-event-id"), "evt_replayed");
+    assert_memory_equal(a.body, b.body, a.body_len);
+    assert_int_equal(verify(&b, now), SIGNATURE_OK); /* vambe signs the body, not the header */
+    hn_delivery_cleanup(&a);
+    hn_delivery_cleanup(&b);
+
+    const struct scheme *sw = scheme_builtin("standard-webhooks");
+    const char *key = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    assert_non_null(sw);
+    o.scheme = sw;
+    o.unit = sw->unit;
+    o.secret = key;
+    assert_int_equal(hn_delivery_build(&o, &payload, &none, 1, &r, now, &a, &e), 0);
+    again.delivery_id = a.delivery_id;
+    assert_int_equal(hn_delivery_build(&o, &again, &none, 1, &r, now, &b, &e), 0);
+    assert_string_equal(header(&b, "webhook-id"), "evt_replayed");
+    assert_string_equal(header(&a, "webhook-signature"), header(&b, "webhook-signature"));
+    char token[256];
+    struct scheme_request req = {lookup, (void *)&b, query_token(&b, token, sizeof(token)), b.body,
+                                 b.body_len};
+    /* The signature is the original's, made for the original id. */
+    assert_int_equal(scheme_verify(sw, key, &req, payload.event_id, now, sw->unit), SIGNATURE_OK);
+    assert_int_not_equal(scheme_verify(sw, key, &req, "evt_replayed", now, sw->unit), SIGNATURE_OK);
+    hn_delivery_cleanup(&a);
+    hn_delivery_cleanup(&b);
+}
+
 static void header_arguments(void **state)
 {
     (void)state;
@@ -488,6 +542,7 @@ int main(void)
         cmocka_unit_test(header_arguments),
         cmocka_unit_test(header_name_case),
         cmocka_unit_test(hostile_signatures),
+        cmocka_unit_test(replay_under_new_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

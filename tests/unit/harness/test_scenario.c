@@ -237,6 +237,14 @@ static const struct bad_case bad[] = {
      "\"reference\": \"r\", \"tags\": [], \"steps\": [{\"step\": \"wait\", \"duration\": "
      "\"1ms\"}]}",
      "\"level\"", 0, "level: bad level 'MAYBE' (use MUST, SHOULD or INFO)"},
+    /* 7b. A level_when_id_signed that does not raise the case's. */
+    {NULL,
+     "{\"format\": 1, \"id\": \"TST-001\", \"title\": \"t\", \"level\": \"SHOULD\",\n "
+     "\"level_when_id_signed\": \"INFO\", \"reference\": \"r\", \"tags\": [], \"steps\": "
+     "[{\"step\": \"wait\", \"duration\": \"1ms\"}]}",
+     "\"level_when_id_signed\"", 0,
+     "level_when_id_signed: bad level_when_id_signed 'INFO' (a level above the case's: MUST or "
+     "SHOULD)"},
     /* 8. An unknown top-level field (a typo). */
     {NULL,
      "{\"format\": 1, \"id\": \"TST-001\", \"titel\": \"t\", \"level\": \"MUST\", "
@@ -275,12 +283,19 @@ static const struct bad_case bad[] = {
      "steps[0].expect.reveals_nothing: 'reveals_nothing' must be true or false"},
     {"{\"step\": \"deliver\", \"needs\": [\"magic\"]}", NULL, "\"magic\"", 0,
      "steps[0].needs[0]: unknown need (use auth, signature, signed_body, timestamp_past, "
-     "timestamp_future, signature_list, hex_signature or vambe_profile)"},
+     "timestamp_future, signature_list, hex_signature, vambe_profile or bound_event_id)"},
     {"{\"step\": \"deliver\", \"mutate\": {\"header_case\": \"camel\"}}", NULL, "\"header_case\"",
      0,
      "steps[0].mutate.header_case: unknown header_case 'camel' (use lower, upper, mixed or as_is)"},
     {"{\"step\": \"deliver\", \"mutate\": {\"event_id\": \"none\"}}", NULL, "\"event_id\"", 0,
-     "steps[0].mutate.event_id: unknown event_id mutation 'none' (use blank)"},
+     "steps[0].mutate.event_id: unknown event_id mutation 'none' (use blank or new)"},
+    {"{\"step\": \"deliver\", \"mutate\": {\"event_id\": \"new\"}}", NULL, "\"mutate\"", 0,
+     "steps[0].mutate: event_id 'new' replays an earlier delivery as it was sent: give same_as, "
+     "and no other change to it"},
+    {"{\"step\": \"deliver\", \"name\": \"a\"},\n    {\"step\": \"deliver\", \"same_as\": \"a\", "
+     "\"attempt\": 2, \"mutate\": {\"event_id\": \"new\"}}",
+     NULL, "\"mutate\"", 0,
+     "steps[1].mutate: event_id 'new' replays an earlier delivery as it was sent"},
     {"{\"step\": \"deliver\", \"body_size\": 10}", NULL, "\"body_size\"", 0,
      "steps[0].body_size: 'body_size' is a number of bytes (64 to 16777216) or \"max\" (the "
      "scheme's max_body)"},
@@ -436,13 +451,13 @@ static void builtin_suite(void **state)
         {"IDM-009", RP_LEVEL_MUST, true},    {"IDM-010", RP_LEVEL_MUST, true},
         {"LAT-001", RP_LEVEL_MUST, false},   {"LAT-002", RP_LEVEL_SHOULD, false},
         {"LAT-003", RP_LEVEL_MUST, false},   {"SEC-001", RP_LEVEL_SHOULD, false},
-        {"SEC-002", RP_LEVEL_MUST, false},   {"SIG-001", RP_LEVEL_MUST, false},
-        {"SIG-002", RP_LEVEL_MUST, false},   {"SIG-003", RP_LEVEL_MUST, false},
-        {"SIG-004", RP_LEVEL_MUST, false},   {"SIG-005", RP_LEVEL_MUST, false},
-        {"SIG-006", RP_LEVEL_MUST, false},   {"SIG-007", RP_LEVEL_MUST, true},
-        {"SIG-008", RP_LEVEL_MUST, true},    {"SIG-009", RP_LEVEL_MUST, true},
-        {"SIG-010", RP_LEVEL_MUST, true},    {"SIG-011", RP_LEVEL_MUST, false},
-        {"SIG-012", RP_LEVEL_MUST, true},
+        {"SEC-002", RP_LEVEL_MUST, false},   {"SEC-003", RP_LEVEL_SHOULD, true},
+        {"SIG-001", RP_LEVEL_MUST, false},   {"SIG-002", RP_LEVEL_MUST, false},
+        {"SIG-003", RP_LEVEL_MUST, false},   {"SIG-004", RP_LEVEL_MUST, false},
+        {"SIG-005", RP_LEVEL_MUST, false},   {"SIG-006", RP_LEVEL_MUST, false},
+        {"SIG-007", RP_LEVEL_MUST, true},    {"SIG-008", RP_LEVEL_MUST, true},
+        {"SIG-009", RP_LEVEL_MUST, true},    {"SIG-010", RP_LEVEL_MUST, true},
+        {"SIG-011", RP_LEVEL_MUST, false},   {"SIG-012", RP_LEVEL_MUST, true},
     };
     const char *src = getenv("VAMBE_SOURCE_DIR");
     char dir[1024];

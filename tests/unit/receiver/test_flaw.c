@@ -46,6 +46,8 @@ static void table(void **state)
         "blank-id-poisons",
         "ack-on-error",
         "null-field-crash",
+        "dedupe-by-id-header",
+        "dedupe-ttl-2s",
     };
     assert_int_equal(n, sizeof(issue) / sizeof(issue[0]));
     unsigned all = 0;
@@ -76,7 +78,7 @@ static void parse(void **state)
     assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT);
     assert_int_equal(rcv_flaw_parse("Sync", &mask, &e), -1);
     assert_non_null(strstr(e.msg, "unknown flaw 'Sync'"));
-    assert_string_equal(e.msg, "unknown flaw 'Sync' (vambe-receiver --help lists the 29 flaws)");
+    assert_string_equal(e.msg, "unknown flaw 'Sync' (vambe-receiver --help lists the 31 flaws)");
     assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT);
 }
 

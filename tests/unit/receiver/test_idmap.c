@@ -115,6 +115,22 @@ struct racer {
     unsigned wins;
 };
 
+/* The dedupe-ttl-2s flaw's cache: an id counts as new again once its time
+ * to live has passed since it was stored, and is then stored afresh. */
+static void expiring(void **state)
+{
+    (void)state;
+    struct rcv_idmap *m = rcv_idmap_new(8);
+    assert_true(rcv_idmap_insert_expiring(m, "evt_a", 1000, 2000));
+    assert_false(rcv_idmap_insert_expiring(m, "evt_a", 1000, 2000));
+    assert_false(rcv_idmap_insert_expiring(m, "evt_a", 2999, 2000));
+    assert_true(rcv_idmap_insert_expiring(m, "evt_a", 3000, 2000)); /* forgotten */
+    assert_false(rcv_idmap_insert_expiring(m, "evt_a", 4999, 2000)); /* stored again at 3000 */
+    assert_true(rcv_idmap_insert_expiring(m, "evt_b", 4999, 2000));
+    assert_int_equal(rcv_idmap_size(m), 2);
+    rcv_idmap_free(m);
+}
+
 static void *race(void *arg)
 {
     struct racer *r = arg;
@@ -159,6 +175,7 @@ int main(void)
         cmocka_unit_test(fifo_eviction),
         cmocka_unit_test(removal),
         cmocka_unit_test(capacity_one),
+        cmocka_unit_test(expiring),
         cmocka_unit_test(concurrent_inserts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
