@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "core/event.h"
+#include "core/file.h"
 #include "core/jread.h"
 #include "core/scheme_priv.h"
 #include "core/xalloc.h"
@@ -516,13 +517,14 @@ out:
 
 int scheme_load_file(const char *path, struct scheme *out, struct err *e)
 {
-    FILE *f = fopen(path, "rb");
+    struct err why = {{0}};
+    FILE *f = file_open_regular(path, &why);
     char *text = NULL;
     size_t len = 0;
     int rc = -1;
 
     if (f == NULL) {
-        return err_set(e, "%s: cannot open: %s", path, strerror(errno));
+        return err_set(e, "%s: cannot open: %s", path, why.msg);
     }
     text = xmalloc(SCHEME_FILE_MAX_BYTES + 2);
     len = fread(text, 1, SCHEME_FILE_MAX_BYTES + 1, f);

@@ -99,7 +99,7 @@ static const struct cli_option cli_options[] = {
     {"seed", required_argument, CLI_SEED, "N",
      "seed for generated events (default: random, printed in the summary)", CLI_RERUN_SEED},
     {"report", required_argument, CLI_REPORT, "FORMAT:PATH",
-     "write a report: junit, json, md or html (repeatable)", CLI_RERUN_DROP},
+     "write a report: junit, json, md or html (repeatable); PATH - is stdout", CLI_RERUN_DROP},
     {"report-dir", required_argument, CLI_REPORT_DIR, "DIR",
      "write every report format into DIR (report.xml, .json, .md, .html)", CLI_RERUN_DROP},
     {"no-color", no_argument, CLI_NO_COLOR, NULL, "no colour, even on a terminal", CLI_RERUN_KEEP},

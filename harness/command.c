@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/signature.h"
 #include "core/xalloc.h"
+#include "harness/interrupt.h"
 #include "harness/output.h"
 #include "harness/runner.h"
 #include "harness/suite.h"
@@ -250,6 +251,11 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
         goto out;
     }
     hn_suite_audits_last(&suite);
+    for (size_t i = 0; i < n_reports; i++) {
+        if (strcmp(reports[i].path, "-") == 0) {
+            out = stderr; /* standard output holds the report (as curl -o -) */
+        }
+    }
     if (hn_runner_preflight(r, &e) != 0) {
         log_error("target %s unreachable: %s", hn_runner_target_shown(r), e.msg);
         code = HN_EXIT_ENV;
@@ -258,7 +264,8 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
     run = command_new_run(cfg, r, &suite, where, seed);
     hn_output_init(&o, out, cfg->no_color);
     uint64_t t0 = clock_mono_us();
-    for (size_t i = 0; i < suite.n; i++) {
+    hn_interrupt_install();
+    for (size_t i = 0; i < suite.n && hn_interrupt_signal() == 0; i++) {
         struct rp_case *c = rp_run_add_case(run);
         hn_runner_case(r, suite.items[i], c);
         /* An audit judges the whole run: its re-run is the whole run. */
@@ -269,17 +276,28 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
         }
     }
     run->duration_us = clock_mono_us() - t0;
+    int sig = hn_interrupt_signal();
+    if (sig != 0) {
+        char note[160];
+        run->interrupted = hn_interrupt_name(sig);
+        snprintf(note, sizeof(note),
+                 "interrupted by %s after %zu of %zu cases: the report holds the cases that "
+                 "finished, and the run is not judged",
+                 run->interrupted, run->n_cases, suite.n);
+        rp_run_add_note(run, note);
+    }
     hn_runner_largest_body(r, &run->largest_body, &run->smallest_refused);
     rp_run_summarize(run);
     hn_output_failures(&o, run);
     hn_output_summary(&o, run);
-    code = rp_run_exit_code(run);
+    code = sig != 0 ? 128 + sig : rp_run_exit_code(run);
     for (size_t i = 0; i < n_reports; i++) {
         if (rp_write_file(run, reports[i].format, reports[i].path, &e) != 0) {
             log_error("report %s: %s", reports[i].path, e.msg);
             code = HN_EXIT_USAGE;
         }
     }
+    hn_interrupt_restore();
 out:
     for (size_t i = 0; i < n_reports; i++) {
         free(reports[i].path);

@@ -205,7 +205,11 @@ void hn_output_summary(const struct hn_output *o, const struct rp_run *run)
         bad += run->level_counts[RP_LEVEL_SHOULD][RP_VERDICT_FAIL] +
                run->level_counts[RP_LEVEL_SHOULD][RP_VERDICT_ERROR];
     }
-    if (run->conformant) {
+    if (run->interrupted != NULL) {
+        fprintf(o->f, "result: %sinterrupted%s by %s after %zu case%s: not judged\n",
+                o->color ? out_colors[RP_VERDICT_ERROR] : "", o->color ? OUT_RESET : "",
+                run->interrupted, run->n_cases, run->n_cases == 1 ? "" : "s");
+    } else if (run->conformant) {
         fprintf(o->f, "result: %sconformant%s\n", o->color ? out_colors[RP_VERDICT_PASS] : "",
                 o->color ? OUT_RESET : "");
     } else {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "core/parse.h"
 #include "core/xalloc.h"
 #include "harness/scenario_parse.h"
@@ -215,9 +216,10 @@ int hn_scenario_load(const char *path, struct hn_scenario **out, struct err *e)
     int rc = -1;
 
     *out = NULL;
-    f = fopen(path, "rb");
+    struct err why = {{0}};
+    f = file_open_regular(path, &why);
     if (f == NULL) {
-        err_set(e, "%s: cannot open: %s", path, strerror(errno));
+        err_set(e, "%s: cannot open: %s", path, why.msg);
         goto out;
     }
     buf = xmalloc(HN_SCENARIO_MAX_BYTES + 2);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "core/signature.h"
 #include "core/xalloc.h"
 
@@ -289,7 +290,7 @@ char *hn_suite_checksum(const struct hn_suite *s)
     char *out = NULL;
 
     for (size_t i = 0; i < s->n; i++) {
-        FILE *f = fopen(s->items[i]->file, "rb");
+        FILE *f = file_open_regular(s->items[i]->file, NULL);
         if (f == NULL) {
             goto out;
         }

@@ -130,6 +130,7 @@ static void settle_record(struct ms_call *call, struct dsp_owned *o, struct dsp_
         o->resp_headers = ms_wire_response_json(resp->headers, resp->headers_len);
         call->response_headers = o->resp_headers;
         o->resp_body = resp->body != NULL ? resp->body : xstrdup("");
+        call->response_body_len = resp->body != NULL ? resp->body_len : 0;
         resp->body = NULL;
         call->response_body = o->resp_body;
     }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/file.h"
 #include "core/xalloc.h"
 
 #define OPTIONS_PEM_MAX (1024 * 1024) /* a certificate chain is a few KiB */
@@ -78,13 +79,14 @@ int ms_options_check(const struct ms_options *o, struct err *e)
  * NUL-terminated string. NULL with e naming the flag and the file. */
 static char *options_read_pem(const char *flag, const char *path, struct err *e)
 {
-    FILE *f = fopen(path, "rb");
+    struct err why = {{0}};
+    FILE *f = file_open_regular(path, &why);
     char *buf = NULL;
     size_t len = 0;
     bool ok = false;
 
     if (f == NULL) {
-        err_set(e, "%s: cannot read '%s': %s", flag, path, strerror(errno));
+        err_set(e, "%s: cannot read '%s': %s", flag, path, why.msg);
         goto out;
     }
     buf = xmalloc(OPTIONS_PEM_MAX + 1);

@@ -36,10 +36,10 @@ json_t *ms_render_time(uint64_t ms)
     return json_string(text);
 }
 
-/* A JSON string for text that may not be valid UTF-8 (a receiver's response
- * body): invalid text has its non-ASCII bytes replaced with '?'. NULL gives
- * null. */
-static json_t *render_string(const char *s)
+/* A JSON string for len bytes that may hold NUL bytes (\u0000 in the
+ * JSON text) and may not be valid UTF-8 (a receiver's response body):
+ * invalid text has its non-ASCII bytes replaced with '?'. NULL gives null. */
+static json_t *render_bytes(const char *s, size_t len)
 {
     json_t *j;
     char *copy;
@@ -47,19 +47,34 @@ static json_t *render_string(const char *s)
     if (s == NULL) {
         return json_null();
     }
-    j = json_string(s);
+    j = json_stringn(s, len);
     if (j != NULL) {
         return j;
     }
-    copy = xstrdup(s);
-    for (char *p = copy; *p != '\0'; p++) {
-        if ((unsigned char)*p >= 0x80) {
-            *p = '?';
-        }
+    copy = xmalloc(len + 1);
+    for (size_t i = 0; i < len; i++) {
+        copy[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
     }
-    j = json_string(copy);
+    copy[len] = '\0';
+    j = json_stringn(copy, len);
     free(copy);
     return j != NULL ? j : json_null();
+}
+
+/* render_bytes for a C string. */
+static json_t *render_string(const char *s)
+{
+    return render_bytes(s, s != NULL ? strlen(s) : 0);
+}
+
+/* A record's response body: response_body_len bytes, or up to the NUL
+ * when the length is 0 (see struct ms_call). */
+static json_t *render_response_body(const struct ms_call *c)
+{
+    if (c->response_body != NULL && c->response_body_len == 0) {
+        return render_string(c->response_body);
+    }
+    return render_bytes(c->response_body, c->response_body_len);
 }
 
 /* Headers are stored as JSON object text; anything else is shown as text. */
@@ -117,7 +132,7 @@ json_t *ms_render_call(const struct ms_call *c, const struct scheme *custom)
     json_object_set_new(j, "response_status",
                         c->response_status > 0 ? json_integer(c->response_status) : json_null());
     json_object_set_new(j, "response_headers", render_headers(c->response_headers));
-    json_object_set_new(j, "response_body", render_string(c->response_body));
+    json_object_set_new(j, "response_body", render_response_body(c));
     json_object_set_new(j, "duration_ms",
                         c->duration_ms >= 0 ? json_integer(c->duration_ms) : json_null());
     json_object_set_new(j, "error", render_string(c->error));

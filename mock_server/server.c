@@ -28,6 +28,7 @@
 
 #include "core/http_server.h"
 #include "core/jsonh.h"
+#include "core/lifecycle.h"
 #include "core/xalloc.h"
 #include "mock_server/api.h"
 #include "mock_server/context.h"
@@ -193,47 +194,6 @@ void ms_server_stop(struct ms_server *s)
 
 /* ---- ms_server_run -------------------------------------------------------- */
 
-/* Writes the port to a temporary file beside path and renames it into
- * place, so a reader sees either no file or the whole number. */
-static int server_write_port_file(const char *path, unsigned port, struct err *e)
-{
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    char text[16];
-    int len = snprintf(text, sizeof(text), "%u\n", port);
-    int fd = -1;
-    int ret = -1;
-
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        err_set(e, "cannot write the port file %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (write(fd, text, (size_t)len) != (ssize_t)len) {
-        err_set(e, "cannot write the port file %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        err_set(e, "cannot write the port file %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        err_set(e, "cannot write the port file %s: %s", path, strerror(errno));
-        goto out;
-    }
-    ret = 0;
-out:
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (ret != 0) {
-        unlink(tmp);
-    }
-    free(tmp);
-    return ret;
-}
-
 /* 1000+ concurrent connections need more descriptors than the usual soft
  * limit of 1024: raise it towards the hard limit. */
 static void server_raise_fd_limit(void)
@@ -279,7 +239,9 @@ static int server_tls_probe(const struct ms_options *o, const struct ms_tls_pem 
  * whole, the TLS files, whether TLS can be served. -1 with e set: exit 2. */
 static int server_prepare(const struct ms_options *o, struct ms_tls_pem *tls, struct err *e)
 {
-    if (ms_options_check(o, e) != 0 || ms_options_load_tls(o, tls, e) != 0) {
+    if (ms_options_check(o, e) != 0 ||
+        (o->port_file != NULL && lifecycle_port_file_check(o->port_file, e) != 0) ||
+        ms_options_load_tls(o, tls, e) != 0) {
         return -1;
     }
     if (tls->cert != NULL && server_tls_probe(o, tls, e) != 0) {
@@ -307,9 +269,7 @@ int ms_server_run(const struct ms_options *o)
     log_set_format(o->log_format);
     log_set_level(o->verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 
-    sigemptyset(&stop_set);
-    sigaddset(&stop_set, SIGINT);
-    sigaddset(&stop_set, SIGTERM);
+    lifecycle_stop_signals(&stop_set);
     pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
     server_raise_fd_limit();
 
@@ -336,7 +296,7 @@ int ms_server_run(const struct ms_options *o)
     /* The port file last: whoever waits for it finds the lines above
      * already in the log. */
     if (o->port_file != NULL) {
-        if (server_write_port_file(o->port_file, ms_server_port(s), &e) != 0) {
+        if (lifecycle_port_file_write(o->port_file, ms_server_port(s), &e) != 0) {
             log_error("%s", e.msg);
             goto out;
         }
@@ -346,14 +306,14 @@ int ms_server_run(const struct ms_options *o)
     if (sigwait(&stop_set, &sig) != 0) {
         log_error("waiting for a stop signal failed");
     } else {
-        log_info("%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        log_info("%s received: stopping", lifecycle_signal_name(sig));
     }
     ret = MS_EXIT_OK;
 out:
-    ms_server_stop(s);
     if (port_file_written) {
-        unlink(o->port_file);
+        lifecycle_port_file_remove(o->port_file, ms_server_port(s));
     }
+    ms_server_stop(s);
     /* A second signal that came while stopping must not kill the process
      * once the mask is restored: take it now. */
     while (sigtimedwait(&stop_set, NULL, &no_wait) > 0) {

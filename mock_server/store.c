@@ -200,6 +200,22 @@ char *ms_store_col_dup(sqlite3_stmt *st, int i)
     return xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, i));
 }
 
+char *ms_store_col_bytes(sqlite3_stmt *st, int i, size_t *len)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+    char *copy;
+
+    *len = 0;
+    if (v == NULL) {
+        return NULL;
+    }
+    *len = (size_t)sqlite3_column_bytes(st, i);
+    copy = xmalloc(*len + 1);
+    memcpy(copy, v, *len);
+    copy[*len] = '\0';
+    return copy;
+}
+
 void ms_store_done(sqlite3_stmt *st)
 {
     sqlite3_reset(st);
@@ -305,6 +321,59 @@ out:
     return ret;
 }
 
+/* Refuses a database holding tables the mock did not make: one without
+ * schema_version but with a table of its own would otherwise get
+ * schema_version added, then fail migration 1 on, say, its webhooks table.
+ * Runs before anything is written (journal mode included), so the file is
+ * left as it was. An empty file, or one with schema_version, passes. */
+static int store_check_ours(struct ms_store *s, struct err *e)
+{
+    sqlite3_stmt *st = NULL;
+    const char *name;
+    int ret = -1;
+    int rc;
+
+    /* schema_version sorts first when it is there. */
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                           "'sqlite\\_%' ESCAPE '\\' ORDER BY name <> 'schema_version', name "
+                           "LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        err_set(e, "%s", sqlite3_errmsg(s->db));
+        goto out;
+    }
+    rc = sqlite3_step(st);
+    name = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    if (rc != SQLITE_DONE && name == NULL) {
+        err_set(e, "%s", sqlite3_errmsg(s->db));
+        goto out;
+    }
+    if (name != NULL && strcmp(name, "schema_version") != 0) {
+        err_set(e,
+                "not a vambe-mock database: it holds a table '%s' the mock did not create "
+                "(no schema_version table)",
+                name);
+        goto out;
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    return ret;
+}
+
+/* Ends a failed migration's transaction. Not store_rollback: the fixed
+ * statements are prepared only after the migrations (they name the
+ * migrated tables), so s->st[] is still empty here. A failed COMMIT may
+ * already have ended the transaction. */
+static void store_migrate_abort(struct ms_store *s)
+{
+    struct err ignored = {{0}};
+
+    if (!sqlite3_get_autocommit(s->db) && store_exec(s, "ROLLBACK", &ignored) != 0) {
+        log_error("store: rolling back a failed migration: %s", ignored.msg);
+    }
+}
+
 /* Applies every migration the database lacks, each in its own transaction
  * together with the version bump, so a crash leaves a consistent version. */
 static int store_migrate(struct ms_store *s, struct err *e)
@@ -332,7 +401,7 @@ static int store_migrate(struct ms_store *s, struct err *e)
         if (store_exec(s, store_migrations[version], e) != 0 || store_exec(s, bump, e) != 0 ||
             store_exec(s, "COMMIT", e) != 0) {
             err_prefix(e, "migration to schema version %d", version + 1);
-            store_rollback(s);
+            store_migrate_abort(s);
             return -1;
         }
         version++;
@@ -379,6 +448,10 @@ struct ms_store *ms_store_open(const char *path, struct err *e)
      * before the first table; a file keeps the page size it was made
      * with. */
     if (!s->durable && store_exec(s, "PRAGMA page_size = 16384", e) != 0) {
+        err_prefix(e, "database %s", where);
+        goto out;
+    }
+    if (s->durable && store_check_ours(s, e) != 0) {
         err_prefix(e, "database %s", where);
         goto out;
     }

@@ -6,7 +6,8 @@
  * process; a file path keeps it across restarts (WAL journal).
  *
  * The schema is versioned (table schema_version) and migrated forward when
- * the store is opened; a database written by a newer kit is refused.
+ * the store is opened; a database written by a newer kit is refused, and
+ * so is a file holding tables but no schema_version (not the mock's).
  *
  * Thread safety: every function may be called from any thread. The store
  * owns one connection behind a mutex (see store.c for why), so each call is
@@ -90,7 +91,12 @@ struct ms_call {
     char *request_body;
     int response_status;    /* 0 when no response came (NULL in JSON) */
     char *response_headers; /* JSON object text */
+    /* The receiver's answer as it came: bytes that may hold NUL and need
+     * not be UTF-8, response_body_len of them (a NUL follows them in a
+     * record the store filled). On insert a length of 0 with a non-NULL
+     * body means strlen(response_body). */
     char *response_body;
+    size_t response_body_len;
     int64_t duration_ms;              /* -1 when not measured (NULL in JSON) */
     char *error;                      /* "timeout", "refused", ...; NULL on success */
     char outcome[MS_OUTCOME_MAX + 1]; /* succeeded, failed, retry_scheduled, ... */

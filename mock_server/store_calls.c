@@ -34,7 +34,14 @@ static void store_bind_call(sqlite3_stmt *st, const struct ms_call *c, uint64_t 
         sqlite3_bind_null(st, 9);
     }
     ms_store_bind_text(st, 10, c->response_headers);
-    ms_store_bind_text(st, 11, c->response_body);
+    /* With its length: a receiver's answer may hold NUL bytes. */
+    if (c->response_body != NULL) {
+        size_t len = c->response_body_len > 0 ? c->response_body_len : strlen(c->response_body);
+
+        sqlite3_bind_text64(st, 11, c->response_body, len, SQLITE_STATIC, SQLITE_UTF8);
+    } else {
+        sqlite3_bind_null(st, 11);
+    }
     if (c->duration_ms >= 0) {
         sqlite3_bind_int64(st, 12, (sqlite3_int64)c->duration_ms);
     } else {
@@ -216,7 +223,7 @@ static void store_read_call(sqlite3_stmt *st, struct ms_call *c)
     c->request_body = ms_store_col_dup(st, 8);
     c->response_status = sqlite3_column_type(st, 9) == SQLITE_NULL ? 0 : sqlite3_column_int(st, 9);
     c->response_headers = ms_store_col_dup(st, 10);
-    c->response_body = ms_store_col_dup(st, 11);
+    c->response_body = ms_store_col_bytes(st, 11, &c->response_body_len);
     c->duration_ms = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 12);
     c->error = ms_store_col_dup(st, 13);
     ms_store_col_copy(st, 14, c->outcome, sizeof(c->outcome));

@@ -68,6 +68,9 @@ uint64_t ms_store_col_time(sqlite3_stmt *st, int i);
 void ms_store_col_copy(sqlite3_stmt *st, int i, char *out, size_t out_size);
 /* A malloc'd copy of a text column the caller frees; NULL for SQL NULL. */
 char *ms_store_col_dup(sqlite3_stmt *st, int i);
+/* Like ms_store_col_dup, but the whole value, NUL bytes included: its
+ * length goes to *len (0 for SQL NULL); the copy is NUL-terminated. */
+char *ms_store_col_bytes(sqlite3_stmt *st, int i, size_t *len);
 /* Resets a statement and clears its bindings for the next use. */
 void ms_store_done(sqlite3_stmt *st);
 /* Runs a statement that returns no rows, then resets it. 0 or -1 (logged). */

@@ -203,6 +203,9 @@ static json_t *run_json(const struct rp_run *run)
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)run->seed);
     put(o, "seed", must(json_string(buf)));
     put(o, "strict", json_boolean(run->strict));
+    if (run->interrupted != NULL) {
+        put(o, "interrupted", must(json_string(run->interrupted)));
+    }
     if (run->largest_body > 0) {
         json_t *lb = must(json_object());
         put(lb, "accepted", u64(run->largest_body));

@@ -199,7 +199,7 @@ void rp_run_summarize(struct rp_run *run)
             ok = false;
         }
     }
-    run->conformant = ok;
+    run->conformant = ok && run->interrupted == NULL;
     summarize_latency(run);
 }
 

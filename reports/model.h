@@ -95,6 +95,9 @@ struct rp_run {
     char *probe;          /* "url", "cmd" or "none" */
     uint64_t seed;
     bool strict;
+    /* NULL, or the signal that stopped the run before every case ran
+     * ("SIGINT", static text): the run is then not judged. */
+    const char *interrupted;
     /* BDY-003's figure: the largest body accepted and the smallest refused,
      * in bytes; 0 when not measured (or nothing was refused). */
     uint64_t largest_body;
@@ -129,7 +132,7 @@ void rp_run_add_note(struct rp_run *run, const char *text);
 
 /* Counts verdicts, computes latency percentiles and conformance: a run is
  * conformant when no MUST case failed or errored (nor a SHOULD case with
- * strict) and at least one case ran. */
+ * strict), at least one case ran and the run was not interrupted. */
 void rp_run_summarize(struct rp_run *run);
 /* Exit status per DESIGN §7 for a summarized run: 0 conformant, 1 not. */
 int rp_run_exit_code(const struct rp_run *run);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "core/xalloc.h"
 
 static const char *const format_names[RP_FORMAT_COUNT] = {"junit", "json", "md", "html"};
@@ -108,6 +109,15 @@ static int check_target(const char *path, char **dir, const char **base, struct 
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         return err_set(e, "report '%s': is a folder, not a file", path);
     }
+    /* rename(2) replaces whatever node is at the path: as root, a report
+     * to /dev/stdout would remove the device. Only a regular file is
+     * replaced; "-" is the way to standard output. */
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        return err_set(e,
+                       "report '%s': is a %s, not a regular file (give a file path, or - for "
+                       "standard output)",
+                       path, file_kind(st.st_mode));
+    }
     *dir = split_path(path, base);
     if ((*base)[0] == '\0') {
         return err_set(e, "report '%s': names a folder, not a file", path);
@@ -126,6 +136,9 @@ int rp_check_writable(const char *path, struct err *e)
     int rc = -1;
     char *dir = NULL, *tmp = NULL;
     const char *base = NULL;
+    if (strcmp(path, "-") == 0) {
+        return 0;
+    }
     if (check_target(path, &dir, &base, e) != 0) {
         goto out;
     }
@@ -180,6 +193,16 @@ int rp_write_file(const struct rp_run *run, enum rp_format format, const char *p
     struct stat st;
     if ((unsigned)format >= RP_FORMAT_COUNT) {
         err_set(e, "report '%s': unknown format", path);
+        goto out;
+    }
+    if (strcmp(path, "-") == 0) {
+        errno = 0;
+        if (writers[format](run, stdout) != 0 || fflush(stdout) != 0) {
+            err_set(e, "report to standard output: write failed: %s",
+                    strerror(errno ? errno : EIO));
+            goto out;
+        }
+        rc = 0;
         goto out;
     }
     if (check_target(path, &dir, &base, e) != 0) {

@@ -7,50 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/lifecycle.h"
 #include "core/log.h"
 #include "examples/receiver/flaw.h"
 #include "examples/receiver/server.h"
-
-int rcv_run_write_port_file(const char *path, unsigned port, struct err *e)
-{
-    char tmp[4096];
-    FILE *f = NULL;
-    int rc = -1;
-
-    int n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        err_set(e, "%s: path too long", path);
-        goto out;
-    }
-    f = fopen(tmp, "w");
-    if (f == NULL) {
-        err_set(e, "%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (fprintf(f, "%u\n", port) < 0 || fflush(f) != 0) {
-        err_set(e, "%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    int closed = fclose(f);
-    f = NULL;
-    if (closed != 0) {
-        err_set(e, "%s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        err_set(e, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (f != NULL) {
-        fclose(f);
-    }
-    if (rc != 0) {
-        unlink(tmp);
-    }
-    return rc;
-}
 
 int rcv_run(const struct rcv_config *cfg)
 {
@@ -58,25 +18,29 @@ int rcv_run(const struct rcv_config *cfg)
     struct err e = {{0}};
     int rc = RCV_EXIT_ENV;
     bool port_file_written = false;
+    unsigned port = 0;
     sigset_t stop;
 
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
+    lifecycle_stop_signals(&stop);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN); /* a sender hanging up is not a reason to die */
     if (cfg->verbose) {
         log_set_level(LOG_LEVEL_DEBUG);
+    }
+    if (cfg->port_file != NULL && lifecycle_port_file_check(cfg->port_file, &e) != 0) {
+        log_error("--port-file: %s", e.msg);
+        rc = RCV_EXIT_USAGE;
+        goto out;
     }
     s = rcv_server_start(&cfg->server, &e);
     if (s == NULL) {
         log_error("%s", e.msg);
         goto out;
     }
-    unsigned port = rcv_server_port(s);
+    port = rcv_server_port(s);
     if (cfg->port_file != NULL) {
-        if (rcv_run_write_port_file(cfg->port_file, port, &e) != 0) {
-            log_error("--port-file %s", e.msg);
+        if (lifecycle_port_file_write(cfg->port_file, port, &e) != 0) {
+            log_error("--port-file: %s", e.msg);
             goto out;
         }
         port_file_written = true;
@@ -92,12 +56,12 @@ int rcv_run(const struct rcv_config *cfg)
     int sig = 0;
     while (sigwait(&stop, &sig) != 0) {
     }
-    log_info("stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    log_info("stopping (%s)", lifecycle_signal_name(sig));
     rc = RCV_EXIT_OK;
 out:
-    rcv_server_stop(s);
     if (port_file_written) {
-        unlink(cfg->port_file);
+        lifecycle_port_file_remove(cfg->port_file, port);
     }
+    rcv_server_stop(s);
     return rc;
 }

@@ -17,9 +17,4 @@ enum rcv_exit {
  * signal handler, no global flag. Returns an enum rcv_exit value. */
 int rcv_run(const struct rcv_config *cfg);
 
-/* Writes "<port>\n" into path through a temporary file in the same folder
- * and a rename, so a reader never sees a half-written file. 0 or -1 with e
- * set. */
-int rcv_run_write_port_file(const char *path, unsigned port, struct err *e);
-
 #endif

@@ -9,14 +9,18 @@
 
 /* cmocka.h needs the four headers above, in this order. */
 #include <cmocka.h>
+#include <jansson.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/http_server.h"
@@ -97,6 +101,9 @@ static void usage_errors_are_2(void **state)
          "--skip: no case 'ZZZ-999'"},
         {{"run", "--target", "T", "--secret", SECRET, "--report", "json:/nonexistent/d/r.json"},
          "/nonexistent/d"},
+        {{"run", "--target", "T", "--secret", SECRET, "--report", "json:/dev/null"},
+         "report '/dev/null': is a character device, not a regular file (give a file path, or - "
+         "for standard output)"},
         {{"run", "--target", "T", "--secret", SECRET, "--ignored-topics", "ticket.closed,,x"},
          "--ignored-topics: 'ticket.closed,,x' is not a list of topics (letters, digits, '.', "
          "'_' and '-', separated by commas)"},
@@ -252,15 +259,110 @@ static void not_conformant_is_1(void **state)
     assert_non_null(strstr(out, "--secret \"$VAMBE_SECRET\""));
     assert_null(strstr(out, SECRET));
     assert_null(strstr(out, "\x1b["));
+
+    /* --report json:- puts the report alone on standard output; the text
+     * goes to standard error. */
+    const char *const to_stdout[] = {"run",    "--target", target,     "--secret", SECRET,
+                                     "--only", "SIG-001",  "--report", "json:-",   NULL};
+    assert_int_equal(harness(to_stdout), 1);
+    json_error_t je;
+    json_t *report = json_loads(out, 0, &je);
+    if (report == NULL) {
+        fprintf(stderr, "stdout is not one JSON document (%s): %.200s\n", je.text, out);
+    }
+    assert_non_null(report);
+    assert_non_null(json_object_get(report, "cases"));
+    json_decref(report);
+    assert_non_null(strstr(errout, "FAIL  MUST    SIG-001"));
+    http_server_stop(s);
+}
+
+static void on_slow(void *ctx, const struct http_server_request *req, struct http_server_reply *rep)
+{
+    (void)ctx;
+    (void)req;
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    http_reply_text(rep, 200, "text/plain", "ok", 2);
+}
+
+/* SIGINT in the middle of a run: the case in progress finishes, the
+ * report of the cases run so far is written, marked interrupted, and the
+ * exit status is 130. */
+static void interrupted_run_writes_its_report(void **state)
+{
+    (void)state;
+    static const struct http_route routes[] = {{"POST", "/", on_slow}};
+    struct http_server_opts o;
+    struct err e = {{0}};
+    char target[64], spec[128], path[96], log[8192];
+    char dir[] = "/tmp/vambe-interrupt-XXXXXX";
+
+    memset(&o, 0, sizeof(o));
+    o.routes = routes;
+    o.n_routes = 1;
+    struct http_server *s = http_server_start(&o, &e);
+    assert_non_null(s);
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/r.json", dir);
+    snprintf(spec, sizeof(spec), "json:%s", path);
+    snprintf(target, sizeof(target), "http://127.0.0.1:%u/", http_server_port(s));
+    char *argv[] = {(char *)proc_bin("VAMBE_HARNESS_BIN"),
+                    "run",
+                    "--target",
+                    target,
+                    "--secret",
+                    SECRET,
+                    "--tags",
+                    "signature",
+                    "--report",
+                    spec,
+                    NULL};
+    struct proc p;
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(proc_start(&p, argv, false, 0), 0);
+    struct timespec ts = {1, 0};
+    nanosleep(&ts, NULL); /* a few cases in */
+    assert_int_equal(kill(p.pid, SIGINT), 0);
+    int status = 0;
+    for (int i = 0; i < 1500 && waitpid(p.pid, &status, WNOHANG) != p.pid; i++) {
+        struct timespec nap = {0, 10 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+    proc_read_log(&p, log, sizeof(log));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 130) {
+        fprintf(stderr, "status %d, stderr: %s\n", status, log);
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 130);
+    assert_non_null(strstr(log, "stopping after the case in progress"));
+
+    json_error_t je;
+    json_t *r = json_load_file(path, 0, &je);
+    assert_non_null(r);
+    assert_string_equal(json_string_value(json_object_get(r, "interrupted")), "SIGINT");
+    size_t ran = json_array_size(json_object_get(r, "cases"));
+    assert_true(ran >= 1 && ran < 10);
+    const char *note = json_string_value(json_array_get(json_object_get(r, "notes"), 0));
+    assert_non_null(note);
+    assert_non_null(strstr(note, "interrupted by SIGINT after"));
+    assert_false(json_is_true(json_object_get(json_object_get(r, "summary"), "conformant")));
+    json_decref(r);
+    unlink(path);
+    rmdir(dir);
+    unlink(p.log_file);
     http_server_stop(s);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(unreachable_target_is_3), cmocka_unit_test(usage_errors_are_2),
-        cmocka_unit_test(bad_scenarios_are_2),     cmocka_unit_test(list_validate_help_version),
+        cmocka_unit_test(unreachable_target_is_3),
+        cmocka_unit_test(usage_errors_are_2),
+        cmocka_unit_test(bad_scenarios_are_2),
+        cmocka_unit_test(list_validate_help_version),
         cmocka_unit_test(not_conformant_is_1),
+        cmocka_unit_test(interrupted_run_writes_its_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

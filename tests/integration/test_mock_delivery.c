@@ -82,6 +82,8 @@ struct rx {
     struct rx_step script[STEPS_MAX]; /* step i answers request i */
     size_t n_script;
     struct rx_step dflt; /* answers the requests past the script */
+    const char *answer;  /* the body of every answer; NULL: "ok" */
+    size_t answer_len;
     int inflight;
     int max_inflight;
     bool closing;
@@ -100,9 +102,13 @@ static void rx_hook(void *ctx, const struct http_server_request *req, struct htt
     struct rx *rx = ctx;
     struct rx_step step;
     struct timespec until;
+    const char *answer;
+    size_t answer_len;
 
     pthread_mutex_lock(&rx->lock);
     step = rx->n < rx->n_script ? rx->script[rx->n] : rx->dflt;
+    answer = rx->answer;
+    answer_len = rx->answer_len;
     if (rx->n < RX_MAX) {
         struct rx_req *r = &rx->reqs[rx->n];
 
@@ -140,7 +146,8 @@ static void rx_hook(void *ctx, const struct http_server_request *req, struct htt
     }
     rx->inflight--;
     pthread_mutex_unlock(&rx->lock);
-    http_reply_text(rep, step.status, "text/plain", "ok", 2);
+    http_reply_text(rep, step.status, "text/plain", answer != NULL ? answer : "ok",
+                    answer != NULL ? answer_len : 2);
     if (step.retry_after != NULL) {
         http_reply_header(rep, "Retry-After", step.retry_after);
     }
@@ -910,6 +917,55 @@ static void per_webhook_limit(void **state)
     json_decref(calls);
 }
 
+/* A receiver's answer with a NUL byte in it is recorded whole: the call
+ * log's response_body is the 5 bytes "ab\0cd" ("ab\u0000cd" in the JSON).
+ * Before the fix the store cut it at the NUL and the record said "ab". */
+static void response_body_keeps_nul_bytes(void **state)
+{
+    struct fx *fx = *state;
+    char hook[IDS_UUID_LEN + 1];
+    char path[256];
+    struct api_reply r;
+    json_t *trig;
+    json_t *rec;
+    json_t *body;
+
+    mock_start(fx, NULL);
+    pthread_mutex_lock(&fx->rx->lock);
+    fx->rx->answer = "ab\0cd";
+    fx->rx->answer_len = 5;
+    pthread_mutex_unlock(&fx->rx->lock);
+    create_hook(fx, fx->hook_url, hook);
+    trig = trigger(fx, 1);
+    rx_wait(fx->rx, 1);
+    /* Parsed here with JSON_ALLOW_NUL: jansson refuses \u0000 unless asked,
+     * so api_json would not read this answer. */
+    snprintf(path, sizeof(path), "/api/webhooks/calls?outcome=succeeded&event_id=%s",
+             event_id_at(trig, 0));
+    for (uint64_t deadline = clock_mono_us() + (uint64_t)WAIT_MS * 1000u;;) {
+        api_send(fx->client, fx->port, "GET", path, KEY, NULL, NULL, 0, &r);
+        assert_int_equal(r.status, 200);
+        json_decref(r.json);
+        r.json = json_loadb(r.body, r.body_len, JSON_ALLOW_NUL, NULL);
+        assert_non_null(r.json);
+        rec = json_array_get(json_object_get(r.json, "data"), 0);
+        if (rec != NULL) {
+            break;
+        }
+        api_reply_free(&r);
+        if (clock_mono_us() > deadline) {
+            fail_msg("no call record for %s", event_id_at(trig, 0));
+        }
+        clock_sleep_us(5000); /* polling the call log */
+    }
+    assert_non_null(strstr(r.body, "\"response_body\":\"ab\\u0000cd\""));
+    body = json_object_get(rec, "response_body");
+    assert_int_equal(json_string_length(body), 5);
+    assert_memory_equal(json_string_value(body), "ab\0cd", 6);
+    api_reply_free(&r);
+    json_decref(trig);
+}
+
 /* ---- the real program: resume after kill -9 ------------------------------------ */
 
 static void resume_after_kill(void **state)
@@ -986,6 +1042,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(auto_disable, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(replay_resigns, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(per_webhook_limit, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(response_body_keeps_nul_bytes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(resume_after_kill, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

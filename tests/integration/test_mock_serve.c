@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,6 +255,37 @@ static void port_taken_exit_3(void **state)
         (char *)mock_bin(), "serve", "--port", "0", "--db", "/nonexistent-dir/vambe/mock.db", NULL};
     assert_int_equal(proc_run(db, NULL, 0, err, sizeof(err), 10000), 3);
     assert_non_null(strstr(err, "/nonexistent-dir/vambe/mock.db"));
+}
+
+/* A --db file holding someone else's tables (a webhooks table the mock did
+ * not create) is an environment error: exit 3 and one line naming the file
+ * and why. It was a segfault (exit 139, no message). The file is made with
+ * the SQLite C API, which reaches this test through the mock's library. */
+static void foreign_db_exit_3(void **state)
+{
+    (void)state;
+    char db[256];
+    char err[4096];
+    char want[1024];
+    sqlite3 *h = NULL;
+
+    test_db_path(db, sizeof(db), "mock-foreign");
+    test_db_remove(db);
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "CREATE TABLE webhooks(url TEXT)", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_close(h), SQLITE_OK);
+
+    char *argv[] = {(char *)mock_bin(), "serve", "--port", "0", "--db", db, NULL};
+    int rc = proc_run(argv, NULL, 0, err, sizeof(err), 10000);
+    snprintf(want, sizeof(want),
+             "vambe-mock: error: database %s: not a vambe-mock database: it holds a table "
+             "'webhooks' the mock did not create (no schema_version table)\n",
+             db);
+    if (rc != 3 || strcmp(err, want) != 0) {
+        fail_msg("exit %d, stderr: %s", rc, err);
+    }
+    test_db_remove(db);
 }
 
 static void signals_stop_cleanly(void **state)
@@ -532,11 +564,17 @@ static void many_concurrent_connections(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(help_and_version),         cmocka_unit_test(bad_flags_exit_2),
-        cmocka_unit_test(port_file_contract),       cmocka_unit_test(port_taken_exit_3),
-        cmocka_unit_test(signals_stop_cleanly),     cmocka_unit_test(db_survives_restart),
-        cmocka_unit_test(secrets_never_logged),     cmocka_unit_test(json_log_lines),
-        cmocka_unit_test(api_key_from_environment), cmocka_unit_test(many_concurrent_connections),
+        cmocka_unit_test(help_and_version),
+        cmocka_unit_test(bad_flags_exit_2),
+        cmocka_unit_test(port_file_contract),
+        cmocka_unit_test(port_taken_exit_3),
+        cmocka_unit_test(foreign_db_exit_3),
+        cmocka_unit_test(signals_stop_cleanly),
+        cmocka_unit_test(db_survives_restart),
+        cmocka_unit_test(secrets_never_logged),
+        cmocka_unit_test(json_log_lines),
+        cmocka_unit_test(api_key_from_environment),
+        cmocka_unit_test(many_concurrent_connections),
     };
     unsetenv("VAMBE_MOCK_API_KEY");
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,6 +101,30 @@ static void walk_and_load(void **state)
     assert_non_null(strstr(e.msg, "/nonexistent-folder: cannot open folder"));
 }
 
+/* A FIFO among the scenario files (or given as one) is refused at once
+ * with what it is: opening it would wait for a writer forever. */
+static void fifo_refused(void **state)
+{
+    (void)state;
+    char fifo_dir[600], fifo[700], want[800];
+    struct hn_suite s = {NULL, 0};
+    struct err e = {{0}};
+
+    snprintf(fifo_dir, sizeof(fifo_dir), "%s-fifo", dir);
+    assert_int_equal(mkdir(fifo_dir, 0700), 0);
+    snprintf(fifo, sizeof(fifo), "%s/AAA-009-pipe.json", fifo_dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    snprintf(want, sizeof(want), "%s: cannot open: is a FIFO, not a regular file", fifo);
+    assert_int_equal(hn_suite_add_file(&s, fifo, &e), -1);
+    assert_string_equal(e.msg, want);
+    assert_int_equal(hn_suite_add_dir(&s, fifo_dir, &e), -1);
+    assert_string_equal(e.msg, want);
+    assert_int_equal(s.n, 0);
+    hn_suite_cleanup(&s);
+    unlink(fifo);
+    rmdir(fifo_dir);
+}
+
 /* Loads the folder and applies a selection; returns the ids kept, joined. */
 static int pick(const char *only, const char *skip, const char *tags, char *out, size_t size,
                 struct err *e)
@@ -184,10 +208,8 @@ static void builtin_found(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(walk_and_load),
-        cmocka_unit_test(selection),
-        cmocka_unit_test(checksum),
-        cmocka_unit_test(builtin_found),
+        cmocka_unit_test(walk_and_load), cmocka_unit_test(selection),    cmocka_unit_test(checksum),
+        cmocka_unit_test(builtin_found), cmocka_unit_test(fifo_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

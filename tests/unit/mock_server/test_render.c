@@ -88,6 +88,39 @@ static void call_view(void **state)
     json_decref(j);
 }
 
+/* A response body is shown whole: a NUL byte is kept (\u0000 in the JSON
+ * text) and invalid UTF-8 around it still becomes '?'. Before the fix the
+ * body stopped at the first NUL. */
+static void call_body_keeps_nul_bytes(void **state)
+{
+    (void)state;
+    struct ms_call c;
+    json_t *j;
+    json_t *body;
+    char *text;
+
+    memset(&c, 0, sizeof(c));
+    c.duration_ms = -1;
+    c.response_body = "ab\0cd";
+    c.response_body_len = 5;
+    j = ms_render_call(&c, NULL);
+    body = json_object_get(j, "response_body");
+    assert_int_equal(json_string_length(body), 5);
+    assert_memory_equal(json_string_value(body), "ab\0cd", 6);
+    text = json_dumps(body, JSON_ENCODE_ANY);
+    assert_string_equal(text, "\"ab\\u0000cd\"");
+    free(text);
+    json_decref(j);
+
+    c.response_body = "\xff\0x\xc3\xa9";
+    c.response_body_len = 5;
+    j = ms_render_call(&c, NULL);
+    body = json_object_get(j, "response_body");
+    assert_int_equal(json_string_length(body), 5);
+    assert_memory_equal(json_string_value(body), "?\0x??", 6);
+    json_decref(j);
+}
+
 static void topics_view(void **state)
 {
     (void)state;
@@ -103,9 +136,8 @@ static void topics_view(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(masking),
-        cmocka_unit_test(webhook_view),
-        cmocka_unit_test(call_view),
+        cmocka_unit_test(masking),     cmocka_unit_test(webhook_view),
+        cmocka_unit_test(call_view),   cmocka_unit_test(call_body_keeps_nul_bytes),
         cmocka_unit_test(topics_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

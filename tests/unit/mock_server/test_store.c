@@ -114,6 +114,142 @@ static void schema_is_versioned(void **state)
     test_db_remove(path);
 }
 
+/* Makes path a SQLite file holding only what sql creates: a database the
+ * mock did not make. */
+static void make_foreign_db(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+
+    test_db_remove(path);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/* The file's tables in name order, "a,b", and its journal mode. */
+static void db_describe(const char *path, char *tables, size_t size, char *journal, size_t jsize)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    size_t len = 0;
+
+    tables[0] = '\0';
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                        "ORDER BY name",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        len += (size_t)snprintf(tables + len, size - len, "%s%s", len > 0 ? "," : "",
+                                (const char *)sqlite3_column_text(st, 0));
+        assert_true(len < size);
+    }
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(journal, jsize, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* A file holding tables of someone else's (here a webhooks table the mock
+ * did not create) is refused with a message naming the file and why, and
+ * left as it was. Before the fix the store added schema_version, switched
+ * the file to WAL, failed migration 1 and crashed rolling it back (the
+ * rollback statement was not prepared yet). */
+static void foreign_database_is_refused(void **state)
+{
+    (void)state;
+    char path[256];
+    char want[ERR_MSG_MAX];
+    char tables[256];
+    char journal[32];
+    struct err e = {{0}};
+
+    test_db_path(path, sizeof(path), "store-foreign");
+    make_foreign_db(path, "CREATE TABLE webhooks(url TEXT)");
+    assert_null(ms_store_open(path, &e));
+    snprintf(want, sizeof(want),
+             "database %s: not a vambe-mock database: it holds a table 'webhooks' the mock did "
+             "not create (no schema_version table)",
+             path);
+    assert_string_equal(e.msg, want);
+    db_describe(path, tables, sizeof(tables), journal, sizeof(journal));
+    assert_string_equal(tables, "webhooks");
+    assert_string_equal(journal, "delete");
+    test_db_remove(path);
+}
+
+/* A migration that fails midway is rolled back, and the open fails with
+ * the migration's error instead of crashing: here a schema_version table
+ * at version 0 beside a foreign calls table, so migration 1 creates
+ * webhooks, then fails on calls. */
+static void failed_migration_rolls_back(void **state)
+{
+    (void)state;
+    char path[256];
+    char want[ERR_MSG_MAX];
+    char tables[256];
+    char journal[32];
+    struct err e = {{0}};
+
+    test_db_path(path, sizeof(path), "store-migration");
+    make_foreign_db(path, "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+                          "CREATE TABLE calls(x TEXT)");
+    assert_null(ms_store_open(path, &e));
+    snprintf(want, sizeof(want),
+             "database %s: migration to schema version 1: table calls already exists", path);
+    assert_string_equal(e.msg, want);
+    db_describe(path, tables, sizeof(tables), journal, sizeof(journal));
+    assert_string_equal(tables, "calls,schema_version"); /* webhooks rolled back */
+    test_db_remove(path);
+}
+
+/* A response body is kept whole, NUL bytes included (before the fix it
+ * was cut at the first NUL), in a file and in memory. */
+static void response_body_keeps_nul_bytes(void **state)
+{
+    (void)state;
+    char path[256];
+    const char *where[] = {NULL, path};
+
+    test_db_path(path, sizeof(path), "store-nul");
+    test_db_remove(path);
+    for (size_t k = 0; k < 2; k++) {
+        struct ms_store *s = open_ok(where[k]);
+        struct ms_call c[2];
+        struct ms_call *out = NULL;
+        struct err e = {{0}};
+        struct ms_call_filter f = {.page = 1, .limit = 10};
+        size_t n = 0;
+        uint64_t total = 0;
+
+        make_call(&c[0], 0, "hook-a", "succeeded");
+        c[0].response_status = 200;
+        c[0].response_body = "ab\0cd";
+        c[0].response_body_len = 5;
+        make_call(&c[1], 1, "hook-a", "succeeded"); /* a length of 0: up to the NUL */
+        c[1].response_status = 200;
+        c[1].response_body = "plain";
+        assert_int_equal(ms_store_calls_insert(s, c, 2, &e), 0);
+        assert_int_equal(ms_store_calls_query(s, &f, &out, &n, &total), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(out[1].id, c[0].id);
+        assert_int_equal(out[1].response_body_len, 5);
+        assert_memory_equal(out[1].response_body, "ab\0cd", 6);
+        assert_int_equal(out[0].response_body_len, 5);
+        assert_string_equal(out[0].response_body, "plain");
+        ms_store_calls_free(out, n);
+        assert_int_equal(ms_store_call_get(s, c[0].id, &out), MS_STORE_OK);
+        assert_int_equal(out[0].response_body_len, 5);
+        assert_memory_equal(out[0].response_body, "ab\0cd", 6);
+        ms_store_calls_free(out, 1);
+        ms_store_close(s);
+    }
+    test_db_remove(path);
+}
+
 static void webhook_lifecycle(void **state)
 {
     (void)state;
@@ -388,9 +524,14 @@ static void threads_share_the_store(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(schema_is_versioned),      cmocka_unit_test(webhook_lifecycle),
-        cmocka_unit_test(calls_batches_are_atomic), cmocka_unit_test(calls_query_pages_and_filters),
+        cmocka_unit_test(schema_is_versioned),
+        cmocka_unit_test(webhook_lifecycle),
+        cmocka_unit_test(calls_batches_are_atomic),
+        cmocka_unit_test(calls_query_pages_and_filters),
         cmocka_unit_test(threads_share_the_store),
+        cmocka_unit_test(foreign_database_is_refused),
+        cmocka_unit_test(failed_migration_rolls_back),
+        cmocka_unit_test(response_body_keeps_nul_bytes),
     };
     log_set_level(LOG_LEVEL_ERROR);
     return cmocka_run_group_tests(tests, NULL, NULL);

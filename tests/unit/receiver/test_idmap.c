@@ -124,7 +124,7 @@ static void expiring(void **state)
     assert_true(rcv_idmap_insert_expiring(m, "evt_a", 1000, 2000));
     assert_false(rcv_idmap_insert_expiring(m, "evt_a", 1000, 2000));
     assert_false(rcv_idmap_insert_expiring(m, "evt_a", 2999, 2000));
-    assert_true(rcv_idmap_insert_expiring(m, "evt_a", 3000, 2000)); /* forgotten */
+    assert_true(rcv_idmap_insert_expiring(m, "evt_a", 3000, 2000));  /* forgotten */
     assert_false(rcv_idmap_insert_expiring(m, "evt_a", 4999, 2000)); /* stored again at 3000 */
     assert_true(rcv_idmap_insert_expiring(m, "evt_b", 4999, 2000));
     assert_int_equal(rcv_idmap_size(m), 2);
@@ -171,12 +171,9 @@ static void concurrent_inserts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(insert_once),
-        cmocka_unit_test(fifo_eviction),
-        cmocka_unit_test(removal),
-        cmocka_unit_test(capacity_one),
-        cmocka_unit_test(expiring),
-        cmocka_unit_test(concurrent_inserts),
+        cmocka_unit_test(insert_once), cmocka_unit_test(fifo_eviction),
+        cmocka_unit_test(removal),     cmocka_unit_test(capacity_one),
+        cmocka_unit_test(expiring),    cmocka_unit_test(concurrent_inserts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

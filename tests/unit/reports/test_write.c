@@ -167,6 +167,69 @@ static void writable_checks(void **state)
     wipe(dir);
 }
 
+/* rename(2) would replace whatever node is at the path: a FIFO, a
+ * symbolic link or a device is refused and left as it was; "-" is
+ * standard output. */
+static void only_regular_files(void **state)
+{
+    (void)state;
+    struct rp_run *run = fixture_run(false);
+    char *dir = fresh_dir();
+    char path[1024], target[1024], msg[1200];
+    struct err e = {{0}};
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s/fifo.json", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(rp_check_writable(path, &e), -1);
+    snprintf(msg, sizeof(msg),
+             "report '%s': is a FIFO, not a regular file (give a file path, or - for standard "
+             "output)",
+             path);
+    assert_string_equal(e.msg, msg);
+    assert_int_equal(rp_write_file(run, RP_FORMAT_JSON, path, &e), -1);
+    assert_string_equal(e.msg, msg);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    unlink(path);
+
+    snprintf(path, sizeof(path), "%s/link.json", dir);
+    snprintf(target, sizeof(target), "%s/real.json", dir);
+    assert_int_equal(symlink(target, path), 0);
+    assert_int_equal(rp_write_file(run, RP_FORMAT_JSON, path, &e), -1);
+    assert_non_null(strstr(e.msg, "is a symbolic link, not a regular file"));
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    unlink(path);
+
+    assert_int_equal(rp_check_writable("/dev/null", &e), -1);
+    assert_string_equal(e.msg, "report '/dev/null': is a character device, not a regular file "
+                               "(give a file path, or - for standard output)");
+
+    /* "-": the report on standard output (redirected to a file here). */
+    snprintf(path, sizeof(path), "%s/stdout.json", dir);
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(saved >= 0 && fd >= 0);
+    assert_int_equal(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
+    close(fd);
+    assert_int_equal(rp_check_writable("-", &e), 0);
+    int rc = rp_write_file(run, RP_FORMAT_JSON, "-", &e);
+    fflush(stdout);
+    assert_int_equal(dup2(saved, STDOUT_FILENO), STDOUT_FILENO);
+    close(saved);
+    assert_int_equal(rc, 0);
+    size_t len = 0;
+    char *text = fixture_slurp(path, &len);
+    assert_non_null(text);
+    assert_true(len > 10 && text[0] == '{');
+    free(text);
+    unlink(path);
+    rp_run_free(run);
+    wipe(dir);
+}
+
 static void replaces_atomically(void **state)
 {
     (void)state;
@@ -283,6 +346,7 @@ int main(void)
         cmocka_unit_test(report_specs),
         cmocka_unit_test(writable_checks),
         cmocka_unit_test(replaces_atomically),
+        cmocka_unit_test(only_regular_files),
         cmocka_unit_test(unwritable_is_a_clear_error),
         cmocka_unit_test(write_error_leaves_no_file),
     };

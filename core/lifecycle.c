@@ -1,0 +1,121 @@
+/* Stop signals and the port file (lifecycle.h). */
+#include "core/lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/file.h"
+#include "core/xalloc.h"
+
+static const struct {
+    int sig;
+    const char *name;
+} lifecycle_signals[] = {{SIGINT, "SIGINT"},   {SIGTERM, "SIGTERM"}, {SIGHUP, "SIGHUP"},
+                         {SIGQUIT, "SIGQUIT"}, {SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"}};
+
+#define LIFECYCLE_N_SIGNALS (sizeof(lifecycle_signals) / sizeof(lifecycle_signals[0]))
+
+void lifecycle_stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < LIFECYCLE_N_SIGNALS; i++) {
+        sigaddset(set, lifecycle_signals[i].sig);
+    }
+}
+
+const char *lifecycle_signal_name(int sig)
+{
+    for (size_t i = 0; i < LIFECYCLE_N_SIGNALS; i++) {
+        if (lifecycle_signals[i].sig == sig) {
+            return lifecycle_signals[i].name;
+        }
+    }
+    return "signal";
+}
+
+int lifecycle_port_file_check(const char *path, struct err *e)
+{
+    struct stat st;
+
+    if (path[0] == '\0') {
+        return err_set(e, "the port file path is empty");
+    }
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        return err_set(e,
+                       "port file %s is a %s: give the path of a regular file (it is replaced "
+                       "as a whole)",
+                       path, file_kind(st.st_mode));
+    }
+    return 0;
+}
+
+int lifecycle_port_file_write(const char *path, unsigned port, struct err *e)
+{
+    char *tmp = NULL;
+    char text[16];
+    int len = snprintf(text, sizeof(text), "%u\n", port);
+    int fd = -1;
+    int ret = -1;
+
+    if (lifecycle_port_file_check(path, e) != 0) {
+        goto out;
+    }
+    tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    /* O_EXCL: never write through whatever already sits at the temporary
+     * name (a symbolic link planted there). */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        err_set(e, "cannot write the port file %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (write(fd, text, (size_t)len) != (ssize_t)len) {
+        err_set(e, "cannot write the port file %s: %s", tmp, strerror(errno ? errno : EIO));
+        goto out;
+    }
+    int closed = close(fd);
+    fd = -1;
+    if (closed != 0) {
+        err_set(e, "cannot write the port file %s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (rename(tmp, path) != 0) {
+        err_set(e, "cannot write the port file %s: %s", path, strerror(errno));
+        goto out;
+    }
+    ret = 0;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (ret != 0 && tmp != NULL) {
+        unlink(tmp);
+    }
+    free(tmp);
+    return ret;
+}
+
+void lifecycle_port_file_remove(const char *path, unsigned port)
+{
+    char text[32];
+    char want[16];
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd < 0) {
+        return;
+    }
+    ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, text, sizeof(text) - 1) : -1;
+    close(fd);
+    snprintf(want, sizeof(want), "%u\n", port);
+    if (n > 0) {
+        text[n] = '\0';
+        if (strcmp(text, want) == 0) {
+            unlink(path);
+        }
+    }
+}
