@@ -257,6 +257,22 @@ static void runner_hint(const struct hn_step *st, const struct http_response *re
     }
 }
 
+/* SEC-003: the same_as delivery as an eavesdropper can send it again: its
+ * bytes, timestamp, signature, delivery id and attempt as they were, under
+ * a new event id (drawn into new_id) in the event-id header. */
+static void runner_replay(struct hn_runner_case *rc, const struct hn_step *st,
+                          struct hn_payload *pl, char new_id[IDS_EVENT_ID_LEN + 1], uint64_t *now,
+                          unsigned *attempt)
+{
+    const struct hn_runner_sent *orig = &rc->sent[st->same_as];
+
+    ids_event_id(&rc->rng, new_id);
+    *now = orig->sent_ms;
+    *attempt = rc->s->steps[st->same_as].attempt;
+    pl->delivery_id = orig->delivery_id;
+    pl->id_header = new_id;
+}
+
 static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                            struct hn_runner_outcome *out)
 {
@@ -293,14 +309,7 @@ static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step
     char new_id[IDS_EVENT_ID_LEN + 1];
     const char *shown_id = sent->event_id;
     if (st->mutate.new_id) {
-        /* SEC-003: what an eavesdropper can send again, the bytes and
-         * signature as they were, at the time they were signed for. */
-        const struct hn_runner_sent *orig = &rc->sent[st->same_as];
-        ids_event_id(&rc->rng, new_id);
-        now = orig->sent_ms;
-        attempt = rc->s->steps[st->same_as].attempt;
-        pl.delivery_id = orig->delivery_id;
-        pl.id_header = new_id;
+        runner_replay(rc, st, &pl, new_id, &now, &attempt);
         shown_id = new_id;
     }
     hn_runner_add_id(sent, shown_id);
