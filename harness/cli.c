@@ -420,6 +420,11 @@ static int cli_check_run(struct hn_config *cfg, struct err *e)
         err_prefix(e, "--secret");
         return -1;
     }
+    for (size_t i = 0; i < cfg->n_headers; i++) {
+        if (hn_delivery_header_free(cfg->scheme, cfg->headers[i], e) != 0) {
+            return -1;
+        }
+    }
     /* SIG-009 signs with these and expects a refusal: with one of them as
      * the real secret, every verdict of the SIG family would be wrong. */
     static const char *const weak[] = {" ", "undefined", "null", "None"};

@@ -78,5 +78,9 @@ void hn_delivery_cleanup(struct hn_delivery *d);
 
 /* Checks a --header argument: "Name: value" with a valid name and no CR/LF. */
 int hn_delivery_header_check(const char *line, struct err *e);
+/* Refuses a --header (already checked) that names a header the harness
+ * sets itself under scheme s: Content-Length, Host, ..., or one of the
+ * scheme's (x-vambe-signature). 0, or -1 with e naming it. */
+int hn_delivery_header_free(const struct scheme *s, const char *line, struct err *e);
 
 #endif

@@ -149,6 +149,19 @@ static void usage_errors(void **state)
         {{"run", "--profile", "fancy"}, "--profile: profile: unknown payload profile 'fancy'"},
         {{"run", "--timestamp-unit", "us"}, "--timestamp-unit: 'us': unknown timestamp unit"},
         {{"run", "--header", "NoColon"}, "--header 'NoColon': use 'Name: value'"},
+        /* A header the harness sets itself: every delivery would change and
+         * the verdicts would blame the receiver. The value is not echoed. */
+        {{"run", "-s", "s", "-t", "http://h/", "--header", "X-Vambe-Signature: v1=0000"},
+         "--header X-Vambe-Signature: the harness sets X-Vambe-Signature itself (the scheme's "
+         "signature header under scheme vambe): a value of yours would change every delivery, "
+         "and the verdicts would blame the receiver"},
+        {{"run", "-s", "s", "-t", "http://h/", "--header", "content-length: 0"},
+         "--header content-length: the harness sets content-length itself (a header of the "
+         "request itself under scheme vambe)"},
+        {{"run", "-s", "s", "-t", "http://h/", "--header", "x-vambe-event-id: e"},
+         "(event-id header under scheme vambe)"},
+        {{"run", "-s", "s", "-t", "http://h/", "--header", "X-Vambe-Attempt: 9"},
+         "(a header the scheme sends under scheme vambe)"},
         {{"run", "--report", "pdf:x.pdf"}, "unknown report format"},
         {{"run", "-s", "s", "-t", "http://h/", "--probe-url", "http://h/{event_id}", "--probe-cmd"},
          "option '--probe-cmd' needs a value"},
