@@ -103,6 +103,23 @@ int hn_sp_needs(struct hn_sp *p, json_t *root, unsigned *needs)
     return 0;
 }
 
+int hn_sp_text(struct hn_sp *p, json_t *obj, const char *key, bool required, size_t max,
+               bool multiline, const char **out)
+{
+    if (jread_string(&p->r, obj, key, required, max, out) != 0) {
+        return -1;
+    }
+    for (const unsigned char *c = (const unsigned char *)*out; c != NULL && *c != '\0'; c++) {
+        if ((*c < 0x20 || *c == 0x7f) && !(multiline && (*c == '\n' || *c == '\t'))) {
+            return jread_error_at(&p->r, key,
+                                  "'%s' holds the control character 0x%02X: the text is printed "
+                                  "on a terminal as it is",
+                                  key, *c);
+        }
+    }
+    return 0;
+}
+
 static int scenario_head(struct hn_sp *p, json_t *root, struct hn_scenario *s)
 {
     static const char *const keys[] = {
@@ -136,7 +153,7 @@ static int scenario_head(struct hn_sp *p, json_t *root, struct hn_scenario *s)
     }
     s->id = xstrdup(v);
     s->area = xstrndup(v, strcspn(v, "-"));
-    if (jread_string(&p->r, root, "title", true, 200, &v) != 0) {
+    if (hn_sp_text(p, root, "title", true, 200, false, &v) != 0) {
         return -1;
     }
     s->title = xstrdup(v);
@@ -158,11 +175,11 @@ static int scenario_head(struct hn_sp *p, json_t *root, struct hn_scenario *s)
         }
         s->has_signed_id_level = true;
     }
-    if (jread_string(&p->r, root, "reference", true, 1000, &v) != 0) {
+    if (hn_sp_text(p, root, "reference", true, 1000, false, &v) != 0) {
         return -1;
     }
     s->reference = xstrdup(v);
-    if (jread_string(&p->r, root, "description", false, 4000, &v) != 0) {
+    if (hn_sp_text(p, root, "description", false, 4000, true, &v) != 0) {
         return -1;
     }
     s->description = xstrdup(v);

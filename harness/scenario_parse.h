@@ -28,6 +28,11 @@ int hn_sp_mutation(struct hn_sp *p, json_t *js, struct hn_mutation *m);
 /* Parses obj's "needs" (what a case or step needs of the signing scheme)
  * into *needs, HN_NEED_* bits (scenario.c). */
 int hn_sp_needs(struct hn_sp *p, json_t *obj, unsigned *needs);
+/* Reads obj's optional string key (at most max bytes) into *out, refusing
+ * control characters: the text is printed on a terminal as it is. A
+ * newline or a tab passes when multiline (scenario.c). */
+int hn_sp_text(struct hn_sp *p, json_t *obj, const char *key, bool required, size_t max,
+               bool multiline, const char **out);
 /* Parses root's "steps" into s (scenario_step.c). */
 int hn_sp_steps(struct hn_sp *p, json_t *root, struct hn_scenario *s);
 

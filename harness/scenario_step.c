@@ -455,7 +455,7 @@ static int step_common(struct hn_sp *p, json_t *js, size_t idx, struct hn_step *
         }
         st->name = xstrdup(v);
     }
-    if (jread_string(&p->r, js, "note", false, 500, &v) != 0) {
+    if (hn_sp_text(p, js, "note", false, 500, false, &v) != 0) {
         return -1;
     }
     st->description = xstrdup(v);

@@ -245,6 +245,14 @@ static const struct bad_case bad[] = {
      "\"level_when_id_signed\"", 0,
      "level_when_id_signed: bad level_when_id_signed 'INFO' (a level above the case's: MUST or "
      "SHOULD)"},
+    /* 7c. A control character in a text printed on the terminal. */
+    {NULL,
+     "{\"format\": 1, \"id\": \"TST-001\", \"title\": \"t\\u001b[2J\", \"level\": \"MUST\", "
+     "\"reference\": \"r\", \"tags\": [], \"steps\": [{\"step\": \"wait\", \"duration\": "
+     "\"1ms\"}]}",
+     "\"title\"", 0,
+     "title: 'title' holds the control character 0x1B: the text is printed on a terminal as it "
+     "is"},
     /* 8. An unknown top-level field (a typo). */
     {NULL,
      "{\"format\": 1, \"id\": \"TST-001\", \"titel\": \"t\", \"level\": \"MUST\", "
@@ -289,6 +297,8 @@ static const struct bad_case bad[] = {
      "steps[0].mutate.header_case: unknown header_case 'camel' (use lower, upper, mixed or as_is)"},
     {"{\"step\": \"deliver\", \"mutate\": {\"event_id\": \"none\"}}", NULL, "\"event_id\"", 0,
      "steps[0].mutate.event_id: unknown event_id mutation 'none' (use blank or new)"},
+    {"{\"step\": \"wait\", \"duration\": \"1ms\", \"note\": \"a\\rb\"}", NULL, "\"note\"", 0,
+     "steps[0].note: 'note' holds the control character 0x0D"},
     {"{\"step\": \"deliver\", \"mutate\": {\"event_id\": \"new\"}}", NULL, "\"mutate\"", 0,
      "steps[0].mutate: event_id 'new' replays an earlier delivery as it was sent: give same_as, "
      "and no other change to it"},
