@@ -121,7 +121,8 @@ static const char *delivery_owned(const struct scheme *s, const char *name)
     const struct scheme_locator *loc[] = {&s->event_id, &s->event_type, &s->delivery_id,
                                           &s->timestamp, &s->token};
     static const char *const loc_what[] = {"event-id header", "event-type header",
-                                           "delivery-id header", "timestamp header", "token header"};
+                                           "delivery-id header", "timestamp header",
+                                           "token header"};
 
     for (size_t i = 0; i < sizeof(transport) / sizeof(transport[0]); i++) {
         if (strcasecmp(name, transport[i]) == 0) {
