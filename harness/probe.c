@@ -204,62 +204,70 @@ static char **probe_env(const char *id, char **mine)
     return env;
 }
 
-/* Waits for pid until deadline (monotonic us), then kills it. Returns the
- * wait status, or -1 when it had to be killed. */
-static int probe_reap(pid_t pid, uint64_t deadline)
+/* Appends what fd has to give without waiting (up to PROBE_OUTPUT_MAX in
+ * all); false once it reached end of file or the limit. */
+static bool probe_take(int fd, char *out, size_t *len, int wait_ms)
 {
-    int status = 0;
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    int r = poll(&pfd, 1, wait_ms);
 
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid) {
-            return status;
-        }
-        if (r < 0 && errno != EINTR) {
-            return -1;
-        }
-        if (clock_mono_us() >= deadline) {
-            /* The whole group: the shell's children too, or they would
-             * outlive the probe holding our stderr. */
-            if (kill(-pid, SIGKILL) != 0) {
-                kill(pid, SIGKILL);
-            }
-            waitpid(pid, &status, 0);
-            return -1;
-        }
-        clock_sleep_us(2000);
+    if (r <= 0) {
+        return r == 0 || errno == EINTR;
     }
+    ssize_t got = read(fd, out + *len, PROBE_OUTPUT_MAX - *len);
+    if (got <= 0) {
+        return false;
+    }
+    *len += (size_t)got;
+    return *len < PROBE_OUTPUT_MAX;
 }
 
-/* Reads what the command prints, up to PROBE_OUTPUT_MAX bytes, until it
- * closes its output or the deadline passes. */
-static void probe_read(int fd, uint64_t deadline, char out[PROBE_OUTPUT_MAX + 1])
+/* Reads what the command prints until the shell exits (then what is left
+ * in the pipe), or until the deadline (monotonic us). A background child
+ * that keeps the pipe open does not hold the probe up, and the command's
+ * whole process group is killed once the shell is done, so nothing it
+ * started outlives the probe. Returns the shell's wait status, or -1 when
+ * it had to be killed at the deadline. */
+static int probe_collect(pid_t pid, int fd, uint64_t deadline, char out[PROBE_OUTPUT_MAX + 1])
 {
     size_t len = 0;
+    bool open = true;
+    int status = -1;
 
     for (;;) {
-        struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        uint64_t now = clock_mono_us();
-        if (now >= deadline) {
+        int st = 0;
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) {
+            status = st;
+            /* What the shell wrote before it exited, not what may come. */
+            size_t before;
+            do {
+                before = len;
+                open = open && probe_take(fd, out, &len, 0);
+            } while (open && len != before);
             break;
         }
-        int r = poll(&pfd, 1, (int)((deadline - now) / 1000 + 1));
-        if (r < 0 && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
+        if (r < 0 && errno != EINTR) {
             break;
         }
-        ssize_t got = read(fd, out + len, PROBE_OUTPUT_MAX - len);
-        if (got <= 0) {
+        if (clock_mono_us() >= deadline) {
             break;
         }
-        len += (size_t)got;
-        if (len == PROBE_OUTPUT_MAX) {
-            break;
+        if (open) {
+            open = probe_take(fd, out, &len, 5);
+        } else {
+            clock_sleep_us(2000);
         }
     }
+    /* The whole group: the shell, if still there, and whatever it left. */
+    if (kill(-pid, SIGKILL) != 0 && status < 0) {
+        kill(pid, SIGKILL);
+    }
+    if (status < 0) {
+        waitpid(pid, NULL, 0);
+    }
     out[len] = '\0';
+    return status;
 }
 
 /* The count a command printed: one number, blanks around it allowed. */
@@ -311,8 +319,7 @@ static int probe_count_cmd(struct hn_probe *p, const char *id, long long *count,
     setpgid(pid, pid);
     close(fds[1]);
     fds[1] = -1;
-    probe_read(fds[0], deadline, out);
-    int status = probe_reap(pid, deadline);
+    int status = probe_collect(pid, fds[0], deadline, out);
     if (status < 0) {
         err_set(e, "probe command: no answer within %llu ms", (unsigned long long)p->timeout_ms);
         goto out;

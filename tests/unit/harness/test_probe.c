@@ -9,6 +9,7 @@
 /* cmocka.h needs the four headers above, in this order. */
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,65 @@ static void command(void **state)
     hn_probe_free(p);
 }
 
+/* Is pid gone (or a zombie left to its new parent)? */
+static bool gone(pid_t pid)
+{
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return true;
+    }
+    size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *paren = strrchr(stat, ')');
+    return paren != NULL && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
+/* A command that leaves a child holding its output open: the count is
+ * read when the shell exits, not at the timeout, and the child is killed
+ * with the command's process group. */
+static void command_with_a_background_child(void **state)
+{
+    (void)state;
+    struct err e = {{0}};
+    long long n = -1;
+    char pidfile[] = "/tmp/vambe-probe-XXXXXX";
+    char cmd[256];
+    int fd = mkstemp(pidfile);
+
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(cmd, sizeof(cmd), "echo 3; sh -c 'echo $$ > %s; exec sleep 30' &", pidfile);
+    struct hn_probe *p = cmd_probe(cmd, 20000);
+    uint64_t t0 = clock_mono_us();
+    assert_int_equal(hn_probe_count(p, "evt_abc", &n, NULL, &e), 0);
+    assert_int_equal(n, 3);
+    /* Far from the 20 s timeout the old reader waited for. */
+    assert_true(clock_mono_us() - t0 < 10000000u);
+    hn_probe_free(p);
+
+    long child = 0;
+    for (int i = 0; i < 200 && child == 0; i++) {
+        FILE *f = fopen(pidfile, "r");
+        if (f != NULL && fscanf(f, "%ld", &child) != 1) {
+            child = 0;
+        }
+        if (f != NULL) {
+            fclose(f);
+        }
+        clock_sleep_us(5000);
+    }
+    bool dead = child == 0; /* killed before it could write: gone as well */
+    for (int i = 0; i < 200 && !dead; i++) {
+        dead = gone((pid_t)child);
+        clock_sleep_us(5000);
+    }
+    assert_true(dead);
+    unlink(pidfile);
+}
+
 static void expect(void **state)
 {
     (void)state;
@@ -159,6 +219,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(options),
         cmocka_unit_test(command),
+        cmocka_unit_test(command_with_a_background_child),
         cmocka_unit_test(expect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
