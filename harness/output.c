@@ -91,7 +91,7 @@ static void out_case_latency(const struct hn_output *o, const struct rp_case *c)
     char p50[32], p95[32], p99[32], max[32];
 
     for (size_t i = 0; i < c->n_steps; i++) {
-        n += c->steps[i].n_exchanges;
+        n += rp_step_latencies(&c->steps[i], NULL);
     }
     uint64_t *v = calloc(n + 1, sizeof(uint64_t));
     if (v == NULL) {
@@ -99,15 +99,7 @@ static void out_case_latency(const struct hn_output *o, const struct rp_case *c)
     }
     n = 0;
     for (size_t i = 0; i < c->n_steps; i++) {
-        const struct rp_step *s = &c->steps[i];
-        if (s->kind != NULL && strcmp(s->kind, "probe") == 0) {
-            continue;
-        }
-        for (size_t k = 0; k < s->n_exchanges; k++) {
-            if (s->exchanges[k].status != 0) {
-                v[n++] = s->exchanges[k].total_us;
-            }
-        }
+        n += rp_step_latencies(&c->steps[i], v + n);
     }
     if (n > 0) {
         hn_verdict_duration(hn_verdict_percentile(v, n, 50), p50, sizeof(p50));

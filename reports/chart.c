@@ -2,7 +2,10 @@
 #include "reports/chart.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/xalloc.h"
 
 /* Plot geometry, in SVG user units (the element scales to its box). */
 #define CH_W      760
@@ -37,47 +40,49 @@ static uint64_t nice_ceiling(uint64_t v)
 }
 
 /* A delivery sample: same rule as the model's percentiles. */
-static bool is_sample(const struct rp_step *s, const struct rp_exchange *x)
+/* The latency samples of every delivery step (rp_step_latencies), in one
+ * array the caller frees; *n their count. */
+static uint64_t *chart_samples(const struct rp_run *run, size_t *n)
 {
-    return !(s->kind != NULL && strcmp(s->kind, "probe") == 0) && x->status != 0;
+    size_t total = 0;
+    for (size_t i = 0; i < run->n_cases; i++) {
+        for (size_t j = 0; j < run->cases[i].n_steps; j++) {
+            total += rp_step_latencies(&run->cases[i].steps[j], NULL);
+        }
+    }
+    uint64_t *v = xmalloc((total ? total : 1) * sizeof(uint64_t));
+    *n = 0;
+    for (size_t i = 0; i < run->n_cases; i++) {
+        for (size_t j = 0; j < run->cases[i].n_steps; j++) {
+            *n += rp_step_latencies(&run->cases[i].steps[j], v + *n);
+        }
+    }
+    return v;
 }
 
 void rp_chart_bin(const struct rp_run *run, struct rp_chart_bins *out)
 {
-    memset(out, 0, sizeof(*out));
+    size_t n = 0;
+    uint64_t *v = chart_samples(run, &n);
     uint64_t max = 0;
-    for (size_t i = 0; i < run->n_cases; i++) {
-        const struct rp_case *c = &run->cases[i];
-        for (size_t j = 0; j < c->n_steps; j++) {
-            for (size_t k = 0; k < c->steps[j].n_exchanges; k++) {
-                const struct rp_exchange *x = &c->steps[j].exchanges[k];
-                if (is_sample(&c->steps[j], x) && x->total_us > max) {
-                    max = x->total_us;
-                }
-            }
-        }
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < n; i++) {
+        max = v[i] > max ? v[i] : max;
     }
     /* At least 1 ms wide, so every bin width is a whole number of us. */
     out->hi_us = nice_ceiling(max < 1000 ? 1000 : max);
     out->width_us = out->hi_us / RP_CHART_BINS;
-    for (size_t i = 0; i < run->n_cases; i++) {
-        const struct rp_case *c = &run->cases[i];
-        for (size_t j = 0; j < c->n_steps; j++) {
-            for (size_t k = 0; k < c->steps[j].n_exchanges; k++) {
-                const struct rp_exchange *x = &c->steps[j].exchanges[k];
-                if (!is_sample(&c->steps[j], x)) {
-                    continue;
-                }
-                uint64_t b = x->total_us / out->width_us;
-                size_t bin = b >= RP_CHART_BINS ? RP_CHART_BINS - 1 : (size_t)b;
-                out->counts[bin]++;
-                out->samples++;
-                if (out->counts[bin] > out->max_count) {
-                    out->max_count = out->counts[bin];
-                }
-            }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = v[i] / out->width_us;
+        size_t bin = b >= RP_CHART_BINS ? RP_CHART_BINS - 1 : (size_t)b;
+        out->counts[bin]++;
+        out->samples++;
+        if (out->counts[bin] > out->max_count) {
+            out->max_count = out->counts[bin];
         }
     }
+    free(v);
 }
 
 static double x_of(uint64_t us, uint64_t hi)

@@ -204,6 +204,12 @@ static void put_step(FILE *f, const struct rp_step *s)
     for (size_t i = 0; i < s->n_exchanges; i++) {
         put_exchange(f, &s->exchanges[i], bad && i == 0);
     }
+    if (s->n_omitted > 0) {
+        fprintf(f,
+                "<p class=\"ea\">%zu more exchange%s not shown; %s latencies count in every "
+                "figure</p>\n",
+                s->n_omitted, s->n_omitted == 1 ? "" : "s", s->n_omitted == 1 ? "its" : "their");
+    }
     fputs("</div>\n", f);
 }
 

@@ -124,6 +124,7 @@ static json_t *step_json(const struct rp_step *s)
         append(xs, exchange_json(&s->exchanges[i]));
     }
     put(o, "exchanges", xs);
+    put(o, "exchanges_omitted", u64(s->n_omitted));
     return o;
 }
 

@@ -49,6 +49,7 @@ static void step_cleanup(struct rp_step *s)
         exchange_cleanup(&s->exchanges[i]);
     }
     free(s->exchanges);
+    free(s->omitted_us);
     free(s->kind);
     free(s->description);
     free(s->expected);
@@ -117,6 +118,37 @@ struct rp_exchange *rp_step_add_exchange(struct rp_step *s)
                 sizeof(struct rp_exchange));
 }
 
+void rp_step_omit_exchange(struct rp_step *s, bool answered, uint64_t total_us)
+{
+    s->n_omitted++;
+    if (answered) {
+        uint64_t *slot =
+            grow((void **)&s->omitted_us, &s->n_omitted_us, &s->cap_omitted_us, sizeof(uint64_t));
+        *slot = total_us;
+    }
+}
+
+size_t rp_step_latencies(const struct rp_step *s, uint64_t *out)
+{
+    size_t n = 0;
+
+    if (s->kind != NULL && strcmp(s->kind, "probe") == 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < s->n_exchanges; i++) {
+        if (s->exchanges[i].status != 0) {
+            if (out != NULL) {
+                out[n] = s->exchanges[i].total_us;
+            }
+            n++;
+        }
+    }
+    if (out != NULL && s->n_omitted_us > 0) {
+        memcpy(out + n, s->omitted_us, s->n_omitted_us * sizeof(uint64_t));
+    }
+    return n + s->n_omitted_us;
+}
+
 void rp_case_add_tag(struct rp_case *c, const char *tag)
 {
     c->tags = xrealloc(c->tags, (c->n_tags + 1) * sizeof(char *));
@@ -157,23 +189,14 @@ static void summarize_latency(struct rp_run *run)
     size_t n = 0;
     for (size_t i = 0; i < run->n_cases; i++) {
         for (size_t j = 0; j < run->cases[i].n_steps; j++) {
-            n += run->cases[i].steps[j].n_exchanges;
+            n += rp_step_latencies(&run->cases[i].steps[j], NULL);
         }
     }
     uint64_t *v = xmalloc((n ? n : 1) * sizeof(uint64_t));
     size_t k = 0;
     for (size_t i = 0; i < run->n_cases; i++) {
-        const struct rp_case *c = &run->cases[i];
-        for (size_t j = 0; j < c->n_steps; j++) {
-            const struct rp_step *s = &c->steps[j];
-            if (s->kind != NULL && strcmp(s->kind, "probe") == 0) {
-                continue;
-            }
-            for (size_t x = 0; x < s->n_exchanges; x++) {
-                if (s->exchanges[x].status != 0) {
-                    v[k++] = s->exchanges[x].total_us;
-                }
-            }
+        for (size_t j = 0; j < run->cases[i].n_steps; j++) {
+            k += rp_step_latencies(&run->cases[i].steps[j], v + k);
         }
     }
     qsort(v, k, sizeof(uint64_t), cmp_u64);

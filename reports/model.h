@@ -58,7 +58,20 @@ struct rp_step {
     struct rp_exchange *exchanges;
     size_t n_exchanges;
     size_t cap_exchanges;
+    /* Exchanges kept without their detail (a burst's deliveries past the
+     * ones shown, see RP_STEP_KEEP_*): counted, and the latency of each that
+     * got a response kept, so that every figure stays exact while memory
+     * and reports stay bounded. */
+    size_t n_omitted;
+    uint64_t *omitted_us;
+    size_t n_omitted_us;
+    size_t cap_omitted_us;
 };
+
+/* How many exchanges of one step keep their detail: the first passing
+ * ones, and the first that did not go as expected. */
+#define RP_STEP_KEEP_PASSING 16
+#define RP_STEP_KEEP_FAILING 64
 
 struct rp_case {
     char *id;   /* "SIG-002" */
@@ -125,6 +138,13 @@ void rp_run_free(struct rp_run *run);
 struct rp_case *rp_run_add_case(struct rp_run *run);
 struct rp_step *rp_case_add_step(struct rp_case *c);
 struct rp_exchange *rp_step_add_exchange(struct rp_step *s);
+/* Counts an exchange whose detail is not kept; answered says whether it
+ * got a response, total_us its latency then. */
+void rp_step_omit_exchange(struct rp_step *s, bool answered, uint64_t total_us);
+/* The latency samples of a step: every exchange that got a response, its
+ * detail kept or not; none for a probe step. Writes them into out when it
+ * is not NULL (room for rp_step_latencies(s, NULL)) and returns how many. */
+size_t rp_step_latencies(const struct rp_step *s, uint64_t *out);
 /* Adds a tag (copied). */
 void rp_case_add_tag(struct rp_case *c, const char *tag);
 /* Appends a note to the run (text is copied; rp_run_free frees it). */

@@ -89,6 +89,10 @@ static void put_step(FILE *f, const struct rp_step *s, size_t body_cap)
     for (size_t i = 0; i < s->n_exchanges; i++) {
         put_exchange(f, &s->exchanges[i], i + 1, body_cap);
     }
+    if (s->n_omitted > 0) {
+        fprintf(f, "  (%zu more exchange%s not shown; %s latencies count in every figure)\n",
+                s->n_omitted, s->n_omitted == 1 ? "" : "s", s->n_omitted == 1 ? "its" : "their");
+    }
 }
 
 char *rp_transcript_new(const struct rp_case *c, size_t body_cap, size_t total_cap, size_t *len)

@@ -377,9 +377,20 @@ static void accept_everything(void **state)
     assert_true(x->total_us > 0);
     assert_true(res->run->latency.samples > 90);
 
-    /* LAT-003 is one burst of 50 exchanges. */
+    /* LAT-003 is one burst of 50 exchanges, all 200: the first 16 keep
+     * their detail, the other 34 are counted with their latencies, which
+     * every figure still includes. */
     c = find_case(res->run, "LAT-003");
-    assert_int_equal(c->steps[0].n_exchanges, 50);
+    assert_int_equal(c->steps[0].n_exchanges, RP_STEP_KEEP_PASSING);
+    assert_int_equal(c->steps[0].n_omitted, 50 - RP_STEP_KEEP_PASSING);
+    assert_int_equal(rp_step_latencies(&c->steps[0], NULL), 50);
+    size_t samples = 0;
+    for (size_t i = 0; i < res->run->n_cases; i++) {
+        for (size_t j = 0; j < res->run->cases[i].n_steps; j++) {
+            samples += rp_step_latencies(&res->run->cases[i].steps[j], NULL);
+        }
+    }
+    assert_int_equal(res->run->latency.samples, samples);
     result_free(res);
     free(res);
     server_stop(s);
@@ -499,6 +510,9 @@ static void reject_everything(void **state)
     check_verdicts(res, w, sizeof(w) / sizeof(w[0]));
     const struct rp_case *c = find_case(res->run, "LAT-003");
     assert_non_null(strstr(c->reason, "50 of 50 deliveries failed"));
+    /* Failures keep their detail up to RP_STEP_KEEP_FAILING: all 50. */
+    assert_int_equal(c->steps[0].n_exchanges, 50);
+    assert_int_equal(c->steps[0].n_omitted, 0);
     result_free(res);
 
     /* --strict makes a failed SHOULD case a FAIL. */

@@ -92,6 +92,14 @@ static void schema_valid_with_every_fact(void **state)
 {
     (void)state;
     struct rp_run *run = fixture_run(false);
+    /* Facts a fixture run lacks: an interrupted run, a burst's exchanges
+     * counted without their detail (their latencies count). */
+    size_t samples = run->latency.samples;
+    run->interrupted = "SIGINT";
+    rp_step_omit_exchange(&run->cases[0].steps[0], true, 1234);
+    rp_step_omit_exchange(&run->cases[0].steps[0], false, 0);
+    rp_run_summarize(run);
+    assert_int_equal(run->latency.samples, samples + 1);
     char *path = fixture_write(run, RP_FORMAT_JSON, "report.json");
     assert_string_equal(run_validator(path, false), "valid Draft202012Validator 9\n");
     /* the schema has teeth: broken copies are rejected */
@@ -102,6 +110,10 @@ static void schema_valid_with_every_fact(void **state)
     assert_int_equal(json_integer_value(json_object_get(lb, "accepted")), 262144);
     assert_true(json_is_null(json_object_get(lb, "refused")));
     assert_string_equal(json_string_value(json_object_get(doc, "scheme")), FIXTURE_SCHEME);
+    assert_string_equal(json_string_value(json_object_get(doc, "interrupted")), "SIGINT");
+    json_t *first_step = json_array_get(
+        json_object_get(json_array_get(json_object_get(doc, "cases"), 0), "steps"), 0);
+    assert_int_equal(json_integer_value(json_object_get(first_step, "exchanges_omitted")), 2);
     json_t *notes = json_object_get(doc, "notes");
     assert_true(json_is_array(notes));
     assert_int_equal(json_array_size(notes), 2);
