@@ -1,6 +1,7 @@
 /* The mock's store over SQLite: opening, migrations, webhooks. The call
- * log is in store_calls.c; the two share store_priv.h and are the only
- * files of the kit that include sqlite3.h.
+ * log is in store_calls.c, the engine's events in store_events.c, the lock
+ * and the integrity check of a file in store_guard.c; they share
+ * store_priv.h and are the only files of the kit that include sqlite3.h.
  *
  * Thread model: one connection guarded by one mutex, not a connection per
  * thread. The default database is ":memory:", and every connection to
@@ -401,6 +402,7 @@ static int store_migrate(struct ms_store *s, struct err *e)
         if (store_exec(s, store_migrations[version], e) != 0 || store_exec(s, bump, e) != 0 ||
             store_exec(s, "COMMIT", e) != 0) {
             err_prefix(e, "migration to schema version %d", version + 1);
+            s->open_rc = sqlite3_extended_errcode(s->db);
             store_migrate_abort(s);
             return -1;
         }
@@ -423,6 +425,41 @@ static void store_configure(void)
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* Fills e after a failed step of ms_store_open: a file SQLite finds damaged
+ * or not a database gets the message that says so and what to do (its raw
+ * "database disk image is malformed" does neither); any other error is
+ * prefixed with the file's name. */
+static void store_open_failed(struct ms_store *s, const char *where, struct err *e)
+{
+    int rc = s->open_rc != 0 ? s->open_rc : sqlite3_extended_errcode(s->db);
+
+    if (s->durable && ms_store_rc_damaged(rc)) {
+        ms_store_damaged(where, rc, sqlite3_errstr(rc), e);
+        return;
+    }
+    err_prefix(e, "database %s", where);
+}
+
+/* The checks of a file before anything is written to it (the lock is
+ * already held): not damaged, and the mock's; then the WAL journal. */
+static int store_open_file(struct ms_store *s, const char *where, struct err *e)
+{
+    if (ms_store_quick_check(s, where, e) != 0) {
+        return -1;
+    }
+    if (store_check_ours(s, e) != 0) {
+        store_open_failed(s, where, e);
+        return -1;
+    }
+    /* WAL: readers never block the writer; NORMAL sync is durable across a
+     * process crash, which is what a mock needs. */
+    if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", e) != 0) {
+        store_open_failed(s, where, e);
+        return -1;
+    }
+    return 0;
+}
+
 struct ms_store *ms_store_open(const char *path, struct err *e)
 {
     static pthread_once_t configured = PTHREAD_ONCE_INIT;
@@ -432,6 +469,12 @@ struct ms_store *ms_store_open(const char *path, struct err *e)
 
     pthread_once(&configured, store_configure);
     pthread_mutex_init(&s->lock, NULL);
+    s->durable = !store_is_memory(path);
+    s->lock_fd = -1;
+    /* One mock per file, decided before SQLite reads a byte of it. */
+    if (s->durable && (s->lock_fd = ms_store_lock(path, e)) < 0) {
+        goto out;
+    }
     /* NOMUTEX: the store's own mutex already serialises every use. */
     if (sqlite3_open_v2(where, &s->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -441,7 +484,6 @@ struct ms_store *ms_store_open(const char *path, struct err *e)
         goto out;
     }
     sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-    s->durable = !store_is_memory(path);
     /* In memory every page stays in the page cache: 16 KiB pages hold
      * about 14 call records each (4 KiB pages, 3), so less of each page is
      * left over, and the writer splits pages a quarter as often. Set
@@ -451,20 +493,11 @@ struct ms_store *ms_store_open(const char *path, struct err *e)
         err_prefix(e, "database %s", where);
         goto out;
     }
-    if (s->durable && store_check_ours(s, e) != 0) {
-        err_prefix(e, "database %s", where);
+    if (s->durable && store_open_file(s, where, e) != 0) {
         goto out;
     }
-    if (s->durable) {
-        /* WAL: readers never block the writer; NORMAL sync is durable
-         * across a process crash, which is what a mock needs. */
-        if (store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", e) != 0) {
-            err_prefix(e, "database %s", where);
-            goto out;
-        }
-    }
     if (store_migrate(s, e) != 0) {
-        err_prefix(e, "database %s", where);
+        store_open_failed(s, where, e);
         goto out;
     }
     /* In memory nothing survives a crash, so a rollback journal (a copy of
@@ -479,7 +512,8 @@ struct ms_store *ms_store_open(const char *path, struct err *e)
     for (int i = 0; i < ST_COUNT_; i++) {
         if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
                                NULL) != SQLITE_OK) {
-            err_set(e, "database %s: preparing statement %d: %s", where, i, sqlite3_errmsg(s->db));
+            err_set(e, "preparing statement %d: %s", i, sqlite3_errmsg(s->db));
+            store_open_failed(s, where, e);
             goto out;
         }
     }
@@ -507,6 +541,9 @@ void ms_store_close(struct ms_store *s)
     if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK) {
         log_error("store: closing the database: %s", sqlite3_errmsg(s->db));
     }
+    /* Only once the database is closed (its WAL checkpointed) may the
+     * next mock take the file. */
+    ms_store_unlock(s->lock_fd);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }

@@ -1,4 +1,5 @@
-/* Private to the store's files (store.c, store_calls.c, store_events.c): the store's
+/* Private to the store's files (store.c, store_calls.c, store_events.c,
+ * store_guard.c): the store's
  * state and the helpers they share. Nothing outside mock_server/store*.c
  * includes this header. */
 #ifndef MOCK_SERVER_STORE_PRIV_H
@@ -6,6 +7,7 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +48,10 @@ struct ms_store {
     sqlite3_stmt *count_st[STORE_N_MASKS]; /* prepared on first use */
     int version;
     bool durable; /* a file: events and pending chains are kept (see store.h) */
+    int lock_fd;  /* a file: the flock'ed FILE.lock (store_guard.c); -1 in memory */
+    /* While opening: the SQLite code a failed migration ended with, kept
+     * because the ROLLBACK after it resets the connection's error. */
+    int open_rc;
 };
 
 /* The columns of a call record, in the order store_calls.c reads them. */
@@ -86,5 +92,27 @@ int ms_store_tx_end(struct ms_store *s, bool ok, const char *what, struct err *e
  * (clamped to SQLite's integer range); fills e naming what on failure. */
 int ms_store_trim_locked(struct ms_store *s, sqlite3_stmt *st, uint64_t keep, const char *what,
                          struct err *e);
+
+/* ---- store_guard.c: the checks of a file before the store trusts it ---- */
+
+/* Takes the lock of the database file path for this process: creates
+ * path.lock beside it if needed, flock()s it (exclusive, without waiting)
+ * and writes our PID in it. Returns the descriptor, held until
+ * ms_store_unlock, or -1 with e set: "database FILE is in use by PID N
+ * (another vambe-mock); stop it or give another --db" when another open
+ * file holds the lock (another process, or another store of this one). */
+int ms_store_lock(const char *path, struct err *e);
+/* Releases the lock taken by ms_store_lock (-1 ok); the file stays. */
+void ms_store_unlock(int fd);
+/* Runs PRAGMA quick_check on the open database; 0 when it says "ok", or
+ * -1 with e set ("database FILE is damaged (PRAGMA quick_check: ...); ..."
+ * or the message of ms_store_damaged). where names the file. */
+int ms_store_quick_check(struct ms_store *s, const char *where, struct err *e);
+/* Whether a SQLite result code (extended or not) says the file is not a
+ * database or is damaged: SQLITE_NOTADB, SQLITE_CORRUPT. */
+bool ms_store_rc_damaged(int rc);
+/* Sets e to the message for such a code, naming the file (where), what
+ * SQLite said (detail) and what to do. Returns -1. */
+int ms_store_damaged(const char *where, int rc, const char *detail, struct err *e);
 
 #endif

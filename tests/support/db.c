@@ -11,7 +11,7 @@ void test_db_path(char *out, size_t size, const char *tag)
 
 void test_db_remove(const char *path)
 {
-    static const char *const sides[] = {"", "-wal", "-shm"};
+    static const char *const sides[] = {"", "-wal", "-shm", ".lock"};
     char file[512];
 
     for (size_t i = 0; i < sizeof(sides) / sizeof(sides[0]); i++) {

@@ -1,5 +1,5 @@
 /* mock_server/store: schema and migrations, webhooks, the call log, batches,
- * retention, threads. */
+ * retention, threads, the lock of a file and its integrity check. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -26,6 +27,17 @@ static struct ms_store *open_ok(const char *path)
         fail_msg("ms_store_open(%s): %s", path ? path : "NULL", e.msg);
     }
     return s;
+}
+
+/* test_db_remove and the store's lock file, which the store leaves in
+ * place (store_guard.c says why). */
+static void store_file_remove(const char *path)
+{
+    char lock[300];
+
+    test_db_remove(path);
+    snprintf(lock, sizeof(lock), "%s.lock", path);
+    unlink(lock);
 }
 
 static void make_hook(struct ms_webhook *w, int n, uint64_t t)
@@ -65,7 +77,7 @@ static void schema_is_versioned(void **state)
 
     /* A file is migrated once; reopening keeps the version and the data. */
     test_db_path(path, sizeof(path), "store-schema");
-    test_db_remove(path);
+    store_file_remove(path);
     s = open_ok(path);
     struct ms_webhook w;
     make_hook(&w, 1, 5);
@@ -102,7 +114,7 @@ static void schema_is_versioned(void **state)
     assert_null(ms_store_open(path, &e));
     assert_non_null(strstr(e.msg, "schema version 999"));
     assert_non_null(strstr(e.msg, path));
-    test_db_remove(path);
+    store_file_remove(path);
 
     /* Not a database at all. */
     FILE *f = fopen(path, "w");
@@ -111,7 +123,7 @@ static void schema_is_versioned(void **state)
     fclose(f);
     assert_null(ms_store_open(path, &e));
     assert_true(strlen(e.msg) > 0);
-    test_db_remove(path);
+    store_file_remove(path);
 }
 
 /* Makes path a SQLite file holding only what sql creates: a database the
@@ -120,7 +132,7 @@ static void make_foreign_db(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;
 
-    test_db_remove(path);
+    store_file_remove(path);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
@@ -178,7 +190,7 @@ static void foreign_database_is_refused(void **state)
     db_describe(path, tables, sizeof(tables), journal, sizeof(journal));
     assert_string_equal(tables, "webhooks");
     assert_string_equal(journal, "delete");
-    test_db_remove(path);
+    store_file_remove(path);
 }
 
 /* A migration that fails midway is rolled back, and the open fails with
@@ -203,7 +215,7 @@ static void failed_migration_rolls_back(void **state)
     assert_string_equal(e.msg, want);
     db_describe(path, tables, sizeof(tables), journal, sizeof(journal));
     assert_string_equal(tables, "calls,schema_version"); /* webhooks rolled back */
-    test_db_remove(path);
+    store_file_remove(path);
 }
 
 /* A response body is kept whole, NUL bytes included (before the fix it
@@ -215,7 +227,7 @@ static void response_body_keeps_nul_bytes(void **state)
     const char *where[] = {NULL, path};
 
     test_db_path(path, sizeof(path), "store-nul");
-    test_db_remove(path);
+    store_file_remove(path);
     for (size_t k = 0; k < 2; k++) {
         struct ms_store *s = open_ok(where[k]);
         struct ms_call c[2];
@@ -247,7 +259,210 @@ static void response_body_keeps_nul_bytes(void **state)
         ms_store_calls_free(out, 1);
         ms_store_close(s);
     }
-    test_db_remove(path);
+    store_file_remove(path);
+}
+
+/* The content of a small file, NUL-terminated. */
+static void file_text(const char *path, char *out, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t n;
+
+    assert_non_null(f);
+    n = fread(out, 1, size - 1, f);
+    out[n] = '\0';
+    fclose(f);
+}
+
+static void file_replace(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* One store per file: a second open of the file is refused while the first
+ * store lives, with the owner's PID, even in the same process (a flock
+ * belongs to an open file description, and each open() makes a new one).
+ * Before the fix both opened, and two mocks on one --db sent every pending
+ * attempt twice. */
+static void second_open_is_refused(void **state)
+{
+    (void)state;
+    char path[256];
+    char lock[300];
+    char want[ERR_MSG_MAX];
+    char pid_line[32];
+    char text[64];
+    struct err e = {{0}};
+    struct ms_webhook w;
+    struct ms_webhook got;
+    struct ms_store *s;
+
+    test_db_path(path, sizeof(path), "store-lock");
+    store_file_remove(path);
+    snprintf(lock, sizeof(lock), "%s.lock", path);
+    snprintf(pid_line, sizeof(pid_line), "%ld\n", (long)getpid());
+    s = open_ok(path);
+    file_text(lock, text, sizeof(text));
+    assert_string_equal(text, pid_line);
+
+    /* Twice: a refused open must not release the owner's lock when it
+     * closes its own descriptor. */
+    snprintf(want, sizeof(want),
+             "database %s is in use by PID %ld (another vambe-mock); stop it or give another "
+             "--db",
+             path, (long)getpid());
+    for (int i = 0; i < 2; i++) {
+        assert_null(ms_store_open(path, &e));
+        assert_string_equal(e.msg, want);
+    }
+    make_hook(&w, 1, 5);
+    assert_int_equal(ms_store_webhook_insert(s, &w, NULL), 0);
+
+    /* A lock file whose PID cannot be read still refuses. */
+    file_replace(lock, "not a process id, and longer than one\n");
+    assert_null(ms_store_open(path, &e));
+    snprintf(want, sizeof(want),
+             "database %s is in use by another process; stop it or give another --db", path);
+    assert_string_equal(e.msg, want);
+
+    /* Closed, the file is free; the lock file stays and its next owner
+     * replaces what it held with its PID. */
+    ms_store_close(s);
+    assert_int_equal(access(lock, F_OK), 0);
+    s = open_ok(path);
+    file_text(lock, text, sizeof(text));
+    assert_string_equal(text, pid_line);
+    assert_int_equal(ms_store_webhook_get(s, w.id, &got), MS_STORE_OK);
+    ms_store_close(s);
+    store_file_remove(path);
+
+    /* In memory there is nothing to share: no lock, any number at once. */
+    struct ms_store *m1 = open_ok(NULL);
+    struct ms_store *m2 = open_ok(":memory:");
+    assert_int_equal(access(":memory:.lock", F_OK), -1);
+    ms_store_close(m1);
+    ms_store_close(m2);
+}
+
+/* Writes n bytes of a fixed pseudo-random sequence (xorshift32) to path:
+ * noise, which cannot start with SQLite's header. */
+static void write_noise(const char *path, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    uint32_t x = 2463534242u;
+
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        assert_int_equal(fputc((int)(x & 0xff), f), (int)(x & 0xff));
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Overwrites len bytes of path at offset with 0xA5, as a bad disk or a
+ * stray writer would. */
+static void damage_file(const char *path, long offset, size_t len)
+{
+    FILE *f = fopen(path, "r+b");
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, offset, SEEK_SET), 0);
+    for (size_t i = 0; i < len; i++) {
+        assert_int_equal(fputc(0xA5, f), 0xA5);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* What the store shows of PRAGMA quick_check on path: the first line of
+ * its first row, after SQLite's "*** in database main ***" line. Read here
+ * rather than written out, since SQLite's wording changes between
+ * versions. */
+static void quick_check_line(const char *path, char *out, size_t size)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    const char *text;
+    const char *nl;
+
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    text = (const char *)sqlite3_column_text(st, 0);
+    assert_non_null(text);
+    assert_string_not_equal(text, "ok");
+    if (strncmp(text, "*** in database main ***\n", 25) == 0) {
+        text += 25;
+    }
+    nl = strchr(text, '\n');
+    snprintf(out, size, "%.*s", nl != NULL ? (int)(nl - text) : (int)strlen(text), text);
+    assert_true(strlen(out) > 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* A damaged file is refused at open, with a message that names the file,
+ * says it is damaged and what to do, and the file is left as it was.
+ * Before the fix the raw SQLite error came out ("database FILE: file is
+ * not a database", "database FILE: database disk image is malformed"), or,
+ * when the damage was in pages the open does not read, the store opened
+ * and failed later. */
+static void damaged_file_is_refused(void **state)
+{
+    (void)state;
+    char path[256];
+    char want[1024]; /* more than ERR_MSG_MAX: a cut message fails */
+    char line[256];
+    struct err e = {{0}};
+    struct stat sb;
+    struct ms_store *s;
+
+    /* 4096 bytes of noise. */
+    test_db_path(path, sizeof(path), "store-noise");
+    store_file_remove(path);
+    write_noise(path, 4096);
+    assert_null(ms_store_open(path, &e));
+    snprintf(want, sizeof(want),
+             "database %s is not a SQLite database or is damaged (file is not a database); "
+             "restore it from a copy or start with a new --db",
+             path);
+    assert_string_equal(e.msg, want);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 4096);
+    store_file_remove(path);
+
+    /* A real store whose second page (and half of it) was overwritten. */
+    test_db_path(path, sizeof(path), "store-damaged");
+    store_file_remove(path);
+    s = open_ok(path);
+    for (int i = 0; i < 100; i++) {
+        struct ms_webhook w;
+        struct ms_call c;
+        make_hook(&w, i, 10 + (uint64_t)i);
+        make_call(&c, i, w.id, "succeeded");
+        assert_int_equal(ms_store_webhook_insert(s, &w, NULL), 0);
+        assert_int_equal(ms_store_calls_insert(s, &c, 1, NULL), 0);
+    }
+    ms_store_close(s);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size > 4096 + 2048);
+    damage_file(path, 4096, 2048);
+    quick_check_line(path, line, sizeof(line));
+    snprintf(want, sizeof(want),
+             "database %s is damaged (PRAGMA quick_check: %s); restore it from a copy or start "
+             "with a new --db",
+             path, line);
+    /* Twice: the failed open released its lock. */
+    for (int i = 0; i < 2; i++) {
+        assert_null(ms_store_open(path, &e));
+        assert_string_equal(e.msg, want);
+    }
+    store_file_remove(path);
 }
 
 static void webhook_lifecycle(void **state)
@@ -329,7 +544,7 @@ static void calls_batches_are_atomic(void **state)
     uint64_t total = 99;
 
     test_db_path(path, sizeof(path), "store-atomic");
-    test_db_remove(path);
+    store_file_remove(path);
     s = open_ok(path);
     make_call(&c[0], 0, "hook-a", "succeeded");
     make_call(&c[1], 1, "hook-a", "failed");
@@ -399,7 +614,7 @@ static void calls_batches_are_atomic(void **state)
     assert_string_equal(out[0].request_signature, "");
     ms_store_calls_free(out, n);
     ms_store_close(s);
-    test_db_remove(path);
+    store_file_remove(path);
 }
 
 static void calls_query_pages_and_filters(void **state)
@@ -504,7 +719,7 @@ static void threads_share_the_store(void **state)
     uint64_t total = 0;
 
     test_db_path(path, sizeof(path), "store-threads");
-    test_db_remove(path);
+    store_file_remove(path);
     struct ms_store *s = open_ok(path);
     for (int i = 0; i < 4; i++) {
         w[i] = (struct writer){s, i * 1000};
@@ -518,7 +733,7 @@ static void threads_share_the_store(void **state)
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 4 * 40 * 5);
     ms_store_close(s);
-    test_db_remove(path);
+    store_file_remove(path);
 }
 
 int main(void)
@@ -532,6 +747,8 @@ int main(void)
         cmocka_unit_test(foreign_database_is_refused),
         cmocka_unit_test(failed_migration_rolls_back),
         cmocka_unit_test(response_body_keeps_nul_bytes),
+        cmocka_unit_test(second_open_is_refused),
+        cmocka_unit_test(damaged_file_is_refused),
     };
     log_set_level(LOG_LEVEL_ERROR);
     return cmocka_run_group_tests(tests, NULL, NULL);

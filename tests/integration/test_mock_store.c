@@ -1,0 +1,270 @@
+/* The real vambe-mock program and its --db file: one mock per file, and a
+ * damaged file refused at start. Each refusal is an environment error: exit
+ * 3 and one line naming the file, why, and what to do. The files are made
+ * with the store's own API and the SQLite C API (through the mock's
+ * library), and damaged with plain file I/O. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka.h needs the four headers above, in this order. */
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/http_client.h"
+#include "mock_server/store.h"
+#include "support/api.h"
+#include "support/db.h"
+#include "support/proc.h"
+
+#define START_MS 10000
+#define STOP_MS  10000
+#define RUN_MS   10000
+
+static const char *mock_bin(void)
+{
+    const char *bin = proc_bin("VAMBE_MOCK_BIN");
+    if (bin == NULL) {
+        fail_msg("VAMBE_MOCK_BIN is not set");
+    }
+    return bin;
+}
+
+/* test_db_remove and the store's lock file, which the mock leaves in
+ * place (mock_server/store_guard.c says why). */
+static void db_remove(const char *path)
+{
+    char lock[300];
+
+    test_db_remove(path);
+    snprintf(lock, sizeof(lock), "%s.lock", path);
+    unlink(lock);
+}
+
+/* Starts `vambe-mock serve --db db` (proc_start adds the port flags). */
+static void start_on(struct proc *p, const char *db)
+{
+    char *argv[] = {(char *)mock_bin(), "serve", "--db", (char *)db, NULL};
+
+    if (proc_start(p, argv, true, START_MS) != 0) {
+        char log[4096];
+        proc_read_log(p, log, sizeof(log));
+        fail_msg("vambe-mock did not start: %s", log);
+    }
+}
+
+/* Runs `vambe-mock serve --port 0 --db db` to its end: the exit status,
+ * its stderr in err. */
+static int run_on(const char *db, char *err, size_t size)
+{
+    char *argv[] = {(char *)mock_bin(), "serve", "--port", "0", "--db", (char *)db, NULL};
+
+    return proc_run(argv, NULL, 0, err, size, RUN_MS);
+}
+
+static long health(unsigned port)
+{
+    struct http_client *c = http_client_new(NULL);
+    long status;
+
+    assert_non_null(c);
+    status = api_json(c, port, NULL, "GET", "/mock/health", NULL, NULL);
+    http_client_free(c);
+    return status;
+}
+
+/* A second mock on the --db file of a running one exits 3 naming the
+ * first's PID, and the first keeps serving; once the first stops, the file
+ * is free again. Before the fix the second started too, resumed the first's
+ * pending deliveries, and the receiver got every attempt twice. */
+static void db_in_use_exit_3(void **state)
+{
+    (void)state;
+    char db[256];
+    char err[4096];
+    char want[1024];
+    struct proc p;
+
+    test_db_path(db, sizeof(db), "mock-store-lock");
+    db_remove(db);
+    start_on(&p, db);
+    assert_int_equal(health(p.port), 200);
+
+    int rc = run_on(db, err, sizeof(err));
+    snprintf(want, sizeof(want),
+             "vambe-mock: error: database %s is in use by PID %ld (another vambe-mock); stop it "
+             "or give another --db\n",
+             db, (long)p.pid);
+    if (rc != 3 || strcmp(err, want) != 0) {
+        fail_msg("exit %d, stderr: %s", rc, err);
+    }
+    assert_int_equal(health(p.port), 200);
+    assert_int_equal(proc_stop(&p, STOP_MS), 0);
+
+    start_on(&p, db);
+    assert_int_equal(health(p.port), 200);
+    assert_int_equal(proc_stop(&p, STOP_MS), 0);
+    db_remove(db);
+}
+
+/* Writes n bytes of a fixed pseudo-random sequence (xorshift32) to path. */
+static void write_noise(const char *path, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    uint32_t x = 88675123u;
+
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        assert_int_equal(fputc((int)(x & 0xff), f), (int)(x & 0xff));
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A store made by the mock's store: one webhook and 2000 call records, so
+ * that most of the file is call-log pages, which the mock does not read
+ * when it starts. Returns the file's size. */
+static long make_store(const char *path)
+{
+    struct err e = {{0}};
+    struct ms_store *s = ms_store_open(path, &e);
+    struct ms_webhook w;
+    struct ms_call calls[100];
+    struct stat sb;
+
+    if (s == NULL) {
+        fail_msg("%s", e.msg);
+    }
+    memset(&w, 0, sizeof(w));
+    snprintf(w.id, sizeof(w.id), "00000000-0000-4000-8000-000000000001");
+    snprintf(w.topic, sizeof(w.topic), "message.received");
+    snprintf(w.url, sizeof(w.url), "http://r.example/hook");
+    snprintf(w.secret, sizeof(w.secret), "damaged-store-secret");
+    w.active = true;
+    w.created_ms = w.updated_ms = 1000;
+    assert_int_equal(ms_store_webhook_insert(s, &w, &e), 0);
+    for (int b = 0; b < 20; b++) {
+        memset(calls, 0, sizeof(calls));
+        for (int i = 0; i < 100; i++) {
+            struct ms_call *c = &calls[i];
+            int n = b * 100 + i;
+            snprintf(c->id, sizeof(c->id), "11111111-0000-4000-8000-%012d", n);
+            snprintf(c->webhook_id, sizeof(c->webhook_id), "%s", w.id);
+            snprintf(c->event_id, sizeof(c->event_id), "evt_%d", n);
+            snprintf(c->topic, sizeof(c->topic), "message.received");
+            snprintf(c->outcome, sizeof(c->outcome), "succeeded");
+            c->attempt = 1;
+            c->response_status = 200;
+            c->response_body = "{\"ok\":true}";
+            c->duration_ms = 2;
+            c->created_ms = 2000 + (uint64_t)n;
+        }
+        assert_int_equal(ms_store_calls_insert(s, calls, 100, &e), 0);
+    }
+    ms_store_close(s);
+    assert_int_equal(stat(path, &sb), 0);
+    return (long)sb.st_size;
+}
+
+/* Overwrites len bytes of path at offset with 0xA5. */
+static void damage_file(const char *path, long offset, size_t len)
+{
+    FILE *f = fopen(path, "r+b");
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, offset, SEEK_SET), 0);
+    for (size_t i = 0; i < len; i++) {
+        assert_int_equal(fputc(0xA5, f), 0xA5);
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* What the mock shows of PRAGMA quick_check on path: the first line of its
+ * first row, after SQLite's "*** in database main ***" line. Read here, not
+ * written out: SQLite's wording changes between versions. */
+static void quick_check_line(const char *path, char *out, size_t size)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    const char *text;
+    const char *nl;
+
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    text = (const char *)sqlite3_column_text(st, 0);
+    assert_non_null(text);
+    assert_string_not_equal(text, "ok");
+    if (strncmp(text, "*** in database main ***\n", 25) == 0) {
+        text += 25;
+    }
+    nl = strchr(text, '\n');
+    snprintf(out, size, "%.*s", nl != NULL ? (int)(nl - text) : (int)strlen(text), text);
+    assert_true(strlen(out) > 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* A --db file of noise, and a store whose call-log pages were overwritten
+ * in the middle, each exit 3 with one line saying the file is damaged and
+ * what to do. Before the fix the first gave SQLite's "file is not a
+ * database", and the second started, answered /mock/health 200 and then
+ * 500 on the call log. */
+static void damaged_db_exit_3(void **state)
+{
+    (void)state;
+    char db[256];
+    char err[4096];
+    char want[1024];
+    char line[256];
+    int rc;
+
+    test_db_path(db, sizeof(db), "mock-store-noise");
+    db_remove(db);
+    write_noise(db, 4096);
+    rc = run_on(db, err, sizeof(err));
+    snprintf(want, sizeof(want),
+             "vambe-mock: error: database %s is not a SQLite database or is damaged (file is "
+             "not a database); restore it from a copy or start with a new --db\n",
+             db);
+    if (rc != 3 || strcmp(err, want) != 0) {
+        fail_msg("exit %d, stderr: %s", rc, err);
+    }
+    db_remove(db);
+
+    test_db_path(db, sizeof(db), "mock-store-damaged");
+    db_remove(db);
+    long size = make_store(db);
+    long middle = size / 2 / 4096 * 4096; /* the start of a page */
+    assert_true(middle >= 8 * 4096);
+    damage_file(db, middle, 2048);
+    quick_check_line(db, line, sizeof(line));
+    rc = run_on(db, err, sizeof(err));
+    snprintf(want, sizeof(want),
+             "vambe-mock: error: database %s is damaged (PRAGMA quick_check: %s); restore it "
+             "from a copy or start with a new --db\n",
+             db, line);
+    if (rc != 3 || strcmp(err, want) != 0) {
+        fail_msg("exit %d, stderr: %s", rc, err);
+    }
+    db_remove(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(db_in_use_exit_3),
+        cmocka_unit_test(damaged_db_exit_3),
+    };
+    unsetenv("VAMBE_MOCK_API_KEY");
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
