@@ -55,10 +55,33 @@ bool ms_options_is_loopback(const char *addr)
     return false;
 }
 
+/* Can a client send key in a header and have it match? HTTP strips the
+ * spaces around a value and carries no control character. */
+static bool options_key_sendable(const char *key)
+{
+    size_t n = strlen(key);
+
+    if (n == 0 || key[0] == ' ' || key[0] == '\t' || key[n - 1] == ' ' || key[n - 1] == '\t') {
+        return false;
+    }
+    for (const unsigned char *c = (const unsigned char *)key; *c != '\0'; c++) {
+        if ((*c < 0x20 && *c != '\t') || *c == 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
 int ms_options_check(const struct ms_options *o, struct err *e)
 {
     const char *key = o->api_key != NULL ? o->api_key : MS_DEFAULT_API_KEY;
 
+    if (!options_key_sendable(key)) {
+        /* Never echo the key itself. */
+        return err_set(e, "the API key (--api-key or " MS_API_KEY_ENV ") starts or ends with a "
+                          "space or holds a control character (a newline read from a file?): no "
+                          "client could send it in a header, so nothing would authenticate");
+    }
     /* Not a secret comparison: the default key is public. */
     if (!ms_options_is_loopback(o->bind) && strcmp(key, MS_DEFAULT_API_KEY) == 0) {
         return err_set(e,

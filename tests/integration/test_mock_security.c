@@ -469,6 +469,20 @@ static void loopback_rule(void **state)
         o.api_key = KEY;
         assert_int_equal(ms_options_check(&o, &e), 0);
     }
+    /* A key no client can send in a header (HTTP strips the spaces around
+     * a value and carries no control character) is refused, not echoed. */
+    static const char *const unsendable[] = {"k3y\n", " k3y", "k3y ", "k\x01y", "k3y\t"};
+    o.bind = "127.0.0.1";
+    for (size_t i = 0; i < sizeof(unsendable) / sizeof(unsendable[0]); i++) {
+        o.api_key = unsendable[i];
+        assert_int_equal(ms_options_check(&o, &e), -1);
+        assert_string_equal(e.msg, "the API key (--api-key or VAMBE_MOCK_API_KEY) starts or ends "
+                                   "with a space or holds a control character (a newline read "
+                                   "from a file?): no client could send it in a header, so "
+                                   "nothing would authenticate");
+    }
+    o.api_key = "a key with inner spaces";
+    assert_int_equal(ms_options_check(&o, &e), 0);
 }
 
 /* The program: exit 2 with the explanation, before binding anything. */
