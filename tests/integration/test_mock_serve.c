@@ -39,17 +39,6 @@ static const char *mock_bin(void)
     return bin;
 }
 
-/* test_db_remove and the store's lock file, which the mock leaves in
- * place (mock_server/store_guard.c says why). */
-static void db_remove(const char *path)
-{
-    char lock[300];
-
-    test_db_remove(path);
-    snprintf(lock, sizeof(lock), "%s.lock", path);
-    unlink(lock);
-}
-
 /* One request to 127.0.0.1:port; returns the status, the body in *body
  * (caller frees; may be NULL). */
 static long http(unsigned port, const char *method, const char *path, const char *key,
@@ -281,7 +270,7 @@ static void foreign_db_exit_3(void **state)
     sqlite3 *h = NULL;
 
     test_db_path(db, sizeof(db), "mock-foreign");
-    db_remove(db);
+    test_db_remove(db);
     assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, "CREATE TABLE webhooks(url TEXT)", NULL, NULL, NULL),
                      SQLITE_OK);
@@ -296,7 +285,7 @@ static void foreign_db_exit_3(void **state)
     if (rc != 3 || strcmp(err, want) != 0) {
         fail_msg("exit %d, stderr: %s", rc, err);
     }
-    db_remove(db);
+    test_db_remove(db);
 }
 
 static void signals_stop_cleanly(void **state)
@@ -333,7 +322,7 @@ static void db_survives_restart(void **state)
     char deleted_at[64];
 
     test_db_path(db, sizeof(db), "mock-serve");
-    db_remove(db);
+    test_db_remove(db);
     start_mock(&p, args);
     assert_int_equal(http(p.port, "POST", "/api/webhooks", "persist-key-1",
                           "{\"topic\":\"message.received\",\"url\":\"http://r.example/live\","
@@ -409,7 +398,7 @@ static void db_survives_restart(void **state)
     snprintf(path, sizeof(path), "/api/webhooks/%s/restore", id_gone);
     assert_int_equal(http(p.port, "POST", path, "persist-key-1", NULL, NULL), 200);
     assert_int_equal(proc_stop(&p, STOP_MS), 0);
-    db_remove(db);
+    test_db_remove(db);
 }
 
 /* ---- logs ------------------------------------------------------------------ */

@@ -37,17 +37,6 @@ static const char *mock_bin(void)
     return bin;
 }
 
-/* test_db_remove and the store's lock file, which the mock leaves in
- * place (mock_server/store_guard.c says why). */
-static void db_remove(const char *path)
-{
-    char lock[300];
-
-    test_db_remove(path);
-    snprintf(lock, sizeof(lock), "%s.lock", path);
-    unlink(lock);
-}
-
 /* Starts `vambe-mock serve --db db` (proc_start adds the port flags). */
 static void start_on(struct proc *p, const char *db)
 {
@@ -93,7 +82,7 @@ static void db_in_use_exit_3(void **state)
     struct proc p;
 
     test_db_path(db, sizeof(db), "mock-store-lock");
-    db_remove(db);
+    test_db_remove(db);
     start_on(&p, db);
     assert_int_equal(health(p.port), 200);
 
@@ -111,7 +100,7 @@ static void db_in_use_exit_3(void **state)
     start_on(&p, db);
     assert_int_equal(health(p.port), 200);
     assert_int_equal(proc_stop(&p, STOP_MS), 0);
-    db_remove(db);
+    test_db_remove(db);
 }
 
 /* Writes n bytes of a fixed pseudo-random sequence (xorshift32) to path. */
@@ -229,7 +218,7 @@ static void damaged_db_exit_3(void **state)
     int rc;
 
     test_db_path(db, sizeof(db), "mock-store-noise");
-    db_remove(db);
+    test_db_remove(db);
     write_noise(db, 4096);
     rc = run_on(db, err, sizeof(err));
     snprintf(want, sizeof(want),
@@ -239,10 +228,10 @@ static void damaged_db_exit_3(void **state)
     if (rc != 3 || strcmp(err, want) != 0) {
         fail_msg("exit %d, stderr: %s", rc, err);
     }
-    db_remove(db);
+    test_db_remove(db);
 
     test_db_path(db, sizeof(db), "mock-store-damaged");
-    db_remove(db);
+    test_db_remove(db);
     long size = make_store(db);
     long middle = size / 2 / 4096 * 4096; /* the start of a page */
     assert_true(middle >= 8 * 4096);
@@ -256,7 +245,7 @@ static void damaged_db_exit_3(void **state)
     if (rc != 3 || strcmp(err, want) != 0) {
         fail_msg("exit %d, stderr: %s", rc, err);
     }
-    db_remove(db);
+    test_db_remove(db);
 }
 
 int main(void)

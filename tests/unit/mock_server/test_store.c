@@ -29,17 +29,6 @@ static struct ms_store *open_ok(const char *path)
     return s;
 }
 
-/* test_db_remove and the store's lock file, which the store leaves in
- * place (store_guard.c says why). */
-static void store_file_remove(const char *path)
-{
-    char lock[300];
-
-    test_db_remove(path);
-    snprintf(lock, sizeof(lock), "%s.lock", path);
-    unlink(lock);
-}
-
 static void make_hook(struct ms_webhook *w, int n, uint64_t t)
 {
     memset(w, 0, sizeof(*w));
@@ -77,7 +66,7 @@ static void schema_is_versioned(void **state)
 
     /* A file is migrated once; reopening keeps the version and the data. */
     test_db_path(path, sizeof(path), "store-schema");
-    store_file_remove(path);
+    test_db_remove(path);
     s = open_ok(path);
     struct ms_webhook w;
     make_hook(&w, 1, 5);
@@ -114,7 +103,7 @@ static void schema_is_versioned(void **state)
     assert_null(ms_store_open(path, &e));
     assert_non_null(strstr(e.msg, "schema version 999"));
     assert_non_null(strstr(e.msg, path));
-    store_file_remove(path);
+    test_db_remove(path);
 
     /* Not a database at all. */
     FILE *f = fopen(path, "w");
@@ -123,7 +112,7 @@ static void schema_is_versioned(void **state)
     fclose(f);
     assert_null(ms_store_open(path, &e));
     assert_true(strlen(e.msg) > 0);
-    store_file_remove(path);
+    test_db_remove(path);
 }
 
 /* Makes path a SQLite file holding only what sql creates: a database the
@@ -132,7 +121,7 @@ static void make_foreign_db(const char *path, const char *sql)
 {
     sqlite3 *db = NULL;
 
-    store_file_remove(path);
+    test_db_remove(path);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
@@ -190,7 +179,7 @@ static void foreign_database_is_refused(void **state)
     db_describe(path, tables, sizeof(tables), journal, sizeof(journal));
     assert_string_equal(tables, "webhooks");
     assert_string_equal(journal, "delete");
-    store_file_remove(path);
+    test_db_remove(path);
 }
 
 /* A migration that fails midway is rolled back, and the open fails with
@@ -215,7 +204,7 @@ static void failed_migration_rolls_back(void **state)
     assert_string_equal(e.msg, want);
     db_describe(path, tables, sizeof(tables), journal, sizeof(journal));
     assert_string_equal(tables, "calls,schema_version"); /* webhooks rolled back */
-    store_file_remove(path);
+    test_db_remove(path);
 }
 
 /* A response body is kept whole, NUL bytes included (before the fix it
@@ -227,7 +216,7 @@ static void response_body_keeps_nul_bytes(void **state)
     const char *where[] = {NULL, path};
 
     test_db_path(path, sizeof(path), "store-nul");
-    store_file_remove(path);
+    test_db_remove(path);
     for (size_t k = 0; k < 2; k++) {
         struct ms_store *s = open_ok(where[k]);
         struct ms_call c[2];
@@ -259,7 +248,7 @@ static void response_body_keeps_nul_bytes(void **state)
         ms_store_calls_free(out, 1);
         ms_store_close(s);
     }
-    store_file_remove(path);
+    test_db_remove(path);
 }
 
 /* The content of a small file, NUL-terminated. */
@@ -302,7 +291,7 @@ static void second_open_is_refused(void **state)
     struct ms_store *s;
 
     test_db_path(path, sizeof(path), "store-lock");
-    store_file_remove(path);
+    test_db_remove(path);
     snprintf(lock, sizeof(lock), "%s.lock", path);
     snprintf(pid_line, sizeof(pid_line), "%ld\n", (long)getpid());
     s = open_ok(path);
@@ -338,7 +327,7 @@ static void second_open_is_refused(void **state)
     assert_string_equal(text, pid_line);
     assert_int_equal(ms_store_webhook_get(s, w.id, &got), MS_STORE_OK);
     ms_store_close(s);
-    store_file_remove(path);
+    test_db_remove(path);
 
     /* In memory there is nothing to share: no lock, any number at once. */
     struct ms_store *m1 = open_ok(NULL);
@@ -424,7 +413,7 @@ static void damaged_file_is_refused(void **state)
 
     /* 4096 bytes of noise. */
     test_db_path(path, sizeof(path), "store-noise");
-    store_file_remove(path);
+    test_db_remove(path);
     write_noise(path, 4096);
     assert_null(ms_store_open(path, &e));
     snprintf(want, sizeof(want),
@@ -434,11 +423,11 @@ static void damaged_file_is_refused(void **state)
     assert_string_equal(e.msg, want);
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_size, 4096);
-    store_file_remove(path);
+    test_db_remove(path);
 
     /* A real store whose second page (and half of it) was overwritten. */
     test_db_path(path, sizeof(path), "store-damaged");
-    store_file_remove(path);
+    test_db_remove(path);
     s = open_ok(path);
     for (int i = 0; i < 100; i++) {
         struct ms_webhook w;
@@ -462,7 +451,7 @@ static void damaged_file_is_refused(void **state)
         assert_null(ms_store_open(path, &e));
         assert_string_equal(e.msg, want);
     }
-    store_file_remove(path);
+    test_db_remove(path);
 }
 
 static void webhook_lifecycle(void **state)
@@ -544,7 +533,7 @@ static void calls_batches_are_atomic(void **state)
     uint64_t total = 99;
 
     test_db_path(path, sizeof(path), "store-atomic");
-    store_file_remove(path);
+    test_db_remove(path);
     s = open_ok(path);
     make_call(&c[0], 0, "hook-a", "succeeded");
     make_call(&c[1], 1, "hook-a", "failed");
@@ -614,7 +603,7 @@ static void calls_batches_are_atomic(void **state)
     assert_string_equal(out[0].request_signature, "");
     ms_store_calls_free(out, n);
     ms_store_close(s);
-    store_file_remove(path);
+    test_db_remove(path);
 }
 
 static void calls_query_pages_and_filters(void **state)
@@ -719,7 +708,7 @@ static void threads_share_the_store(void **state)
     uint64_t total = 0;
 
     test_db_path(path, sizeof(path), "store-threads");
-    store_file_remove(path);
+    test_db_remove(path);
     struct ms_store *s = open_ok(path);
     for (int i = 0; i < 4; i++) {
         w[i] = (struct writer){s, i * 1000};
@@ -733,7 +722,7 @@ static void threads_share_the_store(void **state)
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 4 * 40 * 5);
     ms_store_close(s);
-    store_file_remove(path);
+    test_db_remove(path);
 }
 
 int main(void)

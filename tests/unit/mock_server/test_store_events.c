@@ -19,17 +19,6 @@
 
 #define HOOK "00000000-0000-4000-8000-000000000001"
 
-/* test_db_remove and the store's lock file, which the store leaves in
- * place (mock_server/store_guard.c says why). */
-static void store_file_remove(const char *path)
-{
-    char lock[300];
-
-    test_db_remove(path);
-    snprintf(lock, sizeof(lock), "%s.lock", path);
-    unlink(lock);
-}
-
 static struct ms_store *open_ok(const char *path)
 {
     struct err e = {{0}};
@@ -77,7 +66,7 @@ static void add_load_flush(void **state)
     uint64_t total = 0;
 
     test_db_path(path, sizeof(path), "store-events-add");
-    store_file_remove(path);
+    test_db_remove(path);
     s = open_ok(path);
     assert_int_equal(ms_store_events_add(s, ev, 2, pend, 3, 100, &e), 0);
     assert_true(pend[0].id > 0 && pend[1].id > pend[0].id && pend[2].id > pend[1].id);
@@ -135,7 +124,7 @@ static void add_load_flush(void **state)
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 0);
     ms_store_close(s);
-    store_file_remove(path);
+    test_db_remove(path);
 }
 
 static void retention(void **state)
@@ -153,7 +142,7 @@ static void retention(void **state)
     size_t n = 0;
 
     test_db_path(path, sizeof(path), "store-events-retention");
-    store_file_remove(path);
+    test_db_remove(path);
     s = open_ok(path);
     /* The call log keeps the newest keep_calls records. */
     for (int i = 0; i < 10; i++) {
@@ -182,7 +171,7 @@ static void retention(void **state)
     assert_string_equal(rows[0].event_id, "evt_0");
     ms_store_pending_free(rows, n);
     ms_store_close(s);
-    store_file_remove(path);
+    test_db_remove(path);
 }
 
 /* In memory nothing outlives the process: no events, no pending chains,
@@ -242,7 +231,7 @@ static void pending_survive_a_reopen(void **state)
     uint64_t v = 0;
 
     test_db_path(path, sizeof(path), "store-events-reopen");
-    store_file_remove(path);
+    test_db_remove(path);
     s = open_ok(path);
     assert_int_equal(ms_store_meta_bump(s, "engine_runs", &v), 0);
     assert_int_equal(v, 1);
@@ -265,7 +254,7 @@ static void pending_survive_a_reopen(void **state)
     assert_int_equal(ms_store_meta_bump(s, "engine_runs", &v), 0);
     assert_int_equal(v, 3);
     ms_store_close(s);
-    store_file_remove(path);
+    test_db_remove(path);
 }
 
 int main(void)
