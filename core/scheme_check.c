@@ -114,6 +114,20 @@ int scheme_check_coherent(struct jread *p, struct scheme *s)
                        s->timestamp.name);
         return -1;
     }
+    /* Content-Type is the request's own (application/json): a signature or
+     * token sent under that name would be a second value of it. */
+    const char *own = s->kind == SCHEME_HMAC ? s->signature_header
+                      : s->kind == SCHEME_TOKEN && s->token.place == SCHEME_PLACE_HEADER
+                          ? s->token.name
+                          : NULL;
+    if (own != NULL && strcasecmp(own, "Content-Type") == 0) {
+        jpath_push_key(&p->path, s->kind == SCHEME_HMAC ? "signature" : "token");
+        jread_error_at(p, "header",
+                       "'%s' is the request's content type (application/json): the %s needs a "
+                       "header of its own",
+                       own, s->kind == SCHEME_HMAC ? "signature" : "token");
+        return -1;
+    }
     /* A header a receiver is told to read must be one the sender sends. */
     for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++) {
         bool found = sent[i].l->place != SCHEME_PLACE_HEADER;

@@ -771,6 +771,18 @@ static const struct {
     const char *text;
     const char *msg;
 } bad_files[] = {
+    /* a token in the request's own Content-Type header (found by
+     * fuzz_scheme: the receiver read application/json as the token) */
+    {"{\n"
+     "  \"format\": 1,\n"
+     "  \"name\": \"t\",\n"
+     "  \"title\": \"T\",\n"
+     "  \"kind\": \"token\",\n"
+     "  \"event_id\": {\"field\": \"id\"},\n"
+     "  \"token\": {\"header\": \"content-type\", \"value\": \"{token}\"}\n"
+     "}\n",
+     "t.json:7:13: token.header: 'content-type' is the request's content type "
+     "(application/json): the token needs a header of its own"},
     /* a profile the kit does not build */
     {"{\n"
      "  \"format\": 1,\n"
