@@ -110,6 +110,9 @@ static int scheme_template(struct jread *p, json_t *obj, const char *key,
 static int scheme_header_name(struct jread *p, const char *key, const char *v, char *out,
                               size_t out_size)
 {
+    if (v[0] == '\0') {
+        return jread_error_at(p, key, "a header name cannot be empty");
+    }
     if (strlen(v) >= out_size) {
         return jread_error_at(p, key, "header name '%s' is longer than %zu characters", v,
                               out_size - 1);

@@ -783,6 +783,16 @@ static const struct {
      "}\n",
      "t.json:7:13: token.header: 'content-type' is the request's content type "
      "(application/json): the token needs a header of its own"},
+    /* a fixed header with an empty name (found by fuzz_scheme) */
+    {"{\n"
+     "  \"format\": 1,\n"
+     "  \"name\": \"t\",\n"
+     "  \"title\": \"T\",\n"
+     "  \"kind\": \"none\",\n"
+     "  \"headers\": {\"\": \"{delivery_id}\"},\n"
+     "  \"event_id\": {\"field\": \"id\"}\n"
+     "}\n",
+     "t.json:6:15: headers.: a header name cannot be empty"},
     /* a profile the kit does not build */
     {"{\n"
      "  \"format\": 1,\n"
