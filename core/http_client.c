@@ -146,6 +146,7 @@ static size_t cl_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     size_t room = x->max_body - r->body_len;
     size_t keep = n < room ? n : room;
 
+    r->body_size += n;
     if (keep < n) {
         r->body_truncated = true;
     }

@@ -50,6 +50,7 @@ struct http_response {
     char *body; /* owned; NUL-terminated, at most max_body bytes */
     size_t body_len;
     bool body_truncated; /* the body was longer than max_body (rest discarded) */
+    size_t body_size;    /* the body's length as it came, discarded bytes included */
     enum http_error error;
     char error_text[256];   /* "" when error == HTTP_ERROR_NONE */
     uint64_t connect_us;    /* from start to TCP connected */

@@ -2,6 +2,7 @@
  * problem. */
 #include "core/parse.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -64,6 +65,38 @@ int parse_int(const char *s, long long min, long long max, long long *out, struc
     }
     *out = v;
     return 0;
+}
+
+int parse_bytes(const char *s, uint64_t min, uint64_t max, uint64_t *out, struct err *e)
+{
+    static const struct {
+        const char *name;
+        unsigned shift;
+    } units[] = {{"", 0}, {"K", 10}, {"KiB", 10}, {"M", 20}, {"MiB", 20}, {"G", 30}, {"GiB", 30}};
+    unsigned long long v;
+    char *end = NULL;
+
+    if (s == NULL || *s == '\0') {
+        return err_set(e, "empty value where a size was expected");
+    }
+    if (!isdigit((unsigned char)s[0])) {
+        return err_set(e, "'%s': not a size (a number of bytes, or with K, M or G)", s);
+    }
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(end, units[i].name) != 0) {
+            continue;
+        }
+        if (errno == ERANGE || v > (UINT64_MAX >> units[i].shift) || (v << units[i].shift) < min ||
+            (v << units[i].shift) > max) {
+            return err_set(e, "'%s': out of range (%llu to %llu bytes)", s, (unsigned long long)min,
+                           (unsigned long long)max);
+        }
+        *out = (uint64_t)v << units[i].shift;
+        return 0;
+    }
+    return err_set(e, "'%s': unknown unit '%s' (use K, M or G, or none for bytes)", s, end);
 }
 
 int parse_double(const char *s, double min, double max, double *out, struct err *e)

@@ -117,7 +117,7 @@ static void loop_flush(struct ms_dispatch *d, bool force)
     now = clock_mono_us();
     if (force || d->inflight == 0 || b->n_calls + b->n_ops >= MS_DISPATCH_FLUSH_RECORDS ||
         now - b->first_us >= (uint64_t)MS_DISPATCH_FLUSH_MS * 1000u) {
-        b->keep_calls = d->pol.max_calls;
+        b->keep = (struct ms_call_keep){d->pol.max_calls, d->pol.max_calls_bytes};
         ms_dispatch_writer_submit(d->writer, b);
         d->batch = ms_dispatch_writer_batch(d->writer);
     }
@@ -408,7 +408,7 @@ static void loop_shutdown(struct ms_dispatch *d)
         }
     }
     if (d->batch->n_calls > 0 || d->batch->n_ops > 0) {
-        d->batch->keep_calls = d->pol.max_calls;
+        d->batch->keep = (struct ms_call_keep){d->pol.max_calls, d->pol.max_calls_bytes};
         ms_dispatch_writer_submit(d->writer, d->batch);
     } else {
         ms_dispatch_writer_batch_free(d->batch);

@@ -96,7 +96,7 @@ struct dsp_batch {
     size_t n_ops;
     size_t cap_ops;
     uint64_t first_us; /* monotonic time of the first entry; 0 when empty */
-    uint64_t keep_calls;
+    struct ms_call_keep keep; /* the call log's bounds when the batch was filled */
     struct dsp_batch *next;
 };
 

@@ -131,6 +131,7 @@ static void settle_record(struct ms_call *call, struct dsp_owned *o, struct dsp_
         call->response_headers = o->resp_headers;
         o->resp_body = resp->body != NULL ? resp->body : xstrdup("");
         call->response_body_len = resp->body != NULL ? resp->body_len : 0;
+        call->response_body_size = resp->body_size;
         resp->body = NULL;
         call->response_body = o->resp_body;
     }

@@ -98,7 +98,7 @@ static void writer_write(struct ms_dispatch_writer *w, struct dsp_batch *b)
 {
     struct err e = {{0}};
 
-    if (ms_store_flush(w->store, b->calls, b->n_calls, b->ops, b->n_ops, b->keep_calls, &e) != 0) {
+    if (ms_store_flush(w->store, b->calls, b->n_calls, b->ops, b->n_ops, &b->keep, &e) != 0) {
         /* The records are lost, the pending rows stay as they were: after a
          * restart those attempts are sent again, never dropped. */
         log_error("writing %zu call records: %s", b->n_calls, e.msg);

@@ -18,6 +18,7 @@
 enum policy_kind {
     PK_UINT,     /* unsigned */
     PK_U64,      /* uint64_t */
+    PK_BYTES,    /* uint64_t; "256M" on the command line, an integer in JSON */
     PK_DURATION, /* uint64_t milliseconds; "5s" or an integer in JSON */
     PK_DOUBLE,   /* double */
     PK_SIGN,     /* bool; the flag --no-sign turns it off */
@@ -84,6 +85,10 @@ struct policy_spec {
       "seed of every random choice (default: random; GET /mock/config shows it)")                  \
     X("max-calls", "max_calls", "N", PK_U64, max_calls, 1, 1000000000,                             \
       "call records kept; the oldest are dropped first (default 100000)")                          \
+    X("max-calls-bytes", "max_calls_bytes", "SIZE", PK_BYTES, max_calls_bytes, 1048576,            \
+      1099511627776,                                                                               \
+      "bytes the call log may hold (bodies, headers and 512 per record); the "                     \
+      "oldest records are dropped first (default 268435456: 256 MiB)")                             \
     X("concurrency", "concurrency", "N", PK_UINT, concurrency, 1, 10000,                           \
       "deliveries in flight at once, all webhooks (default 64)")                                   \
     X("per-webhook-concurrency", "per_webhook_concurrency", "N", PK_UINT, per_webhook_concurrency, \
@@ -119,6 +124,7 @@ void ms_policy_init(struct ms_policy *p)
     p->timestamp_unit = SIGNATURE_UNIT_MS;
     p->profile = EVENT_PROFILE_DOCUMENTED;
     p->max_calls = 100000;
+    p->max_calls_bytes = 256ull << 20;
     p->concurrency = 64;
     p->per_webhook_concurrency = 16;
 }
@@ -313,6 +319,8 @@ static int policy_set_text(struct ms_policy *p, const struct policy_spec *sp, co
             *(uint64_t *)m = (uint64_t)ll;
         }
         return 0;
+    case PK_BYTES:
+        return parse_bytes(v, (uint64_t)sp->min, (uint64_t)sp->max, (uint64_t *)m, e);
     case PK_DURATION:
         if (parse_duration_ms(v, &ms, e) != 0 || policy_duration_in_range(sp, ms, v, e) != 0) {
             return -1;
@@ -433,10 +441,14 @@ static int policy_set_json(struct ms_policy *p, const struct policy_spec *sp, co
     switch (sp->kind) {
     case PK_UINT:
     case PK_U64:
+    case PK_BYTES:
     case PK_SEED: {
         double max = sp->kind == PK_SEED ? (double)MS_POLICY_SEED_MAX : sp->max;
         json_int_t x;
 
+        if (sp->kind == PK_BYTES && json_is_string(v)) {
+            return policy_set_text(p, sp, json_string_value(v), false, e);
+        }
         if (!json_is_integer(v)) {
             return err_set(e, "must be an integer from %.0f to %.0f", sp->min, max);
         }
@@ -549,6 +561,7 @@ static json_t *policy_render_one(const struct ms_policy *p, const struct policy_
     case PK_UINT:
         return json_integer((json_int_t) * (const unsigned *)m);
     case PK_U64:
+    case PK_BYTES:
     case PK_DURATION:
     case PK_SEED:
         return json_integer((json_int_t) * (const uint64_t *)m);

@@ -62,6 +62,7 @@ struct ms_policy {
     uint64_t seed;
     bool seed_set; /* false: the engine draws one at start (and shows it) */
     uint64_t max_calls;
+    uint64_t max_calls_bytes;
     unsigned concurrency;             /* deliveries in flight, all webhooks */
     unsigned per_webhook_concurrency; /* deliveries in flight to one webhook */
 };

@@ -110,9 +110,28 @@ json_t *ms_render_webhook(const struct ms_webhook *w)
     return j;
 }
 
+/* name_size and name_truncated: the body's length as it came (null when
+ * there was none) and whether the record keeps less of it (kept bytes). */
+static void render_body_size(json_t *j, const char *name, bool present, size_t kept, size_t size)
+{
+    char key[32];
+
+    if (size < kept) {
+        size = kept;
+    }
+    snprintf(key, sizeof(key), "%s_size", name);
+    json_object_set_new(j, key, present ? json_integer((json_int_t)size) : json_null());
+    snprintf(key, sizeof(key), "%s_truncated", name);
+    json_object_set_new(j, key, json_boolean(size > kept));
+}
+
 json_t *ms_render_call(const struct ms_call *c, const struct scheme *custom)
 {
     json_t *j = json_object();
+    size_t req_len = c->request_body != NULL ? strlen(c->request_body) : 0;
+    size_t resp_len = c->response_body != NULL && c->response_body_len == 0
+                          ? strlen(c->response_body)
+                          : c->response_body_len;
 
     json_object_set_new(j, "id", render_string(c->id));
     json_object_set_new(j, "webhook_id", render_string(c->webhook_id));
@@ -129,10 +148,12 @@ json_t *ms_render_call(const struct ms_call *c, const struct scheme *custom)
         json_object_set_new(j, "request_headers", rebuilt != NULL ? rebuilt : json_null());
     }
     json_object_set_new(j, "request_body", render_string(c->request_body));
+    render_body_size(j, "request_body", c->request_body != NULL, req_len, c->request_body_size);
     json_object_set_new(j, "response_status",
                         c->response_status > 0 ? json_integer(c->response_status) : json_null());
     json_object_set_new(j, "response_headers", render_headers(c->response_headers));
     json_object_set_new(j, "response_body", render_response_body(c));
+    render_body_size(j, "response_body", c->response_body != NULL, resp_len, c->response_body_size);
     json_object_set_new(j, "duration_ms",
                         c->duration_ms >= 0 ? json_integer(c->duration_ms) : json_null());
     json_object_set_new(j, "error", render_string(c->error));

@@ -106,7 +106,22 @@ static const char *const store_migrations[] = {
     /* 5: the signing scheme of each attempt (core/scheme); NULL reads as
      * vambe, the only scheme before. */
     "ALTER TABLE calls ADD COLUMN scheme TEXT;",
+    /* 6: the call log's byte budget. bytes: what a record counts for (its
+     * text plus MS_CALL_RECORD_OVERHEAD, computed here for the records
+     * already there); the two sizes: how long each body was before the
+     * record kept the first part of it (NULL: kept whole). */
+    ("ALTER TABLE calls ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE calls ADD COLUMN request_body_size INTEGER;"
+     "ALTER TABLE calls ADD COLUMN response_body_size INTEGER;"
+     "UPDATE calls SET bytes = 512 + COALESCE(length(CAST(url AS BLOB)), 0)"
+     " + COALESCE(length(CAST(request_headers AS BLOB)), 0)"
+     " + COALESCE(length(CAST(request_body AS BLOB)), 0)"
+     " + COALESCE(length(CAST(response_headers AS BLOB)), 0)"
+     " + COALESCE(length(CAST(response_body AS BLOB)), 0)"
+     " + COALESCE(length(CAST(error AS BLOB)), 0);"),
 };
+
+_Static_assert(MS_CALL_RECORD_OVERHEAD == 512, "migration 6 counts 512 per record");
 
 #define STORE_LATEST ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
@@ -121,14 +136,22 @@ static const char *const store_sql[ST_COUNT_] = {
     [ST_CALL_INSERT] = "INSERT INTO calls (id, webhook_id, event_id, topic, attempt, url, "
                        "request_headers, request_body, response_status, response_headers, "
                        "response_body, duration_ms, error, outcome, scheduled_at, sent_at, "
-                       "next_attempt_at, created_at, request_timestamp, request_signature, scheme) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "next_attempt_at, created_at, request_timestamp, request_signature, scheme, "
+                       "bytes, request_body_size, response_body_size) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    /* Every deletion from the call log returns the bytes it frees, so the
+     * store's count of them (ms_store.call_bytes) stays exact. */
     [ST_CALL_TRIM] = "DELETE FROM calls WHERE seq <= "
-                     "(SELECT seq FROM calls ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                     "(SELECT seq FROM calls ORDER BY seq DESC LIMIT 1 OFFSET ?) RETURNING bytes",
     /* Retention without counting: seq grows by one per record and only the
      * oldest records are ever deleted, so MAX(seq) - keep is the newest
      * record to drop (O(log n), unlike an OFFSET scan). */
-    [ST_CALL_TRIM_FAST] = "DELETE FROM calls WHERE seq <= (SELECT MAX(seq) FROM calls) - ?",
+    [ST_CALL_TRIM_FAST] =
+        "DELETE FROM calls WHERE seq <= (SELECT MAX(seq) FROM calls) - ? RETURNING bytes",
+    /* The byte budget: the oldest records first, until enough is freed. */
+    [ST_CALL_OLDEST] = "SELECT seq, bytes FROM calls ORDER BY seq",
+    [ST_CALL_DROP_UPTO] = "DELETE FROM calls WHERE seq <= ? RETURNING bytes",
+    [ST_CALL_BYTES] = "SELECT COALESCE(SUM(bytes), 0) FROM calls",
     [ST_CALL_GET] = "SELECT " CALL_COLS " FROM calls WHERE id = ?",
     [ST_EVENT_INSERT] = "INSERT OR IGNORE INTO events (id, topic, profile, body, created_at) "
                         "VALUES (?, ?, ?, ?, ?)",
@@ -517,6 +540,7 @@ struct ms_store *ms_store_open(const char *path, struct err *e)
             goto out;
         }
     }
+    ms_store_calls_recount_locked(s);
     ok = true;
 out:
     if (!ok) {
@@ -764,6 +788,7 @@ int ms_store_reset(struct ms_store *s)
         log_error("store: reset: %s", e.msg);
         store_rollback(s);
     }
+    ms_store_calls_recount_locked(s);
     pthread_mutex_unlock(&s->lock);
     return ret;
 }

@@ -34,6 +34,13 @@
 #define MS_CALL_SIGNATURE_MAX 63  /* x-vambe-signature as shown (log_redact) */
 #define MS_CALL_SCHEME_MAX    48  /* a scheme's name (SCHEME_NAME_MAX) */
 #define MS_CALLS_LIMIT_MAX    500 /* the most records one query returns */
+/* A call record keeps at most this many bytes of the request body (cut at a
+ * character boundary); request_body_size says how long it was. */
+#define MS_CALL_REQUEST_BODY_KEEP 65536
+/* What a call record counts for in the byte budget of the call log (see
+ * ms_store_flush) beside its text: the fixed columns and the entries of its
+ * five indexes, rounded up. */
+#define MS_CALL_RECORD_OVERHEAD 512
 
 struct ms_store;
 
@@ -89,6 +96,11 @@ struct ms_call {
     char request_signature[MS_CALL_SIGNATURE_MAX + 1]; /* as shown; "" when unsigned */
     char scheme[MS_CALL_SCHEME_MAX + 1];               /* signed under it; "" when not sent */
     char *request_body;
+    /* The request body's length as sent. On insert 0 means strlen of
+     * request_body; the store keeps MS_CALL_REQUEST_BODY_KEEP bytes of it
+     * at most, so a record read back is cut when this is larger than
+     * strlen(request_body). */
+    size_t request_body_size;
     int response_status;    /* 0 when no response came (NULL in JSON) */
     char *response_headers; /* JSON object text */
     /* The receiver's answer as it came: bytes that may hold NUL and need
@@ -97,6 +109,10 @@ struct ms_call {
      * body means strlen(response_body). */
     char *response_body;
     size_t response_body_len;
+    /* The length of the answer's body as it came, of which response_body
+     * keeps the first response_body_len bytes; 0 on insert means
+     * response_body_len (nothing cut). */
+    size_t response_body_size;
     int64_t duration_ms;              /* -1 when not measured (NULL in JSON) */
     char *error;                      /* "timeout", "refused", ...; NULL on success */
     char outcome[MS_OUTCOME_MAX + 1]; /* succeeded, failed, retry_scheduled, ... */
@@ -162,6 +178,9 @@ int ms_store_calls_query(struct ms_store *s, const struct ms_call_filter *f, str
                          size_t *n, uint64_t *total);
 /* Number of records in the call log. */
 int ms_store_calls_count(struct ms_store *s, uint64_t *total);
+/* What the call log counts for in its byte budget (see struct
+ * ms_call_keep). */
+uint64_t ms_store_calls_bytes(struct ms_store *s);
 /* Keeps the newest `keep` records and drops the older ones (retention).
  * Sets *dropped (may be NULL) to the number removed. 0 or -1. */
 int ms_store_calls_trim(struct ms_store *s, uint64_t keep, uint64_t *dropped);
@@ -245,12 +264,22 @@ int ms_store_events_add(struct ms_store *s, const struct ms_event_rec *ev, size_
                         struct ms_pending_rec *pend, size_t n_pend, uint64_t keep_events,
                         struct err *e);
 
+/* How much of the call log a flush keeps: the newest records that fit
+ * both bounds. bytes counts each record's text (bodies, headers, URL,
+ * error) plus MS_CALL_RECORD_OVERHEAD; when the log goes past it, the
+ * oldest records are dropped until it is back under 15/16 of it, so that
+ * a log at its bound is not trimmed at every batch. 0 means no bound. */
+struct ms_call_keep {
+    uint64_t calls;
+    uint64_t bytes;
+};
+
 /* One transaction: inserts n_calls records, applies n_ops pending changes
- * and keeps the newest keep_calls records. 0, or -1 with e set: nothing
- * written in a file; in memory (no rollback journal) the statements before
- * the failing one stay. */
+ * and trims the call log to keep. 0, or -1 with e set: nothing written in
+ * a file; in memory (no rollback journal) the statements before the
+ * failing one stay. */
 int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_calls,
-                   const struct ms_pending_op *ops, size_t n_ops, uint64_t keep_calls,
+                   const struct ms_pending_op *ops, size_t n_ops, const struct ms_call_keep *keep,
                    struct err *e);
 
 /* Every pending chain, soonest due first (chains whose event is missing are

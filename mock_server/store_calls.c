@@ -18,8 +18,40 @@ static const char *const store_calls_filter_sql[STORE_N_FILTERS] = {
     "outcome = ?",    "created_at >= ?", "created_at < ?",
 };
 
-static void store_bind_call(sqlite3_stmt *st, const struct ms_call *c, uint64_t now_ms)
+static size_t store_len(const char *s)
 {
+    return s != NULL ? strlen(s) : 0;
+}
+
+/* How much of a request body of len bytes a record keeps: at most
+ * MS_CALL_REQUEST_BODY_KEEP, never ending inside a UTF-8 character. */
+static size_t store_request_body_keep(const char *body, size_t len)
+{
+    size_t keep = len;
+
+    if (len <= MS_CALL_REQUEST_BODY_KEEP) {
+        return len;
+    }
+    keep = MS_CALL_REQUEST_BODY_KEEP;
+    while (keep > 0 && ((unsigned char)body[keep] & 0xC0) == 0x80) {
+        keep--;
+    }
+    return keep;
+}
+
+/* Binds a record; returns what it counts for in the byte budget. */
+static uint64_t store_bind_call(sqlite3_stmt *st, const struct ms_call *c, uint64_t now_ms)
+{
+    size_t req_len = store_len(c->request_body);
+    size_t req_keep = store_request_body_keep(c->request_body, req_len);
+    size_t req_size = c->request_body_size > req_len ? c->request_body_size : req_len;
+    size_t resp_len = c->response_body != NULL && c->response_body_len == 0
+                          ? strlen(c->response_body)
+                          : c->response_body_len;
+    size_t resp_size = c->response_body_size > resp_len ? c->response_body_size : resp_len;
+    uint64_t bytes = MS_CALL_RECORD_OVERHEAD + store_len(c->url) + store_len(c->request_headers) +
+                     req_keep + store_len(c->response_headers) + resp_len + store_len(c->error);
+
     ms_store_bind_text(st, 1, c->id);
     ms_store_bind_text(st, 2, c->webhook_id);
     ms_store_bind_text(st, 3, c->event_id);
@@ -27,7 +59,11 @@ static void store_bind_call(sqlite3_stmt *st, const struct ms_call *c, uint64_t 
     sqlite3_bind_int64(st, 5, (sqlite3_int64)c->attempt);
     ms_store_bind_text(st, 6, c->url);
     ms_store_bind_text(st, 7, c->request_headers);
-    ms_store_bind_text(st, 8, c->request_body);
+    if (c->request_body != NULL) {
+        sqlite3_bind_text64(st, 8, c->request_body, req_keep, SQLITE_STATIC, SQLITE_UTF8);
+    } else {
+        sqlite3_bind_null(st, 8);
+    }
     if (c->response_status > 0) {
         sqlite3_bind_int(st, 9, c->response_status);
     } else {
@@ -36,9 +72,7 @@ static void store_bind_call(sqlite3_stmt *st, const struct ms_call *c, uint64_t 
     ms_store_bind_text(st, 10, c->response_headers);
     /* With its length: a receiver's answer may hold NUL bytes. */
     if (c->response_body != NULL) {
-        size_t len = c->response_body_len > 0 ? c->response_body_len : strlen(c->response_body);
-
-        sqlite3_bind_text64(st, 11, c->response_body, len, SQLITE_STATIC, SQLITE_UTF8);
+        sqlite3_bind_text64(st, 11, c->response_body, resp_len, SQLITE_STATIC, SQLITE_UTF8);
     } else {
         sqlite3_bind_null(st, 11);
     }
@@ -56,6 +90,18 @@ static void store_bind_call(sqlite3_stmt *st, const struct ms_call *c, uint64_t 
     ms_store_bind_text(st, 19, c->request_timestamp[0] != '\0' ? c->request_timestamp : NULL);
     ms_store_bind_text(st, 20, c->request_signature[0] != '\0' ? c->request_signature : NULL);
     ms_store_bind_text(st, 21, c->scheme[0] != '\0' ? c->scheme : NULL);
+    sqlite3_bind_int64(st, 22, (sqlite3_int64)bytes);
+    if (req_keep < req_size) {
+        sqlite3_bind_int64(st, 23, (sqlite3_int64)req_size);
+    } else {
+        sqlite3_bind_null(st, 23);
+    }
+    if (resp_len < resp_size) {
+        sqlite3_bind_int64(st, 24, (sqlite3_int64)resp_size);
+    } else {
+        sqlite3_bind_null(st, 24);
+    }
+    return bytes;
 }
 
 /* Inserts n records; the caller holds the lock and a transaction. */
@@ -68,15 +114,108 @@ static int store_insert_calls_locked(struct ms_store *s, const struct ms_call *c
     for (size_t i = 0; i < n; i++) {
         int rc;
 
-        store_bind_call(st, &calls[i], now_ms);
+        uint64_t bytes = store_bind_call(st, &calls[i], now_ms);
+
         rc = sqlite3_step(st);
         ms_store_done(st);
         if (rc != SQLITE_DONE) {
             return err_set(e, "store: inserting call %zu (%s): %s", i, calls[i].id,
                            sqlite3_errmsg(s->db));
         }
+        s->call_bytes += bytes;
     }
     return 0;
+}
+
+/* Steps a deletion from the call log (a statement RETURNING bytes, its
+ * one parameter bound to v), taking what it frees off call_bytes; the
+ * caller holds the lock. Sets *dropped (may be NULL) to the rows deleted.
+ * 0, or -1 with e set naming what. */
+static int store_calls_delete_locked(struct ms_store *s, sqlite3_stmt *st, int64_t v,
+                                     uint64_t *dropped, const char *what, struct err *e)
+{
+    uint64_t n = 0;
+    int rc;
+
+    sqlite3_bind_int64(st, 1, v);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite3_int64 b = sqlite3_column_int64(st, 0);
+        uint64_t freed = b > 0 ? (uint64_t)b : 0;
+
+        s->call_bytes = s->call_bytes > freed ? s->call_bytes - freed : 0;
+        n++;
+    }
+    ms_store_done(st);
+    if (dropped != NULL) {
+        *dropped = n;
+    }
+    if (rc != SQLITE_DONE) {
+        return err_set(e, "store: %s: %s", what, sqlite3_errmsg(s->db));
+    }
+    return 0;
+}
+
+/* Keeps the newest records that fit keep (see struct ms_call_keep); the
+ * caller holds the lock and a transaction. */
+static int store_calls_keep_locked(struct ms_store *s, const struct ms_call_keep *keep,
+                                   struct err *e)
+{
+    sqlite3_stmt *st = s->st[ST_CALL_OLDEST];
+    uint64_t target;
+    uint64_t bytes;
+    int64_t upto = -1;
+    int rc;
+
+    if (keep->calls > 0 &&
+        store_calls_delete_locked(s, s->st[ST_CALL_TRIM_FAST],
+                                  keep->calls > INT64_MAX ? INT64_MAX : (int64_t)keep->calls, NULL,
+                                  "trimming the call log", e) != 0) {
+        return -1;
+    }
+    if (keep->bytes == 0 || s->call_bytes <= keep->bytes) {
+        return 0;
+    }
+    target = keep->bytes - keep->bytes / 16;
+    bytes = s->call_bytes;
+    while (bytes > target && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite3_int64 b = sqlite3_column_int64(st, 1);
+
+        upto = sqlite3_column_int64(st, 0);
+        bytes -= b > 0 && (uint64_t)b < bytes ? (uint64_t)b : bytes;
+    }
+    ms_store_done(st);
+    if (upto < 0) {
+        return 0;
+    }
+    return store_calls_delete_locked(s, s->st[ST_CALL_DROP_UPTO], upto, NULL,
+                                     "trimming the call log to its byte budget", e);
+}
+
+void ms_store_calls_recount_locked(struct ms_store *s)
+{
+    sqlite3_stmt *st = s->st[ST_CALL_BYTES];
+
+    if (st == NULL) {
+        return;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        sqlite3_int64 v = sqlite3_column_int64(st, 0);
+
+        s->call_bytes = v > 0 ? (uint64_t)v : 0;
+    } else {
+        ms_store_log_failure(s, "counting the call log's bytes");
+    }
+    ms_store_done(st);
+}
+
+uint64_t ms_store_calls_bytes(struct ms_store *s)
+{
+    uint64_t v;
+
+    pthread_mutex_lock(&s->lock);
+    v = s->call_bytes;
+    pthread_mutex_unlock(&s->lock);
+    return v;
 }
 
 /* One transaction for the whole batch: SQLite's cost is the commit (a sync
@@ -92,6 +231,9 @@ int ms_store_calls_insert(struct ms_store *s, const struct ms_call *calls, size_
     if (ms_store_tx_begin(s, e) == 0) {
         bool ok = store_insert_calls_locked(s, calls, n, e) == 0;
         ret = ms_store_tx_end(s, ok, "the call log", e);
+        if (ret != 0) {
+            ms_store_calls_recount_locked(s);
+        }
     }
     pthread_mutex_unlock(&s->lock);
     return ret;
@@ -121,7 +263,7 @@ static int store_apply_ops_locked(struct ms_store *s, const struct ms_pending_op
 }
 
 int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_calls,
-                   const struct ms_pending_op *ops, size_t n_ops, uint64_t keep_calls,
+                   const struct ms_pending_op *ops, size_t n_ops, const struct ms_call_keep *keep,
                    struct err *e)
 {
     int ret = -1;
@@ -136,9 +278,11 @@ int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_cal
     if (ms_store_tx_begin(s, e) == 0) {
         bool ok = store_insert_calls_locked(s, calls, n_calls, e) == 0 &&
                   store_apply_ops_locked(s, ops, n_ops, e) == 0 &&
-                  (n_calls == 0 || ms_store_trim_locked(s, s->st[ST_CALL_TRIM_FAST], keep_calls,
-                                                        "trimming the call log", e) == 0);
+                  (n_calls == 0 || store_calls_keep_locked(s, keep, e) == 0);
         ret = ms_store_tx_end(s, ok, "a batch of calls", e);
+        if (ret != 0) {
+            ms_store_calls_recount_locked(s);
+        }
     }
     pthread_mutex_unlock(&s->lock);
     return ret;
@@ -234,6 +378,12 @@ static void store_read_call(sqlite3_stmt *st, struct ms_call *c)
     ms_store_col_copy(st, 19, c->request_timestamp, sizeof(c->request_timestamp));
     ms_store_col_copy(st, 20, c->request_signature, sizeof(c->request_signature));
     ms_store_col_copy(st, 21, c->scheme, sizeof(c->scheme));
+    c->request_body_size = sqlite3_column_type(st, 22) == SQLITE_NULL
+                               ? store_len(c->request_body)
+                               : (size_t)sqlite3_column_int64(st, 22);
+    c->response_body_size = sqlite3_column_type(st, 23) == SQLITE_NULL
+                                ? c->response_body_len
+                                : (size_t)sqlite3_column_int64(st, 23);
 }
 
 static int store_count_locked(struct ms_store *s, const struct ms_call_filter *f, unsigned mask,
@@ -349,10 +499,9 @@ int ms_store_calls_trim(struct ms_store *s, uint64_t keep, uint64_t *dropped)
     int ret;
 
     pthread_mutex_lock(&s->lock);
-    ret = ms_store_trim_locked(s, s->st[ST_CALL_TRIM], keep, "trimming the call log", NULL);
-    if (dropped != NULL) {
-        *dropped = ret == 0 ? (uint64_t)sqlite3_changes64(s->db) : 0;
-    }
+    ret = store_calls_delete_locked(s, s->st[ST_CALL_TRIM],
+                                    keep > INT64_MAX ? INT64_MAX : (int64_t)keep, dropped,
+                                    "trimming the call log", NULL);
     pthread_mutex_unlock(&s->lock);
     return ret;
 }

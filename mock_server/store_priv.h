@@ -26,6 +26,9 @@ enum store_stmt {
     ST_CALL_TRIM,
     ST_CALL_TRIM_FAST,
     ST_CALL_GET,
+    ST_CALL_OLDEST,
+    ST_CALL_DROP_UPTO,
+    ST_CALL_BYTES,
     ST_EVENT_INSERT,
     ST_EVENT_TRIM,
     ST_PENDING_INSERT,
@@ -49,6 +52,10 @@ struct ms_store {
     int version;
     bool durable; /* a file: events and pending chains are kept (see store.h) */
     int lock_fd;  /* a file: the flock'ed FILE.lock (store_guard.c); -1 in memory */
+    /* What the call log counts for in its byte budget: the sum of its
+     * records' bytes column, kept by every insert and deletion
+     * (store_calls.c) and counted again after a failed one. */
+    uint64_t call_bytes;
     /* While opening: the SQLite code a failed migration ended with, kept
      * because the ROLLBACK after it resets the connection's error. */
     int open_rc;
@@ -59,7 +66,7 @@ struct ms_store {
     "seq, id, webhook_id, event_id, topic, attempt, url, request_headers, request_body, "          \
     "response_status, response_headers, response_body, duration_ms, error, outcome, "              \
     "scheduled_at, sent_at, next_attempt_at, created_at, request_timestamp, request_signature, "   \
-    "scheme"
+    "scheme, request_body_size, response_body_size"
 
 /* Logs the connection's last error with what was being done. */
 void ms_store_log_failure(struct ms_store *s, const char *what);
@@ -92,6 +99,10 @@ int ms_store_tx_end(struct ms_store *s, bool ok, const char *what, struct err *e
  * (clamped to SQLite's integer range); fills e naming what on failure. */
 int ms_store_trim_locked(struct ms_store *s, sqlite3_stmt *st, uint64_t keep, const char *what,
                          struct err *e);
+
+/* Sets call_bytes from the table (after open, reset or a failed batch);
+ * the caller holds the lock. On failure call_bytes stays as it was. */
+void ms_store_calls_recount_locked(struct ms_store *s);
 
 /* ---- store_guard.c: the checks of a file before the store trusts it ---- */
 

@@ -23,6 +23,7 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "mock_server/server.h"
+#include "mock_server/store.h"
 #include "support/api.h"
 #include "support/mock.h"
 #include "support/proc.h"
@@ -335,6 +336,72 @@ static void reset_empties_everything(void **state)
     json_decref(j);
 }
 
+/* --max-calls-bytes: the call log's bytes are bounded; a record keeps the
+ * first 64 KiB of a longer request body, with its size. */
+static void max_calls_bytes_bounds_the_log(void **state)
+{
+    struct fx *fx = *state;
+    enum { EVENTS = 24, FILL = 100 * 1024 };
+    char url[64];
+    char hook[IDS_UUID_LEN + 1];
+    char path[256];
+    const char *last;
+    char *body = malloc(FILL + 128);
+    json_t *trig = NULL;
+    json_t *j = NULL;
+    json_t *data;
+    size_t i;
+    json_t *rec;
+    uint64_t deadline = clock_mono_us() + (uint64_t)WAIT_MS * 1000u;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/h", fx->dead_port);
+    assert_int_equal(api(fx, "PUT", "/mock/config",
+                         "{\"max_calls_bytes\":\"1M\",\"max_attempts\":1,"
+                         "\"per_webhook_concurrency\":1}",
+                         NULL),
+                     200);
+    assert_int_equal(api(fx, "GET", "/mock/config", NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "max_calls_bytes")), 1048576);
+    json_decref(j);
+    create_hook(fx, "message.received", url, hook);
+    i = (size_t)snprintf(body, FILL + 128,
+                         "{\"topic\":\"message.received\",\"count\":%d,"
+                         "\"data\":{\"text\":\"",
+                         EVENTS);
+    memset(body + i, 'x', FILL);
+    snprintf(body + i + FILL, 128, "\"}}");
+    assert_int_equal(api(fx, "POST", "/mock/events", body, &trig), 202);
+    free(body);
+    last = json_string_value(json_array_get(json_object_get(trig, "event_ids"), EVENTS - 1));
+    snprintf(path, sizeof(path), "/api/webhooks/calls?event_id=%s", last);
+    for (;;) {
+        assert_int_equal(api(fx, "GET", path, NULL, &j), 200);
+        if (json_integer_value(json_object_get(j, "total")) == 1) {
+            break;
+        }
+        json_decref(j);
+        if (clock_mono_us() > deadline) {
+            fail_msg("no record for the last event");
+        }
+        clock_sleep_us(5000); /* polling the call log */
+    }
+    rec = json_array_get(json_object_get(j, "data"), 0);
+    assert_int_equal(strlen(jstr(rec, "request_body")), MS_CALL_REQUEST_BODY_KEEP);
+    assert_true(json_integer_value(json_object_get(rec, "request_body_size")) > FILL);
+    assert_true(json_is_true(json_object_get(rec, "request_body_truncated")));
+    assert_true(json_is_false(json_object_get(rec, "response_body_truncated")));
+    json_decref(j);
+    /* About 64.5 KiB a record: 15 or 16 fit in 1 MiB, never all 24. */
+    assert_int_equal(api(fx, "GET", "/api/webhooks/calls?limit=100", NULL, &j), 200);
+    data = json_object_get(j, "data");
+    assert_in_range(json_integer_value(json_object_get(j, "total")), 12, 16);
+    assert_int_equal(json_array_size(data), json_integer_value(json_object_get(j, "total")));
+    /* The newest were kept. */
+    assert_string_equal(jstr(json_array_get(data, 0), "event_id"), last);
+    json_decref(j);
+    json_decref(trig);
+}
+
 /* --max-calls: the call log keeps the newest records only. */
 static void max_calls_keeps_the_newest(void **state)
 {
@@ -548,14 +615,31 @@ static void serve_delivery_flags(void **state)
     char *help[] = {(char *)mock_bin(), "serve", "--help", NULL};
     assert_int_equal(proc_run(help, out, sizeof(out), err, sizeof(err), 5000), 0);
     const char *flags[] = {
-        "--max-attempts N",   "--timeout DUR",    "--backoff exponential|linear|fixed",
-        "--backoff-base",     "--backoff-factor", "--backoff-cap",
-        "--retry-schedule",   "--jitter",         "--time-scale",
-        "--retry-after-cap",  "--duplicate-rate", "--duplicate-delay",
-        "--reorder-window",   "--disable-after",  "--no-sign",
-        "--timestamp-unit",   "--profile",        "--seed",
-        "--max-calls",        "--concurrency",    "--per-webhook-concurrency",
-        "--scheme NAME|FILE", "--ca-file",        "--insecure",
+        "--max-attempts N",
+        "--timeout DUR",
+        "--backoff exponential|linear|fixed",
+        "--backoff-base",
+        "--backoff-factor",
+        "--backoff-cap",
+        "--retry-schedule",
+        "--jitter",
+        "--time-scale",
+        "--retry-after-cap",
+        "--duplicate-rate",
+        "--duplicate-delay",
+        "--reorder-window",
+        "--disable-after",
+        "--no-sign",
+        "--timestamp-unit",
+        "--profile",
+        "--seed",
+        "--max-calls",
+        "--concurrency",
+        "--per-webhook-concurrency",
+        "--max-calls-bytes SIZE",
+        "--scheme NAME|FILE",
+        "--ca-file",
+        "--insecure",
     };
     for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         if (strstr(out, flags[i]) == NULL) {
@@ -572,6 +656,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(config_get_and_put, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(reset_empties_everything, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(max_calls_keeps_the_newest, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(max_calls_bytes_bounds_the_log, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(trigger_cli, fx_setup, fx_teardown),
         cmocka_unit_test(serve_delivery_flags),
     };

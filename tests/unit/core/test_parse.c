@@ -76,6 +76,46 @@ static void integers(void **state)
     }
 }
 
+static void sizes(void **state)
+{
+    (void)state;
+    uint64_t v = 0;
+    struct err e = {{0}};
+    static const struct {
+        const char *in;
+        uint64_t want;
+    } good[] = {{"0", 0},           {"4096", 4096},         {"1K", 1024},
+                {"3KiB", 3072},     {"256M", 256ull << 20}, {"2MiB", 2ull << 20},
+                {"1G", 1ull << 30}, {"64GiB", 64ull << 30}};
+    static const struct {
+        const char *in;
+        const char *msg;
+    } bad[] = {{"", "empty value"},
+               {"M", "not a size"},
+               {"-1", "not a size"},
+               {" 5", "not a size"},
+               {"1.5M", "unknown unit '.5M'"},
+               {"5 M", "unknown unit ' M'"},
+               {"5m", "unknown unit 'm' (use K, M or G"},
+               {"5MB", "unknown unit 'MB'"},
+               {"65G", "out of range (0 to 68719476736 bytes)"},
+               {"99999999999999999999", "out of range"},
+               {"17179869184G", "out of range"}};
+
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        if (parse_bytes(good[i].in, 0, 64ull << 30, &v, &e) != 0) {
+            fail_msg("input '%s': %s", good[i].in, e.msg);
+        }
+        assert_int_equal(v, good[i].want);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(parse_bytes(bad[i].in, 0, 64ull << 30, &v, &e), -1);
+        if (strstr(e.msg, bad[i].msg) == NULL) {
+            fail_msg("input '%s': message '%s' lacks '%s'", bad[i].in, e.msg, bad[i].msg);
+        }
+    }
+}
+
 static void doubles(void **state)
 {
     (void)state;
@@ -94,10 +134,8 @@ static void doubles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(durations),
-        cmocka_unit_test(bad_durations),
-        cmocka_unit_test(integers),
-        cmocka_unit_test(doubles),
+        cmocka_unit_test(durations), cmocka_unit_test(bad_durations), cmocka_unit_test(integers),
+        cmocka_unit_test(sizes),     cmocka_unit_test(doubles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

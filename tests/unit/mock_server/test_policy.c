@@ -39,6 +39,7 @@ static void defaults_are_the_documented_ones(void **state)
     assert_int_equal(p.profile, EVENT_PROFILE_DOCUMENTED);
     assert_false(p.seed_set);
     assert_int_equal(p.max_calls, 100000);
+    assert_int_equal(p.max_calls_bytes, 256u << 20);
     assert_int_equal(p.concurrency, 64);
     assert_int_equal(p.per_webhook_concurrency, 16);
     assert_int_equal(ms_policy_check(&p, NULL), 0);
@@ -57,6 +58,7 @@ static void every_flag_sets_its_field(void **state)
         {"disable-after", "3"},    {"scheme", "github"},         {"no-sign", NULL},
         {"timestamp-unit", "s"},   {"profile", "legacy"},        {"seed", "42"},
         {"max-calls", "1000"},     {"concurrency", "8"},         {"per-webhook-concurrency", "2"},
+        {"max-calls-bytes", "3M"},
     };
 
     ms_policy_init(&p);
@@ -88,6 +90,7 @@ static void every_flag_sets_its_field(void **state)
     assert_true(p.seed_set);
     assert_int_equal(p.seed, 42);
     assert_int_equal(p.max_calls, 1000);
+    assert_int_equal(p.max_calls_bytes, 3u << 20);
     assert_int_equal(p.concurrency, 8);
     assert_int_equal(p.per_webhook_concurrency, 2);
 
@@ -168,6 +171,10 @@ static void bad_flag_values_name_the_flag(void **state)
         {"seed", "-1", "--seed: "},
         {"seed", "99999999999999999999", "--seed: "},
         {"max-calls", "0", "--max-calls: "},
+        {"max-calls-bytes", "1000", "--max-calls-bytes: '1000': out of range (1048576 to"},
+        {"max-calls-bytes", "2T", "--max-calls-bytes: '2T': unknown unit 'T' (use K, M or G"},
+        {"max-calls-bytes", "-5M", "--max-calls-bytes: '-5M': not a size"},
+        {"max-calls-bytes", "99999999999G", "--max-calls-bytes: '99999999999G': out of range"},
         {"concurrency", "0", "--concurrency: "},
         {"per-webhook-concurrency", "10001", "--per-webhook-concurrency: "},
     };
@@ -212,6 +219,13 @@ static void json_patch_is_partial_and_checked(void **state)
     assert_int_equal(p.schedule_ms[1], 1000);
     /* Untouched fields keep their values. */
     assert_int_equal(p.concurrency, 64);
+    /* A size is bytes, or a string with a unit as on the command line. */
+    const char *bytes = "{\"max_calls_bytes\": 2097152}";
+    assert_int_equal(ms_policy_patch_json(&p, bytes, strlen(bytes), &e), 0);
+    assert_int_equal(p.max_calls_bytes, 2u << 20);
+    bytes = "{\"max_calls_bytes\": \"1G\"}";
+    assert_int_equal(ms_policy_patch_json(&p, bytes, strlen(bytes), &e), 0);
+    assert_int_equal(p.max_calls_bytes, 1u << 30);
 
     /* null clears the schedule and the backoff goes back to exponential. */
     assert_int_equal(ms_policy_patch_json(&p, "{\"retry_schedule_ms\": null}", 27, &e), 0);
@@ -228,6 +242,8 @@ static void json_patch_is_partial_and_checked(void **state)
         {"{\"timeout_ms\": -5}", "timeout_ms: must be milliseconds"},
         {"{\"timeout_ms\": \"5x\"}", "timeout_ms: '5x': unknown unit"},
         {"{\"sign\": 1}", "sign: must be true or false"},
+        {"{\"max_calls_bytes\": 5}", "max_calls_bytes: must be an integer from 1048576 to"},
+        {"{\"max_calls_bytes\": \"5 M\"}", "max_calls_bytes: '5 M': unknown unit ' M'"},
         {"{\"backoff\": \"schedule\"}", "backoff: 'schedule' needs a retry schedule"},
         {"{\"profile\": 3}", "profile: must be a string"},
         {"{\"retry_schedule_ms\": [true]}", "retry_schedule_ms: delay 1"},

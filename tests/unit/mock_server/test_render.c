@@ -121,6 +121,43 @@ static void call_body_keeps_nul_bytes(void **state)
     json_decref(j);
 }
 
+/* The sizes of the bodies as they came, and whether the record keeps less. */
+static void call_body_sizes(void **state)
+{
+    (void)state;
+    struct ms_call c;
+    json_t *j;
+
+    memset(&c, 0, sizeof(c));
+    c.duration_ms = -1;
+    j = ms_render_call(&c, NULL);
+    assert_true(json_is_null(json_object_get(j, "request_body_size")));
+    assert_true(json_is_false(json_object_get(j, "request_body_truncated")));
+    assert_true(json_is_null(json_object_get(j, "response_body_size")));
+    assert_true(json_is_false(json_object_get(j, "response_body_truncated")));
+    json_decref(j);
+
+    c.request_body = "{\"id\":1}";
+    c.request_body_size = 204800;
+    c.response_body = "ok";
+    c.response_body_len = 2;
+    j = ms_render_call(&c, NULL);
+    assert_int_equal(json_integer_value(json_object_get(j, "request_body_size")), 204800);
+    assert_true(json_is_true(json_object_get(j, "request_body_truncated")));
+    assert_int_equal(json_integer_value(json_object_get(j, "response_body_size")), 2);
+    assert_true(json_is_false(json_object_get(j, "response_body_truncated")));
+    json_decref(j);
+
+    c.request_body_size = 0; /* 0: nothing cut */
+    c.response_body_size = 10 * 1024 * 1024;
+    j = ms_render_call(&c, NULL);
+    assert_int_equal(json_integer_value(json_object_get(j, "request_body_size")), 8);
+    assert_true(json_is_false(json_object_get(j, "request_body_truncated")));
+    assert_int_equal(json_integer_value(json_object_get(j, "response_body_size")), 10485760);
+    assert_true(json_is_true(json_object_get(j, "response_body_truncated")));
+    json_decref(j);
+}
+
 static void topics_view(void **state)
 {
     (void)state;
@@ -136,9 +173,9 @@ static void topics_view(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(masking),     cmocka_unit_test(webhook_view),
-        cmocka_unit_test(call_view),   cmocka_unit_test(call_body_keeps_nul_bytes),
-        cmocka_unit_test(topics_view),
+        cmocka_unit_test(masking),         cmocka_unit_test(webhook_view),
+        cmocka_unit_test(call_view),       cmocka_unit_test(call_body_keeps_nul_bytes),
+        cmocka_unit_test(call_body_sizes), cmocka_unit_test(topics_view),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,7 +89,7 @@ static void add_load_flush(void **state)
     make_call(&calls[1], 2, "evt_a", "retry_scheduled");
     ops[0] = (struct ms_pending_op){pend[1].id, true, 0, 0};
     ops[1] = (struct ms_pending_op){pend[0].id, false, 2, 9000};
-    assert_int_equal(ms_store_flush(s, calls, 2, ops, 2, 100, &e), 0);
+    assert_int_equal(ms_store_flush(s, calls, 2, ops, 2, &(struct ms_call_keep){100, 0}, &e), 0);
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 2);
     assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
@@ -102,7 +102,7 @@ static void add_load_flush(void **state)
 
     /* A failing flush changes nothing: the same call id twice. */
     ops[0] = (struct ms_pending_op){pend[2].id, true, 0, 0};
-    assert_int_equal(ms_store_flush(s, calls, 1, ops, 1, 100, &e), -1);
+    assert_int_equal(ms_store_flush(s, calls, 1, ops, 1, &(struct ms_call_keep){100, 0}, &e), -1);
     assert_true(strlen(e.msg) > 0);
     assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
     assert_int_equal(n, 2);
@@ -148,10 +148,10 @@ static void retention(void **state)
     for (int i = 0; i < 10; i++) {
         make_call(&calls[i], i, "evt_x", "succeeded");
     }
-    assert_int_equal(ms_store_flush(s, calls, 6, NULL, 0, 4, &e), 0);
+    assert_int_equal(ms_store_flush(s, calls, 6, NULL, 0, &(struct ms_call_keep){4, 0}, &e), 0);
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 4);
-    assert_int_equal(ms_store_flush(s, calls + 6, 4, NULL, 0, 4, &e), 0);
+    assert_int_equal(ms_store_flush(s, calls + 6, 4, NULL, 0, &(struct ms_call_keep){4, 0}, &e), 0);
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 4);
     struct ms_call *got = NULL;
@@ -176,6 +176,104 @@ static void retention(void **state)
 
 /* In memory nothing outlives the process: no events, no pending chains,
  * and a flush's pending changes are ignored while its calls are kept. */
+/* The call log's byte budget: long request bodies are kept in part with
+ * their size, and the oldest records go when the log's bytes pass the
+ * budget, down to 15/16 of it. */
+static void byte_budget(void **state)
+{
+    (void)state;
+    enum { N = 40, BODY = 200 * 1024 };
+    struct err e = {{0}};
+    struct ms_store *s = open_ok(NULL);
+    struct ms_call calls[N];
+    struct ms_call_keep keep = {1000, 1u << 20};
+    struct ms_call *got = NULL;
+    char *body = malloc(BODY + 1);
+    uint64_t total = 0;
+    uint64_t bytes;
+
+    /* "é" (2 bytes) from an odd offset: byte MS_CALL_REQUEST_BODY_KEEP is
+     * the middle of one, so the kept part must end one byte earlier. */
+    memset(body, 'a', BODY);
+    for (size_t i = 1; i + 1 < BODY; i += 2) {
+        body[i] = (char)0xc3;
+        body[i + 1] = (char)0xa9;
+    }
+    body[BODY] = '\0';
+    for (int i = 0; i < N; i++) {
+        make_call(&calls[i], i, "evt_x", "succeeded");
+        calls[i].request_body = body;
+        calls[i].response_body = "short";
+        calls[i].response_body_size = 9000; /* the client kept 5 of 9000 */
+    }
+    for (int i = 0; i < N; i += 4) {
+        assert_int_equal(ms_store_flush(s, calls + i, 4, NULL, 0, &keep, &e), 0);
+        assert_true(ms_store_calls_bytes(s) <= keep.bytes);
+    }
+    /* A record counts its kept body (64 KiB) and its overhead: 15 or 16 of
+     * them fit in 1 MiB; the newest are those. */
+    assert_int_equal(ms_store_calls_count(s, &total), 0);
+    assert_in_range(total, 12, 16);
+    bytes = ms_store_calls_bytes(s);
+    assert_in_range(bytes, total * MS_CALL_REQUEST_BODY_KEEP,
+                    total * (MS_CALL_REQUEST_BODY_KEEP + 1024));
+    assert_int_equal(ms_store_call_get(s, calls[N - (int)total - 1].id, &got), MS_STORE_NOT_FOUND);
+    assert_int_equal(ms_store_call_get(s, calls[N - 1].id, &got), MS_STORE_OK);
+    assert_int_equal(strlen(got->request_body), MS_CALL_REQUEST_BODY_KEEP - 1);
+    assert_int_equal((unsigned char)got->request_body[MS_CALL_REQUEST_BODY_KEEP - 2], 0xa9);
+    assert_int_equal(got->request_body_size, BODY);
+    assert_int_equal(got->response_body_len, 5);
+    assert_int_equal(got->response_body_size, 9000);
+    ms_store_calls_free(got, 1);
+
+    /* A short body is kept whole, its size its length; deletions keep the
+     * count exact, and a reset empties it. */
+    calls[0].request_body = "{}";
+    calls[0].response_body_size = 0;
+    snprintf(calls[0].id, sizeof(calls[0].id), "22222222-0000-4000-8000-000000000000");
+    assert_int_equal(ms_store_flush(s, calls, 1, NULL, 0, &keep, &e), 0);
+    assert_int_equal(ms_store_call_get(s, calls[0].id, &got), MS_STORE_OK);
+    assert_string_equal(got->request_body, "{}");
+    assert_int_equal(got->request_body_size, 2);
+    assert_int_equal(got->response_body_size, 5);
+    ms_store_calls_free(got, 1);
+    assert_int_equal(ms_store_calls_bytes(s), bytes + MS_CALL_RECORD_OVERHEAD + 2 + 5);
+    assert_int_equal(ms_store_calls_trim(s, 1, NULL), 0);
+    assert_int_equal(ms_store_calls_bytes(s), MS_CALL_RECORD_OVERHEAD + 2 + 5);
+    assert_int_equal(ms_store_reset(s), 0);
+    assert_int_equal(ms_store_calls_bytes(s), 0);
+    ms_store_close(s);
+    free(body);
+}
+
+/* The byte count is read back from a file when it is opened again. */
+static void byte_count_survives_a_reopen(void **state)
+{
+    (void)state;
+    char path[256];
+    struct err e = {{0}};
+    struct ms_store *s;
+    struct ms_call calls[3];
+    struct ms_call_keep keep = {100, 0};
+    uint64_t bytes;
+
+    test_db_path(path, sizeof(path), "store-events-bytes");
+    test_db_remove(path);
+    s = open_ok(path);
+    for (int i = 0; i < 3; i++) {
+        make_call(&calls[i], i, "evt_x", "succeeded");
+        calls[i].request_body = "{\"id\":\"evt_x\"}";
+    }
+    assert_int_equal(ms_store_flush(s, calls, 3, NULL, 0, &keep, &e), 0);
+    bytes = ms_store_calls_bytes(s);
+    assert_int_equal(bytes, 3 * (MS_CALL_RECORD_OVERHEAD + strlen(calls[0].request_body)));
+    ms_store_close(s);
+    s = open_ok(path);
+    assert_int_equal(ms_store_calls_bytes(s), bytes);
+    ms_store_close(s);
+    test_db_remove(path);
+}
+
 static void memory_keeps_no_pending(void **state)
 {
     (void)state;
@@ -194,7 +292,7 @@ static void memory_keeps_no_pending(void **state)
     assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
     assert_int_equal(n, 0);
     make_call(&call, 1, "evt_m", "retry_scheduled");
-    assert_int_equal(ms_store_flush(s, &call, 1, &op, 1, 100, &e), 0);
+    assert_int_equal(ms_store_flush(s, &call, 1, &op, 1, &(struct ms_call_keep){100, 0}, &e), 0);
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 1);
     assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
@@ -207,12 +305,12 @@ static void memory_keeps_no_pending(void **state)
     struct ms_call two[2];
     make_call(&two[0], 2, "evt_m", "succeeded");
     make_call(&two[1], 2, "evt_m", "succeeded");
-    assert_int_equal(ms_store_flush(s, two, 2, NULL, 0, 100, &e), -1);
+    assert_int_equal(ms_store_flush(s, two, 2, NULL, 0, &(struct ms_call_keep){100, 0}, &e), -1);
     assert_non_null(strstr(e.msg, "call 1"));
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 2);
     make_call(&call, 3, "evt_m", "succeeded");
-    assert_int_equal(ms_store_flush(s, &call, 1, NULL, 0, 100, &e), 0);
+    assert_int_equal(ms_store_flush(s, &call, 1, NULL, 0, &(struct ms_call_keep){100, 0}, &e), 0);
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 3);
     ms_store_close(s);
@@ -262,6 +360,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(add_load_flush),
         cmocka_unit_test(retention),
+        cmocka_unit_test(byte_budget),
+        cmocka_unit_test(byte_count_survives_a_reopen),
         cmocka_unit_test(memory_keeps_no_pending),
         cmocka_unit_test(pending_survive_a_reopen),
     };
