@@ -68,6 +68,7 @@ EOF
         --latency-out "$bench_work/bare-$rep.us" >/dev/null ||
         bench_die "bare_sender failed"
     read -r hp hm hn < <(err_stats "$bench_work/harness-$rep.us")
+    ((hn == 200)) || bench_die "the JSON report lists $hn answered exchanges, want 200"
     read -r bp bm _ < <(err_stats "$bench_work/bare-$rep.us")
     read -r vp _ _ < <(err_stats "$bench_work/harness-vs-held-$rep.us")
     read -r op _ _ < <(err_stats "$bench_work/held-$rep.us")

@@ -13,10 +13,12 @@
     mockctl.py URL KEY trigger N [--topic T] [--chunk C]
         Triggers N events and prints the last event id.
     mockctl.py URL KEY paced N --count-file F [--base B] [--chunk C] [--timeout S]
+                                [--data-bytes D]
         Triggers N events C at a time, keeping at most two batches
         undelivered: a batch goes once the receiver's log F (one 4-byte
         line per request, "200\\n") shows all but the last batch delivered.
-        B is the count F already held. Returns once F shows B + N.
+        B is the count F already held. Returns once F shows B + N. With D,
+        each event's data carries a text of D bytes (a body of about D).
     mockctl.py URL KEY total [--outcome O]
         Prints the call log's total (with that outcome).
     mockctl.py URL KEY calls [--outcome O]
@@ -35,8 +37,9 @@ import urllib.parse
 
 
 class Mock:
-    def __init__(self, url, key):
+    def __init__(self, url, key, data_bytes=0):
         u = urllib.parse.urlsplit(url)
+        self.data = {"text": "x" * data_bytes} if data_bytes > 0 else None
         self.host, self.port = u.hostname, u.port
         self.key = key
         self.conn = None
@@ -76,7 +79,10 @@ class Mock:
         left = n
         while left > 0:
             c = min(chunk, left)
-            r = self.call("POST", "/mock/events", {"topic": topic, "count": c}, expect=(200, 202))
+            body = {"topic": topic, "count": c}
+            if self.data is not None:
+                body["data"] = self.data
+            r = self.call("POST", "/mock/events", body, expect=(200, 202))
             ids = r.get("event_ids") or []
             if ids:
                 last = ids[-1]
@@ -96,8 +102,9 @@ def main():
     p.add_argument("--chunk", type=int, default=10000)
     p.add_argument("--count-file", default=None)
     p.add_argument("--base", type=int, default=0)
+    p.add_argument("--data-bytes", type=int, default=0)
     a = p.parse_args()
-    m = Mock(a.url, a.key)
+    m = Mock(a.url, a.key, a.data_bytes)
 
     if a.command == "config":
         json.dump(m.call("GET", "/mock/config"), sys.stdout)

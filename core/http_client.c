@@ -450,6 +450,16 @@ static void cl_xfer_finish(struct cl_xfer *x, CURLcode code)
         r->error = HTTP_ERROR_PROTOCOL;
         snprintf(r->error_text, sizeof(r->error_text), "a response header is larger than %d bytes",
                  CURL_MAX_HTTP_HEADER);
+    } else if (code == CURLE_RECV_ERROR && strstr(x->errbuf, "chunked-encoding") != NULL) {
+        /* libcurl 7.88 reports a chunked encoding it cannot parse as a
+         * receive error, like a reset; only its words tell them apart:
+         * "Illegal or missing hexadecimal sequence in chunked-encoding"
+         * (or "Malformed encoding found", "Too long hexadecimal number")
+         * against "Recv failure: Connection reset by peer". The peer
+         * sent bytes that are not HTTP. */
+        r->error = HTTP_ERROR_PROTOCOL;
+        snprintf(r->error_text, sizeof(r->error_text),
+                 "the response's chunked encoding is broken: %.200s", x->errbuf);
     } else if (code != CURLE_OK) {
         snprintf(r->error_text, sizeof(r->error_text), "%s",
                  x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(code));

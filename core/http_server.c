@@ -657,35 +657,54 @@ __attribute__((format(printf, 2, 0))) static void srv_mhd_log(void *cls, const c
 
 /* ---- start and stop --------------------------------------------------- */
 
-/* "127.0.0.1:8080" or "[::1]:8080". */
-static void srv_addr_label(const char *addr, unsigned port, bool v6, char *out, size_t out_size)
+/* "127.0.0.1:8080" or "[::1]:8080": the address as the user wrote it. */
+static void srv_addr_label(const char *addr, unsigned port, char *out, size_t out_size)
 {
+    bool v6 = strchr(addr, ':') != NULL;
+
     snprintf(out, out_size, "%s%s%s:%u", v6 ? "[" : "", addr, v6 ? "]" : "", port);
 }
 
-/* Fills ss from addr:port; -1 when addr is not a numeric address. */
-static int srv_sockaddr(const char *addr, unsigned port, bool v6, struct sockaddr_storage *ss,
+/* Fills ss from addr:port; -1 when addr is not a numeric address. An
+ * IPv4-mapped IPv6 address (::ffff:127.0.0.1) becomes the IPv4 address it
+ * maps: on an IPv6 socket it could only be bound with IPV6_V6ONLY off, and
+ * then only IPv4 peers reach it anyway. A plain IPv4 socket is that same
+ * endpoint without depending on the host's IPv6 (bindv6only, ipv6.disable)
+ * and peers show as 127.0.0.1 rather than ::ffff:127.0.0.1. */
+static int srv_sockaddr(const char *addr, unsigned port, struct sockaddr_storage *ss,
                         socklen_t *len)
 {
-    memset(ss, 0, sizeof(*ss));
-    if (v6) {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons((uint16_t)port);
-        *len = sizeof(*sin6);
-        return inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1 ? 0 : -1;
-    }
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
     struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+    struct in6_addr a6;
 
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons((uint16_t)port);
-    *len = sizeof(*sin);
-    return inet_pton(AF_INET, addr, &sin->sin_addr) == 1 ? 0 : -1;
+    memset(ss, 0, sizeof(*ss));
+    if (strchr(addr, ':') == NULL) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        *len = sizeof(*sin);
+        return inet_pton(AF_INET, addr, &sin->sin_addr) == 1 ? 0 : -1;
+    }
+    if (inet_pton(AF_INET6, addr, &a6) != 1) {
+        return -1;
+    }
+    if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        memcpy(&sin->sin_addr, &a6.s6_addr[12], sizeof(sin->sin_addr));
+        *len = sizeof(*sin);
+        return 0;
+    }
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons((uint16_t)port);
+    sin6->sin6_addr = a6;
+    *len = sizeof(*sin6);
+    return 0;
 }
 
-/* Binds and listens on addr:port. Returns the socket (the caller closes
- * it) or -1 with e set. */
+/* Binds and listens on addr:port; *v6 tells whether the socket is IPv6
+ * (not so for an IPv4-mapped address). Returns the socket (the caller
+ * closes it) or -1 with e set. */
 static int srv_listen(const char *addr, unsigned port, bool *v6, unsigned *bound_port,
                       struct err *e)
 {
@@ -696,17 +715,17 @@ static int srv_listen(const char *addr, unsigned port, bool *v6, unsigned *bound
     int one = 1;
     int ret = -1;
 
-    *v6 = strchr(addr, ':') != NULL;
-    srv_addr_label(addr, port, *v6, label, sizeof(label));
+    srv_addr_label(addr, port, label, sizeof(label));
     if (port > 65535) {
         err_set(e, "cannot listen on %s: port %u is out of range (0-65535)", label, port);
         goto out;
     }
-    if (srv_sockaddr(addr, port, *v6, &ss, &slen) != 0) {
+    if (srv_sockaddr(addr, port, &ss, &slen) != 0) {
         err_set(e, "cannot listen on %s: '%s' is not an IPv%c address", label, addr,
-                *v6 ? '6' : '4');
+                strchr(addr, ':') != NULL ? '6' : '4');
         goto out;
     }
+    *v6 = ss.ss_family == AF_INET6;
     fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         err_set(e, "cannot listen on %s: %s", label, strerror(errno));
@@ -869,7 +888,7 @@ struct http_server *http_server_start(const struct http_server_opts *opts, struc
     if (fd < 0) {
         goto out;
     }
-    srv_addr_label(addr, s->port, v6, label, sizeof(label));
+    srv_addr_label(addr, s->port, label, sizeof(label));
     if (opts->tls_cert_pem != NULL) {
         s->tls_cert = xstrdup(opts->tls_cert_pem);
         s->tls_key = xstrdup(opts->tls_key_pem);

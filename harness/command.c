@@ -262,6 +262,7 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
         goto out;
     }
     run = command_new_run(cfg, r, &suite, where, seed);
+    hn_runner_set_detail(r, &run->detail);
     hn_output_init(&o, out, cfg->no_color);
     uint64_t t0 = clock_mono_us();
     hn_interrupt_install();

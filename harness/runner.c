@@ -101,6 +101,20 @@ void hn_runner_free(struct hn_runner *r)
     free(r);
 }
 
+void hn_runner_set_detail(struct hn_runner *r, struct rp_detail *d)
+{
+    r->detail = d;
+}
+
+void hn_runner_fit(const struct hn_runner *r, struct rp_exchange *x)
+{
+    if (!rp_detail_fit(r->detail, x) && r->detail->dropped == 1) {
+        log_warn("exchange detail budget of %.1f MiB reached: later exchanges keep their "
+                 "status and timings only (the reports say how many)",
+                 (double)r->detail->budget / (1024.0 * 1024.0));
+    }
+}
+
 int hn_runner_preflight(struct hn_runner *r, struct err *e)
 {
     return hn_preflight_check(&r->url, r->o.timeout_ms, e);
@@ -217,6 +231,7 @@ void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struc
     x->connect_us = resp->connect_us;
     x->first_byte_us = resp->first_byte_us;
     x->total_us = resp->total_us;
+    hn_runner_fit(r, x);
     hn_verdict_duration(resp->total_us, took, sizeof(took));
     if (resp->error != HTTP_ERROR_NONE) {
         log_debug("%s %s -> %s after %s (%s)", d->method, r->target_shown,

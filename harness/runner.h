@@ -79,6 +79,12 @@ enum hn_id_binding hn_runner_id_binding(const struct scheme *s, enum event_profi
 const char *hn_runner_lacks(const struct scheme *s, enum event_profile profile, unsigned needs,
                             char *buf, size_t size);
 
+/* Charges the headers and bodies of every exchange the runner records to
+ * d, the run's detail budget (rp_detail_fit): past it, exchanges keep their
+ * status and timings only. d (borrowed) must outlive r's cases; NULL, the
+ * default, keeps every exchange whole. */
+void hn_runner_set_detail(struct hn_runner *r, struct rp_detail *d);
+
 /* Runs s and fills c (a zeroed case from rp_run_add_case): identity, steps,
  * exchanges, verdict, reason and figure. The rerun command is the
  * caller's. Never fails: a harness failure is an ERROR verdict. */

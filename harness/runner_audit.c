@@ -42,17 +42,33 @@ static bool audit_topic_counts(const struct hn_runner *r, const char *topic)
     return known;
 }
 
+/* The copy of name kept in r->ack_names (added when new). A run has a
+ * few case ids and topics: the newest match first. */
+static const char *audit_name(struct hn_runner *r, const char *name)
+{
+    for (size_t i = r->n_ack_names; i > 0; i--) {
+        if (strcmp(r->ack_names[i - 1], name) == 0) {
+            return r->ack_names[i - 1];
+        }
+    }
+    r->ack_names = xrealloc(r->ack_names, (r->n_ack_names + 1) * sizeof(char *));
+    r->ack_names[r->n_ack_names] = xstrdup(name);
+    return r->ack_names[r->n_ack_names++];
+}
+
 void hn_runner_ack(struct hn_runner *r, const char *case_id, const struct hn_mutation *m,
                    const char *event_id, const char *topic, const struct http_response *resp)
 {
-    if (resp->error != HTTP_ERROR_NONE || resp->status < 200 || resp->status > 299 ||
-        !audit_valid(m) || !audit_topic_counts(r, topic)) {
+    /* Without a probe DLV-007 is skipped: nothing to keep for it. */
+    if (r->probe == NULL || resp->error != HTTP_ERROR_NONE || resp->status < 200 ||
+        resp->status > 299 || !audit_valid(m) || !audit_topic_counts(r, topic)) {
         return;
     }
-    for (size_t i = 0; i < r->n_acked; i++) {
-        if (strcmp(r->acked[i].event_id, event_id) == 0) {
-            return; /* a copy of an event already counted */
-        }
+    if (r->ack_seen == NULL) {
+        r->ack_seen = json_object();
+    }
+    if (json_object_get(r->ack_seen, event_id) != NULL) {
+        return; /* a copy of an event already counted */
     }
     if (r->n_acked == r->cap_acked) {
         r->cap_acked = r->cap_acked ? 2 * r->cap_acked : 64;
@@ -60,17 +76,22 @@ void hn_runner_ack(struct hn_runner *r, const char *case_id, const struct hn_mut
     }
     struct hn_runner_acked *a = &r->acked[r->n_acked++];
     snprintf(a->event_id, sizeof(a->event_id), "%s", event_id);
-    a->case_id = xstrdup(case_id);
-    a->topic = xstrdup(topic);
+    a->case_id = audit_name(r, case_id);
+    a->topic = audit_name(r, topic);
+    json_object_set_new(r->ack_seen, event_id, json_true());
 }
 
 void hn_runner_acked_free(struct hn_runner *r)
 {
-    for (size_t i = 0; i < r->n_acked; i++) {
-        free(r->acked[i].case_id);
-        free(r->acked[i].topic);
+    for (size_t i = 0; i < r->n_ack_names; i++) {
+        free(r->ack_names[i]);
     }
+    free(r->ack_names);
+    json_decref(r->ack_seen);
     free(r->acked);
+    r->ack_names = NULL;
+    r->n_ack_names = 0;
+    r->ack_seen = NULL;
     r->acked = NULL;
     r->n_acked = 0;
     r->cap_acked = 0;

@@ -10,6 +10,21 @@
 #include "harness/runner_int.h"
 #include "harness/verdict.h"
 
+/* Does a probe step of the case count the events of step idx? Only then
+ * are a burst's distinct ids kept for the case (rc->sent). */
+static bool runner_burst_probed(const struct hn_runner_case *rc, size_t idx)
+{
+    for (size_t j = idx + 1; j < rc->s->n_steps; j++) {
+        const struct hn_step *st = &rc->s->steps[j];
+        for (size_t k = 0; st->kind == HN_STEP_PROBE && k < st->n_of; k++) {
+            if (st->of[k] == (int)idx) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /* Builds the deliveries of a burst: n copies of one event, or n events. */
 static int runner_burst_build(struct hn_runner_case *rc, size_t idx, struct hn_delivery *d,
                               char (*ids)[IDS_EVENT_ID_LEN + 1], struct err *e)
@@ -17,6 +32,7 @@ static int runner_burst_build(struct hn_runner_case *rc, size_t idx, struct hn_d
     static const struct hn_mutation none;
     const struct hn_step *st = &rc->s->steps[idx];
     struct hn_runner_sent *sent = &rc->sent[idx];
+    bool probed = runner_burst_probed(rc, idx);
 
     for (unsigned i = 0; i < st->count; i++) {
         struct hn_runner_sent one;
@@ -29,9 +45,9 @@ static int runner_burst_build(struct hn_runner_case *rc, size_t idx, struct hn_d
             hn_runner_sent_cleanup(&one);
             return -1;
         }
-        if (!st->copies) {
+        if (!st->copies && probed) {
             hn_runner_push_id(sent, ev->event_id); /* drawn just now: new */
-        } else if (i == 0) {
+        } else if (st->copies && i == 0) {
             hn_runner_add_id(sent, ev->event_id);
         }
         memcpy(ids[i], ev->event_id, sizeof(ids[i]));

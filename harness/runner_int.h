@@ -3,6 +3,7 @@
 #ifndef HARNESS_RUNNER_INT_H
 #define HARNESS_RUNNER_INT_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "core/http_client.h"
@@ -13,10 +14,11 @@
 #include "harness/runner.h"
 #include "harness/url.h"
 
-/* A valid delivery of a known topic the receiver answered 2xx (DLV-007). */
+/* A valid delivery of a known topic the receiver answered 2xx (DLV-007).
+ * A run may hold tens of thousands: the names are shared (ack_names). */
 struct hn_runner_acked {
-    char *case_id;
-    char *topic;
+    const char *case_id; /* in r->ack_names */
+    const char *topic;   /* in r->ack_names */
     char event_id[IDS_EVENT_ID_LEN + 1];
 };
 
@@ -35,9 +37,14 @@ struct hn_runner {
     char **ignored;            /* copies of o.ignored_topics */
     uint64_t largest_body;     /* BDY-003's measure: bytes accepted; 0 when not measured */
     uint64_t smallest_refused; /* the smallest size refused; 0 when none was */
+    /* Recorded only with a probe: DLV-007 needs one to ask. */
     struct hn_runner_acked *acked;
     size_t n_acked;
     size_t cap_acked;
+    json_t *ack_seen; /* the event ids in acked, as the keys of an object (a set) */
+    char **ack_names; /* the case ids and topics of acked, each once (owned) */
+    size_t n_ack_names;
+    struct rp_detail *detail; /* the run's detail budget (borrowed); NULL: no limit */
 };
 
 /* What a deliver or burst step sent. */
@@ -104,7 +111,11 @@ void hn_runner_mask(char *text, size_t len, const char *secret);
 void hn_runner_check_reveals(const struct hn_runner *r, const char *event_id,
                              const struct hn_delivery *d, const struct http_response *resp,
                              struct hn_runner_outcome *out);
-/* Adds an exchange to ps for a delivery and its response. */
+/* Charges x to the run's detail budget; says so in the log the first time
+ * an exchange loses its detail. */
+void hn_runner_fit(const struct hn_runner *r, struct rp_exchange *x);
+/* Adds an exchange to ps for a delivery and its response, charged to the
+ * run's detail budget. */
 void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struct hn_delivery *d,
                       const char *event_id, const struct http_response *resp);
 

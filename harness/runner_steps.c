@@ -100,7 +100,13 @@ void hn_runner_probe(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "no event to probe (the steps sent none)");
         goto out;
     }
-    switch (hn_probe_expect(r->probe, ids, n, want, r->o.probe_wait_ms, settle_ms, seen, ps, &e)) {
+    enum hn_probe_outcome got =
+        hn_probe_expect(r->probe, ids, n, want, r->o.probe_wait_ms, settle_ms, seen, ps, &e);
+    /* The probe's answers are exchanges too: charged once recorded. */
+    for (size_t i = 0; i < ps->n_exchanges; i++) {
+        hn_runner_fit(r, &ps->exchanges[i]);
+    }
+    switch (got) {
     case HN_PROBE_MET:
         out->verdict = RP_VERDICT_PASS;
         snprintf(out->figure, sizeof(out->figure), "count %lld%s %s", want, n > 1 ? " each" : "",

@@ -19,13 +19,29 @@
 #define CONTROL_TEXT_FIRST_CAP 4096
 
 /* No key: readiness probes (scripts, CI, container health checks) must not
- * need a secret, and the answer reveals nothing but the version. */
+ * need a secret, and the answer reveals nothing but the version and how
+ * the call log's writes go: 503 while they fail (disk full), so that a
+ * probe sees a mock that cannot record what it delivers. */
 static void control_health(void *arg, const struct http_server_request *req,
                            struct http_server_reply *rep)
 {
-    (void)arg;
+    struct ms_dispatch_health h;
+    json_t *store;
+    json_t *j;
+
     (void)req;
-    http_reply_json(rep, 200, json_pack("{s:s, s:s}", "status", "ok", "version", VAMBE_VERSION));
+    ms_dispatch_health(((struct ms_context *)arg)->dispatch, &h);
+    store = json_pack("{s:I, s:I, s:I}", "write_failures", (json_int_t)h.failures,
+                      "records_waiting", (json_int_t)h.waiting, "records_lost", (json_int_t)h.lost);
+    j = json_pack("{s:s, s:s, s:o}", "status", h.failing ? "failing" : "ok", "version",
+                  VAMBE_VERSION, "call_log", store);
+    if (h.failing) {
+        char msg[ERR_MSG_MAX + 64];
+
+        snprintf(msg, sizeof(msg), "the call log cannot be written: %s", h.error);
+        json_object_set_new(j, "error", json_string(msg));
+    }
+    http_reply_json(rep, h.failing ? 503 : 200, j);
 }
 
 /* Maps an engine status to the reply (the message is e's). */

@@ -307,6 +307,11 @@ enum ms_dispatch_status ms_dispatch_replay(struct ms_dispatch *d, const char *ca
     return ret;
 }
 
+void ms_dispatch_health(struct ms_dispatch *d, struct ms_dispatch_health *out)
+{
+    ms_dispatch_writer_health(d->writer, out);
+}
+
 int ms_dispatch_reset(struct ms_dispatch *d)
 {
     struct dsp_chain *c;

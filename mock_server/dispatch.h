@@ -112,6 +112,16 @@ enum ms_dispatch_status ms_dispatch_replay(struct ms_dispatch *d, const char *ca
  * random streams from the seed (a new one when none was given). 0 or -1. */
 int ms_dispatch_reset(struct ms_dispatch *d);
 
+/* How the call log's writes go. */
+struct ms_dispatch_health {
+    bool failing;            /* the last write of call records failed; retried */
+    uint64_t waiting;        /* records not yet written (being retried or queued) */
+    uint64_t failures;       /* failed writes since start */
+    uint64_t lost;           /* records that could not be written, since start */
+    char error[ERR_MSG_MAX]; /* why the last write failed, while failing */
+};
+void ms_dispatch_health(struct ms_dispatch *d, struct ms_dispatch_health *out);
+
 /* Copies the current policy. */
 void ms_dispatch_policy(struct ms_dispatch *d, struct ms_policy *out);
 /* Applies a partial update (ms_policy_patch_json) and copies the result

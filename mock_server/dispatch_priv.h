@@ -95,7 +95,7 @@ struct dsp_batch {
     struct ms_pending_op *ops;
     size_t n_ops;
     size_t cap_ops;
-    uint64_t first_us; /* monotonic time of the first entry; 0 when empty */
+    uint64_t first_us;        /* monotonic time of the first entry; 0 when empty */
     struct ms_call_keep keep; /* the call log's bounds when the batch was filled */
     struct dsp_batch *next;
 };
@@ -204,8 +204,10 @@ struct dsp_batch *ms_dispatch_writer_batch(struct ms_dispatch_writer *w);
  * memory without bound. */
 void ms_dispatch_writer_submit(struct ms_dispatch_writer *w, struct dsp_batch *b);
 /* Waits until the writer is idle; with drop, batches still queued are
- * discarded instead of written. */
+ * discarded instead of written, and a batch being retried is given up. */
 void ms_dispatch_writer_drain(struct ms_dispatch_writer *w, bool drop);
+/* How the writes go (for /mock/health); safe from any thread. */
+void ms_dispatch_writer_health(struct ms_dispatch_writer *w, struct ms_dispatch_health *out);
 /* A zeroed call record slot in b and what it owns. */
 struct ms_call *ms_dispatch_writer_add_call(struct dsp_batch *b, struct dsp_owned **owned);
 void ms_dispatch_writer_add_op(struct dsp_batch *b, const struct ms_pending_op *op);

@@ -7,19 +7,24 @@
  * most WRITER_QUEUE_MAX batches wait: beyond that the engine blocks in
  * submit (backpressure) rather than buffering without bound. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "mock_server/dispatch_priv.h"
 
-#define WRITER_QUEUE_MAX 8
-#define WRITER_SPARE_MAX 4
-#define WRITER_FIRST_CAP 64
-#define WRITER_NICE      10 /* below the engine: see writer_main */
+#define WRITER_QUEUE_MAX      8
+#define WRITER_SPARE_MAX      4
+#define WRITER_FIRST_CAP      64
+#define WRITER_NICE           10 /* below the engine: see writer_main */
+#define WRITER_RETRY_FIRST_MS 50
+#define WRITER_RETRY_MAX_MS   1000
+#define WRITER_STOP_TRIES     3
 
 struct ms_dispatch_writer {
     struct ms_store *store;
@@ -32,6 +37,13 @@ struct ms_dispatch_writer {
     size_t queued;
     bool busy; /* writing a batch outside the lock */
     bool stop;
+    bool abandon; /* drain(drop): give up the batch being retried */
+    /* The health of the writes (ms_dispatch_writer_health). */
+    bool failing;                 /* the last write failed */
+    size_t busy_calls;            /* records of the batch being written */
+    uint64_t failures;            /* failed writes since start */
+    uint64_t lost;                /* records given up on since start */
+    char last_error[ERR_MSG_MAX]; /* of the last failed write */
     struct dsp_batch *spare;
     size_t n_spare;
 };
@@ -94,14 +106,87 @@ void ms_dispatch_writer_batch_free(struct dsp_batch *b)
 
 /* ---- the thread ---------------------------------------------------------- */
 
+/* Records a failed write (the caller does not hold the lock); returns
+ * whether the batch is to be given up: in memory, on drain(drop), or at
+ * stop after WRITER_STOP_TRIES. */
+static bool writer_failed(struct ms_dispatch_writer *w, const struct dsp_batch *b, const char *why,
+                          unsigned *stop_tries)
+{
+    bool first;
+    bool give_up;
+    bool abandon;
+
+    pthread_mutex_lock(&w->lock);
+    first = !w->failing;
+    w->failing = true;
+    w->failures++;
+    snprintf(w->last_error, sizeof(w->last_error), "%s", why);
+    if (w->stop) {
+        (*stop_tries)++;
+    }
+    abandon = w->abandon;
+    give_up = !ms_store_durable(w->store) || abandon || *stop_tries >= WRITER_STOP_TRIES;
+    if (give_up && !abandon) {
+        w->lost += b->n_calls;
+    }
+    pthread_mutex_unlock(&w->lock);
+    if (give_up) {
+        log_error("writing %zu call records: %s; %s", b->n_calls, why,
+                  abandon ? "dropped by the reset"
+                  : ms_store_durable(w->store)
+                      ? "given up at stop: their attempts are sent again after a restart"
+                      : "they are lost");
+    } else if (first) {
+        log_error("writing %zu call records: %s; trying again until it succeeds (deliveries "
+                  "wait meanwhile, /mock/health answers 503)",
+                  b->n_calls, why);
+    }
+    return give_up;
+}
+
+/* Waits ms before the next try, or less when stop or drain(drop) come. */
+static void writer_pause(struct ms_dispatch_writer *w, unsigned ms)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->lock);
+    if (!w->stop && !w->abandon) {
+        pthread_cond_timedwait(&w->work, &w->lock, &until);
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
 static void writer_write(struct ms_dispatch_writer *w, struct dsp_batch *b)
 {
-    struct err e = {{0}};
+    unsigned delay_ms = WRITER_RETRY_FIRST_MS;
+    unsigned stop_tries = 0;
 
-    if (ms_store_flush(w->store, b->calls, b->n_calls, b->ops, b->n_ops, &b->keep, &e) != 0) {
-        /* The records are lost, the pending rows stay as they were: after a
-         * restart those attempts are sent again, never dropped. */
-        log_error("writing %zu call records: %s", b->n_calls, e.msg);
+    for (;;) {
+        struct err e = {{0}};
+        bool was_failing;
+
+        if (ms_store_flush(w->store, b->calls, b->n_calls, b->ops, b->n_ops, &b->keep, &e) == 0) {
+            pthread_mutex_lock(&w->lock);
+            was_failing = w->failing;
+            w->failing = false;
+            pthread_mutex_unlock(&w->lock);
+            if (was_failing) {
+                log_info("the call log is written again");
+            }
+            return;
+        }
+        if (writer_failed(w, b, e.msg, &stop_tries)) {
+            return;
+        }
+        writer_pause(w, delay_ms);
+        delay_ms = delay_ms * 2 < WRITER_RETRY_MAX_MS ? delay_ms * 2 : WRITER_RETRY_MAX_MS;
     }
 }
 
@@ -135,6 +220,7 @@ static void *writer_main(void *arg)
         }
         w->queued--;
         w->busy = true;
+        w->busy_calls = b->n_calls;
         pthread_mutex_unlock(&w->lock);
 
         writer_write(w, b);
@@ -142,6 +228,7 @@ static void *writer_main(void *arg)
 
         pthread_mutex_lock(&w->lock);
         w->busy = false;
+        w->busy_calls = 0;
         if (w->n_spare < WRITER_SPARE_MAX) {
             b->next = w->spare;
             w->spare = b;
@@ -242,11 +329,14 @@ void ms_dispatch_writer_drain(struct ms_dispatch_writer *w, bool drop)
         w->head = NULL;
         w->tail = NULL;
         w->queued = 0;
+        w->abandon = true; /* a batch being retried is dropped too */
+        pthread_cond_broadcast(&w->work);
         pthread_cond_broadcast(&w->room);
     }
     while (w->head != NULL || w->busy) {
         pthread_cond_wait(&w->room, &w->lock);
     }
+    w->abandon = false;
     pthread_mutex_unlock(&w->lock);
     while (dropped != NULL) {
         struct dsp_batch *next = dropped->next;
@@ -254,4 +344,19 @@ void ms_dispatch_writer_drain(struct ms_dispatch_writer *w, bool drop)
         ms_dispatch_writer_batch_free(dropped);
         dropped = next;
     }
+}
+
+void ms_dispatch_writer_health(struct ms_dispatch_writer *w, struct ms_dispatch_health *out)
+{
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&w->lock);
+    out->failing = w->failing;
+    out->failures = w->failures;
+    out->lost = w->lost;
+    out->waiting = w->busy_calls;
+    for (const struct dsp_batch *b = w->head; b != NULL; b = b->next) {
+        out->waiting += b->n_calls;
+    }
+    snprintf(out->error, sizeof(out->error), "%s", w->failing ? w->last_error : "");
+    pthread_mutex_unlock(&w->lock);
 }

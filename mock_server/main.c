@@ -1,5 +1,6 @@
 /* vambe-mock: parse the command line, run, map the result to an exit code. */
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "mock_server/cli.h"
@@ -20,6 +21,10 @@ int main(int argc, char **argv)
          * log's footprint). Small blocks still come from per-thread
          * caches. Before any thread starts. */
         (void)mallopt(M_ARENA_MAX, 1);
+        /* A file-size limit (ulimit -f) reached by the database is a
+         * failed write (EFBIG), retried and reported like a full disk, not
+         * the end of the process (SIGXFSZ's default). */
+        (void)signal(SIGXFSZ, SIG_IGN);
         return ms_server_run(&cli.serve);
     case MS_CLI_TRIGGER:
         return ms_trigger_run(&cli.trigger, stdout, stderr);

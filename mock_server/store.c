@@ -263,9 +263,15 @@ static int store_begin(struct ms_store *s)
     return ms_store_step_done(s, s->st[ST_BEGIN], "beginning a transaction");
 }
 
+/* Not logged: the caller reports the failure (ms_store_tx_end fills its
+ * error), and the call-log writer retries a failed batch, which would log
+ * every try. */
 static int store_commit(struct ms_store *s)
 {
-    return ms_store_step_done(s, s->st[ST_COMMIT], "committing");
+    int rc = sqlite3_step(s->st[ST_COMMIT]);
+
+    sqlite3_reset(s->st[ST_COMMIT]);
+    return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Ends a failed transaction: rolled back in a file; in memory there is no
@@ -273,6 +279,9 @@ static int store_commit(struct ms_store *s)
  * the transaction is closed. */
 static void store_rollback(struct ms_store *s)
 {
+    if (sqlite3_get_autocommit(s->db)) {
+        return; /* no transaction left: SQLite rolled it back itself (an I/O error, disk full) */
+    }
     ms_store_step_done(s, s->st[s->durable ? ST_ROLLBACK : ST_COMMIT],
                        s->durable ? "rolling back" : "closing a failed transaction");
 }
@@ -772,6 +781,11 @@ out:
     pthread_mutex_unlock(&s->lock);
     free(arr);
     return ret;
+}
+
+bool ms_store_durable(const struct ms_store *s)
+{
+    return s->durable; /* set at open, never changed */
 }
 
 int ms_store_reset(struct ms_store *s)

@@ -176,6 +176,10 @@ int ms_store_calls_insert(struct ms_store *s, const struct ms_call *calls, size_
  * the filters in *total. *out is released with ms_store_calls_free. 0 or -1. */
 int ms_store_calls_query(struct ms_store *s, const struct ms_call_filter *f, struct ms_call **out,
                          size_t *n, uint64_t *total);
+/* Whether the store is a file (what it holds outlives the process, and a
+ * failed write can be tried again as it was: its transaction was rolled
+ * back). */
+bool ms_store_durable(const struct ms_store *s);
 /* Number of records in the call log. */
 int ms_store_calls_count(struct ms_store *s, uint64_t *total);
 /* What the call log counts for in its byte budget (see struct

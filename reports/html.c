@@ -141,6 +141,12 @@ static void put_pre(FILE *f, const char *text)
     }
 }
 
+/* In place of the headers and body of an exchange whose detail was
+ * dropped (rp_detail_fit). */
+static const char dropped_note[] =
+    "<p class=\"note\">(headers and body not kept: the run's exchange detail budget was "
+    "reached)</p>\n";
+
 static void put_exchange(FILE *f, const struct rp_exchange *x, bool open)
 {
     char c[32], fb[32], t[32];
@@ -163,13 +169,21 @@ static void put_exchange(FILE *f, const struct rp_exchange *x, bool open)
         esc(f, x->event_id);
         fputs("</code></p>\n", f);
     }
-    put_pre(f, x->request_headers);
-    put_body(f, x->request_body, x->request_body_len, x->request_body_truncated);
+    if (x->detail_dropped) {
+        fputs(dropped_note, f);
+    } else {
+        put_pre(f, x->request_headers);
+        put_body(f, x->request_body, x->request_body_len, x->request_body_truncated);
+    }
     fputs("</div><div><h5>Response</h5>\n", f);
     if (x->status != 0) {
         fprintf(f, "<p class=\"ea\"><b>status</b> %ld</p>\n", x->status);
-        put_pre(f, x->response_headers);
-        put_body(f, x->response_body, x->response_body_len, x->response_body_truncated);
+        if (x->detail_dropped) {
+            fputs(dropped_note, f);
+        } else {
+            put_pre(f, x->response_headers);
+            put_body(f, x->response_body, x->response_body_len, x->response_body_truncated);
+        }
     }
     if (x->error != NULL) {
         fputs("<p class=\"ea\"><b>error</b> ", f);

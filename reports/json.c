@@ -107,6 +107,9 @@ static json_t *exchange_json(const struct rp_exchange *x)
     put(o, "connect_us", u64(x->connect_us));
     put(o, "first_byte_us", u64(x->first_byte_us));
     put(o, "total_us", u64(x->total_us));
+    if (x->detail_dropped) {
+        put(o, "detail_dropped", json_true());
+    }
     return o;
 }
 
@@ -147,11 +150,7 @@ static json_t *case_json(const struct rp_case *c)
     put(o, "figure", text(c->figure));
     put(o, "rerun", text(c->rerun));
     put(o, "duration_us", u64(c->duration_us));
-    json_t *steps = must(json_array());
-    for (size_t i = 0; i < c->n_steps; i++) {
-        append(steps, step_json(&c->steps[i]));
-    }
-    put(o, "steps", steps);
+    put(o, "steps", must(json_array())); /* filled by put_case, one step at a time */
     return o;
 }
 
@@ -223,19 +222,99 @@ static json_t *run_json(const struct rp_run *run)
     }
     put(o, "notes", notes);
     put(o, "summary", summary_json(run));
-    json_t *cases = must(json_array());
-    for (size_t i = 0; i < run->n_cases; i++) {
-        append(cases, case_json(&run->cases[i]));
-    }
-    put(o, "cases", cases);
+    put(o, "cases", must(json_array())); /* filled by rp_json_write, one case at a time */
     return o;
+}
+
+/* The report is written one step at a time, never built whole: a step's
+ * tree is at most a few MB, where the whole run's would double the memory
+ * the model holds (its strings are copies). The output is byte for byte
+ * what dumping the whole tree gives: jansson indents a member at depth d
+ * by 2 d spaces and never puts a raw line break inside a string, so a
+ * subtree dumped alone only needs each of its lines shifted. */
+#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+
+struct shifted {
+    FILE *f;
+    int indent; /* spaces added after each line break */
+};
+
+static int put_shifted(const char *buf, size_t size, void *data)
+{
+    struct shifted *sh = data;
+    const char *end = buf + size;
+
+    while (buf < end) {
+        const char *nl = memchr(buf, '\n', (size_t)(end - buf));
+        size_t n = nl != NULL ? (size_t)(nl - buf) + 1 : (size_t)(end - buf);
+        if (fwrite(buf, 1, n, sh->f) != n) {
+            return -1;
+        }
+        if (nl != NULL && fprintf(sh->f, "%*s", sh->indent, "") < 0) {
+            return -1;
+        }
+        buf += n;
+    }
+    return 0;
+}
+
+/* Writes o (takes ownership) as it would stand indent spaces deep. */
+static int put_tree(FILE *f, json_t *o, int indent)
+{
+    struct shifted sh = {f, indent};
+    int rc = json_dump_callback(o, put_shifted, &sh, JSON_FLAGS);
+    json_decref(o);
+    return rc;
+}
+
+/* Writes o (takes ownership), whose last member is an empty array, with
+ * the n items put_item writes in its place. */
+static int put_spliced(FILE *f, json_t *o, int indent, size_t n,
+                       int (*put_item)(FILE *f, const void *items, size_t i, int indent),
+                       const void *items)
+{
+    char *text = json_dumps(o, JSON_FLAGS);
+    size_t len = text != NULL ? strlen(text) : 0;
+    int rc = -1;
+
+    json_decref(o);
+    if (len < 4 || strcmp(text + len - 4, "[]\n}") != 0) {
+        goto out; /* never: the last member is the empty array */
+    }
+    struct shifted sh = {f, indent};
+    if (put_shifted(text, len - 3, &sh) != 0) { /* up to and with the '[' */
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (fprintf(f, "%s\n%*s", i > 0 ? "," : "", indent + 4, "") < 0 ||
+            put_item(f, items, i, indent + 4) != 0) {
+            goto out;
+        }
+    }
+    if (n > 0 ? fprintf(f, "\n%*s]\n%*s}", indent + 2, "", indent, "") < 0
+              : fprintf(f, "]\n%*s}", indent, "") < 0) {
+        goto out;
+    }
+    rc = 0;
+out:
+    free(text);
+    return rc;
+}
+
+static int put_step(FILE *f, const void *steps, size_t i, int indent)
+{
+    return put_tree(f, step_json(&((const struct rp_step *)steps)[i]), indent);
+}
+
+static int put_case(FILE *f, const void *cases, size_t i, int indent)
+{
+    const struct rp_case *c = &((const struct rp_case *)cases)[i];
+    return put_spliced(f, case_json(c), indent, c->n_steps, put_step, c->steps);
 }
 
 int rp_json_write(const struct rp_run *run, FILE *f)
 {
-    json_t *root = run_json(run);
-    int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(root);
+    int rc = put_spliced(f, run_json(run), 0, run->n_cases, put_case, run->cases);
     fputc('\n', f);
     return rc != 0 || fflush(f) != 0 || ferror(f) ? -1 : 0;
 }

@@ -28,7 +28,9 @@ static void *grow(void **items, size_t *n, size_t *cap, size_t elem_size)
 
 struct rp_run *rp_run_new(void)
 {
-    return xcalloc(1, sizeof(struct rp_run));
+    struct rp_run *run = xcalloc(1, sizeof(struct rp_run));
+    run->detail.budget = RP_DETAIL_BUDGET;
+    return run;
 }
 
 static void exchange_cleanup(struct rp_exchange *x)
@@ -149,6 +151,78 @@ size_t rp_step_latencies(const struct rp_step *s, uint64_t *out)
     return n + s->n_omitted_us;
 }
 
+static size_t text_bytes(const char *s)
+{
+    return s != NULL ? strlen(s) + 1 : 0;
+}
+
+size_t rp_exchange_detail_bytes(const struct rp_exchange *x)
+{
+    return text_bytes(x->request_headers) + text_bytes(x->response_headers) +
+           (x->request_body != NULL ? x->request_body_len + 1 : 0) +
+           (x->response_body != NULL ? x->response_body_len + 1 : 0);
+}
+
+bool rp_detail_fit(struct rp_detail *d, struct rp_exchange *x)
+{
+    if (d == NULL) {
+        return true;
+    }
+    size_t bytes = rp_exchange_detail_bytes(x);
+    if (d->kept <= d->budget && bytes <= d->budget - d->kept) {
+        d->kept += bytes;
+        return true;
+    }
+    free(x->request_headers);
+    free(x->request_body);
+    free(x->response_headers);
+    free(x->response_body);
+    x->request_headers = NULL;
+    x->request_body = NULL;
+    x->response_headers = NULL;
+    x->response_body = NULL;
+    x->request_body_len = 0;
+    x->response_body_len = 0;
+    x->request_body_truncated = false;
+    x->response_body_truncated = false;
+    x->detail_dropped = true;
+    d->dropped++;
+    d->dropped_bytes += bytes;
+    return false;
+}
+
+/* "64 MiB", "1.5 MiB", "4096 bytes". */
+static void fmt_bytes(size_t n, char *buf, size_t size)
+{
+    if (n >= 1024 * 1024) {
+        snprintf(buf, size, "%.*f MiB", n % (1024 * 1024) ? 1 : 0, (double)n / (1024.0 * 1024.0));
+    } else {
+        snprintf(buf, size, "%zu bytes", n);
+    }
+}
+
+/* One note, the first time the run is summarized with dropped detail. */
+static void note_detail(struct rp_run *run)
+{
+    char note[512], budget[32], left[32];
+    const struct rp_detail *d = &run->detail;
+    bool one = d->dropped == 1;
+
+    if (d->dropped == 0 || d->noted) {
+        return;
+    }
+    fmt_bytes(d->budget, budget, sizeof(budget));
+    fmt_bytes(d->dropped_bytes, left, sizeof(left));
+    snprintf(note, sizeof(note),
+             "exchange detail budget of %s reached: %zu exchange%s kept %s status, error and "
+             "timings but not %s headers and bodies (%s left out); verdicts, counts and "
+             "latency figures still count %s",
+             budget, d->dropped, one ? "" : "s", one ? "its" : "their", one ? "its" : "their", left,
+             one ? "it" : "them");
+    rp_run_add_note(run, note);
+    run->detail.noted = true;
+}
+
 void rp_case_add_tag(struct rp_case *c, const char *tag)
 {
     c->tags = xrealloc(c->tags, (c->n_tags + 1) * sizeof(char *));
@@ -224,6 +298,7 @@ void rp_run_summarize(struct rp_run *run)
     }
     run->conformant = ok && run->interrupted == NULL;
     summarize_latency(run);
+    note_detail(run);
 }
 
 int rp_run_exit_code(const struct rp_run *run)

@@ -46,6 +46,31 @@ struct rp_exchange {
     uint64_t connect_us;
     uint64_t first_byte_us;
     uint64_t total_us;
+    /* Its headers and bodies were dropped to keep the run within its detail
+     * budget (rp_detail_fit): method, URL, event id, status, error and
+     * timings stay, so every count and figure still holds it. */
+    bool detail_dropped;
+};
+
+/* The bytes of exchange detail (request and response headers and bodies)
+ * a run keeps in its model, across all its cases. The writers render the
+ * model, so this bounds the reports too: the JSON report holds the kept
+ * detail escaped (about its size for text, up to 6 times for control
+ * bytes, plus base64 for invalid UTF-8) and some 650 bytes of structure
+ * per exchange; the HTML shows at most 4 KiB of each body; the Markdown
+ * and JUnit transcripts are capped on their own. A step lists few
+ * exchanges (RP_STEP_KEEP_*), so only many large bodies reach the budget:
+ * 64 MiB is some 900 exchanges with an 8 KiB request and a 64 KiB
+ * response; the built-in suite keeps about 230 KB. */
+#define RP_DETAIL_BUDGET ((size_t)64 * 1024 * 1024)
+
+/* What a run keeps of its exchanges' detail; see rp_detail_fit. */
+struct rp_detail {
+    size_t budget;        /* bytes; RP_DETAIL_BUDGET from rp_run_new */
+    size_t kept;          /* bytes of detail kept so far */
+    size_t dropped;       /* exchanges whose detail was dropped */
+    size_t dropped_bytes; /* the bytes their detail would have taken */
+    bool noted;           /* the run's note about it was added */
 };
 
 struct rp_step {
@@ -121,6 +146,7 @@ struct rp_run {
     size_t n_notes;
     uint64_t started_wall_ms;
     uint64_t duration_us;
+    struct rp_detail detail; /* the exchanges' detail kept; see rp_detail_fit */
     struct rp_case *cases;
     size_t n_cases;
     size_t cap_cases;
@@ -145,6 +171,15 @@ void rp_step_omit_exchange(struct rp_step *s, bool answered, uint64_t total_us);
  * detail kept or not; none for a probe step. Writes them into out when it
  * is not NULL (room for rp_step_latencies(s, NULL)) and returns how many. */
 size_t rp_step_latencies(const struct rp_step *s, uint64_t *out);
+/* The bytes of x's detail the budget counts: its request and response
+ * headers and bodies. */
+size_t rp_exchange_detail_bytes(const struct rp_exchange *x);
+/* Charges x's detail to d, once x is filled. It is kept when it fits in
+ * what is left of d's budget; otherwise its headers and bodies are freed
+ * (set to NULL, lengths 0), x is marked detail_dropped and d counts it:
+ * an exchange keeps all of its detail or none, and a later, smaller one
+ * may still fit. d NULL keeps everything. Returns whether x kept it. */
+bool rp_detail_fit(struct rp_detail *d, struct rp_exchange *x);
 /* Adds a tag (copied). */
 void rp_case_add_tag(struct rp_case *c, const char *tag);
 /* Appends a note to the run (text is copied; rp_run_free frees it). */
@@ -152,7 +187,9 @@ void rp_run_add_note(struct rp_run *run, const char *text);
 
 /* Counts verdicts, computes latency percentiles and conformance: a run is
  * conformant when no MUST case failed or errored (nor a SHOULD case with
- * strict), at least one case ran and the run was not interrupted. */
+ * strict), at least one case ran and the run was not interrupted. When
+ * exchanges lost their detail to the budget, adds one note saying how
+ * many (once, however often it is called). */
 void rp_run_summarize(struct rp_run *run);
 /* Exit status per DESIGN §7 for a summarized run: 0 conformant, 1 not. */
 int rp_run_exit_code(const struct rp_run *run);

@@ -45,6 +45,11 @@ static void put_exchange(FILE *f, const struct rp_exchange *x, size_t n, size_t 
         fprintf(f, " (event %s)", x->event_id);
     }
     fputc('\n', f);
+    if (x->detail_dropped) {
+        fputs("    (headers and bodies not kept: the run's exchange detail budget was "
+              "reached)\n",
+              f);
+    }
     if (x->request_headers != NULL) {
         put_lines(f, "    > ", x->request_headers, strlen(x->request_headers));
     }

@@ -24,6 +24,7 @@
 #include "core/signature.h"
 #include "harness/cli.h"
 #include "harness/command.h"
+#include "harness/runner.h"
 #include "reports/model.h"
 
 #define SECRET     "whsec_runner_s3cr3t"
@@ -706,6 +707,88 @@ static void burst_timeouts_counted(void **state)
     server_stop(s);
 }
 
+/* The run's exchange detail budget, through the runner: a burst of 40
+ * distinct events and a probe of them under a 4 KiB budget. The first
+ * exchanges keep their detail, the later ones only status and timings;
+ * the probe still asks about all 40 events (their ids are kept because a
+ * probe step counts them); every latency counts; one note says how many
+ * exchanges lost their detail. */
+static void detail_budget_through_the_runner(void **state)
+{
+    (void)state;
+    struct server *s = server_start(MODE_VERIFY);
+    char path[] = "/tmp/vambe-budget-XXXXXX.json";
+    char target[256], probe[256];
+    static const char text[] =
+        "{\"format\": 1, \"id\": \"TST-003\", \"title\": \"a burst and its probe\", "
+        "\"level\": \"MUST\", \"reference\": \"r\", \"tags\": [], \"steps\": ["
+        "{\"step\": \"burst\", \"name\": \"b\", \"count\": 40, \"concurrency\": 8, "
+        "\"topic\": \"message.received\", \"expect\": {\"status\": \"2xx\"}}, "
+        "{\"step\": \"probe\", \"of\": \"b\", \"expect\": {\"count\": 1}}]}";
+    struct hn_scenario *scen = NULL;
+    struct hn_runner_opts o;
+    struct err e = {{0}};
+    int fd = mkstemps(path, 5);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    assert_int_equal(hn_scenario_load(path, &scen, &e), 0);
+    unlink(path);
+    snprintf(target, sizeof(target), "http://127.0.0.1:%u/hook", s->port);
+    snprintf(probe, sizeof(probe), "http://127.0.0.1:%u/probe/{event_id}", s->port);
+    memset(&o, 0, sizeof(o));
+    o.target = target;
+    o.secret = SECRET;
+    o.probe_url = probe;
+    o.probe_wait_ms = 5000;
+    o.seed = 7;
+    struct hn_runner *r = hn_runner_new(&o, &e);
+    assert_non_null(r);
+    struct rp_run *run = rp_run_new();
+    run->detail.budget = 4096;
+    hn_runner_set_detail(r, &run->detail);
+    struct rp_case *c = rp_run_add_case(run);
+    hn_runner_case(r, scen, c);
+    rp_run_summarize(run);
+    if (c->verdict != RP_VERDICT_PASS) {
+        fprintf(stderr, "TST-003: %s\n", c->reason ? c->reason : "-");
+    }
+    assert_int_equal(c->verdict, RP_VERDICT_PASS);
+    assert_int_equal(c->n_steps, 2);
+    const struct rp_step *burst = &c->steps[0];
+    assert_int_equal(burst->n_exchanges + burst->n_omitted, 40);
+    assert_int_equal(c->steps[1].n_exchanges, 40); /* one question per event */
+    size_t dropped = 0;
+    for (size_t j = 0; j < c->n_steps; j++) {
+        for (size_t k = 0; k < c->steps[j].n_exchanges; k++) {
+            const struct rp_exchange *x = &c->steps[j].exchanges[k];
+            assert_int_equal(x->status, 200);
+            assert_non_null(x->event_id);
+            if (x->detail_dropped) {
+                dropped++;
+                assert_null(x->request_headers);
+                assert_null(x->response_body);
+            } else {
+                assert_non_null(x->response_body);
+            }
+        }
+    }
+    assert_false(burst->exchanges[0].detail_dropped);
+    assert_non_null(strstr(burst->exchanges[0].request_headers, "x-vambe-event-id: "));
+    assert_true(burst->exchanges[burst->n_exchanges - 1].detail_dropped);
+    assert_true(dropped > 0);
+    assert_int_equal(dropped, run->detail.dropped);
+    assert_true(run->detail.kept <= 4096);
+    assert_int_equal(run->latency.samples, 40); /* the deliveries, not the probe */
+    assert_int_equal(run->n_notes, 1);
+    assert_non_null(strstr(run->notes[0], "exchange detail budget of 4096 bytes reached: "));
+    rp_run_free(run);
+    hn_runner_free(r);
+    hn_scenario_free(scen);
+    server_stop(s);
+}
+
 /* A correct receiver, reached through a header and a query token: every
  * case passes but SEC-001, skipped for a loopback target; exit 0; the JSON
  * report is written and holds no secret. */
@@ -900,6 +983,7 @@ int main(void)
         cmocka_unit_test(csrf_hint),
         cmocka_unit_test(audit_after_the_run),
         cmocka_unit_test(burst_timeouts_counted),
+        cmocka_unit_test(detail_budget_through_the_runner),
         cmocka_unit_test(slow_receiver),
         cmocka_unit_test(correct_verifier),
         cmocka_unit_test(legacy_seconds_probe_cmd),

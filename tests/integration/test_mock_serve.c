@@ -223,6 +223,45 @@ static void port_file_contract(void **state)
     assert_int_equal(proc_stop(&p, STOP_MS), 0);
 }
 
+/* --bind with an IPv4-mapped IPv6 address: the mock listens on the IPv4
+ * address it maps (it failed with "Invalid argument"), and the address it
+ * prints is one a client can connect to. */
+static void bind_ipv4_mapped(void **state)
+{
+    (void)state;
+    const char *args[] = {"--bind", "::ffff:127.0.0.1", NULL};
+    struct http_client *c = http_client_new(NULL);
+    struct http_request req;
+    struct http_response resp;
+    struct proc p;
+    char want[128];
+    char url[128];
+    char log[8192];
+
+    assert_non_null(c);
+    start_mock(&p, args);
+    assert_int_equal(http(p.port, "GET", "/mock/health", NULL, NULL, NULL), 200);
+    proc_read_log(&p, log, sizeof(log));
+    snprintf(want, sizeof(want), "vambe-mock: listening on http://[::ffff:127.0.0.1]:%u\n", p.port);
+    if (strstr(log, want) == NULL) {
+        fail_msg("log: %s", log);
+    }
+    memset(&req, 0, sizeof(req));
+    memset(&resp, 0, sizeof(resp));
+    snprintf(url, sizeof(url), "http://[::ffff:127.0.0.1]:%u/mock/health", p.port);
+    req.method = "GET";
+    req.url = url;
+    req.timeout_ms = 10000;
+    assert_int_equal(http_client_run(c, &req, &resp, 1, 1), 0);
+    if (resp.error != HTTP_ERROR_NONE) {
+        fail_msg("GET %s: %s", url, resp.error_text);
+    }
+    assert_int_equal(resp.status, 200);
+    http_response_cleanup(&resp);
+    http_client_free(c);
+    assert_int_equal(proc_stop(&p, STOP_MS), 0);
+}
+
 static void port_taken_exit_3(void **state)
 {
     (void)state;
@@ -564,17 +603,12 @@ static void many_concurrent_connections(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(help_and_version),
-        cmocka_unit_test(bad_flags_exit_2),
-        cmocka_unit_test(port_file_contract),
-        cmocka_unit_test(port_taken_exit_3),
-        cmocka_unit_test(foreign_db_exit_3),
-        cmocka_unit_test(signals_stop_cleanly),
-        cmocka_unit_test(db_survives_restart),
-        cmocka_unit_test(secrets_never_logged),
-        cmocka_unit_test(json_log_lines),
-        cmocka_unit_test(api_key_from_environment),
-        cmocka_unit_test(many_concurrent_connections),
+        cmocka_unit_test(help_and_version),         cmocka_unit_test(bad_flags_exit_2),
+        cmocka_unit_test(port_file_contract),       cmocka_unit_test(bind_ipv4_mapped),
+        cmocka_unit_test(port_taken_exit_3),        cmocka_unit_test(foreign_db_exit_3),
+        cmocka_unit_test(signals_stop_cleanly),     cmocka_unit_test(db_survives_restart),
+        cmocka_unit_test(secrets_never_logged),     cmocka_unit_test(json_log_lines),
+        cmocka_unit_test(api_key_from_environment), cmocka_unit_test(many_concurrent_connections),
     };
     unsetenv("VAMBE_MOCK_API_KEY");
     return cmocka_run_group_tests(tests, NULL, NULL);

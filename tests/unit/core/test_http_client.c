@@ -1,7 +1,8 @@
 /* core/http_client against an in-test server built on core/http_server
  * (127.0.0.1, port 0): statuses, timeouts, the body cap, redirects not
  * followed, refused connections, concurrency (run and add/poll), headers
- * both ways, timings and TLS. */
+ * both ways, timings and TLS; and against a raw socket server: broken
+ * chunked encodings, a header over libcurl's limit and a reset. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -757,6 +759,187 @@ static void test_bad_requests(void **state)
     http_client_free(c);
 }
 
+/* ---- a raw server: bytes that are not HTTP, and resets ------------------ */
+
+/* One connection on 127.0.0.1, port 0: reads the request head, sends
+ * answer, then either resets (SO_LINGER 0 and close) or waits for the
+ * client to close first, so that what the client sees comes from the
+ * bytes and not from an end of stream. */
+struct raw_srv {
+    int listen_fd;
+    unsigned port;
+    const char *answer;
+    size_t answer_len;
+    bool reset;
+    pthread_t thread;
+};
+
+static void *raw_srv_run(void *arg)
+{
+    struct raw_srv *r = arg;
+    struct timeval tv = {.tv_sec = 5, .tv_usec = 0}; /* a broken client fails, never hangs */
+    struct linger lg = {1, 0};
+    char buf[8192];
+    size_t len = 0;
+    ssize_t got;
+    int fd = accept(r->listen_fd, NULL, NULL);
+
+    if (fd < 0) {
+        return NULL;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    do {
+        got = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+        if (got > 0) {
+            len += (size_t)got;
+            buf[len] = '\0';
+        }
+    } while (got > 0 && len + 1 < sizeof(buf) && strstr(buf, "\r\n\r\n") == NULL);
+    for (size_t off = 0; off < r->answer_len;) {
+        ssize_t w = send(fd, r->answer + off, r->answer_len - off, MSG_NOSIGNAL);
+
+        if (w <= 0) {
+            break; /* the client gave up first (a header over its limit) */
+        }
+        off += (size_t)w;
+    }
+    if (r->reset) {
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    } else {
+        while (recv(fd, buf, sizeof(buf), 0) > 0) {
+        }
+    }
+    close(fd);
+    return NULL;
+}
+
+static void raw_srv_start(struct raw_srv *r, const char *answer, size_t answer_len, bool reset)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+
+    memset(r, 0, sizeof(*r));
+    r->answer = answer;
+    r->answer_len = answer_len;
+    r->reset = reset;
+    r->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(r->listen_fd >= 0);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(r->listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(r->listen_fd, 4), 0);
+    assert_int_equal(getsockname(r->listen_fd, (struct sockaddr *)&a, &len), 0);
+    r->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&r->thread, NULL, raw_srv_run, r), 0);
+}
+
+static void raw_srv_stop(struct raw_srv *r)
+{
+    pthread_join(r->thread, NULL);
+    close(r->listen_fd);
+}
+
+/* One GET against a raw server that sends answer; the response in *resp. */
+static void raw_get(const char *answer, size_t answer_len, bool reset, struct http_response *resp)
+{
+    struct raw_srv r;
+    struct http_client *c = http_client_new(NULL);
+    struct http_request req;
+    char url[128];
+
+    assert_non_null(c);
+    raw_srv_start(&r, answer, answer_len, reset);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/hook", r.port);
+    req = get_req(url);
+    req.timeout_ms = 10000;
+    assert_int_equal(http_client_run(c, &req, resp, 1, 1), 0);
+    http_client_free(c); /* closes the connection: the server thread ends */
+    raw_srv_stop(&r);
+}
+
+/* A broken chunked encoding is bytes that are not HTTP: a protocol error,
+ * although libcurl 7.88 reports it as CURLE_RECV_ERROR. It was "reset". */
+static void test_broken_chunks(void **state)
+{
+    static const struct {
+        const char *answer;
+        const char *curl_says; /* libcurl 7.88's words, kept in the text */
+    } rows[] = {
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+         "Illegal or missing hexadecimal sequence"},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX\r\n0\r\n\r\n",
+         "Malformed encoding"},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "123456789abcdef0123456789\r\n",
+         "Too long hexadecimal number"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct http_response resp;
+
+        raw_get(rows[i].answer, strlen(rows[i].answer), false, &resp);
+        if (resp.error != HTTP_ERROR_PROTOCOL ||
+            strstr(resp.error_text, "the response's chunked encoding is broken: ") !=
+                resp.error_text ||
+            strstr(resp.error_text, rows[i].curl_says) == NULL) {
+            fail_msg("row %zu: %s (%s), want protocol with '%s'", i, http_error_name(resp.error),
+                     resp.error_text, rows[i].curl_says);
+        }
+        assert_int_equal(resp.status, 200); /* the status line came */
+        http_response_cleanup(&resp);
+    }
+}
+
+/* A response header over libcurl's limit is a protocol error too. */
+static void test_header_over_limit(void **state)
+{
+    static const char head[] = "HTTP/1.1 200 OK\r\nX-Big: ";
+    static const char tail[] = "\r\nContent-Length: 0\r\n\r\n";
+    size_t big = 200 * 1024;
+    size_t len = sizeof(head) - 1 + big + sizeof(tail) - 1;
+    char *answer = malloc(len);
+    struct http_response resp;
+    char want[64];
+
+    (void)state;
+    assert_non_null(answer);
+    memcpy(answer, head, sizeof(head) - 1);
+    memset(answer + sizeof(head) - 1, 'a', big);
+    memcpy(answer + sizeof(head) - 1 + big, tail, sizeof(tail) - 1);
+    raw_get(answer, len, false, &resp);
+    snprintf(want, sizeof(want), "larger than %d bytes", 100 * 1024);
+    if (resp.error != HTTP_ERROR_PROTOCOL || strstr(resp.error_text, want) == NULL) {
+        fail_msg("%s (%s), want protocol with '%s'", http_error_name(resp.error), resp.error_text,
+                 want);
+    }
+    http_response_cleanup(&resp);
+    free(answer);
+}
+
+/* A real reset stays "reset", in a chunked answer too: the kind is told
+ * by libcurl's words, not by the encoding. */
+static void test_reset_stays_reset(void **state)
+{
+    static const char *const answers[] = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+        struct http_response resp;
+
+        raw_get(answers[i], strlen(answers[i]), true, &resp);
+        if (resp.error != HTTP_ERROR_RESET || strstr(resp.error_text, "chunk") != NULL) {
+            fail_msg("answer %zu: %s (%s), want reset", i, http_error_name(resp.error),
+                     resp.error_text);
+        }
+        http_response_cleanup(&resp);
+    }
+}
+
 static void test_tls(void **state)
 {
     struct http_server_opts o;
@@ -850,6 +1033,9 @@ int main(void)
         cmocka_unit_test(test_timings),
         cmocka_unit_test(test_connection_reuse),
         cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_broken_chunks),
+        cmocka_unit_test(test_header_over_limit),
+        cmocka_unit_test(test_reset_stays_reset),
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_error_names),
     };

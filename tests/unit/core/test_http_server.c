@@ -777,6 +777,49 @@ static void test_ipv6(void **state)
     http_server_stop(s);
 }
 
+/* An IPv4-mapped IPv6 address is an IPv4 endpoint: the server listens on
+ * 127.0.0.1 and a plain IPv4 client reaches it, in both threading modes. */
+static void test_ipv4_mapped(void **state)
+{
+    static char resp[RAW_MAX];
+    static const unsigned threads[] = {0, 2};
+    struct http_server_opts o;
+    struct http_server *s;
+    struct http_server *b;
+    struct err e;
+    char want[80];
+
+    for (size_t i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+        memset(&o, 0, sizeof(o));
+        o.bind = "::ffff:127.0.0.1";
+        o.routes = routes;
+        o.n_routes = sizeof(routes) / sizeof(routes[0]);
+        o.ctx = *state;
+        o.threads = threads[i];
+        err_clear(&e);
+        s = http_server_start(&o, &e);
+        if (s == NULL) {
+            fail_msg("http_server_start(::ffff:127.0.0.1, threads %u): %s", threads[i], e.msg);
+        }
+        assert_true(http_server_port(s) > 0);
+        raw_exchange(http_server_port(s),
+                     "GET /items/special HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", resp,
+                     sizeof(resp));
+        assert_int_equal(resp_status(resp), 200);
+        assert_string_equal(resp_body(resp), "literal");
+
+        /* The same port again: the error names the address as given. */
+        o.port = http_server_port(s);
+        err_clear(&e);
+        b = http_server_start(&o, &e);
+        assert_null(b);
+        snprintf(want, sizeof(want), "cannot listen on [::ffff:127.0.0.1]:%u: ", o.port);
+        assert_non_null(strstr(e.msg, want));
+        assert_non_null(strstr(e.msg, strerror(EADDRINUSE)));
+        http_server_stop(s);
+    }
+}
+
 struct client_job {
     unsigned port;
     char *resp;
@@ -883,6 +926,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_error_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reply_helpers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ipv4_mapped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_lets_inflight_finish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_log, setup, teardown),
     };

@@ -241,6 +241,27 @@ struct rp_run *fixture_run(bool hostile)
     return run;
 }
 
+void fixture_charge(struct rp_run *run)
+{
+    for (size_t i = 0; i < run->n_cases; i++) {
+        for (size_t j = 0; j < run->cases[i].n_steps; j++) {
+            struct rp_step *s = &run->cases[i].steps[j];
+            for (size_t k = 0; k < s->n_exchanges; k++) {
+                rp_detail_fit(&run->detail, &s->exchanges[k]);
+            }
+        }
+    }
+}
+
+struct rp_run *fixture_over_budget(bool hostile)
+{
+    struct rp_run *run = fixture_run(hostile);
+    run->detail.budget = FIXTURE_SMALL_BUDGET;
+    fixture_charge(run);
+    rp_run_summarize(run);
+    return run;
+}
+
 struct rp_run *fixture_many(size_t n)
 {
     struct rp_run *run = fixture_run(false);

@@ -28,6 +28,18 @@
  * one response body of FIXTURE_BIG_BODY bytes; the scheme name (as from a
  * custom scheme file) and a third note carry the same. rp_run_free frees it. */
 struct rp_run *fixture_run(bool hostile);
+/* The detail budget of fixture_over_budget: about half of what the clean
+ * run's exchanges hold (30 KiB), so it runs out inside LAT-001's burst. */
+#define FIXTURE_SMALL_BUDGET (16u * 1024)
+
+/* Charges every exchange of run, in order, to its detail budget (what the
+ * harness does as it records them). */
+void fixture_charge(struct rp_run *run);
+/* fixture_run(hostile) with a detail budget of FIXTURE_SMALL_BUDGET, its
+ * exchanges charged and the run summarized again: the first ones keep
+ * their detail, the later ones (SIG-002's and SIG-004's among them) keep
+ * only status, error and timings, and a last note says so. */
+struct rp_run *fixture_over_budget(bool hostile);
 /* A summarized run of n failing cases, each with a long transcript. */
 struct rp_run *fixture_many(size_t n);
 /* The hostile response body of SIG-002 (every byte and more); its length

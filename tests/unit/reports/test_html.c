@@ -137,6 +137,39 @@ static void hostile_data_is_inert(void **state)
     rp_run_free(run);
 }
 
+/* Past the detail budget: lint-clean, a note in place of the headers and
+ * bodies of each exchange that lost them, the budget note listed. */
+static void detail_dropped_shown(void **state)
+{
+    (void)state;
+    struct rp_run *run = fixture_over_budget(true);
+    char *path = fixture_write(run, RP_FORMAT_HTML, "report-over-budget.html");
+    lint(path);
+    size_t len = 0;
+    char *html = fixture_slurp(path, &len);
+    assert_non_null(html);
+    /* request and response of each dropped exchange (SIG-004's got none) */
+    size_t answered = 0;
+    for (size_t i = 0; i < run->n_cases; i++) {
+        for (size_t j = 0; j < run->cases[i].n_steps; j++) {
+            const struct rp_step *s = &run->cases[i].steps[j];
+            for (size_t k = 0; k < s->n_exchanges; k++) {
+                answered += s->exchanges[k].detail_dropped && s->exchanges[k].status != 0;
+            }
+        }
+    }
+    assert_int_equal(fixture_count(html, len,
+                                   "(headers and body not kept: the run's "
+                                   "exchange detail budget was reached)"),
+                     run->detail.dropped + answered);
+    assert_int_equal(fixture_count(html, len, "<li>"), 4);
+    assert_non_null(strstr(html, "<li>exchange detail budget of 16384 bytes reached: "));
+    assert_null(strstr(html, "(truncated, 2097152 bytes)"));
+    free(html);
+    free(path);
+    rp_run_free(run);
+}
+
 static void no_notes_no_section(void **state)
 {
     (void)state;
@@ -269,9 +302,9 @@ static void renders_in_chromium(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(page_structure),      cmocka_unit_test(hostile_data_is_inert),
-        cmocka_unit_test(no_notes_no_section), cmocka_unit_test(chart_bins),
-        cmocka_unit_test(renders_in_chromium),
+        cmocka_unit_test(page_structure),       cmocka_unit_test(hostile_data_is_inert),
+        cmocka_unit_test(detail_dropped_shown), cmocka_unit_test(no_notes_no_section),
+        cmocka_unit_test(chart_bins),           cmocka_unit_test(renders_in_chromium),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

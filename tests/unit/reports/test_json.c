@@ -222,6 +222,55 @@ static void no_notes_is_an_empty_array(void **state)
     rp_run_free(run);
 }
 
+/* Past the detail budget: exchanges marked detail_dropped, with null
+ * headers and bodies and their facts kept; the note last; still valid. */
+static void detail_dropped_marked(void **state)
+{
+    (void)state;
+    struct rp_run *run = fixture_over_budget(true);
+    char *path = fixture_write(run, RP_FORMAT_JSON, "report-over-budget.json");
+    assert_string_equal(run_validator(path, false), "valid Draft202012Validator 9\n");
+    json_t *doc = load(path);
+    json_t *xs = json_object_get(
+        json_array_get(json_object_get(find_case(doc, "SIG-002"), "steps"), 0), "exchanges");
+    assert_int_equal(json_array_size(xs), 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *x = json_array_get(xs, i);
+        assert_true(json_is_true(json_object_get(x, "detail_dropped")));
+        assert_true(json_is_null(json_object_get(x, "request_headers")));
+        assert_true(json_is_null(json_object_get(x, "request_body")));
+        assert_true(json_is_null(json_object_get(x, "response_headers")));
+        assert_true(json_is_null(json_object_get(x, "response_body")));
+        assert_int_equal(json_integer_value(json_object_get(x, "request_body_bytes")), 0);
+        assert_int_equal(json_integer_value(json_object_get(x, "response_body_bytes")), 0);
+        assert_null(json_object_get(x, "response_body_base64")); /* the 2 MiB body is gone */
+        assert_int_equal(json_integer_value(json_object_get(x, "status")), 200);
+        assert_string_equal(json_string_value(json_object_get(x, "method")), "POST");
+    }
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(xs, 0), "total_us")), 7300);
+    /* an exchange that kept its detail has no mark */
+    json_t *first = json_array_get(
+        json_object_get(json_array_get(json_object_get(find_case(doc, "DLV-001"), "steps"), 0),
+                        "exchanges"),
+        0);
+    assert_null(json_object_get(first, "detail_dropped"));
+    assert_non_null(json_string_value(json_object_get(first, "request_headers")));
+    json_t *notes = json_object_get(doc, "notes");
+    assert_int_equal(json_array_size(notes), 4);
+    assert_non_null(strstr(json_string_value(json_array_get(notes, 3)),
+                           "exchange detail budget of 16384 bytes reached"));
+    json_t *lat = json_object_get(json_object_get(doc, "summary"), "latency");
+    assert_int_equal(json_integer_value(json_object_get(lat, "samples")), run->latency.samples);
+    json_decref(doc);
+    size_t len = 0;
+    char *text = fixture_slurp(path, &len);
+    assert_non_null(text);
+    assert_true(len < 128 * 1024); /* the 2 MiB body did not reach the file */
+    free(text);
+    free(path);
+    rp_run_free(run);
+}
+
 static void write_error_reported(void **state)
 {
     (void)state;
@@ -239,6 +288,7 @@ int main(void)
         cmocka_unit_test(schema_valid_with_every_fact),
         cmocka_unit_test(hostile_bodies_kept_exactly),
         cmocka_unit_test(no_notes_is_an_empty_array),
+        cmocka_unit_test(detail_dropped_marked),
         cmocka_unit_test(write_error_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

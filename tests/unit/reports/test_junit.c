@@ -156,6 +156,28 @@ static void hostile_data_stays_valid(void **state)
     rp_run_free(run);
 }
 
+/* Past the detail budget, a failure's transcript says the exchange's
+ * headers and bodies were not kept; the note is a property; still valid. */
+static void detail_dropped_stays_valid(void **state)
+{
+    (void)state;
+    struct rp_run *run = fixture_over_budget(true);
+    char *path = fixture_write(run, RP_FORMAT_JUNIT, "junit-over-budget.xml");
+    validate(path);
+    const char *text = xpath(path, "string(//testcase[starts-with(@name,'SIG-002')]/failure)");
+    assert_non_null(strstr(text, "exchange 1: POST "));
+    assert_non_null(strstr(text, "(headers and bodies not kept: the run's exchange detail "
+                                 "budget was reached)"));
+    assert_non_null(strstr(text, "timings: connect 0.7 ms, first byte 6.9 ms, total 7.3 ms"));
+    assert_null(strstr(text, "x-vambe-event:"));
+    assert_string_equal(
+        xpath(path, "count(//testsuite[1]/properties/property[@name='note'][starts-with(@value,"
+                    "'exchange detail budget of 16384 bytes reached')])"),
+        "1");
+    free(path);
+    rp_run_free(run);
+}
+
 static void empty_run_is_valid(void **state)
 {
     (void)state;
@@ -182,9 +204,8 @@ static void write_error_reported(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(schema_valid_and_shaped),
-        cmocka_unit_test(hostile_data_stays_valid),
-        cmocka_unit_test(empty_run_is_valid),
+        cmocka_unit_test(schema_valid_and_shaped),    cmocka_unit_test(hostile_data_stays_valid),
+        cmocka_unit_test(detail_dropped_stays_valid), cmocka_unit_test(empty_run_is_valid),
         cmocka_unit_test(write_error_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -163,6 +163,28 @@ static void hostile_data_is_inert(void **state)
     rp_run_free(run);
 }
 
+/* Past the detail budget: the note in the list, the transcript says the
+ * detail was not kept, the tables intact. */
+static void detail_dropped_shown(void **state)
+{
+    (void)state;
+    struct rp_run *run = fixture_over_budget(true);
+    char *path = fixture_write(run, RP_FORMAT_MD, "report-over-budget.md");
+    size_t len = 0;
+    char *md = fixture_slurp(path, &len);
+    assert_non_null(md);
+    assert_int_equal(check_tables(md, len), 2 + 4 + 2 + 9);
+    assert_non_null(strstr(md, "\n- exchange detail budget of 16384 bytes reached: "));
+    const char *sig = strstr(md, "FAIL · SIG-002");
+    assert_non_null(sig);
+    assert_non_null(strstr(sig, "(headers and bodies not kept: the run's exchange detail "
+                                "budget was reached)"));
+    assert_null(strstr(md, "(truncated, 2097152 bytes)")); /* the big body is gone */
+    free(md);
+    free(path);
+    rp_run_free(run);
+}
+
 static void huge_run_stays_under_1_mib(void **state)
 {
     (void)state;
@@ -185,9 +207,8 @@ static void huge_run_stays_under_1_mib(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(summary_and_failures),
-        cmocka_unit_test(hostile_data_is_inert),
-        cmocka_unit_test(no_notes_no_section),
+        cmocka_unit_test(summary_and_failures),       cmocka_unit_test(hostile_data_is_inert),
+        cmocka_unit_test(no_notes_no_section),        cmocka_unit_test(detail_dropped_shown),
         cmocka_unit_test(huge_run_stays_under_1_mib),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

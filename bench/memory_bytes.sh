@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Memory of vambe-mock when the call log's bodies are large: peak RSS
+# (VmHWM) against the byte budget of --max-calls-bytes.
+#
+#   bench/memory_bytes.sh   prints memory.bytes_mb
+#
+# The mock runs with its defaults (--max-calls 100000, --max-calls-bytes
+# 256M), one webhook pointing at nginx (200), and is sent events whose body
+# is about 200 KiB (a 200 KiB text in data). A record keeps 64 KiB of such a
+# body, so about 4 000 records fill the budget. Events go 200 at a time, at
+# most two batches undelivered (80 MB of bodies in flight at most: the
+# figure measures what the mock retains, not a backlog).
+#
+# memory.bytes_mb: the peak once every delivery is logged and the call log
+#   has settled. Baseline: the peak of the same mock when the budget has
+#   just filled (BENCH_BYTES_FIRST deliveries, default 5 000): a ratio near
+#   1 means the memory stays at the budget whatever the traffic. The
+#   figure's target is the budget plus 25% for SQLite's pages, the engine,
+#   the bodies in flight and the libraries.
+# BENCH_BYTES_EVENTS: deliveries in all (default 1 000 000, 10 times the
+#   default --max-calls; 200 GB through loopback, hours on 2 cores: give
+#   fewer for a quick look). BENCH_BYTES_BUDGET: the budget (default 256M).
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+bench_build vambe-mock
+events=${BENCH_BYTES_EVENTS:-1000000}
+first=${BENCH_BYTES_FIRST:-5000}
+budget=${BENCH_BYTES_BUDGET:-256M}
+data_bytes=$((200 * 1024))
+chunk=200
+((first < events)) || first=$((events / 2))
+mockctl=(python3 "$bench_root/bench/mockctl.py")
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f\n", k / 1024 }'; }
+
+wait_nginx_log() {
+    local n=$1 i got=0
+    for ((i = 0; i < 36000; i++)); do
+        got=$(wc -l <"$nginx_log" 2>/dev/null || echo 0)
+        ((got >= n)) && return 0
+        sleep 0.1
+    done
+    bench_die "nginx logged $got requests of $n"
+}
+
+wait_calls_settled() {
+    local prev=-1 cur i
+    for ((i = 0; i < 100; i++)); do
+        cur=$("${mockctl[@]}" "$mock_url" "$api_key" total)
+        ((cur == prev)) && return 0
+        prev=$cur
+        sleep 0.2
+    done
+}
+
+paced() {
+    local from=$1 to=$2
+    taskset -c "$load_cpu" "${mockctl[@]}" "$mock_url" "$api_key" paced "$((to - from))" \
+        --count-file "$nginx_log" --base "$from" --chunk "$chunk" --data-bytes "$data_bytes" \
+        --timeout 36000
+    wait_nginx_log "$to"
+}
+
+full=() bounded=() pairs=()
+for ((rep = 1; rep <= BENCH_REPS; rep++)); do
+    bench_nginx "nginx-$rep" "$load_cpu" 200 --access-log
+    nginx_log=$bench_work/nginx-$rep/access.log
+    bench_mock "bytes-$rep" --max-calls-bytes "$budget" --no-access-log
+    budget_bytes=$("${mockctl[@]}" "$mock_url" "$api_key" config |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["max_calls_bytes"])')
+    bench_create_webhook "$nginx_url/hook" >/dev/null
+    t0=$(date +%s)
+    paced 0 "$first"
+    wait_calls_settled
+    read -r h1 _ < <(bench_rss_kb "$mock_pid")
+    paced "$first" "$events"
+    wait_calls_settled
+    read -r h2 rss _ < <(bench_rss_kb "$mock_pid")
+    total=$("${mockctl[@]}" "$mock_url" "$api_key" total)
+    bench_stop "$mock_pid"
+    bench_stop "$nginx_pid"
+    full+=("$(mb "$h1")") bounded+=("$(mb "$h2")") pairs+=("$h2" "$h1")
+    bench_log "rep $rep: peak $(mb "$h1") MB after $first deliveries, $(mb "$h2") MB after $events (RSS now $(mb "$rss") MB); budget $((budget_bytes / 1048576)) MiB; $total call records kept; $(($(date +%s) - t0)) s"
+done
+target=$(awk -v b="$budget_bytes" 'BEGIN { printf "%.0f\n", b * 1.25 / 1048576 }')
+bench_figure memory.bytes_mb "$(bench_median "${bounded[@]}")" "$(bench_median "${full[@]}")" \
+    "$(bench_paired_ratio "${pairs[@]}")" budget_mb "$((budget_bytes / 1048576))" target "$target"
