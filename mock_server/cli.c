@@ -279,6 +279,7 @@ static int cli_apply_policy(struct ms_options *o, int id, const char *arg, char 
         snprintf(msg, msg_size, "%s", e.msg);
         return -1;
     }
+    o->policy_given |= 1ull << (id - OPT_POLICY);
     return 0;
 }
 

@@ -192,11 +192,38 @@ static int dsp_resume(struct ms_dispatch *d, struct err *e)
     return 0;
 }
 
+/* With --db: the auto-disable streaks an earlier run reached, so that a
+ * restart does not give a failing webhook --disable-after more events. */
+static void dsp_restore_streaks(struct ms_dispatch *d)
+{
+    char *text = NULL;
+    json_t *o;
+    const char *id;
+    json_t *v;
+
+    if (!ms_store_durable(d->store) ||
+        ms_store_setting_get(d->store, DSP_STREAKS_KEY, &text) != 0 || text == NULL) {
+        return;
+    }
+    o = json_loads(text, 0, NULL);
+    json_object_foreach(o, id, v)
+    {
+        json_int_t n = json_integer_value(v);
+
+        if (strlen(id) == IDS_UUID_LEN && n > 0 && n <= UINT32_MAX) {
+            ms_dispatch_loop_set_streak(d, id, (unsigned)n);
+        }
+    }
+    json_decref(o);
+    free(text);
+}
+
 int ms_dispatch_start(struct ms_dispatch *d, struct err *e)
 {
     if (dsp_resume(d, e) != 0) {
         return -1;
     }
+    dsp_restore_streaks(d);
     d->writer = ms_dispatch_writer_new(d->store);
     if (d->writer == NULL) {
         return err_set(e, "cannot start the call-log writer thread");
@@ -352,6 +379,30 @@ void ms_dispatch_policy(struct ms_dispatch *d, struct ms_policy *out)
     pthread_mutex_unlock(&d->lock);
 }
 
+/* With --db, adds a valid patch to the policy changes the store keeps
+ * (MS_DISPATCH_POLICY_KEY), so that they survive a restart. Under the
+ * admin lock: patches are kept in the order they were applied. A failure
+ * is logged: the change applies, but only until the mock stops. */
+static void dsp_keep_policy(struct ms_dispatch *d, const char *body, size_t len)
+{
+    char *stored = NULL;
+    char *merged;
+
+    if (!ms_store_durable(d->store)) {
+        return;
+    }
+    if (ms_store_setting_get(d->store, MS_DISPATCH_POLICY_KEY, &stored) != 0) {
+        log_warn("the delivery policy change applies but will not survive a restart");
+        return;
+    }
+    merged = ms_policy_merge_patch(stored, body, len);
+    if (merged == NULL || ms_store_setting_put(d->store, MS_DISPATCH_POLICY_KEY, merged) != 0) {
+        log_warn("the delivery policy change applies but will not survive a restart");
+    }
+    free(merged);
+    free(stored);
+}
+
 int ms_dispatch_patch_policy(struct ms_dispatch *d, const char *body, size_t len,
                              struct ms_policy *out, struct err *e)
 {
@@ -370,6 +421,7 @@ int ms_dispatch_patch_policy(struct ms_dispatch *d, const char *body, size_t len
         return -1;
     }
     reseed = next.seed_set;
+    dsp_keep_policy(d, body, len);
     pthread_mutex_lock(&d->lock);
     next.seed_set = reseed || d->policy.seed_set;
     d->policy = next;

@@ -127,6 +127,10 @@ void ms_dispatch_policy(struct ms_dispatch *d, struct ms_policy *out);
 /* Applies a partial update (ms_policy_patch_json) and copies the result
  * into out. A new seed restarts the random streams. 0, or -1 with e naming
  * the field (nothing changed). */
+/* The store setting (ms_store_setting_get) that keeps the policy changes
+ * made through ms_dispatch_patch_policy, with --db. */
+#define MS_DISPATCH_POLICY_KEY "policy"
+
 int ms_dispatch_patch_policy(struct ms_dispatch *d, const char *body, size_t len,
                              struct ms_policy *out, struct err *e);
 

@@ -53,6 +53,38 @@ static struct dsp_hook *loop_hook(struct ms_dispatch *d, const char *id)
     return h;
 }
 
+void ms_dispatch_loop_set_streak(struct ms_dispatch *d, const char *id, unsigned streak)
+{
+    loop_hook(d, id)->gave_up_streak = streak;
+}
+
+/* The streaks that are not 0, as a JSON object {"webhook id": n}. */
+static char *loop_streaks_json(const struct ms_dispatch *d)
+{
+    json_t *o = json_object();
+    char *text;
+
+    for (unsigned b = 0; b < DSP_HOOK_BUCKETS; b++) {
+        for (const struct dsp_hook *h = d->hooks[b]; h != NULL; h = h->next) {
+            if (h->gave_up_streak > 0) {
+                json_object_set_new(o, h->id, json_integer(h->gave_up_streak));
+            }
+        }
+    }
+    text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    return text;
+}
+
+/* Hands the batch its streaks when they changed. */
+static void loop_batch_streaks(struct ms_dispatch *d, struct dsp_batch *b)
+{
+    if (d->streaks_dirty && b->streaks == NULL) {
+        b->streaks = loop_streaks_json(d);
+        d->streaks_dirty = false;
+    }
+}
+
 static void loop_wait_push(struct ms_dispatch *d, struct dsp_hook *h, struct dsp_chain *c)
 {
     d->n_waiting++;
@@ -118,6 +150,7 @@ static void loop_flush(struct ms_dispatch *d, bool force)
     if (force || d->inflight == 0 || b->n_calls + b->n_ops >= MS_DISPATCH_FLUSH_RECORDS ||
         now - b->first_us >= (uint64_t)MS_DISPATCH_FLUSH_MS * 1000u) {
         b->keep = (struct ms_call_keep){d->pol.max_calls, d->pol.max_calls_bytes};
+        loop_batch_streaks(d, b);
         ms_dispatch_writer_submit(d->writer, b);
         d->batch = ms_dispatch_writer_batch(d->writer);
     }
@@ -131,11 +164,31 @@ static void loop_op(struct ms_dispatch *d, const struct ms_pending_op *op)
     ms_dispatch_writer_add_op(d->batch, op);
 }
 
-/* Ends a chain that records nothing (its webhook went away). */
-static void loop_drop(struct ms_dispatch *d, struct dsp_chain *c, const char *why)
+/* Ends a chain whose webhook can no longer take it (deleted, gone, or
+ * inactive when its attempt came due, maybe after a restart): a record
+ * with outcome "dropped" says so, so that a chain whose last record was
+ * retry_scheduled does not end in silence. Nothing was sent. */
+static void loop_drop(struct ms_dispatch *d, struct dsp_chain *c, const struct ms_webhook *w,
+                      const char *why)
 {
     struct ms_pending_op op = {c->pending_id, true, 0, 0};
+    struct dsp_owned *o = NULL;
+    struct ms_call *call = ms_dispatch_writer_add_call(d->batch, &o);
+    uint64_t now_wall = clock_wall_ms();
 
+    ids_uuid7(&d->rng_ids, now_wall, call->id);
+    memcpy(call->webhook_id, c->webhook_id, sizeof(call->webhook_id));
+    snprintf(call->event_id, sizeof(call->event_id), "%s", c->ev->id);
+    snprintf(call->topic, sizeof(call->topic), "%s", c->ev->topic);
+    call->attempt = c->attempt;
+    o->url = w != NULL ? xstrdup(w->url) : NULL;
+    call->url = o->url;
+    o->error = xasprintf("not sent: %s", why);
+    call->error = o->error;
+    call->duration_ms = -1;
+    snprintf(call->outcome, sizeof(call->outcome), "dropped");
+    call->scheduled_ms = c->due_wall_ms;
+    call->created_ms = now_wall;
     log_debug("delivery of %s to webhook %s dropped: %s", c->ev->id, c->webhook_id, why);
     loop_op(d, &op);
     ms_dispatch_chain_free(c);
@@ -156,7 +209,7 @@ static void loop_launch(struct ms_dispatch *d, struct dsp_chain *c, struct dsp_h
     char *url = NULL;
 
     if (why != NULL) {
-        loop_drop(d, c, why);
+        loop_drop(d, c, w, why);
         return;
     }
     c->hook = h;
@@ -280,6 +333,7 @@ static void loop_free_waiters(struct ms_dispatch *d)
             while ((c = loop_wait_pop(d, h)) != NULL) {
                 ms_dispatch_chain_free(c);
             }
+            d->streaks_dirty = d->streaks_dirty || h->gave_up_streak > 0;
             h->gave_up_streak = 0;
         }
     }
@@ -409,6 +463,7 @@ static void loop_shutdown(struct ms_dispatch *d)
     }
     if (d->batch->n_calls > 0 || d->batch->n_ops > 0) {
         d->batch->keep = (struct ms_call_keep){d->pol.max_calls, d->pol.max_calls_bytes};
+        loop_batch_streaks(d, d->batch);
         ms_dispatch_writer_submit(d->writer, d->batch);
     } else {
         ms_dispatch_writer_batch_free(d->batch);

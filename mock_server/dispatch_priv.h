@@ -97,6 +97,9 @@ struct dsp_batch {
     size_t cap_ops;
     uint64_t first_us;        /* monotonic time of the first entry; 0 when empty */
     struct ms_call_keep keep; /* the call log's bounds when the batch was filled */
+    /* The webhooks' auto-disable streaks as a JSON object, written with
+     * the batch when they changed (owned; NULL: unchanged). */
+    char *streaks;
     struct dsp_batch *next;
 };
 
@@ -143,6 +146,7 @@ struct ms_dispatch {
     uint64_t cur_gen;
     struct ms_timerq *timers;
     struct dsp_hook *hooks[DSP_HOOK_BUCKETS];
+    bool streaks_dirty;       /* a gave_up_streak changed since the last batch */
     struct dsp_chain *flying; /* in-flight list */
     unsigned inflight;
     size_t n_waiting; /* chains in the webhooks' wait lists */
@@ -181,6 +185,13 @@ void ms_dispatch_seed_stream(struct rng *r, uint64_t seed, uint64_t run, uint64_
 
 /* The engine thread's body (arg is the struct ms_dispatch). */
 void *ms_dispatch_loop_main(void *arg);
+
+/* Sets a webhook's auto-disable streak (restored at start, before the
+ * engine thread runs). */
+void ms_dispatch_loop_set_streak(struct ms_dispatch *d, const char *id, unsigned streak);
+
+/* The store setting that keeps the streaks across a restart (with --db). */
+#define DSP_STREAKS_KEY "streaks"
 
 /* ---- dispatch_settle.c --------------------------------------------------- */
 

@@ -69,6 +69,7 @@ static const char *settle_gave_up(struct ms_dispatch *d, struct dsp_chain *c, st
         return "gave_up"; /* a copy is not another event */
     }
     h->gave_up_streak++;
+    d->streaks_dirty = true;
     if (n == 0 || h->gave_up_streak < n || c->kind == MS_PENDING_REPLAY) {
         return "gave_up";
     }
@@ -166,8 +167,9 @@ void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_
     settle_record(call, o, c, resp, now_wall, now_mono);
     if (ok) {
         outcome = "succeeded";
-        if (c->kind != MS_PENDING_DUPLICATE) {
+        if (c->kind != MS_PENDING_DUPLICATE && c->hook->gave_up_streak > 0) {
             c->hook->gave_up_streak = 0;
+            d->streaks_dirty = true;
         }
     } else if (!settle_still_usable(d, c)) {
         outcome = "failed"; /* deactivated or deleted meanwhile: no retry */

@@ -86,6 +86,8 @@ void ms_dispatch_writer_clear(struct dsp_batch *b)
         free(o->resp_body);
         free(o->error);
     }
+    free(b->streaks);
+    b->streaks = NULL;
     b->n_calls = 0;
     b->n_ops = 0;
     b->first_us = 0;
@@ -172,7 +174,10 @@ static void writer_write(struct ms_dispatch_writer *w, struct dsp_batch *b)
         struct err e = {{0}};
         bool was_failing;
 
-        if (ms_store_flush(w->store, b->calls, b->n_calls, b->ops, b->n_ops, &b->keep, &e) == 0) {
+        struct ms_store_setting streaks = {DSP_STREAKS_KEY, b->streaks};
+
+        if (ms_store_flush(w->store, b->calls, b->n_calls, b->ops, b->n_ops, &b->keep,
+                           b->streaks != NULL ? &streaks : NULL, &e) == 0) {
             pthread_mutex_lock(&w->lock);
             was_failing = w->failing;
             w->failing = false;

@@ -98,6 +98,18 @@ int ms_policy_set_flag(struct ms_policy *p, const char *flag, const char *value,
  * "body: ..." for the body as a whole). */
 int ms_policy_patch_json(struct ms_policy *p, const char *body, size_t len, struct err *e);
 
+/* What a --db keeps of the policy: the settings changed through PUT
+ * /mock/config, as one JSON object. ms_policy_merge_patch returns the
+ * stored object (NULL: none yet) with a valid patch's settings put over
+ * it, as new malloc'd text (NULL when either is not an object).
+ * ms_policy_restore applies the stored settings to p, except those whose
+ * row (bit i of given: ms_policy_flags()[i]) was given on the command
+ * line; keys gets their names ("max_attempts, timeout_ms"; "" for none).
+ * 0, or -1 with e set and p unchanged. */
+char *ms_policy_merge_patch(const char *stored, const char *patch, size_t patch_len);
+int ms_policy_restore(struct ms_policy *p, const char *stored, uint64_t given, char *keys,
+                      size_t keys_size, struct err *e);
+
 /* Checks the settings together (e.g. a "schedule" backoff needs a
  * schedule). 0 or -1 with e naming the member. */
 int ms_policy_check(const struct ms_policy *p, struct err *e);

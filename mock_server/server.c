@@ -76,6 +76,32 @@ static void server_routes_build(struct ms_server *s)
     memcpy(s->routes + n_api, control, n_control * sizeof(*control));
 }
 
+/* With --db: puts the settings PUT /mock/config stored over pol, except
+ * those given on the command line now. A stored policy that no longer
+ * applies (a scheme this build does not have) is logged and left. */
+static void server_restore_policy(struct ms_store *store, const struct ms_options *o,
+                                  struct ms_policy *pol)
+{
+    struct err e = {{0}};
+    char *stored = NULL;
+    char keys[512];
+
+    if (!ms_store_durable(store) ||
+        ms_store_setting_get(store, MS_DISPATCH_POLICY_KEY, &stored) != 0 || stored == NULL) {
+        return;
+    }
+    if (ms_policy_restore(pol, stored, o->policy_given, keys, sizeof(keys), &e) != 0) {
+        log_warn("the delivery policy set through PUT /mock/config before the restart is not "
+                 "applied: %s",
+                 e.msg);
+    } else if (keys[0] != '\0') {
+        log_info("delivery policy set through PUT /mock/config before the restart: %s (a flag "
+                 "given now wins)",
+                 keys);
+    }
+    free(stored);
+}
+
 /* Starts everything with the TLS material already read (tls->cert NULL:
  * plain HTTP). The caller has checked the options. */
 static struct ms_server *server_start(const struct ms_options *o, const struct ms_tls_pem *tls,
@@ -84,6 +110,7 @@ static struct ms_server *server_start(const struct ms_options *o, const struct m
     struct ms_server *s = xcalloc(1, sizeof(*s));
     struct http_server_opts ho;
     struct ms_dispatch_opts dopts;
+    struct ms_policy pol;
     const char *key = o->api_key != NULL ? o->api_key : MS_DEFAULT_API_KEY;
     json_t *topics;
     bool ok = false;
@@ -106,9 +133,11 @@ static struct ms_server *server_start(const struct ms_options *o, const struct m
     if (ms_policy_check(&o->policy, e) != 0) {
         goto out;
     }
+    pol = o->policy;
+    server_restore_policy(s->ctx.store, o, &pol);
     dopts.ca_file = o->ca_file;
     dopts.insecure = o->insecure;
-    s->ctx.dispatch = ms_dispatch_new(s->ctx.store, s->ctx.cache, &o->policy, &dopts, e);
+    s->ctx.dispatch = ms_dispatch_new(s->ctx.store, s->ctx.cache, &pol, &dopts, e);
     if (s->ctx.dispatch == NULL || ms_dispatch_start(s->ctx.dispatch, e) != 0) {
         goto out;
     }

@@ -36,9 +36,12 @@ struct ms_options {
     const char *db_path; /* NULL: in memory */
     enum log_format log_format;
     bool verbose;
-    unsigned threads;          /* HTTP worker threads; 0 = one per core */
-    bool access_log;           /* one line per request on stderr */
-    struct ms_policy policy;   /* the delivery policy at start (PUT /mock/config changes it) */
+    unsigned threads;        /* HTTP worker threads; 0 = one per core */
+    bool access_log;         /* one line per request on stderr */
+    struct ms_policy policy; /* the delivery policy at start (PUT /mock/config changes it) */
+    /* The policy rows given on the command line (bit i: ms_policy_flags()[i]):
+     * with --db they win over the settings PUT /mock/config stored. */
+    uint64_t policy_given;
     const char *ca_file;       /* CA bundle for https receivers; NULL: the system's */
     bool insecure;             /* do not verify receivers' certificates */
     const char *tls_cert_file; /* PEM certificate (chain) of the API; NULL: plain HTTP */

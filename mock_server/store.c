@@ -119,6 +119,10 @@ static const char *const store_migrations[] = {
      " + COALESCE(length(CAST(response_headers AS BLOB)), 0)"
      " + COALESCE(length(CAST(response_body AS BLOB)), 0)"
      " + COALESCE(length(CAST(error AS BLOB)), 0);"),
+    /* 7: settings that outlive the process as text: the delivery policy
+     * changed through PUT /mock/config (key "policy"), and the webhooks'
+     * auto-disable streaks (key "streaks"), each a JSON object. */
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 };
 
 _Static_assert(MS_CALL_RECORD_OVERHEAD == 512, "migration 6 counts 512 per record");
@@ -168,6 +172,9 @@ static const char *const store_sql[ST_COUNT_] = {
                         "ORDER BY p.due_at, p.id",
     [ST_META_BUMP] = "INSERT INTO meta (key, value) VALUES (?1, 1) "
                      "ON CONFLICT (key) DO UPDATE SET value = value + 1 RETURNING value",
+    [ST_SETTING_GET] = "SELECT value FROM settings WHERE key = ?",
+    [ST_SETTING_PUT] = "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -780,6 +787,42 @@ out:
     ms_store_done(st);
     pthread_mutex_unlock(&s->lock);
     free(arr);
+    return ret;
+}
+
+int ms_store_setting_get(struct ms_store *s, const char *key, char **value)
+{
+    sqlite3_stmt *st;
+    int rc;
+    int ret = 0;
+
+    *value = NULL;
+    pthread_mutex_lock(&s->lock);
+    st = s->st[ST_SETTING_GET];
+    ms_store_bind_text(st, 1, key);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *value = ms_store_col_dup(st, 0);
+    } else if (rc != SQLITE_DONE) {
+        ms_store_log_failure(s, "reading a setting");
+        ret = -1;
+    }
+    ms_store_done(st);
+    pthread_mutex_unlock(&s->lock);
+    return ret;
+}
+
+int ms_store_setting_put(struct ms_store *s, const char *key, const char *value)
+{
+    sqlite3_stmt *st;
+    int ret;
+
+    pthread_mutex_lock(&s->lock);
+    st = s->st[ST_SETTING_PUT];
+    ms_store_bind_text(st, 1, key);
+    ms_store_bind_text(st, 2, value);
+    ret = ms_store_step_done(s, st, "writing a setting");
+    pthread_mutex_unlock(&s->lock);
     return ret;
 }
 

@@ -176,6 +176,13 @@ int ms_store_calls_insert(struct ms_store *s, const struct ms_call *calls, size_
  * the filters in *total. *out is released with ms_store_calls_free. 0 or -1. */
 int ms_store_calls_query(struct ms_store *s, const struct ms_call_filter *f, struct ms_call **out,
                          size_t *n, uint64_t *total);
+/* A setting kept as text (store.c, migration 7): *value is a malloc'd
+ * copy the caller frees, NULL when the key was never written. 0, or -1
+ * when the store failed (logged). */
+int ms_store_setting_get(struct ms_store *s, const char *key, char **value);
+/* Writes a setting (replacing it). 0, or -1 when the store failed
+ * (logged). */
+int ms_store_setting_put(struct ms_store *s, const char *key, const char *value);
 /* Whether the store is a file (what it holds outlives the process, and a
  * failed write can be tried again as it was: its transaction was rolled
  * back). */
@@ -278,13 +285,19 @@ struct ms_call_keep {
     uint64_t bytes;
 };
 
-/* One transaction: inserts n_calls records, applies n_ops pending changes
- * and trims the call log to keep. 0, or -1 with e set: nothing written in
- * a file; in memory (no rollback journal) the statements before the
- * failing one stay. */
+/* A setting written with a batch (ms_store_setting_put's key and value). */
+struct ms_store_setting {
+    const char *key;
+    const char *value;
+};
+
+/* One transaction: inserts n_calls records, applies n_ops pending changes,
+ * writes the setting (NULL: none) and trims the call log to keep. 0, or -1
+ * with e set: nothing written in a file; in memory (no rollback journal)
+ * the statements before the failing one stay. */
 int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_calls,
                    const struct ms_pending_op *ops, size_t n_ops, const struct ms_call_keep *keep,
-                   struct err *e);
+                   const struct ms_store_setting *setting, struct err *e);
 
 /* Every pending chain, soonest due first (chains whose event is missing are
  * deleted). *out is released with ms_store_pending_free. 0 or -1. */

@@ -239,6 +239,23 @@ int ms_store_calls_insert(struct ms_store *s, const struct ms_call *calls, size_
     return ret;
 }
 
+/* Writes a setting; the caller holds the lock and a transaction. */
+static int store_setting_locked(struct ms_store *s, const struct ms_store_setting *setting,
+                                struct err *e)
+{
+    sqlite3_stmt *st = s->st[ST_SETTING_PUT];
+    int rc;
+
+    ms_store_bind_text(st, 1, setting->key);
+    ms_store_bind_text(st, 2, setting->value);
+    rc = sqlite3_step(st);
+    ms_store_done(st);
+    if (rc != SQLITE_DONE) {
+        return err_set(e, "store: writing the setting %s: %s", setting->key, sqlite3_errmsg(s->db));
+    }
+    return 0;
+}
+
 /* Applies pending changes; the caller holds the lock and a transaction. */
 static int store_apply_ops_locked(struct ms_store *s, const struct ms_pending_op *ops, size_t n,
                                   struct err *e)
@@ -264,20 +281,24 @@ static int store_apply_ops_locked(struct ms_store *s, const struct ms_pending_op
 
 int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_calls,
                    const struct ms_pending_op *ops, size_t n_ops, const struct ms_call_keep *keep,
-                   struct err *e)
+                   const struct ms_store_setting *setting, struct err *e)
 {
     int ret = -1;
 
     if (!s->durable) {
         n_ops = 0; /* no pending chains in memory (store.h) */
     }
-    if (n_calls == 0 && n_ops == 0) {
+    if (!s->durable) {
+        setting = NULL; /* nothing outlives the process */
+    }
+    if (n_calls == 0 && n_ops == 0 && setting == NULL) {
         return 0;
     }
     pthread_mutex_lock(&s->lock);
     if (ms_store_tx_begin(s, e) == 0) {
         bool ok = store_insert_calls_locked(s, calls, n_calls, e) == 0 &&
                   store_apply_ops_locked(s, ops, n_ops, e) == 0 &&
+                  (setting == NULL || store_setting_locked(s, setting, e) == 0) &&
                   (n_calls == 0 || store_calls_keep_locked(s, keep, e) == 0);
         ret = ms_store_tx_end(s, ok, "a batch of calls", e);
         if (ret != 0) {

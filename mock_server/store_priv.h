@@ -37,6 +37,8 @@ enum store_stmt {
     ST_PENDING_ORPHANS,
     ST_PENDING_LOAD,
     ST_META_BUMP,
+    ST_SETTING_GET,
+    ST_SETTING_PUT,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,

@@ -15,7 +15,7 @@
 
 /* The outcomes of a call-log record (issue: delivery engine). */
 static const char *const validate_outcomes[] = {
-    "succeeded", "failed", "retry_scheduled", "gave_up", "webhook_disabled",
+    "succeeded", "failed", "retry_scheduled", "gave_up", "webhook_disabled", "dropped",
 };
 
 #define VALIDATE_PAGE_MAX 1000000000LL
@@ -541,7 +541,7 @@ int ms_validate_calls_params(const struct ms_calls_params *p, struct ms_call_fil
     if (p->outcome != NULL && !ms_validate_outcome(p->outcome)) {
         return err_set(e,
                        "outcome: '%.40s' is not an outcome (use succeeded, failed, "
-                       "retry_scheduled, gave_up or webhook_disabled)",
+                       "retry_scheduled, gave_up, webhook_disabled or dropped)",
                        p->outcome);
     }
     f->webhook_id = p->webhook_id;

@@ -320,7 +320,7 @@ static void disk_full_loses_no_record(void **state)
     struct http_server *rx;
     struct http_client *c = http_client_new(NULL);
     struct err e = {{0}};
-    struct proc p;
+    static struct proc p; /* static: kill_running reaches it after a failure */
     char db[256];
     char wal[300];
     char body[256];
@@ -426,12 +426,200 @@ static void disk_full_loses_no_record(void **state)
     test_db_remove(db);
 }
 
+/* ---- what a restart keeps ---------------------------------------------------- */
+
+static void rx_fail(void *ctx, const struct http_server_request *req, struct http_server_reply *rep)
+{
+    (void)ctx;
+    (void)req;
+    http_reply_text(rep, 500, "text/plain", "down", 4);
+}
+
+#define KEY "vambe-mock-local-key"
+
+static json_t *api_get(struct http_client *c, unsigned port, const char *path)
+{
+    json_t *j = NULL;
+
+    assert_int_equal(api_json(c, port, KEY, "GET", path, NULL, &j), 200);
+    return j;
+}
+
+/* Creates a webhook for url; its id goes to id. */
+static void create_hook(struct http_client *c, unsigned port, const char *url, char *id)
+{
+    char body[256];
+    json_t *j = NULL;
+
+    snprintf(body, sizeof(body),
+             "{\"topic\":\"message.received\",\"url\":\"%s\",\"secret\":\"restart-secret\"}", url);
+    assert_int_equal(api_json(c, port, KEY, "POST", "/api/webhooks", body, &j), 201);
+    snprintf(id, IDS_UUID_LEN + 1, "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+}
+
+/* Triggers one event for webhook id; its event id goes to event. */
+static void trigger_one(struct http_client *c, unsigned port, const char *id, char *event)
+{
+    char body[256];
+    json_t *j = NULL;
+
+    snprintf(body, sizeof(body), "{\"topic\":\"message.received\",\"webhook_id\":\"%s\"}", id);
+    assert_int_equal(api_json(c, port, KEY, "POST", "/mock/events", body, &j), 202);
+    snprintf(event, 64, "%s",
+             json_string_value(json_array_get(json_object_get(j, "event_ids"), 0)));
+    json_decref(j);
+}
+
+/* Waits (10 s at most) for a record of event with this outcome. */
+static void wait_outcome(struct http_client *c, unsigned port, const char *event,
+                         const char *outcome)
+{
+    char path[256];
+    uint64_t deadline = clock_mono_us() + 10000000u;
+
+    snprintf(path, sizeof(path), "/api/webhooks/calls?event_id=%s&outcome=%s", event, outcome);
+    for (;;) {
+        json_t *j = api_get(c, port, path);
+        json_int_t total = json_integer_value(json_object_get(j, "total"));
+
+        json_decref(j);
+        if (total > 0) {
+            return;
+        }
+        if (clock_mono_us() > deadline) {
+            fail_msg("no %s record for %s", outcome, event);
+        }
+        clock_sleep_us(20000); /* polling the call log */
+    }
+}
+
+static void start_mock_db(struct proc *p, const char *db, const char *flag, const char *value)
+{
+    char *argv[] = {(char *)mock_bin(), "serve",      "--db",        (char *)db,
+                    "--no-access-log",  (char *)flag, (char *)value, NULL};
+
+    if (proc_start(p, argv, true, START_MS) != 0) {
+        char log[4096];
+
+        proc_read_log(p, log, sizeof(log));
+        fail_msg("vambe-mock did not start: %s", log);
+    }
+    running = p;
+}
+
+static void stop_mock(struct proc *p)
+{
+    running = NULL;
+    assert_int_equal(proc_stop(p, STOP_MS), 0);
+}
+
+/* With --db a restart keeps the delivery policy set through PUT
+ * /mock/config (a flag given at the restart wins for its own setting),
+ * the auto-disable streaks, and records a chain that comes due for a
+ * deleted webhook as "dropped". Before the fix all three were lost: the
+ * flags applied again, the streak started from 0 (a failing webhook got
+ * --disable-after more events), and the chain ended without a record. */
+static void restart_keeps_policy_streaks_and_drops(void **state)
+{
+    (void)state;
+    static const struct http_route routes[] = {{"POST", "/fail", rx_fail}};
+    struct http_server_opts o;
+    struct http_server *rx;
+    struct http_client *c = http_client_new(NULL);
+    struct err e = {{0}};
+    static struct proc p; /* static: kill_running reaches it after a failure */
+    char db[256];
+    char url[128];
+    char hook_a[IDS_UUID_LEN + 1];
+    char hook_b[IDS_UUID_LEN + 1];
+    char event[64];
+    char path[256];
+    json_t *j;
+    json_t *rec;
+
+    memset(&o, 0, sizeof(o));
+    o.routes = routes;
+    o.n_routes = 1;
+    o.threads = 2;
+    rx = http_server_start(&o, &e);
+    if (rx == NULL || c == NULL) {
+        fail_msg("receiver: %s", e.msg);
+    }
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/fail", http_server_port(rx));
+    test_db_path(db, sizeof(db), "mock-store-restart");
+    test_db_remove(db);
+
+    start_mock_db(&p, db, "--disable-after", "5"); /* a flag: not kept */
+    assert_int_equal(api_json(c, p.port, KEY, "PUT", "/mock/config",
+                              "{\"max_attempts\":1,\"jitter\":0,\"backoff_base_ms\":\"2s\","
+                              "\"disable_after\":3}",
+                              NULL),
+                     200);
+    create_hook(c, p.port, url, hook_a);
+    create_hook(c, p.port, url, hook_b);
+    for (int i = 0; i < 2; i++) {
+        trigger_one(c, p.port, hook_a, event);
+        wait_outcome(c, p.port, event, "gave_up");
+    }
+    /* B: two attempts, the second due 2 s after the first; B is deleted
+     * meanwhile and the mock restarted before it is due. */
+    assert_int_equal(api_json(c, p.port, KEY, "PUT", "/mock/config", "{\"max_attempts\":2}", NULL),
+                     200);
+    trigger_one(c, p.port, hook_b, event);
+    wait_outcome(c, p.port, event, "retry_scheduled");
+    snprintf(path, sizeof(path), "/api/webhooks/%s", hook_b);
+    assert_int_equal(api_json(c, p.port, KEY, "DELETE", path, NULL, NULL), 200);
+    stop_mock(&p);
+
+    start_mock_db(&p, db, "--seed", "7");
+    j = api_get(c, p.port, "/mock/config");
+    assert_int_equal(json_integer_value(json_object_get(j, "max_attempts")), 2);
+    assert_int_equal(json_integer_value(json_object_get(j, "backoff_base_ms")), 2000);
+    assert_int_equal(json_integer_value(json_object_get(j, "disable_after")), 3);
+    assert_int_equal(json_integer_value(json_object_get(j, "seed")), 7);
+    json_decref(j);
+    /* The chain of B comes due: recorded as dropped, nothing sent. */
+    wait_outcome(c, p.port, event, "dropped");
+    snprintf(path, sizeof(path), "/api/webhooks/calls?event_id=%s&outcome=dropped", event);
+    j = api_get(c, p.port, path);
+    rec = json_array_get(json_object_get(j, "data"), 0);
+    assert_int_equal(json_integer_value(json_object_get(rec, "attempt")), 2);
+    assert_string_equal(json_string_value(json_object_get(rec, "error")),
+                        "not sent: the webhook is deleted");
+    assert_true(json_is_null(json_object_get(rec, "sent_at")));
+    assert_true(json_is_null(json_object_get(rec, "response_status")));
+    json_decref(j);
+    /* A's third event that gives up completes the streak of 3. */
+    assert_int_equal(api_json(c, p.port, KEY, "PUT", "/mock/config", "{\"max_attempts\":1}", NULL),
+                     200);
+    trigger_one(c, p.port, hook_a, event);
+    wait_outcome(c, p.port, event, "webhook_disabled");
+    snprintf(path, sizeof(path), "/api/webhooks/%s", hook_a);
+    j = api_get(c, p.port, path);
+    assert_true(json_is_false(json_object_get(j, "active")));
+    json_decref(j);
+    stop_mock(&p);
+
+    /* A flag given now wins over the stored setting, the others stay. */
+    start_mock_db(&p, db, "--max-attempts", "4");
+    j = api_get(c, p.port, "/mock/config");
+    assert_int_equal(json_integer_value(json_object_get(j, "max_attempts")), 4);
+    assert_int_equal(json_integer_value(json_object_get(j, "backoff_base_ms")), 2000);
+    json_decref(j);
+    stop_mock(&p);
+    http_server_stop(rx);
+    http_client_free(c);
+    test_db_remove(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(db_in_use_exit_3),
         cmocka_unit_test(damaged_db_exit_3),
         cmocka_unit_test_teardown(disk_full_loses_no_record, kill_running),
+        cmocka_unit_test_teardown(restart_keeps_policy_streaks_and_drops, kill_running),
     };
     unsetenv("VAMBE_MOCK_API_KEY");
     return cmocka_run_group_tests(tests, NULL, NULL);

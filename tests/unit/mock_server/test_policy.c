@@ -194,6 +194,58 @@ static void bad_flag_values_name_the_flag(void **state)
     }
 }
 
+/* What --db keeps of PUT /mock/config: patches merged, then applied at a
+ * restart except where a flag was given again. */
+static void kept_across_a_restart(void **state)
+{
+    (void)state;
+    struct ms_policy p;
+    struct err e = {{0}};
+    char keys[256];
+    size_t n = 0;
+    const struct ms_policy_flag *pf = ms_policy_flags(&n);
+    uint64_t given = 0;
+    const char *one = "{\"max_attempts\": 3, \"jitter\": 0}";
+    const char *two = "{\"max_attempts\": 7, \"timeout_ms\": \"2s\"}";
+    char *merged = ms_policy_merge_patch(NULL, one, strlen(one));
+    char *again;
+
+    assert_non_null(merged);
+    again = ms_policy_merge_patch(merged, two, strlen(two));
+    assert_string_equal(again, "{\"jitter\":0,\"max_attempts\":7,\"timeout_ms\":\"2s\"}");
+    assert_null(ms_policy_merge_patch(again, "[1]", 3));
+
+    ms_policy_init(&p);
+    assert_int_equal(ms_policy_restore(&p, again, 0, keys, sizeof(keys), &e), 0);
+    assert_int_equal(p.max_attempts, 7);
+    assert_int_equal(p.timeout_ms, 2000);
+    assert_true(p.jitter == 0.0);
+    assert_string_equal(keys, "jitter, max_attempts, timeout_ms");
+
+    /* --max-attempts 2 given at the restart: the flag wins. */
+    ms_policy_init(&p);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(pf[i].flag, "max-attempts") == 0) {
+            given |= 1ull << i;
+        }
+    }
+    assert_int_equal(ms_policy_set_flag(&p, "max-attempts", "2", &e), 0);
+    assert_int_equal(ms_policy_restore(&p, again, given, keys, sizeof(keys), &e), 0);
+    assert_int_equal(p.max_attempts, 2);
+    assert_int_equal(p.timeout_ms, 2000);
+    assert_string_equal(keys, "jitter, timeout_ms");
+
+    /* A stored policy that does not apply changes nothing. */
+    struct ms_policy before = p;
+    assert_int_equal(ms_policy_restore(&p, "{\"scheme\": \"gone\"}", 0, keys, sizeof(keys), &e),
+                     -1);
+    assert_non_null(strstr(e.msg, "scheme"));
+    assert_int_equal(p.max_attempts, before.max_attempts);
+    assert_int_equal(ms_policy_restore(&p, "not json", 0, keys, sizeof(keys), &e), -1);
+    free(merged);
+    free(again);
+}
+
 static void json_patch_is_partial_and_checked(void **state)
 {
     (void)state;
@@ -405,6 +457,7 @@ int main(void)
         cmocka_unit_test(scheme_brings_profile_and_unit),
         cmocka_unit_test(bad_flag_values_name_the_flag),
         cmocka_unit_test(json_patch_is_partial_and_checked),
+        cmocka_unit_test(kept_across_a_restart),
         cmocka_unit_test(render_round_trips),
         cmocka_unit_test(backoff_kinds),
         cmocka_unit_test(jitter_and_time_scale),
