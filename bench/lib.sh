@@ -268,6 +268,30 @@ bench_api() {
     fi
 }
 
+# bench_wait_log_lines FILE N [SECONDS]: waits until FILE (an nginx access
+# log, one line a request) has N lines; at most SECONDS (default 600).
+bench_wait_log_lines() {
+    local file=$1 n=$2 limit=${3:-600} i got=0
+    for ((i = 0; i < limit * 10; i++)); do
+        got=$(wc -l <"$file" 2>/dev/null || echo 0)
+        ((got >= n)) && return 0
+        sleep 0.1
+    done
+    bench_die "$file: $got requests logged of $n"
+}
+
+# bench_wait_calls_settled: waits until the call log's total of the mock at
+# mock_url stops moving (at most 10 s).
+bench_wait_calls_settled() {
+    local prev=-1 cur i
+    for ((i = 0; i < 100; i++)); do
+        cur=$(python3 "$bench_root/bench/mockctl.py" "$mock_url" "$api_key" total)
+        ((cur == prev)) && return 0
+        prev=$cur
+        sleep 0.2
+    done
+}
+
 # bench_create_webhook URL [TOPIC]: prints the new webhook's id.
 bench_create_webhook() {
     local url=$1 topic=${2:-message.received}

@@ -46,28 +46,6 @@ done
 bench_figure memory.idle_mb "$(bench_median "${idle[@]}")" "$(bench_median "${bare[@]}")" \
     "$(bench_paired_ratio "${pairs[@]}")" target 10 private_mb "$(bench_median "${anon[@]}")"
 
-# Waits until nginx has logged n requests (at most 600 s).
-wait_nginx_log() {
-    local n=$1 i got=0
-    for ((i = 0; i < 6000; i++)); do
-        got=$(wc -l <"$nginx_log" 2>/dev/null || echo 0)
-        ((got >= n)) && return 0
-        sleep 0.1
-    done
-    bench_die "nginx logged $got requests of $n"
-}
-
-# Waits until the call log's total stops moving (at most 10 s).
-wait_calls_settled() {
-    local prev=-1 cur i
-    for ((i = 0; i < 100; i++)); do
-        cur=$("${mockctl[@]}" "$mock_url" "$api_key" total)
-        ((cur == prev)) && return 0
-        prev=$cur
-        sleep 0.2
-    done
-}
-
 # trigger_paced FROM TO: triggers events FROM+1..TO, 10 000 at a time, with
 # at most two batches undelivered (all at once with BENCH_MEMORY_BACKLOG=1).
 trigger_paced() {
@@ -79,7 +57,7 @@ trigger_paced() {
         taskset -c "$load_cpu" "${mockctl[@]}" "$mock_url" "$api_key" paced "$((to - from))" \
             --count-file "$nginx_log" --base "$from" --timeout 900
     fi
-    wait_nginx_log "$to"
+    bench_wait_log_lines "$nginx_log" "$to"
 }
 
 full=() bounded=() pairs=()
@@ -94,10 +72,10 @@ for ((rep = 1; rep <= reps_bounded; rep++)); do
     bench_create_webhook "$nginx_url/hook" >/dev/null
     t0=$(date +%s)
     trigger_paced 0 "$first"
-    wait_calls_settled
+    bench_wait_calls_settled
     read -r h1 _ < <(bench_rss_kb "$mock_pid")
     trigger_paced "$first" "$events"
-    wait_calls_settled
+    bench_wait_calls_settled
     read -r h2 rss a2 < <(bench_rss_kb "$mock_pid")
     total=$("${mockctl[@]}" "$mock_url" "$api_key" total)
     bench_stop "$mock_pid"

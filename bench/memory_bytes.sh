@@ -33,32 +33,12 @@ chunk=200
 mockctl=(python3 "$bench_root/bench/mockctl.py")
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f\n", k / 1024 }'; }
 
-wait_nginx_log() {
-    local n=$1 i got=0
-    for ((i = 0; i < 36000; i++)); do
-        got=$(wc -l <"$nginx_log" 2>/dev/null || echo 0)
-        ((got >= n)) && return 0
-        sleep 0.1
-    done
-    bench_die "nginx logged $got requests of $n"
-}
-
-wait_calls_settled() {
-    local prev=-1 cur i
-    for ((i = 0; i < 100; i++)); do
-        cur=$("${mockctl[@]}" "$mock_url" "$api_key" total)
-        ((cur == prev)) && return 0
-        prev=$cur
-        sleep 0.2
-    done
-}
-
 paced() {
     local from=$1 to=$2
     taskset -c "$load_cpu" "${mockctl[@]}" "$mock_url" "$api_key" paced "$((to - from))" \
         --count-file "$nginx_log" --base "$from" --chunk "$chunk" --data-bytes "$data_bytes" \
         --timeout 36000
-    wait_nginx_log "$to"
+    bench_wait_log_lines "$nginx_log" "$to" 36000
 }
 
 full=() bounded=() pairs=()
@@ -71,10 +51,10 @@ for ((rep = 1; rep <= BENCH_REPS; rep++)); do
     bench_create_webhook "$nginx_url/hook" >/dev/null
     t0=$(date +%s)
     paced 0 "$first"
-    wait_calls_settled
+    bench_wait_calls_settled
     read -r h1 _ < <(bench_rss_kb "$mock_pid")
     paced "$first" "$events"
-    wait_calls_settled
+    bench_wait_calls_settled
     read -r h2 rss _ < <(bench_rss_kb "$mock_pid")
     total=$("${mockctl[@]}" "$mock_url" "$api_key" total)
     bench_stop "$mock_pid"

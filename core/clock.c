@@ -48,3 +48,17 @@ void clock_sleep_us(uint64_t us)
     while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
     }
 }
+
+struct timespec clock_deadline(clockid_t clk, uint64_t ms)
+{
+    struct timespec t;
+
+    clock_gettime(clk, &t);
+    t.tv_sec += (time_t)(ms / 1000u);
+    t.tv_nsec += (long)(ms % 1000u) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 uint64_t clock_mono_us(void);
 uint64_t clock_wall_ms(void);
@@ -15,5 +16,9 @@ uint64_t clock_scale_ms(uint64_t delay_ms, double scale);
 void clock_iso8601(uint64_t wall_ms, char *out, size_t out_size);
 /* Sleeps for us microseconds (restarts on EINTR). */
 void clock_sleep_us(uint64_t us);
+/* The time ms milliseconds from now on clk (CLOCK_MONOTONIC or
+ * CLOCK_REALTIME, the one the condition variable waits on), as
+ * pthread_cond_timedwait takes it. */
+struct timespec clock_deadline(clockid_t clk, uint64_t ms);
 
 #endif

@@ -919,13 +919,7 @@ static void srv_drain(struct http_server *s)
     int rc = 0;
 
     atomic_store(&s->stopping, true);
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += SRV_STOP_GRACE_MS / 1000;
-    deadline.tv_nsec += (long)(SRV_STOP_GRACE_MS % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    deadline = clock_deadline(CLOCK_MONOTONIC, SRV_STOP_GRACE_MS);
     pthread_mutex_lock(&s->drain_lock);
     while (atomic_load(&s->inflight) > 0 && rc == 0) {
         rc = pthread_cond_timedwait(&s->drained, &s->drain_lock, &deadline);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "mock_server/dispatch_priv.h"
@@ -149,15 +150,8 @@ static bool writer_failed(struct ms_dispatch_writer *w, const struct dsp_batch *
 /* Waits ms before the next try, or less when stop or drain(drop) come. */
 static void writer_pause(struct ms_dispatch_writer *w, unsigned ms)
 {
-    struct timespec until;
+    struct timespec until = clock_deadline(CLOCK_REALTIME, ms);
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
     pthread_mutex_lock(&w->lock);
     if (!w->stop && !w->abandon) {
         pthread_cond_timedwait(&w->work, &w->lock, &until);

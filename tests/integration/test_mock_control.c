@@ -336,6 +336,27 @@ static void reset_empties_everything(void **state)
     json_decref(j);
 }
 
+/* Waits (WAIT_MS) until event_id has one record; the call-log page of it. */
+static json_t *wait_one_record(struct fx *fx, const char *event_id)
+{
+    char path[256];
+    json_t *j = NULL;
+    uint64_t deadline = clock_mono_us() + (uint64_t)WAIT_MS * 1000u;
+
+    snprintf(path, sizeof(path), "/api/webhooks/calls?event_id=%s", event_id);
+    for (;;) {
+        assert_int_equal(api(fx, "GET", path, NULL, &j), 200);
+        if (json_integer_value(json_object_get(j, "total")) == 1) {
+            return j;
+        }
+        json_decref(j);
+        if (clock_mono_us() > deadline) {
+            fail_msg("no record for event %s", event_id);
+        }
+        clock_sleep_us(5000); /* polling the call log */
+    }
+}
+
 /* --max-calls-bytes: the call log's bytes are bounded; a record keeps the
  * first 64 KiB of a longer request body, with its size. */
 static void max_calls_bytes_bounds_the_log(void **state)
@@ -344,7 +365,6 @@ static void max_calls_bytes_bounds_the_log(void **state)
     enum { EVENTS = 24, FILL = 100 * 1024 };
     char url[64];
     char hook[IDS_UUID_LEN + 1];
-    char path[256];
     const char *last;
     char *body = malloc(FILL + 128);
     json_t *trig = NULL;
@@ -352,7 +372,6 @@ static void max_calls_bytes_bounds_the_log(void **state)
     json_t *data;
     size_t i;
     json_t *rec;
-    uint64_t deadline = clock_mono_us() + (uint64_t)WAIT_MS * 1000u;
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/h", fx->dead_port);
     assert_int_equal(api(fx, "PUT", "/mock/config",
@@ -373,18 +392,7 @@ static void max_calls_bytes_bounds_the_log(void **state)
     assert_int_equal(api(fx, "POST", "/mock/events", body, &trig), 202);
     free(body);
     last = json_string_value(json_array_get(json_object_get(trig, "event_ids"), EVENTS - 1));
-    snprintf(path, sizeof(path), "/api/webhooks/calls?event_id=%s", last);
-    for (;;) {
-        assert_int_equal(api(fx, "GET", path, NULL, &j), 200);
-        if (json_integer_value(json_object_get(j, "total")) == 1) {
-            break;
-        }
-        json_decref(j);
-        if (clock_mono_us() > deadline) {
-            fail_msg("no record for the last event");
-        }
-        clock_sleep_us(5000); /* polling the call log */
-    }
+    j = wait_one_record(fx, last);
     rec = json_array_get(json_object_get(j, "data"), 0);
     assert_int_equal(strlen(jstr(rec, "request_body")), MS_CALL_REQUEST_BODY_KEEP);
     assert_true(json_integer_value(json_object_get(rec, "request_body_size")) > FILL);
@@ -408,11 +416,9 @@ static void max_calls_keeps_the_newest(void **state)
     struct fx *fx = *state;
     char url[64];
     char hook[IDS_UUID_LEN + 1];
-    char path[256];
     const char *last;
     json_t *trig = NULL;
     json_t *j = NULL;
-    uint64_t deadline = clock_mono_us() + (uint64_t)WAIT_MS * 1000u;
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/h", fx->dead_port);
     assert_int_equal(api(fx, "PUT", "/mock/config",
@@ -426,18 +432,7 @@ static void max_calls_keeps_the_newest(void **state)
     /* One delivery at a time, in order: once the last event's record is
      * in, the trim that came with it is too. */
     last = json_string_value(json_array_get(json_object_get(trig, "event_ids"), 5));
-    snprintf(path, sizeof(path), "/api/webhooks/calls?event_id=%s", last);
-    for (;;) {
-        assert_int_equal(api(fx, "GET", path, NULL, &j), 200);
-        if (json_integer_value(json_object_get(j, "total")) == 1) {
-            break;
-        }
-        json_decref(j);
-        if (clock_mono_us() > deadline) {
-            fail_msg("no record for the last event");
-        }
-        clock_sleep_us(5000); /* polling the call log */
-    }
+    j = wait_one_record(fx, last);
     json_decref(j);
     assert_int_equal(api(fx, "GET", "/api/webhooks/calls", NULL, &j), 200);
     assert_int_equal(json_integer_value(json_object_get(j, "total")), 3);

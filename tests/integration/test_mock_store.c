@@ -281,6 +281,24 @@ static void rx_ok(void *ctx, const struct http_server_request *req, struct http_
     http_reply_text(rep, 200, "text/plain", "ok", 2);
 }
 
+/* A receiver on 127.0.0.1 with one route. */
+static struct http_server *start_rx(const struct http_route *routes)
+{
+    struct http_server_opts o;
+    struct err e = {{0}};
+    struct http_server *rx;
+
+    memset(&o, 0, sizeof(o));
+    o.routes = routes;
+    o.n_routes = 1;
+    o.threads = 2;
+    rx = http_server_start(&o, &e);
+    if (rx == NULL) {
+        fail_msg("receiver: %s", e.msg);
+    }
+    return rx;
+}
+
 static long file_size(const char *path)
 {
     struct stat st;
@@ -316,10 +334,8 @@ static void disk_full_loses_no_record(void **state)
     (void)state;
     enum { EVENTS = 100 };
     static const struct http_route routes[] = {{"POST", "/hook", rx_ok}};
-    struct http_server_opts o;
-    struct http_server *rx;
+    struct http_server *rx = start_rx(routes);
     struct http_client *c = http_client_new(NULL);
-    struct err e = {{0}};
     static struct proc p; /* static: kill_running reaches it after a failure */
     char db[256];
     char wal[300];
@@ -339,14 +355,7 @@ static void disk_full_loses_no_record(void **state)
                     "--no-access-log",
                     NULL};
 
-    memset(&o, 0, sizeof(o));
-    o.routes = routes;
-    o.n_routes = 1;
-    o.threads = 2;
-    rx = http_server_start(&o, &e);
-    if (rx == NULL || c == NULL) {
-        fail_msg("receiver: %s", e.msg);
-    }
+    assert_non_null(c);
     atomic_store(&rx_hits, 0);
     test_db_path(db, sizeof(db), "mock-store-full");
     test_db_remove(db);
@@ -524,10 +533,8 @@ static void restart_keeps_policy_streaks_and_drops(void **state)
 {
     (void)state;
     static const struct http_route routes[] = {{"POST", "/fail", rx_fail}};
-    struct http_server_opts o;
-    struct http_server *rx;
+    struct http_server *rx = start_rx(routes);
     struct http_client *c = http_client_new(NULL);
-    struct err e = {{0}};
     static struct proc p; /* static: kill_running reaches it after a failure */
     char db[256];
     char url[128];
@@ -538,14 +545,7 @@ static void restart_keeps_policy_streaks_and_drops(void **state)
     json_t *j;
     json_t *rec;
 
-    memset(&o, 0, sizeof(o));
-    o.routes = routes;
-    o.n_routes = 1;
-    o.threads = 2;
-    rx = http_server_start(&o, &e);
-    if (rx == NULL || c == NULL) {
-        fail_msg("receiver: %s", e.msg);
-    }
+    assert_non_null(c);
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/fail", http_server_port(rx));
     test_db_path(db, sizeof(db), "mock-store-restart");
     test_db_remove(db);
