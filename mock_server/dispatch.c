@@ -243,6 +243,7 @@ void ms_dispatch_free(struct ms_dispatch *d)
         return;
     }
     if (d->running) {
+        ms_dispatch_writer_quit(d->writer); /* a full disk must not hold the stop */
         pthread_mutex_lock(&d->lock);
         d->stop = true;
         ms_dispatch_wake_locked(d);

@@ -206,6 +206,11 @@ void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_
 
 /* Starts the writer thread over store. NULL when the thread cannot start. */
 struct ms_dispatch_writer *ms_dispatch_writer_new(struct ms_store *store);
+/* The mock is stopping: a batch that cannot be written gets
+ * WRITER_STOP_TRIES more tries, then is given up (counted as lost), so
+ * that an engine blocked on a full queue can finish. Called before the
+ * engine is joined; the writer keeps writing what comes. NULL ok. */
+void ms_dispatch_writer_quit(struct ms_dispatch_writer *w);
 /* Writes everything queued, stops the thread and frees the writer. NULL ok. */
 void ms_dispatch_writer_free(struct ms_dispatch_writer *w);
 /* An empty batch, reused when one is spare. */

@@ -38,7 +38,8 @@ struct ms_dispatch_writer {
     size_t queued;
     bool busy; /* writing a batch outside the lock */
     bool stop;
-    bool abandon; /* drain(drop): give up the batch being retried */
+    bool abandon;  /* drain(drop): give up the batch being retried */
+    bool quitting; /* the mock is stopping: failing batches get WRITER_STOP_TRIES */
     /* The health of the writes (ms_dispatch_writer_health). */
     bool failing;                 /* the last write failed */
     size_t busy_calls;            /* records of the batch being written */
@@ -124,7 +125,7 @@ static bool writer_failed(struct ms_dispatch_writer *w, const struct dsp_batch *
     w->failing = true;
     w->failures++;
     snprintf(w->last_error, sizeof(w->last_error), "%s", why);
-    if (w->stop) {
+    if (w->stop || w->quitting) {
         (*stop_tries)++;
     }
     abandon = w->abandon;
@@ -153,7 +154,7 @@ static void writer_pause(struct ms_dispatch_writer *w, unsigned ms)
     struct timespec until = clock_deadline(CLOCK_REALTIME, ms);
 
     pthread_mutex_lock(&w->lock);
-    if (!w->stop && !w->abandon) {
+    if (!w->stop && !w->abandon && !w->quitting) {
         pthread_cond_timedwait(&w->work, &w->lock, &until);
     }
     pthread_mutex_unlock(&w->lock);
@@ -261,6 +262,17 @@ struct ms_dispatch_writer *ms_dispatch_writer_new(struct ms_store *store)
         return NULL;
     }
     return w;
+}
+
+void ms_dispatch_writer_quit(struct ms_dispatch_writer *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->quitting = true;
+    pthread_cond_broadcast(&w->work);
+    pthread_mutex_unlock(&w->lock);
 }
 
 void ms_dispatch_writer_free(struct ms_dispatch_writer *w)

@@ -329,9 +329,8 @@ static json_int_t health_count(json_t *j, const char *key)
  * and once the files can grow again every delivery the receiver got is in
  * the call log. Before the fix 66 of 100 records were never written (on a
  * 2 MiB tmpfs), even after space was freed. */
-static void disk_full_loses_no_record(void **state)
+static void disk_full(bool stop_while_full)
 {
-    (void)state;
     enum { EVENTS = 100 };
     static const struct http_route routes[] = {{"POST", "/hook", rx_ok}};
     struct http_server *rx = start_rx(routes);
@@ -398,6 +397,24 @@ static void disk_full_loses_no_record(void **state)
     if (!saw_503) {
         fail_msg("/mock/health never answered 503");
     }
+    if (stop_while_full) {
+        char log[4096];
+
+        /* Long enough for the writer's queue to fill (a batch every 50 ms,
+         * 8 queued) and the engine to block on it. */
+        clock_sleep_us(1500000);
+        running = NULL;
+        assert_int_equal(proc_stop(&p, STOP_MS), 0);
+        proc_read_log(&p, log, sizeof(log));
+        if (strstr(log, "given up at stop: their attempts are sent again after a restart") ==
+            NULL) {
+            fail_msg("the mock said:\n%s", log);
+        }
+        http_server_stop(rx);
+        http_client_free(c);
+        test_db_remove(db);
+        return;
+    }
     /* Space comes back: every record is written, none lost. */
     lim.rlim_cur = lim.rlim_max;
     assert_int_equal(prlimit(p.pid, RLIMIT_FSIZE, &lim, NULL), 0);
@@ -433,6 +450,22 @@ static void disk_full_loses_no_record(void **state)
     http_server_stop(rx);
     http_client_free(c);
     test_db_remove(db);
+}
+
+static void disk_full_loses_no_record(void **state)
+{
+    (void)state;
+    disk_full(false);
+}
+
+/* SIGTERM while the disk is full: the mock stops (exit 0, within the stop
+ * timeout) after a few more tries of what it could not write, and says
+ * so; the deliveries stay pending in the file. Before the fix the engine,
+ * blocked on the writer's full queue, never let the stop finish. */
+static void stop_while_disk_full(void **state)
+{
+    (void)state;
+    disk_full(true);
 }
 
 /* ---- what a restart keeps ---------------------------------------------------- */
@@ -619,6 +652,7 @@ int main(void)
         cmocka_unit_test(db_in_use_exit_3),
         cmocka_unit_test(damaged_db_exit_3),
         cmocka_unit_test_teardown(disk_full_loses_no_record, kill_running),
+        cmocka_unit_test_teardown(stop_while_disk_full, kill_running),
         cmocka_unit_test_teardown(restart_keeps_policy_streaks_and_drops, kill_running),
     };
     unsetenv("VAMBE_MOCK_API_KEY");
