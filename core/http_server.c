@@ -340,6 +340,24 @@ const char *http_server_query(const struct http_server_request *req, const char 
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+bool http_server_peer_gone(const struct http_server_request *req)
+{
+    const union MHD_ConnectionInfo *info = NULL;
+    char c;
+
+    if (req == NULL || req->conn == NULL) {
+        return false;
+    }
+    info = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (info == NULL || info->connect_fd == MHD_INVALID_SOCKET) {
+        return false;
+    }
+    /* libmicrohttpd has read the whole request before the handler runs, so
+     * what is left on the socket is the client's next move. */
+    ssize_t n = recv(info->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE));
+}
+
 /* ---- the request cycle ------------------------------------------------ */
 
 static struct srv_req *srv_req_new(const struct http_server *s, struct MHD_Connection *conn,

@@ -89,6 +89,13 @@ const char *http_server_header(const struct http_server_request *req, const char
  * header names are case-insensitive (RFC 9110), so use http_server_header. */
 const char *http_server_header_exact(const struct http_server_request *req, const char *name);
 const char *http_server_query(const struct http_server_request *req, const char *name);
+/* True when the client has hung up while the handler runs: its socket reads
+ * an orderly shutdown (recv returns 0) or a reset (ECONNRESET, EPIPE).
+ * Peeks without blocking and consumes nothing: pending bytes (a pipelined
+ * request) or nothing yet to read (EAGAIN) mean the client is still there,
+ * as does any other error or a request without a connection. A client that
+ * half-closes after sending (shutdown(SHUT_WR)) reads as gone too. */
+bool http_server_peer_gone(const struct http_server_request *req);
 
 /* Reply helpers. */
 /* Takes ownership of j (steals the reference). */

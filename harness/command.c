@@ -16,7 +16,8 @@
 #include "harness/verdict.h"
 #include "reports/write.h"
 
-#define COMMAND_MAX_REPORTS 16
+#define COMMAND_MAX_REPORTS  16
+#define COMMAND_TOGETHER_MAX 8 /* cases run together at most */
 
 struct command_report {
     enum rp_format format;
@@ -152,6 +153,53 @@ static struct hn_runner *command_runner(const struct hn_config *cfg, uint64_t se
     return r;
 }
 
+/* Cases that mostly wait run together, at the place of the first of them:
+ * the others are taken from later in the suite (ran[] marks them). Returns
+ * how many ran, 0 when suite.items[i] is not such a case or has no
+ * companion. */
+static size_t command_together(const struct hn_config *cfg, struct hn_runner *r, struct rp_run *run,
+                               struct hn_output *o, const struct hn_suite *suite, size_t i,
+                               bool *ran, uint64_t seed)
+{
+    const struct hn_scenario *s[COMMAND_TOGETHER_MAX];
+    size_t at[COMMAND_TOGETHER_MAX];
+    struct rp_case *c[COMMAND_TOGETHER_MAX];
+    size_t n = 0;
+    char note[512];
+    size_t used;
+
+    for (size_t j = i; j < suite->n && n < COMMAND_TOGETHER_MAX; j++) {
+        if (!ran[j] && suite->items[j]->waits) {
+            at[n] = j;
+            s[n++] = suite->items[j];
+        }
+    }
+    if (n < 2 || at[0] != i) {
+        return 0;
+    }
+    size_t base = run->n_cases;
+    for (size_t k = 0; k < n; k++) {
+        rp_run_add_case(run); /* all added first: the array moves no more */
+    }
+    used = (size_t)snprintf(note, sizeof(note), "ran together, as cases that mostly wait:");
+    for (size_t k = 0; k < n; k++) {
+        c[k] = &run->cases[base + k];
+        ran[at[k]] = true;
+        if (used < sizeof(note)) {
+            used += (size_t)snprintf(note + used, sizeof(note) - used, "%s %s",
+                                     k == 0 ? "" : (k + 1 == n ? " and" : ","), s[k]->id);
+        }
+    }
+    hn_runner_cases_together(r, s, c, n);
+    for (size_t k = 0; k < n; k++) {
+        c[k]->rerun = hn_cli_rerun(cfg, s[k]->id, seed);
+        hn_output_case(o, c[k]);
+    }
+    log_debug("%s", note);
+    rp_run_add_note(run, note);
+    return n;
+}
+
 /* A case left deliveries unanswered: the next one waits until the
  * receiver answers again, and the report says how that went. */
 static void command_isolate(struct hn_runner *r, struct rp_run *run, const char *done,
@@ -266,7 +314,12 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
     hn_output_init(&o, out, cfg->no_color);
     uint64_t t0 = clock_mono_us();
     hn_interrupt_install();
+    bool *ran = xcalloc(suite.n + 1, sizeof(bool));
     for (size_t i = 0; i < suite.n && hn_interrupt_signal() == 0; i++) {
+        if (ran[i] || command_together(cfg, r, run, &o, &suite, i, ran, seed) > 0) {
+            continue;
+        }
+        ran[i] = true;
         struct rp_case *c = rp_run_add_case(run);
         hn_runner_case(r, suite.items[i], c);
         /* An audit judges the whole run: its re-run is the whole run. */
@@ -276,6 +329,7 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
             command_isolate(r, run, c->id, suite.items[i + 1]->id);
         }
     }
+    free(ran);
     run->duration_us = clock_mono_us() - t0;
     int sig = hn_interrupt_signal();
     if (sig != 0) {

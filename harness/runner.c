@@ -1,5 +1,6 @@
-/* The runner (see runner.h): cases, deliver and burst steps, and the
- * result model they fill. Probe, wait and target steps are in
+/* The runner (see runner.h): cases, their steps in order, and the result
+ * model they fill. Each kind of step is in a file of its own: deliver in
+ * runner_deliver.c, burst in runner_burst.c, probe, wait and target in
  * runner_steps.c. */
 #include "harness/runner.h"
 
@@ -25,6 +26,7 @@ struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e)
     struct rng rng;
 
     r->o = *o;
+    pthread_mutex_init(&r->lock, NULL);
     r->scheme = o->scheme != NULL ? *o->scheme : *scheme_default();
     r->o.scheme = &r->scheme;
     r->target = xstrdup(o->target);
@@ -41,8 +43,11 @@ struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e)
         r->ignored[i] = xstrdup(o->ignored_topics[i]);
     }
     r->o.ignored_topics = (const char *const *)r->ignored;
-    r->o.probe_url = NULL;
-    r->o.probe_cmd = NULL;
+    /* Copies: cases run together make probes of their own from them. */
+    r->probe_url = o->probe_url != NULL ? xstrdup(o->probe_url) : NULL;
+    r->probe_cmd = o->probe_cmd != NULL ? xstrdup(o->probe_cmd) : NULL;
+    r->o.probe_url = r->probe_url;
+    r->o.probe_cmd = r->probe_cmd;
     if (r->o.timeout_ms == 0) {
         r->o.timeout_ms = HN_DEFAULT_TIMEOUT_MS;
     }
@@ -98,6 +103,9 @@ void hn_runner_free(struct hn_runner *r)
     free(r->target);
     free(r->target_shown);
     free(r->secret);
+    free(r->probe_url);
+    free(r->probe_cmd);
+    pthread_mutex_destroy(&r->lock);
     free(r);
 }
 
@@ -108,7 +116,12 @@ void hn_runner_set_detail(struct hn_runner *r, struct rp_detail *d)
 
 void hn_runner_fit(const struct hn_runner *r, struct rp_exchange *x)
 {
-    if (!rp_detail_fit(r->detail, x) && r->detail->dropped == 1) {
+    /* The lock guards the budget, not the runner's value: a const runner
+     * still takes it. */
+    pthread_mutex_lock((pthread_mutex_t *)&r->lock);
+    bool first_drop = !rp_detail_fit(r->detail, x) && r->detail->dropped == 1;
+    pthread_mutex_unlock((pthread_mutex_t *)&r->lock);
+    if (first_drop) {
         log_warn("exchange detail budget of %.1f MiB reached: later exchanges keep their "
                  "status and timings only (the reports say how many)",
                  (double)r->detail->budget / (1024.0 * 1024.0));
@@ -171,18 +184,6 @@ void hn_runner_expect_text(const struct hn_expect *x, char *out, size_t out_size
     }
 }
 
-/* Copies the event of step `from` into sent (same id, same bytes). */
-static void runner_copy_event(struct hn_runner_sent *to, const struct hn_runner_sent *from)
-{
-    memcpy(to->event_id, from->event_id, sizeof(to->event_id));
-    to->topic = xstrdup(from->topic);
-    to->body = xstrndup(from->body, from->body_len);
-    to->body_len = from->body_len;
-    to->data_rng = from->data_rng;
-    to->created_ms = from->created_ms;
-    to->has_event = true;
-}
-
 void hn_runner_sent_cleanup(struct hn_runner_sent *s)
 {
     for (size_t i = 0; i < s->n_ids; i++) {
@@ -191,6 +192,7 @@ void hn_runner_sent_cleanup(struct hn_runner_sent *s)
     free(s->ids);
     free(s->topic);
     free(s->body);
+    free(s->answers);
 }
 
 void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struct hn_delivery *d,
@@ -242,125 +244,6 @@ void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struc
     }
 }
 
-/* "401 in 1.2 ms" or "no response: refused". */
-static void runner_answer_text(const struct http_response *resp, char *out, size_t out_size)
-{
-    char took[32];
-
-    hn_verdict_duration(resp->total_us, took, sizeof(took));
-    if (resp->error != HTTP_ERROR_NONE) {
-        snprintf(out, out_size, "no response (%s after %s)", http_error_name(resp->error), took);
-    } else {
-        snprintf(out, out_size, "%ld in %s", resp->status, took);
-    }
-}
-
-/* A valid delivery that did not get its 2xx: what the answer looks like
- * (a CSRF page, a login redirect, a tunnel's page; harness/hint.h). */
-static void runner_hint(const struct hn_step *st, const struct http_response *resp,
-                        struct hn_runner_outcome *out)
-{
-    const char *hint = NULL;
-    size_t used = strlen(out->why);
-
-    if (out->verdict == RP_VERDICT_PASS || !(st->expect.class_mask & HN_CLASS_BIT(2))) {
-        return;
-    }
-    hint = hn_hint_classify(resp);
-    if (hint != NULL && used < sizeof(out->why)) {
-        snprintf(out->why + used, sizeof(out->why) - used, "; hint: %s", hint);
-    }
-}
-
-/* SEC-003: the same_as delivery as an eavesdropper can send it again: its
- * bytes, timestamp, signature, delivery id and attempt as they were, under
- * a new event id (drawn into new_id) in the event-id header. */
-static void runner_replay(struct hn_runner_case *rc, const struct hn_step *st,
-                          struct hn_payload *pl, char new_id[IDS_EVENT_ID_LEN + 1], uint64_t *now,
-                          unsigned *attempt)
-{
-    const struct hn_runner_sent *orig = &rc->sent[st->same_as];
-
-    ids_event_id(&rc->rng, new_id);
-    *now = orig->sent_ms;
-    *attempt = rc->s->steps[st->same_as].attempt;
-    pl->delivery_id = orig->delivery_id;
-    pl->id_header = new_id;
-}
-
-static void runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
-                           struct hn_runner_outcome *out)
-{
-    const struct hn_step *st = &rc->s->steps[idx];
-    struct hn_runner_sent *sent = &rc->sent[idx];
-    struct hn_runner *r = rc->r;
-    struct hn_delivery d;
-    struct http_request req;
-    struct http_response resp;
-    struct err e = {{0}};
-    char text[256];
-    uint64_t timeout = hn_runner_timeout(r, &st->expect);
-
-    memset(&d, 0, sizeof(d));
-    memset(&resp, 0, sizeof(resp));
-    if (st->same_as >= 0) {
-        runner_copy_event(sent, &rc->sent[st->same_as]);
-    } else if (hn_runner_new_event(rc, idx, sent, &e) != 0) {
-        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the event: %s", e.msg);
-        return;
-    }
-    if (hn_runner_edit_body(sent, &r->scheme, &st->mutate, &e) != 0) {
-        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "cannot build the event: %s", e.msg);
-        return;
-    }
-    struct hn_payload pl = {st->mutate.blank_id ? "" : sent->event_id,
-                            sent->topic,
-                            sent->body,
-                            sent->body_len,
-                            NULL,
-                            NULL};
-    uint64_t now = clock_wall_ms();
-    unsigned attempt = st->attempt;
-    char new_id[IDS_EVENT_ID_LEN + 1];
-    const char *shown_id = sent->event_id;
-    if (st->mutate.new_id) {
-        runner_replay(rc, st, &pl, new_id, &now, &attempt);
-        shown_id = new_id;
-    }
-    hn_runner_add_id(sent, shown_id);
-    if (hn_delivery_build(&r->dopts, &pl, &st->mutate, attempt, &rc->rng, now, &d, &e) != 0) {
-        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "%s", e.msg);
-        return;
-    }
-    sent->sent_ms = now;
-    memcpy(sent->delivery_id, d.delivery_id, sizeof(sent->delivery_id));
-    rp_setf(&ps->description, "%s %s %s%s%s%s%s", d.method, sent->topic, shown_id,
-            st->same_as >= 0 && !st->mutate.new_id ? " (again)" : "", d.summary[0] ? " (" : "",
-            d.summary, d.summary[0] ? ")" : "");
-    hn_runner_expect_text(&st->expect, text, sizeof(text));
-    rp_set(&ps->expected, text[0] ? text : NULL);
-    hn_delivery_request(&r->dopts, &d, timeout, &req);
-    if (http_client_run(r->client, &req, &resp, 1, 1) != 0) {
-        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "the HTTP client failed");
-        goto out;
-    }
-    hn_runner_record(r, ps, &d, shown_id, &resp);
-    hn_runner_ack(r, rc->s->id, &st->mutate, sent->event_id, sent->topic, &resp);
-    runner_answer_text(&resp, text, sizeof(text));
-    rp_set(&ps->actual, text);
-    /* A step held to a lower level records an observation: say which. */
-    snprintf(out->figure, sizeof(out->figure), "%.60s%s%.60s", st->has_level ? d.summary : "",
-             st->has_level && d.summary[0] ? ": " : "", text);
-    out->verdict = hn_verdict_exchange(&st->expect, &resp, timeout, out->why, sizeof(out->why));
-    if (out->verdict == RP_VERDICT_PASS && st->expect.reveals_nothing) {
-        hn_runner_check_reveals(r, sent->event_id, &d, &resp, out);
-    }
-    runner_hint(st, &resp, out);
-out:
-    http_response_cleanup(&resp);
-    hn_delivery_cleanup(&d);
-}
-
 void hn_runner_outcome_set(struct hn_runner_outcome *out, enum rp_verdict v, const char *fmt, ...)
 {
     va_list ap;
@@ -402,7 +285,7 @@ static void runner_step(struct hn_runner_case *rc, size_t idx, struct rp_step *p
 {
     switch (rc->s->steps[idx].kind) {
     case HN_STEP_DELIVER:
-        runner_deliver(rc, idx, ps, out);
+        hn_runner_deliver(rc, idx, ps, out);
         break;
     case HN_STEP_BURST:
         hn_runner_burst(rc, idx, ps, out);
@@ -421,6 +304,9 @@ static void runner_step(struct hn_runner_case *rc, size_t idx, struct rp_step *p
         break;
     case HN_STEP_LARGEST:
         hn_runner_largest(rc, idx, ps, out);
+        break;
+    case HN_STEP_ANSWERS:
+        hn_runner_answers(rc, idx, ps, out);
         break;
     }
 }
@@ -516,6 +402,12 @@ const char *hn_runner_lacks(const struct scheme *s, enum event_profile profile, 
 
 void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_case *c)
 {
+    hn_runner_case_on(r, s, c, r->client, r->probe);
+}
+
+void hn_runner_case_on(struct hn_runner *r, const struct hn_scenario *s, struct rp_case *c,
+                       struct http_client *client, struct hn_probe *probe)
+{
     char lacks[256];
     struct hn_runner_case rc;
     enum rp_verdict worst = RP_VERDICT_PASS;
@@ -542,6 +434,8 @@ void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_
     }
     memset(&rc, 0, sizeof(rc));
     rc.r = r;
+    rc.client = client;
+    rc.probe = probe;
     rc.s = s;
     rc.c = c;
     rng_seed(&rc.rng, r->o.seed ^ runner_hash(s->id));

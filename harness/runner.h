@@ -89,5 +89,11 @@ void hn_runner_set_detail(struct hn_runner *r, struct rp_detail *d);
  * exchanges, verdict, reason and figure. The rerun command is the
  * caller's. Never fails: a harness failure is an ERROR verdict. */
 void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_case *c);
+/* Runs n cases at once, each on a thread of its own with its own HTTP
+ * client and probe (runner_together.c): cases that mostly wait
+ * (hn_scenario.waits) take the longest one's time instead of the sum.
+ * c[i] receives s[i]'s result as hn_runner_case would. */
+void hn_runner_cases_together(struct hn_runner *r, const struct hn_scenario *const *s,
+                              struct rp_case *const *c, size_t n);
 
 #endif

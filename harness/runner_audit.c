@@ -64,10 +64,12 @@ void hn_runner_ack(struct hn_runner *r, const char *case_id, const struct hn_mut
         resp->status > 299 || !audit_valid(m) || !audit_topic_counts(r, topic)) {
         return;
     }
+    pthread_mutex_lock(&r->lock); /* cases run together share the list */
     if (r->ack_seen == NULL) {
         r->ack_seen = json_object();
     }
     if (json_object_get(r->ack_seen, event_id) != NULL) {
+        pthread_mutex_unlock(&r->lock);
         return; /* a copy of an event already counted */
     }
     if (r->n_acked == r->cap_acked) {
@@ -79,6 +81,7 @@ void hn_runner_ack(struct hn_runner *r, const char *case_id, const struct hn_mut
     a->case_id = audit_name(r, case_id);
     a->topic = audit_name(r, topic);
     json_object_set_new(r->ack_seen, event_id, json_true());
+    pthread_mutex_unlock(&r->lock);
 }
 
 void hn_runner_acked_free(struct hn_runner *r)

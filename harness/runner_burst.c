@@ -158,6 +158,27 @@ static void runner_burst_keep(struct hn_runner *r, const struct hn_step *st, str
     }
 }
 
+/* The burst's retries, as a sender makes them: resp[i] ends as the last
+ * answer of the event of d[i]. */
+static void runner_burst_retry(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                               const struct hn_delivery *d, char (*ids)[IDS_EVENT_ID_LEN + 1],
+                               const char *topic, struct http_response *resp, uint64_t timeout,
+                               char *note, size_t note_size)
+{
+    unsigned n = rc->s->steps[idx].count;
+    struct hn_runner_try *tries = xcalloc(n, sizeof(*tries));
+
+    for (unsigned i = 0; i < n; i++) {
+        tries[i] = (struct hn_runner_try){
+            ids[i], topic, d[i].body, d[i].body_len, rc->s->steps[idx].attempt, resp[i]};
+    }
+    hn_runner_retry(rc, idx, ps, tries, n, timeout, note, note_size);
+    for (unsigned i = 0; i < n; i++) {
+        resp[i] = tries[i].resp;
+    }
+    free(tries);
+}
+
 void hn_runner_burst(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                      struct hn_runner_outcome *out)
 {
@@ -183,7 +204,7 @@ void hn_runner_burst(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
     for (unsigned i = 0; i < n; i++) {
         hn_delivery_request(&r->dopts, &d[i], timeout, &req[i]);
     }
-    if (http_client_run(r->client, req, resp, n, st->concurrency) != 0) {
+    if (http_client_run(rc->client, req, resp, n, st->concurrency) != 0) {
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "the HTTP client failed");
         goto out;
     }
@@ -193,8 +214,18 @@ void hn_runner_burst(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
     for (unsigned i = 0; i < n; i++) {
         runner_burst_keep(r, st, ps, &kept, &d[i], ids[i], &resp[i], timeout);
         hn_runner_ack(r, rc->s->id, &valid, ids[i], topic, &resp[i]);
+        hn_runner_answered(&rc->sent[idx], &resp[i], true);
+    }
+    char note[192] = "";
+    if (st->retry_attempts > 0) {
+        runner_burst_retry(rc, idx, ps, d, ids, topic, resp, timeout, note, sizeof(note));
     }
     runner_burst_judge(st, resp, timeout, out);
+    if (note[0] != '\0') {
+        size_t used = strlen(out->actual);
+        snprintf(out->actual + used, sizeof(out->actual) - used, "; %s (the last answers judged)",
+                 note);
+    }
     rp_set(&ps->actual, out->actual);
 out:
     for (unsigned i = 0; i < n; i++) {

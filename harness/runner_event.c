@@ -25,6 +25,46 @@ static int runner_extra_fields(const json_t *extra, char **body, size_t *len, st
     return 0;
 }
 
+/* The members that name an entity, in Vambe's documented and legacy
+ * profiles: data's contact and ticket ids, and the legacy top level's. */
+static const char *const runner_entity_keys[] = {"contact_id", "ticket_id", "contactId",
+                                                 "ticketId"};
+
+/* entity_of: the contact and ticket of the event in from, wherever both
+ * bodies name one, so that an update is about what an earlier event
+ * created (ORD-001). A provider's profile names none: left alone. */
+static int runner_link_entity(const struct hn_runner_sent *from, struct hn_runner_sent *out,
+                              struct err *e)
+{
+    json_t *src = jsonh_parse(from->body, from->body_len, e);
+    json_t *dst = jsonh_parse(out->body, out->body_len, e);
+    json_t *sd = json_object_get(src, "data");
+    json_t *dd = json_object_get(dst, "data");
+    int rc = -1;
+
+    if (!json_is_object(src) || !json_is_object(dst)) {
+        err_set(e, "entity_of: the events are not JSON objects");
+        goto out;
+    }
+    for (size_t i = 0; i < sizeof(runner_entity_keys) / sizeof(runner_entity_keys[0]); i++) {
+        json_t *v = json_object_get(sd, runner_entity_keys[i]);
+        if (v != NULL && json_is_object(dd) && json_object_get(dd, runner_entity_keys[i]) != NULL) {
+            json_object_set(dd, runner_entity_keys[i], v);
+        }
+    }
+    json_t *top = json_object_get(src, "aiContactId");
+    if (top != NULL && json_object_get(dst, "aiContactId") != NULL) {
+        json_object_set(dst, "aiContactId", top);
+    }
+    free(out->body);
+    out->body = jsonh_dump(dst, &out->body_len);
+    rc = 0;
+out:
+    json_decref(src);
+    json_decref(dst);
+    return rc;
+}
+
 /* Words for the padding: a long customer conversation, with accents, as a
  * real large event carries (a transcript, an order with many lines). */
 static const char runner_words[] =
@@ -137,6 +177,9 @@ int hn_runner_sized_event(struct hn_runner_case *rc, size_t idx, size_t size,
     ev.body = NULL;
     event_cleanup(&ev);
     out->has_event = true;
+    if (st->entity_of >= 0 && runner_link_entity(&rc->sent[st->entity_of], out, e) != 0) {
+        return -1;
+    }
     if (st->extra_fields != NULL &&
         runner_extra_fields(st->extra_fields, &out->body, &out->body_len, e) != 0) {
         return -1;

@@ -4,6 +4,7 @@
 #define HARNESS_RUNNER_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "core/http_client.h"
@@ -29,6 +30,8 @@ struct hn_runner {
     char *secret;
     char **headers;
     char *target_shown; /* query values redacted */
+    char *probe_url;    /* copies of o's; NULL when not given */
+    char *probe_cmd;
     struct hn_url url;
     char webhook_id[IDS_UUID_LEN + 1];
     struct hn_delivery_opts dopts;
@@ -45,6 +48,16 @@ struct hn_runner {
     char **ack_names; /* the case ids and topics of acked, each once (owned) */
     size_t n_ack_names;
     struct rp_detail *detail; /* the run's detail budget (borrowed); NULL: no limit */
+    /* Cases run together (hn_runner_cases_together) share the acknowledged
+     * list and the detail budget: this lock guards both. */
+    pthread_mutex_t lock;
+};
+
+/* One answer a deliver or burst step got, for the answers step. */
+struct hn_runner_answer {
+    long status;      /* 0: none came */
+    bool first;       /* the answer to the event's first send in the step */
+    bool retry_after; /* it carries a valid Retry-After */
 };
 
 /* What a deliver or burst step sent. */
@@ -63,10 +76,28 @@ struct hn_runner_sent {
     /* What a replay of its delivery (event_id "new") sends again. */
     uint64_t sent_ms;
     char delivery_id[IDS_UUID_LEN + 1];
+    /* Its answers, retries included (owned), and whether the event of a
+     * deliver step ended with a 2xx (unless_accepted). */
+    struct hn_runner_answer *answers;
+    size_t n_answers;
+    size_t cap_answers;
+    bool accepted;
+};
+
+/* An event a step sent and its last answer: what a retry re-sends. */
+struct hn_runner_try {
+    const char *event_id; /* borrowed, like the rest */
+    const char *topic;
+    const char *body; /* the bytes signed */
+    size_t body_len;
+    unsigned attempt;          /* of the last send */
+    struct http_response resp; /* its last answer (owned) */
 };
 
 struct hn_runner_case {
     struct hn_runner *r;
+    struct http_client *client; /* r's, or the case's own when run together */
+    struct hn_probe *probe;     /* r's, or the case's own (NULL without a probe) */
     const struct hn_scenario *s;
     struct rp_case *c;
     struct rng rng;              /* ids, delivery ids, seeds of event data */
@@ -128,6 +159,10 @@ void hn_runner_audit(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                      struct hn_runner_outcome *out);
 void hn_runner_acked_free(struct hn_runner *r);
 
+/* Runs one case with this client and probe (runner.c). */
+void hn_runner_case_on(struct hn_runner *r, const struct hn_scenario *s, struct rp_case *c,
+                       struct http_client *client, struct hn_probe *probe);
+
 /* Frees what a deliver or burst step sent (runner.c). */
 void hn_runner_sent_cleanup(struct hn_runner_sent *s);
 /* runner_largest.c: the largest body the receiver accepts (BDY-003). */
@@ -136,6 +171,29 @@ void hn_runner_largest(struct hn_runner_case *rc, size_t idx, struct rp_step *ps
 /* runner_burst.c */
 void hn_runner_burst(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                      struct hn_runner_outcome *out);
+
+/* runner_deliver.c: the deliver step; copies the event of step `from`
+ * into to (same id, same bytes). */
+void hn_runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                       struct hn_runner_outcome *out);
+void hn_runner_copy_event(struct hn_runner_sent *to, const struct hn_runner_sent *from);
+
+/* runner_retry.c: a step's retries as a sender makes them (st->retry_*):
+ * every try whose last answer is not 2xx is sent again, re-signed (the
+ * next attempt, a new delivery id and timestamp), after what its 429 or
+ * 503 asked with Retry-After (at most HN_RETRY_AFTER_CAP_MS) or else the
+ * backoff, doubled each round; a round waits for the longest of its
+ * tries. Each answer is recorded in the step, in sent's answers and as an
+ * acknowledgement. note receives what happened ("2 retries after 1.0 s,
+ * 2.0 s"; "" when none was needed). */
+void hn_runner_retry(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                     struct hn_runner_try *tries, size_t n, uint64_t timeout, char *note,
+                     size_t note_size);
+/* Adds resp to sent's answers. */
+void hn_runner_answered(struct hn_runner_sent *sent, const struct http_response *resp, bool first);
+/* The answers step: judges the answers earlier steps got. */
+void hn_runner_answers(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                       struct hn_runner_outcome *out);
 
 /* runner_steps.c */
 void hn_runner_wait(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,

@@ -40,7 +40,7 @@ static int largest_try(struct hn_runner_case *rc, size_t idx, size_t size, struc
         return -1;
     }
     hn_delivery_request(&r->dopts, &d, r->o.timeout_ms, &req);
-    if (http_client_run(r->client, &req, &resp, 1, 1) != 0) {
+    if (http_client_run(rc->client, &req, &resp, 1, 1) != 0) {
         err_set(e, "the HTTP client failed");
         goto out;
     }

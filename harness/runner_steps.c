@@ -92,7 +92,7 @@ void hn_runner_probe(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
         snprintf(settle, sizeof(settle), "(no copy sent)");
     }
     rp_setf(&ps->description, "ask the %s probe how many times %zu event%s (%s%s) %s processed",
-            hn_probe_kind(r->probe), n, n == 1 ? "" : "s", n > 0 ? ids[0] : "",
+            hn_probe_kind(rc->probe), n, n == 1 ? "" : "s", n > 0 ? ids[0] : "",
             n > 1 ? ", ..." : "", n == 1 ? "was" : "were");
     rp_setf(&ps->expected, "processed %lld time%s%s%s", want, want == 1 ? "" : "s",
             n > 1 ? " each" : "", settle_ms > 0 ? ", still so after the settle window" : "");
@@ -101,7 +101,7 @@ void hn_runner_probe(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
         goto out;
     }
     enum hn_probe_outcome got =
-        hn_probe_expect(r->probe, ids, n, want, r->o.probe_wait_ms, settle_ms, seen, ps, &e);
+        hn_probe_expect(rc->probe, ids, n, want, r->o.probe_wait_ms, settle_ms, seen, ps, &e);
     /* The probe's answers are exchanges too: charged once recorded. */
     for (size_t i = 0; i < ps->n_exchanges; i++) {
         hn_runner_fit(r, &ps->exchanges[i]);

@@ -25,6 +25,12 @@
 #define HN_BURST_MAX          1000
 #define HN_CONCURRENCY_MAX    256
 #define HN_WAIT_MAX_MS        60000
+/* A step's retries, as a sender makes them ("retry"). */
+#define HN_RETRY_ATTEMPTS_MAX   10
+#define HN_RETRY_BACKOFF_MAX_MS 30000
+#define HN_RETRY_AFTER_CAP_MS   30000 /* the longest Retry-After honoured */
+#define HN_HANG_UP_MAX_MS       5000
+#define HN_WAITS_MS             1000 /* a wait this long makes a case one that waits */
 
 enum hn_step_kind {
     HN_STEP_DELIVER, /* one delivery */
@@ -34,6 +40,7 @@ enum hn_step_kind {
     HN_STEP_TARGET,  /* a property of the target URL itself (https) */
     HN_STEP_AUDIT,   /* every valid delivery the run got a 2xx for was processed */
     HN_STEP_LARGEST, /* the largest body accepted, measured (an INFO figure) */
+    HN_STEP_ANSWERS, /* the answers earlier deliver and burst steps got (RAT-001, ORD-001) */
 };
 
 enum hn_sig_mutation {
@@ -101,6 +108,8 @@ struct hn_expect {
     /* deliver only: the answer holds neither the secret (or token) nor the
      * signature the receiver expected for the bytes sent */
     bool reveals_nothing;
+    /* answers only: every 429 or 503 carries a valid Retry-After */
+    bool retry_after;
 };
 
 struct hn_header {
@@ -151,13 +160,23 @@ struct hn_step {
     bool has_level;       /* the step is held to level, below the case's */
     enum rp_level level;
     struct hn_mutation mutate;
+    /* deliver and burst: re-send, re-signed, each event whose answer is not
+     * 2xx, up to retry_attempts sends in all (0: no retry), waiting what a
+     * 429 or 503 asks with Retry-After (at most HN_RETRY_AFTER_CAP_MS) or
+     * else retry_backoff_ms, doubled after each round. */
+    unsigned retry_attempts;
+    uint64_t retry_backoff_ms;
+    /* deliver only */
+    uint64_t hang_up_ms;  /* 0, or close the connection this long after sending */
+    int entity_of;        /* index of the step whose contact and ticket ids are reused; -1 */
+    bool unless_accepted; /* with same_as: sent only if that event has no 2xx yet */
     /* burst */
     unsigned count;
     unsigned concurrency;
     bool copies; /* copies of one event instead of distinct events */
     /* wait */
     uint64_t wait_ms;
-    /* probe: indexes of the deliver/burst steps whose events are counted */
+    /* probe and answers: indexes of the deliver/burst steps they look at */
     int *of;
     size_t n_of;
     struct hn_expect expect;
@@ -179,6 +198,10 @@ struct hn_scenario {
     bool needs_probe;  /* has a probe step */
     bool latency_case; /* has a latency bound */
     bool audit;        /* has an audit step: runs after every other case */
+    /* Mostly waits (a wait step of HN_WAITS_MS or more, no burst, no
+     * latency bound, no audit): runs together with the run's other such
+     * cases instead of one after another. */
+    bool waits;
     /* "level_when_id_signed": the level where the scheme signs the event id
      * (in its signed string, or in a signed body that carries it). */
     bool has_signed_id_level;

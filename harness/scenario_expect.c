@@ -144,10 +144,12 @@ static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
                                              NULL};
     static const char *const probe_keys[] = {"count", NULL};
     static const char *const target_keys[] = {"scheme", NULL};
-    const char *const *keys = st->kind == HN_STEP_DELIVER ? deliver_keys
-                              : st->kind == HN_STEP_BURST ? burst_keys
-                              : st->kind == HN_STEP_PROBE ? probe_keys
-                                                          : target_keys;
+    static const char *const answers_keys[] = {"status", "status_not", "retry_after", NULL};
+    const char *const *keys = st->kind == HN_STEP_DELIVER   ? deliver_keys
+                              : st->kind == HN_STEP_BURST   ? burst_keys
+                              : st->kind == HN_STEP_PROBE   ? probe_keys
+                              : st->kind == HN_STEP_ANSWERS ? answers_keys
+                                                            : target_keys;
     struct hn_expect *e = &st->expect;
     bool present = false;
 
@@ -157,7 +159,7 @@ static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
     if (jread_keys(&p->r, x, keys, "expectation") != 0) {
         return -1;
     }
-    if (st->kind == HN_STEP_DELIVER || st->kind == HN_STEP_BURST) {
+    if (st->kind == HN_STEP_DELIVER || st->kind == HN_STEP_BURST || st->kind == HN_STEP_ANSWERS) {
         unsigned not_mask = 0;
         if (step_status(p, x, "status", true, e, &e->class_mask) != 0 ||
             step_status(p, x, "status_not", false, e, &not_mask) != 0) {
@@ -167,6 +169,7 @@ static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
         e->has_status = json_object_get(x, "status") != NULL || not_mask != 0;
         if (step_status_consistent(p, e) != 0 ||
             jread_bool(&p->r, x, "reveals_nothing", &e->reveals_nothing) != 0 ||
+            jread_bool(&p->r, x, "retry_after", &e->retry_after) != 0 ||
             jread_duration(&p->r, x, "latency_max", STEP_LATENCY_MAX, &e->latency_max_ms) != 0 ||
             jread_duration(&p->r, x, "p95_max", STEP_LATENCY_MAX, &e->p95_max_ms) != 0) {
             return -1;
@@ -204,7 +207,8 @@ int hn_sp_expect(struct hn_sp *p, json_t *js, struct hn_step *st)
     int rc;
 
     if (x == NULL) {
-        if (st->kind == HN_STEP_PROBE || st->kind == HN_STEP_TARGET) {
+        if (st->kind == HN_STEP_PROBE || st->kind == HN_STEP_TARGET ||
+            st->kind == HN_STEP_ANSWERS) {
             return jread_error(&p->r, "missing required field 'expect'");
         }
         return 0;

@@ -14,6 +14,8 @@
 #include "core/jread.h"
 #include "harness/scenario.h"
 
+#define HN_SP_NAME_MAX 32 /* a step name's bytes */
+
 struct hn_sp {
     struct jread r; /* the file, where the parser is, the error */
     /* Step names by index (borrowed), for references between steps. */
@@ -33,6 +35,29 @@ int hn_sp_needs(struct hn_sp *p, json_t *obj, unsigned *needs);
  * newline or a tab passes when multiline (scenario.c). */
 int hn_sp_text(struct hn_sp *p, json_t *obj, const char *key, bool required, size_t max,
                bool multiline, const char **out);
+/* What a reference to another step may point at. */
+enum hn_sp_ref_use {
+    HN_SP_REF_EVENT,   /* same_as: one event (a deliver, or a burst of copies) */
+    HN_SP_REF_DATA,    /* same_data_as, entity_of: a deliver that built its own event */
+    HN_SP_REF_PROBE,   /* probe "of": any deliver or burst */
+    HN_SP_REF_ANSWERS, /* answers "of": any deliver or burst */
+};
+
+/* Resolves a step name used at step idx into *out; the path points at the
+ * reference (scenario_step.c). */
+int hn_sp_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, const char *name,
+              enum hn_sp_ref_use use, int *out);
+/* Parses js's "of" (a step name or a list of them) into st->of. */
+int hn_sp_of(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
+             enum hn_sp_ref_use use, struct hn_step *st);
+/* The fields that make a deliver or burst step behave like a sender:
+ * retry, and for a deliver step (s given) hang_up, entity_of and
+ * unless_accepted (scenario_sender.c). */
+int hn_sp_sender(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
+                 struct hn_step *st);
+/* The answers step (scenario_sender.c). */
+int hn_sp_answers(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
+                  struct hn_step *st);
 /* Parses root's "steps" into s (scenario_step.c). */
 int hn_sp_steps(struct hn_sp *p, json_t *root, struct hn_scenario *s);
 

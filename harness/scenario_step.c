@@ -11,7 +11,6 @@
 #include "harness/scenario.h"
 #include "harness/scenario_parse.h"
 
-#define STEP_NAME_MAX     32
 #define STEP_TOPIC_MAX    127
 #define STEP_PROBE_OF_MAX 16
 #define STEP_BODY_MIN     64
@@ -21,16 +20,9 @@ static const struct {
     const char *name;
     enum hn_step_kind kind;
 } step_kinds[] = {
-    {"deliver", HN_STEP_DELIVER},      {"burst", HN_STEP_BURST},   {"wait", HN_STEP_WAIT},
-    {"probe", HN_STEP_PROBE},          {"target", HN_STEP_TARGET}, {"audit", HN_STEP_AUDIT},
-    {"largest_body", HN_STEP_LARGEST},
-};
-
-/* What a reference may point at. */
-enum step_ref_use {
-    STEP_REF_EVENT, /* same_as: one event (a deliver, or a burst of copies) */
-    STEP_REF_DATA,  /* same_data_as: a deliver that built its own event */
-    STEP_REF_PROBE, /* probe "of": any deliver or burst */
+    {"deliver", HN_STEP_DELIVER},      {"burst", HN_STEP_BURST},     {"wait", HN_STEP_WAIT},
+    {"probe", HN_STEP_PROBE},          {"target", HN_STEP_TARGET},   {"audit", HN_STEP_AUDIT},
+    {"largest_body", HN_STEP_LARGEST}, {"answers", HN_STEP_ANSWERS},
 };
 
 static bool step_name_ok(const char *s)
@@ -54,9 +46,8 @@ static bool step_topic_ok(const char *s)
     return true;
 }
 
-/* Resolves a step name used at step idx; the path points at the reference. */
-static int step_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, const char *name,
-                    enum step_ref_use use, int *out)
+int hn_sp_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, const char *name,
+              enum hn_sp_ref_use use, int *out)
 {
     int found = -1;
 
@@ -81,7 +72,7 @@ static int step_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, co
     }
     const struct hn_step *t = &s->steps[found];
     switch (use) {
-    case STEP_REF_EVENT:
+    case HN_SP_REF_EVENT:
         if (t->kind != HN_STEP_DELIVER && !(t->kind == HN_STEP_BURST && t->copies)) {
             return jread_error(&p->r,
                                "'%s' is a %s step: same_as needs a deliver step or a burst "
@@ -89,7 +80,7 @@ static int step_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, co
                                name, hn_step_kind_name(t->kind));
         }
         break;
-    case STEP_REF_DATA:
+    case HN_SP_REF_DATA:
         if (t->kind != HN_STEP_DELIVER || t->same_as >= 0) {
             return jread_error(&p->r,
                                "'%s' does not build an event: same_data_as needs a deliver "
@@ -97,11 +88,18 @@ static int step_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, co
                                name);
         }
         break;
-    case STEP_REF_PROBE:
+    case HN_SP_REF_PROBE:
         if (t->kind != HN_STEP_DELIVER && t->kind != HN_STEP_BURST) {
             return jread_error(&p->r,
                                "'%s' is a %s step: a probe counts the events of deliver and "
                                "burst steps",
+                               name, hn_step_kind_name(t->kind));
+        }
+        break;
+    case HN_SP_REF_ANSWERS:
+        if (t->kind != HN_STEP_DELIVER && t->kind != HN_STEP_BURST) {
+            return jread_error(&p->r,
+                               "'%s' is a %s step: answers are those of deliver and burst steps",
                                name, hn_step_kind_name(t->kind));
         }
         break;
@@ -224,10 +222,11 @@ static int step_level(struct hn_sp *p, json_t *js, const struct hn_scenario *s, 
 static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
                         struct hn_step *st)
 {
-    static const char *const keys[] = {"step",      "name",         "note",    "topic",
-                                       "data",      "extra_fields", "same_as", "same_data_as",
-                                       "attempt",   "mutate",       "expect",  "needs",
-                                       "body_size", "level",        "profile", NULL};
+    static const char *const keys[] = {
+        "step",         "name",    "note",         "topic",           "data",
+        "extra_fields", "same_as", "same_data_as", "attempt",         "mutate",
+        "expect",       "needs",   "body_size",    "level",           "profile",
+        "retry",        "hang_up", "entity_of",    "unless_accepted", NULL};
     static const char *const no_with_same_as[] = {"topic", "data", "extra_fields", "same_data_as",
                                                   NULL};
     const char *ref = NULL;
@@ -236,7 +235,7 @@ static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s
     bool present = false;
 
     if (jread_keys(&p->r, js, keys, "field of a deliver step") != 0 ||
-        jread_string(&p->r, js, "same_as", false, STEP_NAME_MAX, &ref) != 0) {
+        jread_string(&p->r, js, "same_as", false, HN_SP_NAME_MAX, &ref) != 0) {
         return -1;
     }
     if (ref != NULL) {
@@ -249,14 +248,14 @@ static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s
             }
         }
         jpath_push_key(&p->r.path, "same_as");
-        int rc = step_ref(p, s, idx, ref, STEP_REF_EVENT, &st->same_as);
+        int rc = hn_sp_ref(p, s, idx, ref, HN_SP_REF_EVENT, &st->same_as);
         jpath_pop(&p->r.path);
         if (rc != 0) {
             return -1;
         }
         def_topic = s->steps[st->same_as].topic;
     }
-    if (jread_string(&p->r, js, "same_data_as", false, STEP_NAME_MAX, &ref) != 0) {
+    if (jread_string(&p->r, js, "same_data_as", false, HN_SP_NAME_MAX, &ref) != 0) {
         return -1;
     }
     if (ref != NULL) {
@@ -266,7 +265,7 @@ static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s
                                   "data is copied)");
         }
         jpath_push_key(&p->r.path, "same_data_as");
-        int rc = step_ref(p, s, idx, ref, STEP_REF_DATA, &st->same_data_as);
+        int rc = hn_sp_ref(p, s, idx, ref, HN_SP_REF_DATA, &st->same_data_as);
         jpath_pop(&p->r.path);
         if (rc != 0) {
             return -1;
@@ -292,14 +291,14 @@ static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s
                               "event_id 'new' replays an earlier delivery as it was sent: give "
                               "same_as, and no other change to it");
     }
-    return 0;
+    return hn_sp_sender(p, js, s, idx, st);
 }
 
 static int step_burst(struct hn_sp *p, json_t *js, struct hn_step *st)
 {
-    static const char *const keys[] = {"step",        "name",   "note",  "count",
-                                       "concurrency", "copies", "topic", "data",
-                                       "attempt",     "expect", "level", NULL};
+    static const char *const keys[] = {"step",   "name",  "note", "count",   "concurrency",
+                                       "copies", "topic", "data", "attempt", "expect",
+                                       "level",  "retry", NULL};
     long long count = 0;
     long long conc = 1;
     long long attempt = 1;
@@ -324,10 +323,10 @@ static int step_burst(struct hn_sp *p, json_t *js, struct hn_step *st)
     st->concurrency = (unsigned)conc;
     st->attempt = (unsigned)attempt;
     if (jread_bool(&p->r, js, "copies", &st->copies) != 0 ||
-        step_event(p, js, st, "message.received") != 0) {
+        step_event(p, js, st, "message.received") != 0 || hn_sp_expect(p, js, st) != 0) {
         return -1;
     }
-    return hn_sp_expect(p, js, st);
+    return hn_sp_sender(p, js, NULL, 0, st);
 }
 
 static int step_wait(struct hn_sp *p, json_t *js, struct hn_step *st)
@@ -344,8 +343,8 @@ static int step_wait(struct hn_sp *p, json_t *js, struct hn_step *st)
     return 0;
 }
 
-static int step_probe_of(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
-                         struct hn_step *st)
+int hn_sp_of(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
+             enum hn_sp_ref_use use, struct hn_step *st)
 {
     json_t *of = json_object_get(js, "of");
     size_t i;
@@ -360,7 +359,7 @@ static int step_probe_of(struct hn_sp *p, json_t *js, const struct hn_scenario *
     if (json_is_string(of)) {
         st->of = xcalloc(1, sizeof(int));
         st->n_of = 1;
-        rc = step_ref(p, s, idx, json_string_value(of), STEP_REF_PROBE, &st->of[0]);
+        rc = hn_sp_ref(p, s, idx, json_string_value(of), use, &st->of[0]);
         goto out;
     }
     if (!json_is_array(of) || json_array_size(of) == 0 || json_array_size(of) > STEP_PROBE_OF_MAX) {
@@ -376,7 +375,7 @@ static int step_probe_of(struct hn_sp *p, json_t *js, const struct hn_scenario *
             jread_error(&p->r, "a step name is a string");
             goto out;
         }
-        if (step_ref(p, s, idx, json_string_value(v), STEP_REF_PROBE, &st->of[i]) != 0) {
+        if (hn_sp_ref(p, s, idx, json_string_value(v), use, &st->of[i]) != 0) {
             goto out;
         }
         st->n_of++;
@@ -396,7 +395,7 @@ static int step_probe(struct hn_sp *p, json_t *js, const struct hn_scenario *s, 
     static const char *const keys[] = {"step", "name", "note", "of", "expect", "level", NULL};
 
     if (jread_keys(&p->r, js, keys, "field of a probe step") != 0 ||
-        step_probe_of(p, js, s, idx, st) != 0) {
+        hn_sp_of(p, js, s, idx, HN_SP_REF_PROBE, st) != 0) {
         return -1;
     }
     return hn_sp_expect(p, js, st);
@@ -422,6 +421,7 @@ static int step_common(struct hn_sp *p, json_t *js, size_t idx, struct hn_step *
 
     st->same_as = -1;
     st->same_data_as = -1;
+    st->entity_of = -1;
     st->attempt = 1;
     jpath_locate(p->r.text, p->r.len, &p->r.path, &st->line, &column);
     if (jread_string(&p->r, js, "step", true, 16, &kind) != 0) {
@@ -435,11 +435,11 @@ static int step_common(struct hn_sp *p, json_t *js, size_t idx, struct hn_step *
     }
     if (i == sizeof(step_kinds) / sizeof(step_kinds[0])) {
         return jread_error_at(&p->r, "step",
-                              "unknown step kind '%s' (use deliver, burst, wait, probe, target, "
-                              "audit or largest_body)",
+                              "unknown step kind '%s' (use deliver, burst, wait, probe, answers, "
+                              "target, audit or largest_body)",
                               kind);
     }
-    if (jread_string(&p->r, js, "name", false, STEP_NAME_MAX, &v) != 0) {
+    if (jread_string(&p->r, js, "name", false, HN_SP_NAME_MAX, &v) != 0) {
         return -1;
     }
     if (v != NULL) {
@@ -491,6 +491,8 @@ static int step_parse(struct hn_sp *p, json_t *js, struct hn_scenario *s, size_t
     case HN_STEP_LARGEST:
         st->topic = xstrdup("message.received"); /* the events it sends */
         return jread_keys(&p->r, js, audit_keys, "field of a largest_body step");
+    case HN_STEP_ANSWERS:
+        return hn_sp_answers(p, js, s, idx, st);
     }
     return -1;
 }
@@ -498,6 +500,7 @@ static int step_parse(struct hn_sp *p, json_t *js, struct hn_scenario *s, size_t
 int hn_sp_steps(struct hn_sp *p, json_t *root, struct hn_scenario *s)
 {
     json_t *steps = json_object_get(root, "steps");
+    bool burst = false; /* a step that loads the receiver */
     size_t i;
     json_t *js;
     int rc = -1;
@@ -536,7 +539,10 @@ int hn_sp_steps(struct hn_sp *p, json_t *root, struct hn_scenario *s)
         s->audit = s->audit || st->kind == HN_STEP_AUDIT;
         s->latency_case =
             s->latency_case || st->expect.latency_max_ms > 0 || st->expect.p95_max_ms > 0;
+        s->waits = s->waits || (st->kind == HN_STEP_WAIT && st->wait_ms >= HN_WAITS_MS);
+        burst = burst || st->kind == HN_STEP_BURST || st->kind == HN_STEP_LARGEST;
     }
+    s->waits = s->waits && !burst && !s->latency_case && !s->audit;
     rc = 0;
 out:
     return rc;

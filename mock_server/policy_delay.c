@@ -3,14 +3,11 @@
  * the random draw and the time, so each result follows from its inputs. */
 #include "mock_server/policy.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include "core/clock.h"
+#include "core/retry_after.h"
 
 /* Doubles beyond this are saturated before converting back to integers. */
 #define DELAY_MAX_MS 1.0e15
@@ -74,65 +71,13 @@ uint64_t ms_policy_scale_ms(const struct ms_policy *p, uint64_t delay_ms)
     return clock_scale_ms(delay_ms, p->time_scale);
 }
 
-/* An HTTP-date (RFC 9110 IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") in
- * epoch milliseconds. 0 or -1. */
-static int retry_after_date(const char *s, uint64_t *out_ms)
-{
-    struct tm tm;
-    const char *end;
-    time_t t;
-
-    memset(&tm, 0, sizeof(tm));
-    end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (end == NULL) {
-        return -1;
-    }
-    while (*end == ' ' || *end == '\t') {
-        end++;
-    }
-    if (*end != '\0') {
-        return -1;
-    }
-    t = timegm(&tm);
-    if (t == (time_t)-1 || t < 0) {
-        return -1;
-    }
-    *out_ms = (uint64_t)t * 1000u;
-    return 0;
-}
-
 bool ms_policy_retry_after_ms(const struct ms_policy *p, long status, const char *value,
                               uint64_t now_wall_ms, uint64_t *out_ms)
 {
     uint64_t ms = 0;
 
-    if ((status != 429 && status != 503) || value == NULL) {
+    if (!retry_after_counts(status) || retry_after_parse(value, now_wall_ms, &ms) != 0) {
         return false;
-    }
-    while (*value == ' ' || *value == '\t') {
-        value++;
-    }
-    if (isdigit((unsigned char)value[0])) {
-        char *end = NULL;
-        unsigned long long s;
-
-        errno = 0;
-        s = strtoull(value, &end, 10);
-        while (*end == ' ' || *end == '\t') {
-            end++;
-        }
-        if (*end != '\0') {
-            return false;
-        }
-        /* Seconds past the cap (or past overflow) are the cap anyway. */
-        ms = errno == ERANGE || s > UINT64_MAX / 1000u ? UINT64_MAX : (uint64_t)s * 1000u;
-    } else {
-        uint64_t at = 0;
-
-        if (retry_after_date(value, &at) != 0) {
-            return false;
-        }
-        ms = at > now_wall_ms ? at - now_wall_ms : 0;
     }
     *out_ms = ms > p->retry_after_cap_ms ? p->retry_after_cap_ms : ms;
     return true;

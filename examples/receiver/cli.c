@@ -9,6 +9,7 @@
 
 #include "core/parse.h"
 #include "examples/receiver/flaw.h"
+#include "examples/receiver/throttle.h"
 
 #define CLI_PROGRAM "vambe-receiver"
 
@@ -19,6 +20,7 @@ enum {
     CLI_PORT,
     CLI_PORT_FILE,
     CLI_WORK,
+    CLI_RATE_LIMIT,
     CLI_FLAW,
     CLI_SCHEME,
     CLI_VERSION,
@@ -46,6 +48,8 @@ static const struct {
      "write the bound port to PATH (temp file + rename)"},
     {"work", required_argument, CLI_WORK, "DUR",
      "work per event, done after the answer (default 5ms)"},
+    {"rate-limit", required_argument, CLI_RATE_LIMIT, "N",
+     "answer 429 past N deliveries a second (default 0: off)"},
     {"flaw", required_argument, CLI_FLAW, "NAME",
      "break one behaviour on purpose (repeatable, below)"},
     {"verbose", no_argument, 'v', NULL, "log every request and every processed event"},
@@ -58,14 +62,14 @@ static const struct {
 void rcv_cli_usage(FILE *out)
 {
     fprintf(out, "usage: " CLI_PROGRAM " --secret S [--scheme NAME|FILE] [--bind ADDR] [--port N]\n"
-                 "       [--port-file PATH] [--work DUR] [--flaw NAME]... [-v]\n"
+                 "       [--port-file PATH] [--work DUR] [--rate-limit N] [--flaw NAME]... [-v]\n"
                  "run '" CLI_PROGRAM " --help' for the options and the flaws\n");
 }
 
 void rcv_cli_help(FILE *out)
 {
     fprintf(out, "usage: " CLI_PROGRAM " --secret S [--scheme NAME|FILE] [--bind ADDR] [--port N]\n"
-                 "       [--port-file PATH] [--work DUR] [--flaw NAME]... [-v]\n\n"
+                 "       [--port-file PATH] [--work DUR] [--rate-limit N] [--flaw NAME]... [-v]\n\n"
                  "A Vambe webhook receiver done right: POST / verifies the signature (or token)\n"
                  "of its scheme and the time window, dedupes by event id, answers 200 at once\n"
                  "and does the work on a\n"
@@ -97,7 +101,7 @@ void rcv_cli_help(FILE *out)
 static int cli_apply(int val, const char *arg, struct rcv_config *cfg, enum rcv_cli_action *action,
                      struct err *e)
 {
-    long long port;
+    long long n;
     switch (val) {
     case CLI_SECRET:
         cfg->server.secret = arg;
@@ -106,11 +110,11 @@ static int cli_apply(int val, const char *arg, struct rcv_config *cfg, enum rcv_
         cfg->server.bind = arg;
         return 0;
     case CLI_PORT:
-        if (parse_int(arg, 0, 65535, &port, e) != 0) {
+        if (parse_int(arg, 0, 65535, &n, e) != 0) {
             err_prefix(e, "--port");
             return -1;
         }
-        cfg->server.port = (unsigned)port;
+        cfg->server.port = (unsigned)n;
         return 0;
     case CLI_PORT_FILE:
         cfg->port_file = arg;
@@ -123,6 +127,14 @@ static int cli_apply(int val, const char *arg, struct rcv_config *cfg, enum rcv_
         if (cfg->server.work_ms > RCV_MAX_WORK_MS) {
             return err_set(e, "--work: '%s': at most %us", arg, RCV_MAX_WORK_MS / 1000u);
         }
+        return 0;
+    case CLI_RATE_LIMIT:
+        /* 0 is the default spelled out: no limit. */
+        if (parse_int(arg, 0, RCV_THROTTLE_MAX, &n, e) != 0) {
+            err_prefix(e, "--rate-limit");
+            return -1;
+        }
+        cfg->server.rate_limit = (unsigned)n;
         return 0;
     case CLI_SCHEME:
         if (scheme_resolve(arg, &cfg->scheme, e) != 0) {

@@ -58,6 +58,15 @@ static const struct rcv_flaw_info flaw_table[] = {
      "dedupes by the unsigned id header, not the body's id"},
     {"dedupe-ttl-2s", RCV_FLAW_DEDUPE_TTL_2S,
      "forgets seen ids after 2 s: a later retry runs again"},
+    {"throttle-drops", RCV_FLAW_THROTTLE_DROPS,
+     "429 after marking the id seen: the retry is dropped"},
+    {"no-retry-after", RCV_FLAW_NO_RETRY_AFTER, "throttles with 429 but sends no Retry-After"},
+    {"lost-on-disconnect", RCV_FLAW_LOST_ON_DISCONNECT,
+     "drops an event whose sender hung up (id kept as seen)"},
+    {"needs-parent-first", RCV_FLAW_NEEDS_PARENT_FIRST,
+     "503 to an update that arrives before its .created"},
+    {"drops-orphan-update", RCV_FLAW_DROPS_ORPHAN_UPDATE,
+     "200 to an update before its .created, never processed"},
 };
 
 #define FLAW_N (sizeof(flaw_table) / sizeof(flaw_table[0]))
@@ -79,12 +88,12 @@ const struct rcv_flaw_info *rcv_flaw_find(const char *name)
 }
 
 /* Appends "sep name" for every flaw whose bit is in mask (all when mask is
- * ~0u) into out, which the caller has NUL-terminated. */
-static void flaw_join(unsigned mask, const char *sep, char *out, size_t out_size)
+ * UINT64_MAX) into out, which the caller has NUL-terminated. */
+static void flaw_join(uint64_t mask, const char *sep, char *out, size_t out_size)
 {
     size_t used = strlen(out);
     for (size_t i = 0; i < FLAW_N && used < out_size; i++) {
-        if ((mask & (unsigned)flaw_table[i].flaw) == 0) {
+        if ((mask & flaw_table[i].flaw) == 0) {
             continue;
         }
         int n =
@@ -96,7 +105,7 @@ static void flaw_join(unsigned mask, const char *sep, char *out, size_t out_size
     }
 }
 
-int rcv_flaw_parse(const char *name, unsigned *mask, struct err *e)
+int rcv_flaw_parse(const char *name, uint64_t *mask, struct err *e)
 {
     const struct rcv_flaw_info *f = rcv_flaw_find(name);
     if (f == NULL) {
@@ -104,11 +113,11 @@ int rcv_flaw_parse(const char *name, unsigned *mask, struct err *e)
         return err_set(e, "unknown flaw '%s' (vambe-receiver --help lists the %zu flaws)", name,
                        FLAW_N);
     }
-    *mask |= (unsigned)f->flaw;
+    *mask |= f->flaw;
     return 0;
 }
 
-void rcv_flaw_describe(unsigned mask, char *out, size_t out_size)
+void rcv_flaw_describe(uint64_t mask, char *out, size_t out_size)
 {
     if (out_size == 0) {
         return;

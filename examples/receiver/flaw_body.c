@@ -32,7 +32,7 @@ static char *flaw_latin1(const char *body, size_t len, size_t *out_len)
     return out;
 }
 
-char *rcv_flaw_body(unsigned flaws, const char *body, size_t len, size_t *out_len)
+char *rcv_flaw_body(uint64_t flaws, const char *body, size_t len, size_t *out_len)
 {
     if (flaws & RCV_FLAW_LATIN1_BODY) {
         return flaw_latin1(body, len, out_len);
@@ -49,7 +49,7 @@ char *rcv_flaw_body(unsigned flaws, const char *body, size_t len, size_t *out_le
     return NULL;
 }
 
-bool rcv_flaw_refuses_type(unsigned flaws, const char *content_type)
+bool rcv_flaw_refuses_type(uint64_t flaws, const char *content_type)
 {
     /* FLAW strict-content-type: `if (req.headers['content-type'] !==
      * 'application/json')`: parameters and case are legal (RFC 9110). */
@@ -57,7 +57,7 @@ bool rcv_flaw_refuses_type(unsigned flaws, const char *content_type)
            (content_type == NULL || strcmp(content_type, "application/json") != 0);
 }
 
-bool rcv_flaw_refuses_size(unsigned flaws, size_t len)
+bool rcv_flaw_refuses_size(uint64_t flaws, size_t len)
 {
     /* FLAW body-limit-100k: express.json() with its default limit, "100kb":
      * a long conversation or a large order is refused with 413, every

@@ -46,7 +46,7 @@ int rcv_run(const struct rcv_config *cfg)
         port_file_written = true;
     }
     if (cfg->server.flaws != 0) {
-        char names[512];
+        char names[1024]; /* every flaw, comma-separated, fits */
         rcv_flaw_describe(cfg->server.flaws, names, sizeof(names));
         log_warn("deliberately flawed (--flaw %s): not a conformant receiver", names);
     }

@@ -1,6 +1,7 @@
-/* The reference receiver. A delivery goes through four steps, in this
- * order, each with its own answer:
+/* The reference receiver. A delivery goes through four steps (five with
+ * --rate-limit), in this order, each with its own answer:
  *
+ *   0. admit   within --rate-limit, when given            -> 429
  *   1. verify  the signature (or token) and the window   -> 401
  *   2. parse   the body, find the event id               -> 400
  *   3. dedupe  check-and-insert the id atomically        -> 200 (duplicate)
@@ -29,8 +30,10 @@
 #include "core/xalloc.h"
 #include "examples/receiver/flaw.h"
 #include "examples/receiver/idmap.h"
+#include "examples/receiver/parents.h"
 #include "examples/receiver/queue.h"
 #include "examples/receiver/server_priv.h"
+#include "examples/receiver/throttle.h"
 
 /* The work of one event. A sleep stands in for what your code does (write
  * to your database, call another service); the count is the side effect
@@ -296,12 +299,14 @@ static void server_dedupe_key(const struct rcv_server *s, const struct http_serv
     snprintf(key, key_size, "%s", id);
 }
 
-/* Steps 3 and 4 for a verified, parsed event. Takes ownership of *event. */
+/* Steps 3 and 4 for a verified, parsed event of topic (may be NULL).
+ * Takes ownership of *event. */
 static void server_accept(struct rcv_server *s, const struct http_server_request *req,
-                          const char *id, int seen_first, json_t **event,
+                          const char *id, const char *topic, int seen_first, json_t **event,
                           struct http_server_reply *rep)
 {
     char key[RCV_ID_MAX + 1];
+    json_t *kept = NULL; /* FLAW needs-parent-first, drops-orphan-update */
 
     server_dedupe_key(s, req, id, *event, key, sizeof(key));
     if (seen_first >= 0 ? seen_first == 0 : !server_first_time(s, key)) {
@@ -316,6 +321,12 @@ static void server_accept(struct rcv_server *s, const struct http_server_request
                         json_pack("{s:s, s:b}", "status", "ok", "duplicate", 1));
         return;
     }
+    if (rcv_flaw_after_seen(s, req, topic, *event, rep)) {
+        return; /* FLAW throttle-drops, lost-on-disconnect, drops-orphan-update */
+    }
+    /* Our own reference: once handed over, the worker may free *event (and
+     * topic, which may point into it) before its entity is noted below. */
+    kept = s->parents != NULL ? json_incref(*event) : NULL;
     if (s->flaws & RCV_FLAW_SYNC) {
         /* FLAW sync: the work happens before the answer, one event at a
          * time (one lock, like a single database connection). 50 deliveries
@@ -330,8 +341,11 @@ static void server_accept(struct rcv_server *s, const struct http_server_request
         rcv_idmap_remove(s->seen, key);
         http_reply_error(rep, 503, "too many events waiting; retry later");
         http_reply_header(rep, "Retry-After", "1");
+        json_decref(kept);
         return;
     }
+    rcv_parents_note(s->parents, topic, kept); /* accepted: its entity now exists */
+    json_decref(kept);
     http_reply_json(rep, server_ok_status(s), json_pack("{s:s}", "status", "ok"));
 }
 
@@ -376,6 +390,14 @@ static void server_on_delivery(void *ctx, const struct http_server_request *req,
     struct err e = {{0}};
     int seen_first = -1; /* FLAW seen-before-verify: decided before verifying */
 
+    /* Step 0, in front of everything (but FLAW throttle-drops, which
+     * throttles after the dedupe): nothing is marked seen yet, so the
+     * sender's retry after Retry-After is processed as a first copy. */
+    if (s->throttle != NULL && !(s->flaws & RCV_FLAW_THROTTLE_DROPS) &&
+        !rcv_throttle_admit(s->throttle, clock_mono_us())) {
+        rcv_server_throttled(s, rep);
+        goto out;
+    }
     if (s->flaws & RCV_FLAW_SLOW) {
         clock_sleep_us(RCV_FLAW_SLOW_MS * 1000u); /* FLAW slow: past the 5 s budget. */
     }
@@ -440,7 +462,14 @@ static void server_on_delivery(void *ctx, const struct http_server_request *req,
         http_reply_header(rep, "Location", "/webhooks/");
         goto out;
     }
-    server_accept(s, req, id, seen_first, &event, rep);
+    if ((s->flaws & RCV_FLAW_NEEDS_PARENT_FIRST) && rcv_parents_orphan(s->parents, topic, event)) {
+        /* FLAW needs-parent-first: the handler needs the contact or ticket
+         * row and asks for a retry until its .created has arrived. */
+        http_reply_error(rep, 503, "%s not found yet; retry later", topic);
+        http_reply_header(rep, "Retry-After", "1");
+        goto out;
+    }
+    server_accept(s, req, id, topic, seen_first, &event, rep);
 out:
     json_decref(event);
 }
@@ -483,6 +512,14 @@ struct rcv_server *rcv_server_start(const struct rcv_server_opts *o, struct err 
     s->seen = rcv_idmap_new(o->dedupe_ids ? o->dedupe_ids : RCV_DEFAULT_DEDUPE_IDS);
     s->processed = rcv_idmap_new(o->dedupe_ids ? o->dedupe_ids : RCV_DEFAULT_DEDUPE_IDS);
     s->queue = rcv_queue_new(o->queue_jobs ? o->queue_jobs : RCV_DEFAULT_QUEUE_JOBS);
+    unsigned rate = o->rate_limit;
+    if (rate == 0 && (o->flaws & (RCV_FLAW_THROTTLE_DROPS | RCV_FLAW_NO_RETRY_AFTER))) {
+        rate = RCV_FLAW_THROTTLE_RATE; /* FLAW throttle-drops, no-retry-after */
+    }
+    s->throttle = rate > 0 ? rcv_throttle_new(rate) : NULL;
+    if (o->flaws & (RCV_FLAW_NEEDS_PARENT_FIRST | RCV_FLAW_DROPS_ORPHAN_UPDATE)) {
+        s->parents = rcv_parents_new(o->dedupe_ids ? o->dedupe_ids : RCV_DEFAULT_DEDUPE_IDS);
+    }
     pthread_mutex_init(&s->sync_lock, NULL);
     if (pthread_create(&s->worker, NULL, server_worker, s) != 0) {
         err_set(e, "cannot start the worker thread");
@@ -547,6 +584,8 @@ void rcv_server_stop(struct rcv_server *s)
     }
     pthread_mutex_destroy(&s->sync_lock);
     rcv_queue_free(s->queue);
+    rcv_parents_free(s->parents);
+    rcv_throttle_free(s->throttle);
     rcv_idmap_free(s->processed);
     rcv_idmap_free(s->seen);
     free(s->secret);

@@ -25,10 +25,11 @@ struct rcv_server_opts {
     const char *bind;            /* "127.0.0.1" when NULL */
     unsigned port;               /* 0 picks a free port */
     uint64_t work_ms;            /* the work per event, done after the answer */
-    unsigned flaws;              /* RCV_FLAW_* bits; 0 for the receiver done right */
+    uint64_t flaws;              /* RCV_FLAW_* bits; 0 for the receiver done right */
     bool access_log;             /* one log line per request */
     size_t dedupe_ids;           /* ids remembered; RCV_DEFAULT_DEDUPE_IDS when 0 */
     size_t queue_jobs;           /* jobs waiting at most; RCV_DEFAULT_QUEUE_JOBS when 0 */
+    unsigned rate_limit;         /* deliveries a second at most, else 429; 0: no limit */
 };
 
 struct rcv_server;

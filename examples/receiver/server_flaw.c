@@ -6,11 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/event.h"
 #include "core/http_server.h"
+#include "core/log.h"
 #include "core/topics.h"
 #include "examples/receiver/flaw.h"
+#include "examples/receiver/parents.h"
 #include "examples/receiver/server_priv.h"
+#include "examples/receiver/throttle.h"
 
 /* A value where the scheme says it travels: a header, or a field of the
  * body (a dotted path such as "event.type"). NULL when absent. */
@@ -207,6 +211,51 @@ bool rcv_flaw_null_crash(const json_t *event)
     }
     if (json_object_get(data, "message") != NULL) {
         return !json_is_string(json_object_get(data, "name"));
+    }
+    return false;
+}
+
+void rcv_server_throttled(const struct rcv_server *s, struct http_server_reply *rep)
+{
+    http_reply_error(rep, 429, "too many deliveries; retry later");
+    if (s->flaws & RCV_FLAW_NO_RETRY_AFTER) {
+        /* FLAW no-retry-after: the limiter's default answer. The sender
+         * falls back to its own backoff, which knows nothing of the
+         * receiver's window: it may come back at once, or an hour later. */
+        return;
+    }
+    http_reply_header(rep, "Retry-After", "1");
+}
+
+bool rcv_flaw_after_seen(struct rcv_server *s, const struct http_server_request *req,
+                         const char *topic, const json_t *event, struct http_server_reply *rep)
+{
+    if ((s->flaws & RCV_FLAW_THROTTLE_DROPS) && !rcv_throttle_admit(s->throttle, clock_mono_us())) {
+        /* FLAW throttle-drops: the dedupe middleware sits in front of the
+         * rate limiter. The id is seen before the 429, so the sender's
+         * retry is answered 200 as a duplicate: the event is never
+         * processed. */
+        rcv_server_throttled(s, rep);
+        return true;
+    }
+    if (s->flaws & RCV_FLAW_LOST_ON_DISCONNECT) {
+        /* FLAW lost-on-disconnect: the handler awaits its database write
+         * before res.send, and the write is tied to the request's context.
+         * A sender that stops waiting cancels it: the event is abandoned,
+         * but its id was marked seen first, so the retry is a "duplicate". */
+        clock_sleep_us(RCV_FLAW_DISCONNECT_WORK_MS * 1000u);
+        if (http_server_peer_gone(req)) {
+            log_debug("client gone: event abandoned, its id stays seen");
+            http_reply_error(rep, 500, "context canceled");
+            return true;
+        }
+    }
+    if ((s->flaws & RCV_FLAW_DROPS_ORPHAN_UPDATE) && rcv_parents_orphan(s->parents, topic, event)) {
+        /* FLAW drops-orphan-update: `const contact = await db.find(id); if
+         * (!contact) return res.sendStatus(200)`: the update that came
+         * before its .created is acknowledged, and lost. */
+        http_reply_json(rep, 200, json_pack("{s:s}", "status", "ok"));
+        return true;
     }
     return false;
 }

@@ -11,15 +11,19 @@
 #include "core/http_server.h"
 #include "core/scheme.h"
 #include "examples/receiver/idmap.h"
+#include "examples/receiver/parents.h"
 #include "examples/receiver/queue.h"
+#include "examples/receiver/throttle.h"
 
 struct rcv_server {
     char *secret;
     struct scheme scheme;
     uint64_t work_ms;
-    unsigned flaws;
-    struct rcv_idmap *seen;      /* dedupe: ids accepted so far */
-    struct rcv_idmap *processed; /* id -> times processed (the probe), bounded alike */
+    uint64_t flaws;
+    struct rcv_idmap *seen;        /* dedupe: ids accepted so far */
+    struct rcv_idmap *processed;   /* id -> times processed (the probe), bounded alike */
+    struct rcv_throttle *throttle; /* --rate-limit; NULL: none */
+    struct rcv_parents *parents;   /* FLAW needs-parent-first, drops-orphan-update; else NULL */
     struct rcv_queue *queue;
     pthread_t worker;
     bool worker_started;
@@ -57,5 +61,14 @@ bool rcv_flaw_null_crash(const json_t *event);
 bool rcv_flaw_handler_throws(const struct rcv_server *s, const char *topic);
 /* FLAW reject-unknown: is topic one the receiver's code was written for? */
 bool rcv_flaw_known_topic(const struct rcv_server *s, const char *topic);
+/* The 429 for a delivery over the rate limit, with Retry-After: 1 (FLAW
+ * no-retry-after: without it). */
+void rcv_server_throttled(const struct rcv_server *s, struct http_server_reply *rep);
+/* The flaws that strike after the event id is marked seen and before the
+ * event is handed to the worker (throttle-drops, lost-on-disconnect,
+ * drops-orphan-update). Returns true when one answered instead: the event
+ * is then dropped, and its id stays seen. */
+bool rcv_flaw_after_seen(struct rcv_server *s, const struct http_server_request *req,
+                         const char *topic, const json_t *event, struct http_server_reply *rep);
 
 #endif

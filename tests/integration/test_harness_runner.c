@@ -334,13 +334,15 @@ static void accept_everything(void **state)
         {"LAT-003", RP_VERDICT_PASS}, {"SEC-001", RP_VERDICT_SKIP}, {"SIG-001", RP_VERDICT_FAIL},
         {"SIG-002", RP_VERDICT_FAIL}, {"SIG-003", RP_VERDICT_FAIL}, {"SIG-004", RP_VERDICT_FAIL},
         {"SIG-005", RP_VERDICT_FAIL}, {"SIG-006", RP_VERDICT_FAIL}, {"SIG-007", RP_VERDICT_SKIP},
-        {"SEC-002", RP_VERDICT_FAIL}, {"DLV-009", RP_VERDICT_FAIL},
+        {"SEC-002", RP_VERDICT_FAIL}, {"DLV-009", RP_VERDICT_FAIL}, {"DLV-008", RP_VERDICT_PASS},
+        {"DLV-011", RP_VERDICT_PASS}, {"IDM-007", RP_VERDICT_SKIP}, {"ORD-001", RP_VERDICT_SKIP},
+        {"RAT-001", RP_VERDICT_PASS}, {"RAT-002", RP_VERDICT_SKIP},
     };
 
     assert_non_null(res);
     run_harness(s, args, res);
     assert_int_equal(res->code, 1);
-    assert_int_equal(res->run->n_cases, 38);
+    assert_int_equal(res->run->n_cases, 44);
     check_verdicts(res, w, sizeof(w) / sizeof(w[0]));
     check_no_secret(res, SECRET);
     assert_false(res->run->conformant);
@@ -360,7 +362,7 @@ static void accept_everything(void **state)
     assert_non_null(strstr(res->out, "(signed with another secret)"));
     assert_non_null(strstr(res->out, "re-run:    vambe-harness run --target"));
     assert_non_null(strstr(res->out, "--secret \"$VAMBE_SECRET\" --seed 11 --only SIG-002"));
-    assert_non_null(strstr(res->out, "38 cases: 9 PASS, 8 FAIL, 1 WARN, 20 SKIP, 0 ERROR"));
+    assert_non_null(strstr(res->out, "44 cases: 12 PASS, 8 FAIL, 1 WARN, 23 SKIP, 0 ERROR"));
     assert_non_null(strstr(res->out, "seed 11"));
     assert_non_null(strstr(res->out, "result: NOT conformant (8 MUST cases failed"));
     assert_null(strstr(res->out, "\x1b["));
@@ -501,12 +503,14 @@ static void reject_everything(void **state)
         {"IDM-001", RP_VERDICT_FAIL}, {"LAT-001", RP_VERDICT_PASS}, {"LAT-003", RP_VERDICT_FAIL},
         {"SIG-001", RP_VERDICT_PASS}, {"SIG-002", RP_VERDICT_PASS}, {"SIG-003", RP_VERDICT_PASS},
         {"SIG-004", RP_VERDICT_PASS}, {"SIG-005", RP_VERDICT_PASS}, {"SIG-006", RP_VERDICT_PASS},
+        /* 401 is refused, never 5xx: the sender's three attempts end on a 4xx. */
+        {"DLV-008", RP_VERDICT_PASS}, {"DLV-011", RP_VERDICT_PASS}, {"RAT-001", RP_VERDICT_WARN},
     };
 
     assert_non_null(res);
     run_harness(s, args, res);
     assert_int_equal(res->code, 1);
-    assert_int_equal(res->run->n_cases, 37);
+    assert_int_equal(res->run->n_cases, 43);
     assert_null(find_case(res->run, "LAT-002"));
     check_verdicts(res, w, sizeof(w) / sizeof(w[0]));
     const struct rp_case *c = find_case(res->run, "LAT-003");
@@ -514,6 +518,12 @@ static void reject_everything(void **state)
     /* Failures keep their detail up to RP_STEP_KEEP_FAILING: all 50. */
     assert_int_equal(c->steps[0].n_exchanges, 50);
     assert_int_equal(c->steps[0].n_omitted, 0);
+    /* A sender's retries: three attempts, the last one judged. */
+    c = find_case(res->run, "DLV-008");
+    assert_int_equal(strncmp(c->figure, "401 in ", 7), 0);
+    assert_non_null(strstr(c->figure, " at attempt 3"));
+    assert_int_equal(c->steps[0].n_exchanges, 3);
+    assert_non_null(strstr(c->steps[0].actual, "retried after 1.00 s; retried after 2.00 s: 401"));
     result_free(res);
 
     /* --strict makes a failed SHOULD case a FAIL. */
@@ -817,7 +827,7 @@ static void correct_verifier(void **state)
     }
     assert_int_equal(res->code, 0);
     assert_true(res->run->conformant);
-    assert_int_equal(res->run->n_cases, 38);
+    assert_int_equal(res->run->n_cases, 44);
     for (size_t i = 0; i < res->run->n_cases; i++) {
         const struct rp_case *c = &res->run->cases[i];
         /* SIG-011 needs a list of signatures: not in the vambe scheme. */

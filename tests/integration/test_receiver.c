@@ -108,14 +108,14 @@ static int fx_teardown(void **state)
     return 0;
 }
 
-/* Starts the receiver, with one --flaw unless flaw is NULL. */
-static void fx_start(struct fixture *f, const char *flaw)
+/* Starts the receiver with n_extra more arguments (at most 2). */
+static void fx_start_with(struct fixture *f, char *const *extra, size_t n_extra)
 {
     char *argv[6] = {(char *)bin(), "--secret", SECRET, NULL};
     size_t n = 3;
-    if (flaw != NULL) {
-        argv[n++] = "--flaw";
-        argv[n++] = (char *)flaw;
+    assert_true(n_extra <= 2);
+    for (size_t i = 0; i < n_extra; i++) {
+        argv[n++] = extra[i];
     }
     argv[n] = NULL;
     fx_kill(f);
@@ -125,6 +125,13 @@ static void fx_start(struct fixture *f, const char *flaw)
     f->client = http_client_new(NULL);
     assert_non_null(f->client);
     rng_seed(&f->rng, 7);
+}
+
+/* Starts the receiver, with one --flaw unless flaw is NULL. */
+static void fx_start(struct fixture *f, const char *flaw)
+{
+    char *extra[] = {"--flaw", (char *)flaw};
+    fx_start_with(f, extra, flaw != NULL ? 2 : 0);
 }
 
 static void delivery_header(struct delivery *d, const char *name, const char *value)
@@ -331,6 +338,14 @@ static const struct row rows[] = {
      * comes at once (SEC-003 and IDM-005 catch them). */
     {"dedupe-by-id-header", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
     {"dedupe-ttl-2s", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    /* A row sends about 20 deliveries: under the 30 a second these two
+     * throttle at (their own test: receiver.server). */
+    {"throttle-drops", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    {"no-retry-after", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    /* Every sender here waits for its answer (200 ms late). */
+    {"lost-on-disconnect", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    /* The copies are a ticket.updated whose ticket was never created. */
+    {"drops-orphan-update", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 0},
 };
 /* clang-format on */
 
@@ -399,9 +414,12 @@ static void matrix(void **state)
     /* Every flaw has a row but `slow` (5.5 s a request; its own test
      * below), `latin1-body` (its answer depends on whether the generated
      * text has a non-ASCII character; the kill matrix's BDY-001 sends one)
-     * and `dedupe-by-delivery-id` (these requests carry no delivery id, so
-     * it merges every event; the kill matrix's IDM-005 sends real ones). */
-    static const char *const elsewhere[] = {"slow", "latin1-body", "dedupe-by-delivery-id"};
+     * `dedupe-by-delivery-id` (these requests carry no delivery id, so
+     * it merges every event; the kill matrix's IDM-005 sends real ones)
+     * and `needs-parent-first` (503 to the copies, an orphan
+     * ticket.updated; tested with its parents in receiver.server). */
+    static const char *const elsewhere[] = {"slow", "latin1-body", "dedupe-by-delivery-id",
+                                            "needs-parent-first"};
     for (size_t i = 0; i < n; i++) {
         bool found = false;
         for (size_t k = 0; k < sizeof(elsewhere) / sizeof(elsewhere[0]); k++) {
@@ -542,6 +560,47 @@ static void slow(void **state)
     fx_stop(f);
 }
 
+/* --rate-limit: past the limit, 429 with Retry-After: 1 and a JSON error;
+ * the probe still answers; the refused event was not marked seen, so its
+ * retry, once the window has passed, is processed. */
+static void rate_limit(void **state)
+{
+    struct fixture *f = *state;
+    char *extra[] = {"--rate-limit", "2"};
+    struct delivery d;
+    struct http_response resp;
+    char retry[16];
+    fx_start_with(f, extra, 2);
+    for (int i = 0;; i++) {
+        assert_true(i < 100);
+        delivery_make(&d, f, "message.received", KIND_VALID);
+        memset(&resp, 0, sizeof(resp));
+        assert_int_equal(http_client_run(f->client, &d.req, &resp, 1, 1), 0);
+        if (resp.status == 429) {
+            break;
+        }
+        assert_int_equal(resp.status, 200);
+        http_response_cleanup(&resp);
+        event_cleanup(&d.ev);
+    }
+    assert_int_equal(http_response_header(&resp, "Retry-After", retry, sizeof(retry)), 0);
+    assert_string_equal(retry, "1");
+    assert_non_null(strstr(resp.body, "\"statusCode\":429"));
+    http_response_cleanup(&resp);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(probe(f, d.ev.id), 0);
+    }
+    long status = 429;
+    for (int i = 0; i < 50 && status == 429; i++) {
+        nap_ms(100);
+        status = send1(f, &d);
+    }
+    assert_int_equal(status, 200);
+    assert_int_equal(wait_count(f, d.ev.id, 1), 1);
+    event_cleanup(&d.ev);
+    fx_stop(f);
+}
+
 /* ---- the command line -------------------------------------------------- */
 
 static void bad_command_lines(void **state)
@@ -555,6 +614,8 @@ static void bad_command_lines(void **state)
         {{"--secret", "s", "--flaw", "nope"}, "unknown flaw 'nope'"},
         {{"--secret", "s", "--port", "70000"}, "--port: '70000': out of range"},
         {{"--secret", "s", "--work", "5x"}, "--work: '5x': unknown unit"},
+        {{"--secret", "s", "--rate-limit", "abc"}, "--rate-limit: 'abc': not an integer"},
+        {{"--secret", "s", "--rate-limit", "-1"}, "--rate-limit: '-1': out of range (0 to 100000)"},
         {{"--secret", "s", "--port", NULL}, "option '--port' needs a value"},
         {{"--secret", "s", "extra", NULL}, "unexpected argument 'extra'"},
         {{"--port", "0", NULL, NULL}, "a secret is required"},
@@ -585,6 +646,7 @@ static void help_and_version(void **state)
         assert_non_null(strstr(out, flaws[i].description));
     }
     assert_non_null(strstr(out, "--port-file PATH"));
+    assert_non_null(strstr(out, "--rate-limit N"));
     char *version[] = {(char *)bin(), "--version", NULL};
     assert_int_equal(proc_run(version, out, sizeof(out), NULL, 0, 5000), 0);
     assert_non_null(strstr(out, "vambe-receiver " VAMBE_VERSION));
@@ -640,6 +702,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(burst_done_right, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(burst_sync, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(slow, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(rate_limit, fx_setup, fx_teardown),
         cmocka_unit_test(bad_command_lines),
         cmocka_unit_test(help_and_version),
         cmocka_unit_test_setup_teardown(banner_env_sigint, fx_setup, fx_teardown),

@@ -270,8 +270,8 @@ static const struct bad_case bad[] = {
      "\"two words\"", 0, "tags[1]: a tag is a non-empty string"},
     /* 11. An unknown step kind. */
     {"{\"step\": \"deliverr\"}", NULL, "\"step\"", 0,
-     "steps[0].step: unknown step kind 'deliverr' (use deliver, burst, wait, probe, target, "
-     "audit or largest_body)"},
+     "steps[0].step: unknown step kind 'deliverr' (use deliver, burst, wait, probe, answers, "
+     "target, audit or largest_body)"},
     /* 12. An unknown mutation. */
     {"{\"step\": \"deliver\", \"mutate\": {\"signatur\": \"missing\"}}", NULL, "\"signatur\"", 0,
      "steps[0].mutate.signatur: unknown mutation 'signatur'"},
@@ -454,13 +454,16 @@ static void builtin_suite(void **state)
         {"DLV-001", RP_LEVEL_MUST, false},   {"DLV-002", RP_LEVEL_SHOULD, false},
         {"DLV-003", RP_LEVEL_MUST, false},   {"DLV-004", RP_LEVEL_SHOULD, false},
         {"DLV-005", RP_LEVEL_SHOULD, false}, {"DLV-006", RP_LEVEL_MUST, false},
-        {"DLV-007", RP_LEVEL_MUST, true},    {"DLV-009", RP_LEVEL_MUST, false},
+        {"DLV-007", RP_LEVEL_MUST, true},    {"DLV-008", RP_LEVEL_SHOULD, false},
+        {"DLV-009", RP_LEVEL_MUST, false},   {"DLV-011", RP_LEVEL_INFO, false},
         {"IDM-001", RP_LEVEL_MUST, false},   {"IDM-002", RP_LEVEL_MUST, true},
         {"IDM-003", RP_LEVEL_MUST, true},    {"IDM-004", RP_LEVEL_MUST, true},
         {"IDM-005", RP_LEVEL_MUST, true},    {"IDM-006", RP_LEVEL_MUST, true},
-        {"IDM-009", RP_LEVEL_MUST, true},    {"IDM-010", RP_LEVEL_MUST, true},
-        {"LAT-001", RP_LEVEL_MUST, false},   {"LAT-002", RP_LEVEL_SHOULD, false},
-        {"LAT-003", RP_LEVEL_MUST, false},   {"SEC-001", RP_LEVEL_SHOULD, false},
+        {"IDM-007", RP_LEVEL_MUST, true},    {"IDM-009", RP_LEVEL_MUST, true},
+        {"IDM-010", RP_LEVEL_MUST, true},    {"LAT-001", RP_LEVEL_MUST, false},
+        {"LAT-002", RP_LEVEL_SHOULD, false}, {"LAT-003", RP_LEVEL_MUST, false},
+        {"ORD-001", RP_LEVEL_MUST, true},    {"RAT-001", RP_LEVEL_SHOULD, false},
+        {"RAT-002", RP_LEVEL_MUST, true},    {"SEC-001", RP_LEVEL_SHOULD, false},
         {"SEC-002", RP_LEVEL_MUST, false},   {"SEC-003", RP_LEVEL_SHOULD, true},
         {"SIG-001", RP_LEVEL_MUST, false},   {"SIG-002", RP_LEVEL_MUST, false},
         {"SIG-003", RP_LEVEL_MUST, false},   {"SIG-004", RP_LEVEL_MUST, false},

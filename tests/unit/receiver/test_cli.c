@@ -31,6 +31,7 @@ static void defaults(void **state)
     assert_int_equal(cfg.server.port, RCV_DEFAULT_PORT);
     assert_int_equal(cfg.server.work_ms, RCV_DEFAULT_WORK_MS);
     assert_int_equal(cfg.server.flaws, 0);
+    assert_int_equal(cfg.server.rate_limit, 0);
     assert_null(cfg.port_file);
     assert_false(cfg.verbose);
 }
@@ -38,9 +39,25 @@ static void defaults(void **state)
 static void every_option(void **state)
 {
     (void)state;
-    char *argv[] = {"vambe-receiver", "--secret=abc", "--bind", "::1",  "--port", "0",
-                    "--port-file",    "/tmp/p",       "--work", "1.5s", "--flaw", "no-dedupe",
-                    "--flaw=slow",    "-v",           NULL};
+    char *argv[] = {"vambe-receiver",
+                    "--secret=abc",
+                    "--bind",
+                    "::1",
+                    "--port",
+                    "0",
+                    "--port-file",
+                    "/tmp/p",
+                    "--work",
+                    "1.5s",
+                    "--rate-limit",
+                    "250",
+                    "--flaw",
+                    "no-dedupe",
+                    "--flaw=slow",
+                    "--flaw",
+                    "drops-orphan-update",
+                    "-v",
+                    NULL};
     struct rcv_config cfg;
     enum rcv_cli_action action;
     struct err e = {{0}};
@@ -51,7 +68,9 @@ static void every_option(void **state)
     assert_int_equal(cfg.server.port, 0);
     assert_string_equal(cfg.port_file, "/tmp/p");
     assert_int_equal(cfg.server.work_ms, 1500);
-    assert_int_equal(cfg.server.flaws, RCV_FLAW_NO_DEDUPE | RCV_FLAW_SLOW);
+    assert_int_equal(cfg.server.rate_limit, 250);
+    assert_int_equal(cfg.server.flaws,
+                     RCV_FLAW_NO_DEDUPE | RCV_FLAW_SLOW | RCV_FLAW_DROPS_ORPHAN_UPDATE);
     assert_true(cfg.verbose);
     assert_true(cfg.server.access_log);
 }
@@ -77,6 +96,24 @@ static void secret_from_environment(void **state)
     assert_int_equal(rcv_cli_parse(ARGC(argv), argv, &cfg, &action, &e), -1);
 }
 
+/* --rate-limit takes 0 (the default spelled out: no limit) to 100000. */
+static void rate_limit_bounds(void **state)
+{
+    (void)state;
+    static const struct {
+        char *arg;
+        unsigned want;
+    } cases[] = {{"0", 0}, {"1", 1}, {"30", 30}, {"100000", 100000}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *argv[] = {"vambe-receiver", "--secret", "s", "--rate-limit", cases[i].arg, NULL};
+        struct rcv_config cfg;
+        enum rcv_cli_action action;
+        struct err e = {{0}};
+        assert_int_equal(rcv_cli_parse(ARGC(argv), argv, &cfg, &action, &e), 0);
+        assert_int_equal(cfg.server.rate_limit, cases[i].want);
+    }
+}
+
 static void bad_command_lines(void **state)
 {
     (void)state;
@@ -92,7 +129,13 @@ static void bad_command_lines(void **state)
         {{"--work", "5"}, "--work: '5': missing unit"},
         {{"--work", "2m"}, "--work: '2m': at most 60s"},
         {{"--flaw", "fast"},
-         "--flaw: unknown flaw 'fast' (vambe-receiver --help lists the 31 flaws)"},
+         "--flaw: unknown flaw 'fast' (vambe-receiver --help lists the 36 flaws)"},
+        {{"--rate-limit", "abc"}, "--rate-limit: 'abc': not an integer"},
+        {{"--rate-limit", "-5"}, "--rate-limit: '-5': out of range (0 to 100000)"},
+        {{"--rate-limit", "100001"}, "--rate-limit: '100001': out of range (0 to 100000)"},
+        {{"--rate-limit", "10/s"}, "--rate-limit: '10/s': not an integer"},
+        {{"--rate-limit", ""}, "--rate-limit: empty value"},
+        {{"--rate-limit", NULL}, "option '--rate-limit' needs a value"},
         {{"--secret", ""}, "a secret is required"},
         {{"serve", NULL}, "unexpected argument 'serve'"},
         {{"--help=x", NULL}, "option '--help' takes no value"},
@@ -139,9 +182,9 @@ static void help_and_version(void **state)
     assert_non_null(f);
     rcv_cli_help(f);
     fclose(f);
-    static const char *const options[] = {"--secret S",       "--bind ADDR", "--port N",
-                                          "--port-file PATH", "--work DUR",  "--flaw NAME",
-                                          "-v, --verbose",    "-h, --help",  "--version"};
+    static const char *const options[] = {
+        "--secret S",     "--bind ADDR", "--port N",      "--port-file PATH", "--work DUR",
+        "--rate-limit N", "--flaw NAME", "-v, --verbose", "-h, --help",       "--version"};
     for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
         assert_non_null(strstr(text, options[i]));
     }
@@ -165,6 +208,7 @@ int main(void)
         cmocka_unit_test(defaults),
         cmocka_unit_test(every_option),
         cmocka_unit_test(secret_from_environment),
+        cmocka_unit_test(rate_limit_bounds),
         cmocka_unit_test(bad_command_lines),
         cmocka_unit_test(help_and_version),
     };

@@ -48,21 +48,28 @@ static void table(void **state)
         "null-field-crash",
         "dedupe-by-id-header",
         "dedupe-ttl-2s",
+        "throttle-drops",
+        "no-retry-after",
+        "lost-on-disconnect",
+        "needs-parent-first",
+        "drops-orphan-update",
     };
     assert_int_equal(n, sizeof(issue) / sizeof(issue[0]));
-    unsigned all = 0;
+    uint64_t all = 0;
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(t[i].name, issue[i]);
         /* one bit each, none shared */
-        assert_int_equal(__builtin_popcount((unsigned)t[i].flaw), 1);
-        assert_int_equal(all & (unsigned)t[i].flaw, 0);
-        all |= (unsigned)t[i].flaw;
+        assert_int_equal(__builtin_popcountll(t[i].flaw), 1);
+        assert_int_equal(all & t[i].flaw, 0);
+        all |= t[i].flaw;
         /* a one-line description that fits --help in 80 columns */
         assert_true(strlen(t[i].description) > 10);
         assert_true(strlen(t[i].description) <= 55);
         assert_null(strchr(t[i].description, '\n'));
         assert_ptr_equal(rcv_flaw_find(t[i].name), &t[i]);
     }
+    /* past bit 31: the mask is 64 bits wide */
+    assert_int_equal(rcv_flaw_find("drops-orphan-update")->flaw, UINT64_C(1) << 35);
     assert_null(rcv_flaw_find("fast"));
     assert_null(rcv_flaw_find(""));
 }
@@ -70,7 +77,7 @@ static void table(void **state)
 static void parse(void **state)
 {
     (void)state;
-    unsigned mask = 0;
+    uint64_t mask = 0;
     struct err e = {{0}};
     assert_int_equal(rcv_flaw_parse("sync", &mask, &e), 0);
     assert_int_equal(rcv_flaw_parse("redirect", &mask, &e), 0);
@@ -78,8 +85,11 @@ static void parse(void **state)
     assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT);
     assert_int_equal(rcv_flaw_parse("Sync", &mask, &e), -1);
     assert_non_null(strstr(e.msg, "unknown flaw 'Sync'"));
-    assert_string_equal(e.msg, "unknown flaw 'Sync' (vambe-receiver --help lists the 31 flaws)");
+    assert_string_equal(e.msg, "unknown flaw 'Sync' (vambe-receiver --help lists the 36 flaws)");
     assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT);
+    assert_int_equal(rcv_flaw_parse("needs-parent-first", &mask, &e), 0);
+    assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT | RCV_FLAW_NEEDS_PARENT_FIRST);
+    assert_true(mask > UINT32_MAX);
 }
 
 static void describe(void **state)
@@ -90,6 +100,14 @@ static void describe(void **state)
     assert_string_equal(out, "none");
     rcv_flaw_describe(RCV_FLAW_REDIRECT | RCV_FLAW_SLOW, out, sizeof(out));
     assert_string_equal(out, "slow,redirect");
+    rcv_flaw_describe(RCV_FLAW_DROPS_ORPHAN_UPDATE | RCV_FLAW_THROTTLE_DROPS | RCV_FLAW_SLOW, out,
+                      sizeof(out));
+    assert_string_equal(out, "slow,throttle-drops,drops-orphan-update");
+    /* every flaw at once fits the banner's buffer in run.c */
+    char all[1024];
+    rcv_flaw_describe(UINT64_MAX, all, sizeof(all));
+    assert_true(strlen(all) < sizeof(all) - 1);
+    assert_non_null(strstr(all, ",drops-orphan-update"));
     char tiny[6];
     rcv_flaw_describe(RCV_FLAW_NO_TIMESTAMP_CHECK, tiny, sizeof(tiny));
     assert_string_equal(tiny, "no-ti");

@@ -1,0 +1,106 @@
+/* Created contacts and tickets (see parents.h): one idmap keyed
+ * "contact:<id>" and "ticket:<id>", so the two kinds never collide. */
+#include "examples/receiver/parents.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/topics.h"
+#include "core/xalloc.h"
+#include "examples/receiver/idmap.h"
+
+struct rcv_parents {
+    struct rcv_idmap *created;
+};
+
+/* What a topic does to an entity. */
+enum parents_role {
+    PARENTS_OTHER,   /* none of the below */
+    PARENTS_CREATES, /* contact.created, ticket.created */
+    PARENTS_UPDATES, /* contact.updated, ticket.updated, ticket.closed */
+};
+
+/* The role of topic and the kind of entity it touches ("contact" or
+ * "ticket") into *kind. An alias counts as its canonical topic. */
+static enum parents_role parents_role(const char *topic, const char **kind)
+{
+    static const struct {
+        const char *topic;
+        const char *kind;
+        enum parents_role role;
+    } roles[] = {
+        {"contact.created", "contact", PARENTS_CREATES},
+        {"ticket.created", "ticket", PARENTS_CREATES},
+        {"contact.updated", "contact", PARENTS_UPDATES},
+        {"ticket.updated", "ticket", PARENTS_UPDATES},
+        {"ticket.closed", "ticket", PARENTS_UPDATES},
+    };
+    const struct topic *t = topic != NULL ? topics_find(topic) : NULL;
+
+    for (size_t i = 0; t != NULL && i < sizeof(roles) / sizeof(roles[0]); i++) {
+        if (strcmp(t->name, roles[i].topic) == 0) {
+            *kind = roles[i].kind;
+            return roles[i].role;
+        }
+    }
+    return PARENTS_OTHER;
+}
+
+/* The entity's key ("contact:<id>") into key, from data.<kind>_id or the
+ * legacy data.<kind>Id. False when the event carries no such string id
+ * (or one longer than RCV_ID_MAX). */
+static bool parents_key(const char *kind, const json_t *event, char key[RCV_ID_MAX + 16])
+{
+    const json_t *data = json_object_get(event, "data");
+    char snake[16];
+    char camel[16];
+
+    snprintf(snake, sizeof(snake), "%s_id", kind);
+    snprintf(camel, sizeof(camel), "%sId", kind);
+    const char *id = json_string_value(json_object_get(data, snake));
+    if (id == NULL) {
+        id = json_string_value(json_object_get(data, camel));
+    }
+    if (id == NULL || *id == '\0' || strlen(id) > RCV_ID_MAX) {
+        return false;
+    }
+    snprintf(key, RCV_ID_MAX + 16, "%s:%s", kind, id);
+    return true;
+}
+
+struct rcv_parents *rcv_parents_new(size_t capacity)
+{
+    struct rcv_parents *p = xcalloc(1, sizeof(*p));
+    p->created = rcv_idmap_new(capacity);
+    return p;
+}
+
+void rcv_parents_free(struct rcv_parents *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    rcv_idmap_free(p->created);
+    free(p);
+}
+
+void rcv_parents_note(struct rcv_parents *p, const char *topic, const json_t *event)
+{
+    const char *kind = NULL;
+    char key[RCV_ID_MAX + 16];
+
+    if (p != NULL && parents_role(topic, &kind) == PARENTS_CREATES &&
+        parents_key(kind, event, key)) {
+        rcv_idmap_insert(p->created, key);
+    }
+}
+
+bool rcv_parents_orphan(struct rcv_parents *p, const char *topic, const json_t *event)
+{
+    const char *kind = NULL;
+    char key[RCV_ID_MAX + 16];
+
+    return p != NULL && parents_role(topic, &kind) == PARENTS_UPDATES &&
+           parents_key(kind, event, key) && !rcv_idmap_contains(p->created, key);
+}
