@@ -498,13 +498,25 @@ static void reject_everything(void **state)
     struct result *res = calloc(1, sizeof(*res));
     static const char *const args[] = {"--skip", "LAT-002", NULL};
     static const struct want w[] = {
-        {"DLV-001", RP_VERDICT_FAIL}, {"DLV-002", RP_VERDICT_WARN}, {"DLV-003", RP_VERDICT_FAIL},
-        {"DLV-004", RP_VERDICT_WARN}, {"DLV-005", RP_VERDICT_PASS}, {"DLV-006", RP_VERDICT_PASS},
-        {"IDM-001", RP_VERDICT_FAIL}, {"LAT-001", RP_VERDICT_PASS}, {"LAT-003", RP_VERDICT_FAIL},
-        {"SIG-001", RP_VERDICT_PASS}, {"SIG-002", RP_VERDICT_PASS}, {"SIG-003", RP_VERDICT_PASS},
-        {"SIG-004", RP_VERDICT_PASS}, {"SIG-005", RP_VERDICT_PASS}, {"SIG-006", RP_VERDICT_PASS},
+        {"DLV-001", RP_VERDICT_FAIL},
+        {"DLV-002", RP_VERDICT_WARN},
+        {"DLV-003", RP_VERDICT_FAIL},
+        {"DLV-004", RP_VERDICT_WARN},
+        {"DLV-005", RP_VERDICT_PASS},
+        {"DLV-006", RP_VERDICT_PASS},
+        {"IDM-001", RP_VERDICT_FAIL},
+        {"LAT-001", RP_VERDICT_PASS},
+        {"LAT-003", RP_VERDICT_FAIL},
+        {"SIG-001", RP_VERDICT_PASS},
+        {"SIG-002", RP_VERDICT_PASS},
+        {"SIG-003", RP_VERDICT_PASS},
+        {"SIG-004", RP_VERDICT_PASS},
+        {"SIG-005", RP_VERDICT_PASS},
+        {"SIG-006", RP_VERDICT_PASS},
         /* 401 is refused, never 5xx: the sender's three attempts end on a 4xx. */
-        {"DLV-008", RP_VERDICT_PASS}, {"DLV-011", RP_VERDICT_PASS}, {"RAT-001", RP_VERDICT_WARN},
+        {"DLV-008", RP_VERDICT_PASS},
+        {"DLV-011", RP_VERDICT_PASS},
+        {"RAT-001", RP_VERDICT_WARN},
     };
 
     assert_non_null(res);
