@@ -144,7 +144,11 @@ static enum signature_result verify_window(const struct scheme *s, const char *t
     }
     bool in_ms = unit == SIGNATURE_UNIT_MS || (unit == SIGNATURE_UNIT_AUTO && t > 100000000000ull);
     uint64_t t_ms = in_ms ? t : t * 1000u;
-    if (s->past_s != SCHEME_UNBOUNDED && t_ms + (uint64_t)s->past_s * 1000u < now_ms) {
+    /* A timestamp in seconds stands for its whole second: its age counts
+     * from the second's end, so that "past_s": 0 still takes a delivery
+     * signed earlier in the same second (found by fuzz_scheme). */
+    uint64_t newest_ms = in_ms ? t_ms : t_ms + 999u;
+    if (s->past_s != SCHEME_UNBOUNDED && newest_ms + (uint64_t)s->past_s * 1000u < now_ms) {
         return SIGNATURE_STALE;
     }
     if (s->future_s != SCHEME_UNBOUNDED && t_ms > now_ms + (uint64_t)s->future_s * 1000u) {
