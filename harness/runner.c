@@ -184,6 +184,11 @@ void hn_runner_expect_text(const struct hn_expect *x, char *out, size_t out_size
     }
 }
 
+bool hn_runner_accepted(const struct http_response *resp)
+{
+    return resp->error == HTTP_ERROR_NONE && resp->status >= 200 && resp->status <= 299;
+}
+
 void hn_runner_sent_cleanup(struct hn_runner_sent *s)
 {
     for (size_t i = 0; i < s->n_ids; i++) {

@@ -60,8 +60,8 @@ void hn_runner_ack(struct hn_runner *r, const char *case_id, const struct hn_mut
                    const char *event_id, const char *topic, const struct http_response *resp)
 {
     /* Without a probe DLV-007 is skipped: nothing to keep for it. */
-    if (r->probe == NULL || resp->error != HTTP_ERROR_NONE || resp->status < 200 ||
-        resp->status > 299 || !audit_valid(m) || !audit_topic_counts(r, topic)) {
+    if (r->probe == NULL || !hn_runner_accepted(resp) || !audit_valid(m) ||
+        !audit_topic_counts(r, topic)) {
         return;
     }
     pthread_mutex_lock(&r->lock); /* cases run together share the list */

@@ -191,7 +191,7 @@ void hn_runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step *ps
         resp = t.resp;
         t_attempt = t.attempt;
     }
-    sent->accepted = resp.error == HTTP_ERROR_NONE && resp.status >= 200 && resp.status <= 299;
+    sent->accepted = hn_runner_accepted(&resp);
     char last[64] = "";
     if (note[0] != '\0') {
         size_t used = strlen(text);

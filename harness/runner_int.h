@@ -189,6 +189,8 @@ void hn_runner_copy_event(struct hn_runner_sent *to, const struct hn_runner_sent
 void hn_runner_retry(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                      struct hn_runner_try *tries, size_t n, uint64_t timeout, char *note,
                      size_t note_size);
+/* Did resp come, with a 2xx? (runner.c) */
+bool hn_runner_accepted(const struct http_response *resp);
 /* Adds resp to sent's answers. */
 void hn_runner_answered(struct hn_runner_sent *sent, const struct http_response *resp, bool first);
 /* The answers step: judges the answers earlier steps got. */

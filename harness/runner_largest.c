@@ -46,7 +46,7 @@ static int largest_try(struct hn_runner_case *rc, size_t idx, size_t size, struc
     }
     hn_runner_record(r, ps, &d, sent.event_id, &resp);
     hn_runner_ack(r, rc->s->id, &valid, sent.event_id, sent.topic, &resp);
-    *ok = resp.error == HTTP_ERROR_NONE && resp.status >= 200 && resp.status <= 299;
+    *ok = hn_runner_accepted(&resp);
     *status = resp.error == HTTP_ERROR_NONE ? resp.status : 0;
     rc_out = 0;
 out:

@@ -26,13 +26,10 @@ void hn_runner_answered(struct hn_runner_sent *sent, const struct http_response 
     struct hn_runner_answer *a = &sent->answers[sent->n_answers++];
     a->status = resp->error == HTTP_ERROR_NONE ? resp->status : 0;
     a->first = first;
-    a->retry_after = http_response_header(resp, "Retry-After", value, sizeof(value)) == 0 &&
+    /* Only a 429 or 503 is judged on it: no header scan for the rest. */
+    a->retry_after = retry_after_counts(a->status) &&
+                     http_response_header(resp, "Retry-After", value, sizeof(value)) == 0 &&
                      retry_after_parse(value, clock_wall_ms(), &ms) == 0;
-}
-
-static bool retry_accepted(const struct http_response *resp)
-{
-    return resp->error == HTTP_ERROR_NONE && resp->status >= 200 && resp->status <= 299;
 }
 
 /* What a try's last answer asks a sender to wait before the next send:
@@ -117,7 +114,7 @@ void hn_runner_retry(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
         char took[32];
 
         for (size_t i = 0; i < n; i++) {
-            if (!retry_accepted(&tries[i].resp)) {
+            if (!hn_runner_accepted(&tries[i].resp)) {
                 uint64_t w = retry_delay(&tries[i].resp, backoff, &asked);
                 wait = w > wait ? w : wait;
                 pending[k++] = &tries[i];
@@ -145,12 +142,15 @@ void hn_runner_retry(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
 
 /* "429 (3 of 50)": the most frequent status among the first answers that
  * the expectation refuses. */
-static void answers_first_fail(const struct hn_expect *x, const struct hn_runner_sent *sent,
-                               size_t n_sent, size_t *bad, long *example)
+static void answers_first_fail(const struct hn_runner_case *rc, const struct hn_step *st,
+                               size_t *bad, long *example)
 {
-    for (size_t k = 0; k < n_sent; k++) {
-        for (size_t i = 0; i < sent[k].n_answers; i++) {
-            const struct hn_runner_answer *a = &sent[k].answers[i];
+    const struct hn_expect *x = &st->expect;
+
+    for (size_t k = 0; k < st->n_of; k++) {
+        const struct hn_runner_sent *sent = &rc->sent[st->of[k]];
+        for (size_t i = 0; i < sent->n_answers; i++) {
+            const struct hn_runner_answer *a = &sent->answers[i];
             struct http_response resp;
             char why[64];
 
@@ -173,15 +173,14 @@ void hn_runner_answers(struct hn_runner_case *rc, size_t idx, struct rp_step *ps
                        struct hn_runner_outcome *out)
 {
     const struct hn_step *st = &rc->s->steps[idx];
-    struct hn_runner_sent *picked = xcalloc(st->n_of, sizeof(*picked));
     size_t firsts = 0, throttled = 0, bare = 0, bad = 0;
     long example = 0, bare_status = 0;
     char text[256];
 
     for (size_t k = 0; k < st->n_of; k++) {
-        picked[k] = rc->sent[st->of[k]]; /* a shallow view: nothing freed here */
-        for (size_t i = 0; i < picked[k].n_answers; i++) {
-            const struct hn_runner_answer *a = &picked[k].answers[i];
+        const struct hn_runner_sent *sent = &rc->sent[st->of[k]];
+        for (size_t i = 0; i < sent->n_answers; i++) {
+            const struct hn_runner_answer *a = &sent->answers[i];
             firsts += a->first;
             if (retry_after_counts(a->status)) {
                 throttled++;
@@ -199,7 +198,7 @@ void hn_runner_answers(struct hn_runner_case *rc, size_t idx, struct rp_step *ps
                                                             : "a Retry-After on every 429 or 503")
                                    : "");
     if (st->expect.has_status) {
-        answers_first_fail(&st->expect, picked, st->n_of, &bad, &example);
+        answers_first_fail(rc, st, &bad, &example);
     }
     snprintf(out->actual, sizeof(out->actual),
              "%zu first answers, %zu not as expected; %zu answers 429 or 503, %zu without a "
@@ -228,5 +227,4 @@ void hn_runner_answers(struct hn_runner_case *rc, size_t idx, struct rp_step *ps
         snprintf(out->figure, sizeof(out->figure), "%zu first answers; %zu throttled", firsts,
                  throttled);
     }
-    free(picked);
 }
