@@ -325,6 +325,7 @@ static int cl_xfer_setup(const struct http_client *c, struct cl_xfer *x,
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, req->new_connection ? 1L : 0L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     /* Webhook senders speak HTTP/1.1; never let ALPN pick h2. */
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
@@ -440,6 +441,10 @@ static void cl_xfer_finish(struct cl_xfer *x, CURLcode code)
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     r->status = status;
     r->connect_us = cl_info_us(x->easy, CURLINFO_CONNECT_TIME_T);
+    r->tls_us = cl_info_us(x->easy, CURLINFO_APPCONNECT_TIME_T);
+    long connects = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
+    r->connected = connects > 0;
     r->first_byte_us = cl_info_us(x->easy, CURLINFO_STARTTRANSFER_TIME_T);
     r->total_us = cl_info_us(x->easy, CURLINFO_TOTAL_TIME_T);
     r->error = cl_map_error(code);

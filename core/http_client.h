@@ -41,6 +41,7 @@ struct http_request {
     size_t body_len;
     uint64_t timeout_ms; /* whole exchange; 5000 when 0 */
     size_t max_body;     /* response body bytes kept; HTTP_CLIENT_DEFAULT_MAX_BODY when 0 */
+    bool new_connection; /* open a new connection, even when one to the host is idle */
 };
 
 struct http_response {
@@ -54,9 +55,11 @@ struct http_response {
     enum http_error error;
     char error_text[256];   /* "" when error == HTTP_ERROR_NONE */
     uint64_t connect_us;    /* from start to TCP connected */
+    uint64_t tls_us;        /* from start to the TLS handshake's end; 0 without TLS */
     uint64_t first_byte_us; /* from start to the first response byte */
     uint64_t total_us;      /* from start to the end of the exchange */
     uint64_t started_wall_ms;
+    bool connected; /* the exchange opened a connection (false: it reused an idle one) */
 };
 
 struct http_client_opts {

@@ -30,6 +30,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -85,6 +86,7 @@ struct http_server {
     atomic_size_t inflight;
     atomic_bool stopping;
     atomic_bool started;
+    atomic_uintptr_t conns; /* connections accepted so far: the last id given */
     pthread_mutex_t drain_lock;
     pthread_cond_t drained;
 };
@@ -356,6 +358,32 @@ bool http_server_peer_gone(const struct http_server_request *req)
      * what is left on the socket is the client's next move. */
     ssize_t n = recv(info->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
     return n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE));
+}
+
+uint64_t http_server_conn_id(const struct http_server_request *req)
+{
+    const union MHD_ConnectionInfo *info = NULL;
+
+    if (req == NULL || req->conn == NULL) {
+        return 0;
+    }
+    info = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info != NULL ? (uint64_t)(uintptr_t)info->socket_context : 0;
+}
+
+/* Numbers each connection as it is accepted, for http_server_conn_id. The
+ * number is the socket context pointer itself: nothing to allocate, so
+ * nothing to free when the connection closes. Where pointers are 32 bits
+ * the numbers come round again after 2^32 connections. */
+static void srv_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                       enum MHD_ConnectionNotificationCode toe)
+{
+    struct http_server *s = cls;
+
+    (void)conn;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = (void *)(atomic_fetch_add(&s->conns, 1) + 1);
+    }
 }
 
 /* ---- the request cycle ------------------------------------------------ */
@@ -809,6 +837,7 @@ static struct http_server *srv_new(const struct http_server_opts *opts, struct e
     atomic_init(&s->inflight, 0);
     atomic_init(&s->stopping, false);
     atomic_init(&s->started, false);
+    atomic_init(&s->conns, 0);
     s->ctx = opts->ctx;
     s->max_body = opts->max_body > 0 ? opts->max_body : SRV_DEFAULT_MAX_BODY;
     s->access_log = opts->access_log;
@@ -853,10 +882,12 @@ static int srv_daemon_start(struct http_server *s, const struct http_server_opts
     extra[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
     /* libmicrohttpd closes the socket it is given, even when it fails to
-     * start: hand it a duplicate so that ours is closed exactly once. */
-    mhd_fd = dup(fd);
+     * start: hand it a duplicate so that ours is closed exactly once.
+     * Close-on-exec like the original (dup would drop the flag): a program
+     * that executes itself again must not keep the port bound. */
+    mhd_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (mhd_fd < 0) {
-        return err_set(e, "cannot listen on %s: dup: %s", label, strerror(errno));
+        return err_set(e, "cannot listen on %s: F_DUPFD_CLOEXEC: %s", label, strerror(errno));
     }
     /* The logger goes first: libmicrohttpd uses its own until it sees it. */
     s->daemon = MHD_start_daemon(
@@ -864,7 +895,8 @@ static int srv_daemon_start(struct http_server *s, const struct http_server_opts
         (MHD_LogCallback)srv_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)mhd_fd,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)limit, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
-        (MHD_RequestCompletedCallback)srv_completed, s, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
+        (MHD_RequestCompletedCallback)srv_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+        (MHD_NotifyConnectionCallback)srv_notify, s, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
     if (s->daemon == NULL) {
         pthread_mutex_lock(&s->log_lock);
         err_set(e, "cannot serve on %s: %s", label,

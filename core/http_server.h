@@ -96,6 +96,10 @@ const char *http_server_query(const struct http_server_request *req, const char 
  * as does any other error or a request without a connection. A client that
  * half-closes after sending (shutdown(SHUT_WR)) reads as gone too. */
 bool http_server_peer_gone(const struct http_server_request *req);
+/* A number for the request's connection, unique for the server's life and
+ * counting from 1: requests on one kept-alive connection share it. 0 when
+ * the request has no connection. */
+uint64_t http_server_conn_id(const struct http_server_request *req);
 
 /* Reply helpers. */
 /* Takes ownership of j (steals the reference). */

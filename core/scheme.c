@@ -19,6 +19,13 @@
 
 #define SCHEME_MAX_BODY_LIMIT (64LL * 1024 * 1024)
 #define SCHEME_WINDOW_MAX_S   (366LL * 24 * 3600)
+/* 30 days: well beyond the longest schedule the kit knows (Stripe's 3 days). */
+#define SCHEME_RETRY_HORIZON_MAX_S (30LL * 24 * 3600)
+/* The kit's mock's own schedule for Vambe (5 attempts, 5 s doubling:
+ * 5 + 10 + 20 + 40 s, 10 % jitter, up to 5 s per attempt: the fifth at
+ * most ~103 s after the first): Vambe documents "increasing delays", no
+ * figure. */
+#define SCHEME_RETRY_HORIZON_DEFAULT_S 105
 
 /* The fields each template may name. */
 static const char *const header_fields[] = {"id",         "type",      "delivery_id", "attempt",
@@ -401,11 +408,30 @@ out:
     return rc;
 }
 
+/* The provider's figures: its largest body and how long it retries. */
+static int scheme_limits(struct jread *p, json_t *root, struct scheme *s)
+{
+    long long n = 256 * 1024;
+    bool present = false;
+
+    if (jread_int(p, root, "max_body", 1, SCHEME_MAX_BODY_LIMIT, &n, &present) != 0) {
+        return -1;
+    }
+    s->max_body = (size_t)n;
+    n = SCHEME_RETRY_HORIZON_DEFAULT_S;
+    if (jread_int(p, root, "retry_horizon_s", 0, SCHEME_RETRY_HORIZON_MAX_S, &n, &present) != 0) {
+        return -1;
+    }
+    s->retry_horizon_s = (uint32_t)n;
+    return 0;
+}
+
 static int scheme_top(struct jread *p, json_t *root, struct scheme *s)
 {
     static const char *const keys[] = {
-        "format",   "name",       "title",       "kind",      "profile",   "max_body", "headers",
-        "event_id", "event_type", "delivery_id", "timestamp", "signature", "token",    NULL};
+        "format",          "name",    "title",    "kind",       "profile",     "max_body",
+        "retry_horizon_s", "headers", "event_id", "event_type", "delivery_id", "timestamp",
+        "signature",       "token",   NULL};
     static const char *const kinds[] = {"hmac", "token", "none", NULL};
     const char *v = NULL;
     long long n = 0;
@@ -454,12 +480,7 @@ static int scheme_top(struct jread *p, json_t *root, struct scheme *s)
                               "github, stripe, shopify or slack)",
                               s->profile);
     }
-    n = 256 * 1024;
-    if (jread_int(p, root, "max_body", 1, SCHEME_MAX_BODY_LIMIT, &n, &present) != 0) {
-        return -1;
-    }
-    s->max_body = (size_t)n;
-    return 0;
+    return scheme_limits(p, root, s);
 }
 
 int scheme_parse(const char *text, size_t len, const char *file, struct scheme *out, struct err *e)

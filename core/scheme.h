@@ -5,7 +5,8 @@
  * shared token in the query or a header (kind "token"), or nothing (kind
  * "none"); which headers carry the event id, type and delivery id; where
  * the timestamp travels and how far into the past and the future a
- * receiver takes it. The built-in schemes are the files of schemes/, built
+ * receiver takes it; how long after an event's first attempt its provider
+ * may still retry it. The built-in schemes are the files of schemes/, built
  * into the programs (scheme_builtin.c is generated from them), so a program
  * needs no file at run time; --scheme FILE loads another.
  *
@@ -70,7 +71,8 @@ struct scheme {
     char title[SCHEME_TITLE_MAX + 1];
     char profile[32]; /* the payload profile it implies (core/event) */
     enum scheme_kind kind;
-    size_t max_body; /* the largest body the provider sends (bytes) */
+    size_t max_body;          /* the largest body the provider sends (bytes) */
+    uint32_t retry_horizon_s; /* how long after a first attempt retries may come (s); 0: none */
     struct scheme_header headers[SCHEME_HEADERS_MAX];
     size_t n_headers;
     struct scheme_locator event_id;    /* stable across retries and duplicates */

@@ -43,6 +43,8 @@ enum cli_id {
     CLI_TS_UNIT,
     CLI_SCHEME,
     CLI_STRICT,
+    CLI_LONG,
+    CLI_RESTART_CMD,
     CLI_SEED,
     CLI_REPORT,
     CLI_REPORT_DIR,
@@ -79,6 +81,10 @@ static const struct cli_option cli_options[] = {
      CLI_RERUN_URL},
     {"probe-cmd", required_argument, CLI_PROBE_CMD, "CMD",
      "side-effect probe: shell command given $VAMBE_EVENT_ID, printing N", CLI_RERUN_KEEP},
+    {"restart-cmd", required_argument, CLI_RESTART_CMD, "CMD",
+     "shell command that restarts the receiver (DLV-010); the harness then waits up to 30 s for "
+     "it to accept connections",
+     CLI_RERUN_KEEP},
     {"probe-wait", required_argument, CLI_PROBE_WAIT, "DUR",
      "how long a probe waits for the expected count (default 5s)", CLI_RERUN_KEEP},
     {"settle", required_argument, CLI_SETTLE, "DUR",
@@ -96,6 +102,8 @@ static const struct cli_option cli_options[] = {
     {"timestamp-unit", required_argument, CLI_TS_UNIT, "U",
      "the timestamp in ms or s (default: the scheme's; ms for vambe)", CLI_RERUN_KEEP},
     {"strict", no_argument, CLI_STRICT, NULL, "a failed SHOULD case fails the run", CLI_RERUN_KEEP},
+    {"long", no_argument, CLI_LONG, NULL,
+     "also run the cases tagged long, which wait minutes (about 12 min in all)", CLI_RERUN_KEEP},
     {"seed", required_argument, CLI_SEED, "N",
      "seed for generated events (default: random, printed in the summary)", CLI_RERUN_SEED},
     {"report", required_argument, CLI_REPORT, "FORMAT:PATH",
@@ -285,6 +293,12 @@ static int cli_option(struct hn_config *cfg, int id, const char *v, struct err *
     case CLI_PROBE_CMD:
         cfg->probe_cmd = v;
         return 0;
+    case CLI_RESTART_CMD:
+        if (v[0] == '\0') {
+            return err_set(e, "--restart-cmd: an empty command");
+        }
+        cfg->restart_cmd = v;
+        return 0;
     case CLI_PROBE_WAIT:
         return cli_duration("probe-wait", v, false, &cfg->probe_wait_ms, e);
     case CLI_SETTLE:
@@ -313,6 +327,9 @@ static int cli_option(struct hn_config *cfg, int id, const char *v, struct err *
         return 0;
     case CLI_STRICT:
         cfg->strict = true;
+        return 0;
+    case CLI_LONG:
+        cfg->long_run = true;
         return 0;
     case CLI_SEED:
         if (parse_int(v, 0, INT64_MAX, &n, &pe) != 0) {
@@ -483,6 +500,11 @@ int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
     opterr = 0;
     while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
         if (c == '?') {
+            const char *arg = argv[optind - 1];
+            if (optopt != 0 && strncmp(arg, "--", 2) == 0) {
+                /* A known long option given a value it does not take. */
+                return err_set(e, "option '%.*s' takes no value", (int)strcspn(arg, "="), arg);
+            }
             if (optopt != 0) {
                 return err_set(e, "unknown option '-%c'", optopt);
             }

@@ -42,6 +42,7 @@ struct hn_config {
     size_t n_ignored_topics;
     const char *probe_url;
     const char *probe_cmd;
+    const char *restart_cmd; /* --restart-cmd; NULL when not given */
     uint64_t timeout_ms;
     uint64_t settle_ms;
     uint64_t probe_wait_ms;
@@ -51,6 +52,7 @@ struct hn_config {
     enum signature_unit unit;
     bool unit_set; /* --timestamp-unit given: else the scheme's */
     bool strict;
+    bool long_run; /* --long */
     bool has_seed;
     uint64_t seed;
     const char **reports; /* "FORMAT:PATH" */

@@ -142,6 +142,8 @@ static struct hn_runner *command_runner(const struct hn_config *cfg, uint64_t se
     o.profile = cfg->profile;
     o.unit = cfg->unit;
     o.strict = cfg->strict;
+    o.long_run = cfg->long_run;
+    o.restart_cmd = cfg->restart_cmd;
     o.seed = seed;
     o.ignored_topics = (const char *const *)topics;
     o.n_ignored_topics = n_topics;
@@ -342,6 +344,7 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
         rp_run_add_note(run, note);
     }
     hn_runner_largest_body(r, &run->largest_body, &run->smallest_refused);
+    hn_runner_windows(r, &run->ts_past, &run->ts_future);
     rp_run_summarize(run);
     hn_output_failures(&o, run);
     hn_output_summary(&o, run);

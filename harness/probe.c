@@ -1,21 +1,16 @@
 /* The side-effect probe (see probe.h). */
 #include "harness/probe.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/http_client.h"
 #include "core/parse.h"
 #include "core/xalloc.h"
+#include "harness/shell.h"
 #include "harness/url.h"
 
 #define PROBE_PLACEHOLDER "{event_id}"
@@ -204,72 +199,6 @@ static char **probe_env(const char *id, char **mine)
     return env;
 }
 
-/* Appends what fd has to give without waiting (up to PROBE_OUTPUT_MAX in
- * all); false once it reached end of file or the limit. */
-static bool probe_take(int fd, char *out, size_t *len, int wait_ms)
-{
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    int r = poll(&pfd, 1, wait_ms);
-
-    if (r <= 0) {
-        return r == 0 || errno == EINTR;
-    }
-    ssize_t got = read(fd, out + *len, PROBE_OUTPUT_MAX - *len);
-    if (got <= 0) {
-        return false;
-    }
-    *len += (size_t)got;
-    return *len < PROBE_OUTPUT_MAX;
-}
-
-/* Reads what the command prints until the shell exits (then what is left
- * in the pipe), or until the deadline (monotonic us). A background child
- * that keeps the pipe open does not hold the probe up, and the command's
- * whole process group is killed once the shell is done, so nothing it
- * started outlives the probe. Returns the shell's wait status, or -1 when
- * it had to be killed at the deadline. */
-static int probe_collect(pid_t pid, int fd, uint64_t deadline, char out[PROBE_OUTPUT_MAX + 1])
-{
-    size_t len = 0;
-    bool open = true;
-    int status = -1;
-
-    for (;;) {
-        int st = 0;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid) {
-            status = st;
-            /* What the shell wrote before it exited, not what may come. */
-            size_t before;
-            do {
-                before = len;
-                open = open && probe_take(fd, out, &len, 0);
-            } while (open && len != before);
-            break;
-        }
-        if (r < 0 && errno != EINTR) {
-            break;
-        }
-        if (clock_mono_us() >= deadline) {
-            break;
-        }
-        if (open) {
-            open = probe_take(fd, out, &len, 5);
-        } else {
-            clock_sleep_us(2000);
-        }
-    }
-    /* The whole group: the shell, if still there, and whatever it left. */
-    if (kill(-pid, SIGKILL) != 0 && status < 0) {
-        kill(pid, SIGKILL);
-    }
-    if (status < 0) {
-        waitpid(pid, NULL, 0);
-    }
-    out[len] = '\0';
-    return status;
-}
-
 /* The count a command printed: one number, blanks around it allowed. */
 static int probe_parse_output(char *out, long long *count, struct err *e)
 {
@@ -294,49 +223,19 @@ static int probe_count_cmd(struct hn_probe *p, const char *id, long long *count,
     char *mine = NULL;
     char **env = probe_env(id, &mine);
     char out[PROBE_OUTPUT_MAX + 1];
-    int fds[2] = {-1, -1};
-    pid_t pid = -1;
+    int status = 0;
     int rc = -1;
-    uint64_t deadline = clock_mono_us() + p->timeout_ms * 1000u;
 
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        err_set(e, "probe command: pipe: %s", strerror(errno));
+    if (hn_shell_run("probe command", p->command, env, p->timeout_ms, HN_SHELL_KILL_GROUP, out,
+                     sizeof(out), &status, e) != 0) {
         goto out;
     }
-    pid = fork();
-    if (pid < 0) {
-        err_set(e, "probe command: fork: %s", strerror(errno));
-        goto out;
-    }
-    if (pid == 0) {
-        char *argv[] = {"/bin/sh", "-c", p->command, NULL};
-        setpgid(0, 0);
-        dup2(fds[1], STDOUT_FILENO);
-        execve("/bin/sh", argv, env);
-        _exit(127);
-    }
-    /* Both sides set the group, so it exists whichever runs first. */
-    setpgid(pid, pid);
-    close(fds[1]);
-    fds[1] = -1;
-    int status = probe_collect(pid, fds[0], deadline, out);
-    if (status < 0) {
-        err_set(e, "probe command: no answer within %llu ms", (unsigned long long)p->timeout_ms);
-        goto out;
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        err_set(e, "probe command failed (exit status %d)",
-                WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    if (status != 0) {
+        err_set(e, "probe command failed (exit status %d)", status);
         goto out;
     }
     rc = probe_parse_output(out, count, e);
 out:
-    if (fds[0] >= 0) {
-        close(fds[0]);
-    }
-    if (fds[1] >= 0) {
-        close(fds[1]);
-    }
     free(mine);
     free(env);
     return rc;

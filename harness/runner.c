@@ -144,6 +144,23 @@ void hn_runner_largest_body(const struct hn_runner *r, uint64_t *accepted, uint6
     *refused = r->smallest_refused;
 }
 
+void hn_runner_set_window(struct hn_runner *r, int direction, const struct rp_window *w)
+{
+    pthread_mutex_lock(&r->lock); /* the run's, as cases may run together */
+    if (direction < 0) {
+        r->ts_past = *w;
+    } else {
+        r->ts_future = *w;
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+void hn_runner_windows(const struct hn_runner *r, struct rp_window *past, struct rp_window *future)
+{
+    *past = r->ts_past;
+    *future = r->ts_future;
+}
+
 const char *hn_runner_probe_kind(const struct hn_runner *r)
 {
     return r->probe != NULL ? hn_probe_kind(r->probe) : "none";
@@ -313,6 +330,12 @@ static void runner_step(struct hn_runner_case *rc, size_t idx, struct rp_step *p
     case HN_STEP_ANSWERS:
         hn_runner_answers(rc, idx, ps, out);
         break;
+    case HN_STEP_WINDOW:
+        hn_runner_window(rc, idx, ps, out);
+        break;
+    case HN_STEP_RESTART:
+        hn_runner_restart(rc, idx, ps, out);
+        break;
     }
 }
 
@@ -405,6 +428,39 @@ const char *hn_runner_lacks(const struct scheme *s, enum event_profile profile, 
     return buf;
 }
 
+/* A case tagged "long" waits minutes (a late retry, an idle gap): it runs
+ * only with --long. */
+static bool runner_long_case(const struct hn_scenario *s)
+{
+    for (size_t i = 0; i < s->n_tags; i++) {
+        if (strcmp(s->tags[i], "long") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The level step i is held to. A step marked level_beyond_horizon that
+ * starts later after the case began than the scheme's retry horizon judges
+ * what no retry of the provider's would send: held lower, and said so. */
+static enum rp_level runner_step_level(const struct hn_runner *r, const struct hn_step *st,
+                                       enum rp_level level, uint64_t t0, uint64_t started,
+                                       struct rp_step *ps)
+{
+    level = st->has_level ? st->level : level;
+    if (!st->has_beyond_level || started - t0 <= (uint64_t)r->scheme.retry_horizon_s * 1000000u) {
+        return level;
+    }
+    char *was = ps->description != NULL ? xstrdup(ps->description) : NULL;
+    rp_setf(&ps->description,
+            "%s%s%.0f s after the case began, past scheme %s's retry horizon "
+            "(%u s): %s",
+            was != NULL ? was : "", was != NULL ? "; " : "", (double)(started - t0) / 1e6,
+            r->scheme.name, (unsigned)r->scheme.retry_horizon_s, rp_level_name(st->beyond_level));
+    free(was);
+    return st->beyond_level;
+}
+
 void hn_runner_case(struct hn_runner *r, const struct hn_scenario *s, struct rp_case *c)
 {
     hn_runner_case_on(r, s, c, r->client, r->probe);
@@ -428,6 +484,12 @@ void hn_runner_case_on(struct hn_runner *r, const struct hn_scenario *s, struct 
         rp_set(&c->figure, lacks); /* the terminal shows the figure: the reason in full */
         return;
     }
+    if (runner_long_case(s) && !r->o.long_run) {
+        c->verdict = RP_VERDICT_SKIP;
+        rp_set(&c->reason, "a long case: it waits minutes; run with --long");
+        rp_set(&c->figure, "needs --long");
+        return;
+    }
     if (s->has_signed_id_level && hn_runner_id_binding(&r->scheme, r->o.profile) == HN_ID_SIGNED) {
         c->level = s->signed_id_level;
     }
@@ -435,6 +497,12 @@ void hn_runner_case_on(struct hn_runner *r, const struct hn_scenario *s, struct 
         c->verdict = RP_VERDICT_SKIP;
         rp_set(&c->reason, "needs a probe to see side effects: give --probe-url or --probe-cmd");
         rp_set(&c->figure, "no probe");
+        return;
+    }
+    if (s->restarts && r->o.restart_cmd == NULL) {
+        c->verdict = RP_VERDICT_SKIP;
+        rp_set(&c->reason, "needs a way to restart the receiver: give --restart-cmd");
+        rp_set(&c->figure, "no restart command");
         return;
     }
     memset(&rc, 0, sizeof(rc));
@@ -459,11 +527,13 @@ void hn_runner_case_on(struct hn_runner *r, const struct hn_scenario *s, struct 
             continue;
         }
         ran++;
+        uint64_t started = clock_mono_us();
         runner_step(&rc, i, ps, &out);
+        enum rp_level step_level = runner_step_level(r, &s->steps[i], c->level, t0, started, ps);
         ps->verdict = out.verdict;
         if (out.verdict != RP_VERDICT_PASS) {
             worst = out.verdict;
-            level = s->steps[i].has_level ? s->steps[i].level : c->level;
+            level = step_level;
             rp_setf(&c->reason, "step %zu (%s): %s", i + 1, hn_step_kind_name(s->steps[i].kind),
                     out.why);
             if (out.figure[0] != '\0') {

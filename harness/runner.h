@@ -36,6 +36,8 @@ struct hn_runner_opts {
     enum event_profile profile;
     enum signature_unit unit;
     bool strict;
+    bool long_run;           /* run the cases tagged "long" too (--long); else they SKIP */
+    const char *restart_cmd; /* NULL, or a shell command that restarts the receiver */
     uint64_t seed;
     const char *const *ignored_topics; /* topics the receiver deliberately ignores (DLV-007) */
     size_t n_ignored_topics;
@@ -56,6 +58,9 @@ const char *hn_runner_target_shown(const struct hn_runner *r);
 /* BDY-003's measure: the largest body accepted and the smallest refused,
  * in bytes (0 when not measured, or when nothing was refused). */
 void hn_runner_largest_body(const struct hn_runner *r, uint64_t *accepted, uint64_t *refused);
+/* SIG-004's and SIG-005's measures: the timestamp window in each direction
+ * (measured false where the step did not run). */
+void hn_runner_windows(const struct hn_runner *r, struct rp_window *past, struct rp_window *future);
 /* Did a delivery of case c go unanswered within its timeout? */
 bool hn_runner_case_abandoned(const struct rp_case *c);
 /* Waits (at most 10 s) until the target answers a GET within 1 s: a

@@ -36,6 +36,28 @@ static void answer_text(const struct http_response *resp, char *out, size_t out_
     }
 }
 
+/* How the exchange went on the wire: on a new connection, the times from
+ * the start to connected, to the TLS handshake's end and to the first byte
+ * (LAT-004); else that it used a kept-alive one (LAT-005). */
+static void connection_text(const struct http_response *resp, char *out, size_t out_size)
+{
+    char conn[32];
+    char tls[32] = "none";
+    char first[32];
+
+    if (!resp->connected) {
+        snprintf(out, out_size, "on a kept-alive connection");
+        return;
+    }
+    hn_verdict_duration(resp->connect_us, conn, sizeof(conn));
+    if (resp->tls_us > 0) {
+        hn_verdict_duration(resp->tls_us, tls, sizeof(tls));
+    }
+    hn_verdict_duration(resp->first_byte_us, first, sizeof(first));
+    snprintf(out, out_size, "on a new connection: connected %s, TLS %s, first byte %s", conn, tls,
+             first);
+}
+
 /* A valid delivery that did not get its 2xx: what the answer looks like
  * (a CSRF page, a login redirect, a tunnel's page; harness/hint.h). */
 static void deliver_hint(const struct hn_step *st, const struct http_response *resp,
@@ -170,6 +192,7 @@ void hn_runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step *ps
     hn_runner_expect_text(&st->expect, text, sizeof(text));
     rp_set(&ps->expected, text[0] ? text : NULL);
     hn_delivery_request(&r->dopts, &d, timeout, &req);
+    req.new_connection = st->new_connection;
     if (http_client_run(rc->client, &req, &resp, 1, 1) != 0) {
         hn_runner_outcome_set(out, RP_VERDICT_ERROR, "the HTTP client failed");
         goto out;
@@ -198,12 +221,17 @@ void hn_runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step *ps
         answer_text(&resp, last, sizeof(last));
         snprintf(text + used, sizeof(text) - used, "; %s: %s", note, last);
     }
+    if ((st->new_connection || st->expect.answered) && strlen(text) + 2 < sizeof(text)) {
+        size_t used = strlen(text);
+        text[used++] = ' ';
+        connection_text(&resp, text + used, sizeof(text) - used);
+    }
     rp_set(&ps->actual, text);
     /* A step held to a lower level records an observation: say which. */
     if (last[0] != '\0') {
         snprintf(out->figure, sizeof(out->figure), "%s at attempt %u", last, t_attempt);
     } else {
-        snprintf(out->figure, sizeof(out->figure), "%.60s%s%.60s", st->has_level ? d.summary : "",
+        snprintf(out->figure, sizeof(out->figure), "%.60s%s%.100s", st->has_level ? d.summary : "",
                  st->has_level && d.summary[0] ? ": " : "", text);
     }
     out->verdict = hn_verdict_exchange(&st->expect, &resp, timeout, out->why, sizeof(out->why));

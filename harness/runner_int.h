@@ -36,10 +36,12 @@ struct hn_runner {
     char webhook_id[IDS_UUID_LEN + 1];
     struct hn_delivery_opts dopts;
     struct http_client *client;
-    struct hn_probe *probe;    /* NULL without --probe-url / --probe-cmd */
-    char **ignored;            /* copies of o.ignored_topics */
-    uint64_t largest_body;     /* BDY-003's measure: bytes accepted; 0 when not measured */
-    uint64_t smallest_refused; /* the smallest size refused; 0 when none was */
+    struct hn_probe *probe;     /* NULL without --probe-url / --probe-cmd */
+    char **ignored;             /* copies of o.ignored_topics */
+    uint64_t largest_body;      /* BDY-003's measure: bytes accepted; 0 when not measured */
+    uint64_t smallest_refused;  /* the smallest size refused; 0 when none was */
+    struct rp_window ts_past;   /* SIG-004's measure (window step) */
+    struct rp_window ts_future; /* SIG-005's */
     /* Recorded only with a probe: DLV-007 needs one to ask. */
     struct hn_runner_acked *acked;
     size_t n_acked;
@@ -165,6 +167,15 @@ void hn_runner_case_on(struct hn_runner *r, const struct hn_scenario *s, struct 
 
 /* Frees what a deliver or burst step sent (runner.c). */
 void hn_runner_sent_cleanup(struct hn_runner_sent *s);
+/* runner_steps.c: the receiver restarted by --restart-cmd (DLV-010). */
+void hn_runner_restart(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                       struct hn_runner_outcome *out);
+/* runner_window.c: how far from now a timestamp may be (SIG-004, SIG-005). */
+void hn_runner_window(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                      struct hn_runner_outcome *out);
+/* Keeps a measured window for the run's report (runner.c; direction -1:
+ * the past, +1: the future). */
+void hn_runner_set_window(struct hn_runner *r, int direction, const struct rp_window *w);
 /* runner_largest.c: the largest body the receiver accepts (BDY-003). */
 void hn_runner_largest(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                        struct hn_runner_outcome *out);

@@ -1,12 +1,19 @@
-/* The runner's steps that send no delivery: wait, probe, target. */
+/* The runner's steps that send no delivery: wait, probe, target, restart. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/xalloc.h"
+#include "harness/preflight.h"
 #include "harness/runner_int.h"
+#include "harness/shell.h"
 #include "harness/verdict.h"
+
+/* How long the restart command may take, and then the receiver to accept
+ * connections again. */
+#define RESTART_CMD_MS  30000u
+#define RESTART_BACK_MS 30000u
 
 void hn_runner_wait(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                     struct hn_runner_outcome *out)
@@ -165,4 +172,50 @@ void hn_runner_target(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                           r->url.host);
     snprintf(out->figure, sizeof(out->figure), "http://");
     rp_set(&ps->actual, "http://");
+}
+
+/* DLV-010: runs --restart-cmd (its own process group is left alone: it
+ * may have started the receiver), then waits until the target accepts
+ * connections again. */
+void hn_runner_restart(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                       struct hn_runner_outcome *out)
+{
+    const struct hn_runner *r = rc->r;
+    char printed[256];
+    char took[32], back[32];
+    int status = 0;
+    struct err e = {{0}};
+    uint64_t t0 = clock_mono_us();
+
+    (void)idx;
+    rp_set(&ps->description, "restart the receiver (--restart-cmd), then wait until it accepts "
+                             "connections again");
+    rp_set(&ps->expected, "the command exits 0 and the receiver is back within 30 s");
+    if (hn_shell_run("restart command", r->o.restart_cmd, NULL, RESTART_CMD_MS, HN_SHELL_KEEP_GROUP,
+                     printed, sizeof(printed), &status, &e) != 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "%s", e.msg);
+        return;
+    }
+    if (status != 0) {
+        hn_runner_outcome_set(out, RP_VERDICT_ERROR, "restart command failed (exit status %d)",
+                              status);
+        return;
+    }
+    uint64_t t1 = clock_mono_us();
+    uint64_t deadline = t1 + RESTART_BACK_MS * 1000u;
+    while (hn_preflight_check(&r->url, 1000, &e) != 0) {
+        if (clock_mono_us() >= deadline) {
+            hn_runner_outcome_set(out, RP_VERDICT_ERROR,
+                                  "the receiver did not accept connections within 30 s of the "
+                                  "restart command: %s",
+                                  e.msg);
+            return;
+        }
+        clock_sleep_us(50000);
+    }
+    hn_verdict_duration(t1 - t0, took, sizeof(took));
+    hn_verdict_duration(clock_mono_us() - t1, back, sizeof(back));
+    out->verdict = RP_VERDICT_PASS;
+    rp_setf(&ps->actual, "the command took %s; the receiver accepted connections %s later", took,
+            back);
 }

@@ -322,6 +322,10 @@ const char *hn_step_kind_name(enum hn_step_kind k)
         return "audit";
     case HN_STEP_LARGEST:
         return "largest_body";
+    case HN_STEP_WINDOW:
+        return "window";
+    case HN_STEP_RESTART:
+        return "restart";
     case HN_STEP_ANSWERS:
         return "answers";
     }

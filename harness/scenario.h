@@ -24,7 +24,7 @@
 #define HN_MAX_CODES          8
 #define HN_BURST_MAX          1000
 #define HN_CONCURRENCY_MAX    256
-#define HN_WAIT_MAX_MS        60000
+#define HN_WAIT_MAX_MS        900000 /* 15 min: a long case waits minutes */
 /* A step's retries, as a sender makes them ("retry"). */
 #define HN_RETRY_ATTEMPTS_MAX   10
 #define HN_RETRY_BACKOFF_MAX_MS 30000
@@ -41,6 +41,8 @@ enum hn_step_kind {
     HN_STEP_AUDIT,   /* every valid delivery the run got a 2xx for was processed */
     HN_STEP_LARGEST, /* the largest body accepted, measured (an INFO figure) */
     HN_STEP_ANSWERS, /* the answers earlier deliver and burst steps got (RAT-001, ORD-001) */
+    HN_STEP_WINDOW,  /* the timestamp window in one direction, measured (an INFO figure) */
+    HN_STEP_RESTART, /* the receiver restarted by --restart-cmd (DLV-010) */
 };
 
 enum hn_sig_mutation {
@@ -110,6 +112,9 @@ struct hn_expect {
     bool reveals_nothing;
     /* answers only: every 429 or 503 carries a valid Retry-After */
     bool retry_after;
+    /* deliver only: an exchange with no answer at all (reset, closed,
+     * timeout) fails the step; without it, it is an ERROR */
+    bool answered;
 };
 
 struct hn_header {
@@ -159,6 +164,10 @@ struct hn_step {
     bool other_profile;   /* built in Vambe's other payload profile */
     bool has_level;       /* the step is held to level, below the case's */
     enum rp_level level;
+    /* deliver and probe: held to beyond_level when it starts later after
+     * the case began than the scheme's retry horizon */
+    bool has_beyond_level;
+    enum rp_level beyond_level;
     struct hn_mutation mutate;
     /* deliver and burst: re-send, re-signed, each event whose answer is not
      * 2xx, up to retry_attempts sends in all (0: no retry), waiting what a
@@ -170,12 +179,15 @@ struct hn_step {
     uint64_t hang_up_ms;  /* 0, or close the connection this long after sending */
     int entity_of;        /* index of the step whose contact and ticket ids are reused; -1 */
     bool unless_accepted; /* with same_as: sent only if that event has no 2xx yet */
+    bool new_connection;  /* sent on a new connection; its timings reported */
     /* burst */
     unsigned count;
     unsigned concurrency;
     bool copies; /* copies of one event instead of distinct events */
     /* wait */
     uint64_t wait_ms;
+    /* window: -1 measures how old a timestamp may be, +1 how far ahead */
+    int direction;
     /* probe and answers: indexes of the deliver/burst steps they look at */
     int *of;
     size_t n_of;
@@ -196,6 +208,7 @@ struct hn_scenario {
     size_t n_steps;
     unsigned needs;    /* HN_NEED_* bits, from the file's "needs" */
     bool needs_probe;  /* has a probe step */
+    bool restarts;     /* has a restart step: needs --restart-cmd */
     bool latency_case; /* has a latency bound */
     bool audit;        /* has an audit step: runs after every other case */
     /* Mostly waits (a wait step of HN_WAITS_MS or more, no burst, no

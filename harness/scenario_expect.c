@@ -138,8 +138,8 @@ static int step_status_consistent(struct hn_sp *p, const struct hn_expect *x)
 
 static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
 {
-    static const char *const deliver_keys[] = {"status", "status_not", "latency_max",
-                                               "reveals_nothing", NULL};
+    static const char *const deliver_keys[] = {"status",          "status_not", "latency_max",
+                                               "reveals_nothing", "answered",   NULL};
     static const char *const burst_keys[] = {"status", "status_not", "latency_max", "p95_max",
                                              NULL};
     static const char *const probe_keys[] = {"count", NULL};
@@ -170,6 +170,7 @@ static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
         if (step_status_consistent(p, e) != 0 ||
             jread_bool(&p->r, x, "reveals_nothing", &e->reveals_nothing) != 0 ||
             jread_bool(&p->r, x, "retry_after", &e->retry_after) != 0 ||
+            jread_bool(&p->r, x, "answered", &e->answered) != 0 ||
             jread_duration(&p->r, x, "latency_max", STEP_LATENCY_MAX, &e->latency_max_ms) != 0 ||
             jread_duration(&p->r, x, "p95_max", STEP_LATENCY_MAX, &e->p95_max_ms) != 0) {
             return -1;

@@ -51,10 +51,12 @@ int hn_sp_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, const ch
 int hn_sp_of(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
              enum hn_sp_ref_use use, struct hn_step *st);
 /* The fields that make a deliver or burst step behave like a sender:
- * retry, and for a deliver step (s given) hang_up, entity_of and
- * unless_accepted (scenario_sender.c). */
+ * retry, and for a deliver step (s given) hang_up, entity_of,
+ * unless_accepted and new_connection (scenario_sender.c). */
 int hn_sp_sender(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
                  struct hn_step *st);
+/* The window step: its direction (scenario_sender.c). */
+int hn_sp_window(struct hn_sp *p, json_t *js, struct hn_step *st);
 /* The answers step (scenario_sender.c). */
 int hn_sp_answers(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
                   struct hn_step *st);

@@ -4,6 +4,7 @@
  * answers step that judges what those deliveries were answered. */
 #include <string.h>
 
+#include "core/xalloc.h"
 #include "harness/scenario.h"
 #include "harness/scenario_parse.h"
 
@@ -86,8 +87,13 @@ int hn_sp_sender(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_
                                   "expect or retry with it");
         }
     }
-    if (jread_bool(&p->r, js, "unless_accepted", &st->unless_accepted) != 0) {
+    if (jread_bool(&p->r, js, "unless_accepted", &st->unless_accepted) != 0 ||
+        jread_bool(&p->r, js, "new_connection", &st->new_connection) != 0) {
         return -1;
+    }
+    if (st->new_connection && st->hang_up_ms > 0) {
+        return jread_error_at(&p->r, "new_connection",
+                              "a delivery the harness hangs up on has no timings to report");
     }
     if (st->unless_accepted && st->same_as < 0) {
         return jread_error_at(&p->r, "unless_accepted",
@@ -111,6 +117,23 @@ int hn_sp_sender(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_
         jpath_pop(&p->r.path);
     }
     return rc;
+}
+
+int hn_sp_window(struct hn_sp *p, json_t *js, struct hn_step *st)
+{
+    static const char *const keys[] = {"step", "name", "note", "direction", NULL};
+    const char *v = NULL;
+
+    if (jread_keys(&p->r, js, keys, "field of a window step") != 0 ||
+        jread_string(&p->r, js, "direction", true, 16, &v) != 0) {
+        return -1;
+    }
+    if (strcmp(v, "past") != 0 && strcmp(v, "future") != 0) {
+        return jread_error_at(&p->r, "direction", "unknown direction '%s' (use past or future)", v);
+    }
+    st->direction = strcmp(v, "past") == 0 ? -1 : 1;
+    st->topic = xstrdup("message.received"); /* the events it sends */
+    return 0;
 }
 
 int hn_sp_answers(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,

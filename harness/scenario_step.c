@@ -22,7 +22,8 @@ static const struct {
 } step_kinds[] = {
     {"deliver", HN_STEP_DELIVER},      {"burst", HN_STEP_BURST},     {"wait", HN_STEP_WAIT},
     {"probe", HN_STEP_PROBE},          {"target", HN_STEP_TARGET},   {"audit", HN_STEP_AUDIT},
-    {"largest_body", HN_STEP_LARGEST}, {"answers", HN_STEP_ANSWERS},
+    {"largest_body", HN_STEP_LARGEST}, {"answers", HN_STEP_ANSWERS}, {"window", HN_STEP_WINDOW},
+    {"restart", HN_STEP_RESTART},
 };
 
 static bool step_name_ok(const char *s)
@@ -204,29 +205,63 @@ static int step_level(struct hn_sp *p, json_t *js, const struct hn_scenario *s, 
     if (jread_string(&p->r, js, "level", false, 16, &v) != 0) {
         return -1;
     }
+    if (v != NULL) {
+        if (rp_level_parse(v, &st->level) != 0) {
+            return jread_error_at(&p->r, "level", "bad level '%s' (use MUST, SHOULD or INFO)", v);
+        }
+        if (st->level <= s->level) {
+            return jread_error_at(&p->r, "level",
+                                  "a step's level can only be lower than its case's (%s)",
+                                  rp_level_name(s->level));
+        }
+        st->has_level = true;
+    }
+    if (jread_string(&p->r, js, "level_beyond_horizon", false, 16, &v) != 0) {
+        return -1;
+    }
     if (v == NULL) {
         return 0;
     }
-    if (rp_level_parse(v, &st->level) != 0) {
-        return jread_error_at(&p->r, "level", "bad level '%s' (use MUST, SHOULD or INFO)", v);
+    enum rp_level within = st->has_level ? st->level : s->level;
+    if (rp_level_parse(v, &st->beyond_level) != 0) {
+        return jread_error_at(&p->r, "level_beyond_horizon",
+                              "bad level '%s' (use MUST, SHOULD or INFO)", v);
     }
-    if (st->level <= s->level) {
-        return jread_error_at(&p->r, "level",
-                              "a step's level can only be lower than its case's (%s)",
-                              rp_level_name(s->level));
+    if (st->beyond_level <= within) {
+        return jread_error_at(&p->r, "level_beyond_horizon",
+                              "past the retry horizon a step can only be held to a lower level "
+                              "than its own (%s)",
+                              rp_level_name(within));
     }
-    st->has_level = true;
+    st->has_beyond_level = true;
     return 0;
 }
 
 static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
                         struct hn_step *st)
 {
-    static const char *const keys[] = {
-        "step",         "name",    "note",         "topic",           "data",
-        "extra_fields", "same_as", "same_data_as", "attempt",         "mutate",
-        "expect",       "needs",   "body_size",    "level",           "profile",
-        "retry",        "hang_up", "entity_of",    "unless_accepted", NULL};
+    static const char *const keys[] = {"step",
+                                       "name",
+                                       "note",
+                                       "topic",
+                                       "data",
+                                       "extra_fields",
+                                       "same_as",
+                                       "same_data_as",
+                                       "attempt",
+                                       "mutate",
+                                       "expect",
+                                       "needs",
+                                       "body_size",
+                                       "level",
+                                       "profile",
+                                       "retry",
+                                       "hang_up",
+                                       "entity_of",
+                                       "unless_accepted",
+                                       "new_connection",
+                                       "level_beyond_horizon",
+                                       NULL};
     static const char *const no_with_same_as[] = {"topic", "data", "extra_fields", "same_data_as",
                                                   NULL};
     const char *ref = NULL;
@@ -392,7 +427,8 @@ out:
 static int step_probe(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
                       struct hn_step *st)
 {
-    static const char *const keys[] = {"step", "name", "note", "of", "expect", "level", NULL};
+    static const char *const keys[] = {
+        "step", "name", "note", "of", "expect", "level", "level_beyond_horizon", NULL};
 
     if (jread_keys(&p->r, js, keys, "field of a probe step") != 0 ||
         hn_sp_of(p, js, s, idx, HN_SP_REF_PROBE, st) != 0) {
@@ -493,6 +529,10 @@ static int step_parse(struct hn_sp *p, json_t *js, struct hn_scenario *s, size_t
         return jread_keys(&p->r, js, audit_keys, "field of a largest_body step");
     case HN_STEP_ANSWERS:
         return hn_sp_answers(p, js, s, idx, st);
+    case HN_STEP_WINDOW:
+        return hn_sp_window(p, js, st);
+    case HN_STEP_RESTART:
+        return jread_keys(&p->r, js, audit_keys, "field of a restart step");
     }
     return -1;
 }
@@ -537,10 +577,13 @@ int hn_sp_steps(struct hn_sp *p, json_t *root, struct hn_scenario *s)
         const struct hn_step *st = &s->steps[i];
         s->needs_probe = s->needs_probe || st->kind == HN_STEP_PROBE || st->kind == HN_STEP_AUDIT;
         s->audit = s->audit || st->kind == HN_STEP_AUDIT;
+        s->restarts = s->restarts || st->kind == HN_STEP_RESTART;
         s->latency_case =
             s->latency_case || st->expect.latency_max_ms > 0 || st->expect.p95_max_ms > 0;
         s->waits = s->waits || (st->kind == HN_STEP_WAIT && st->wait_ms >= HN_WAITS_MS);
-        burst = burst || st->kind == HN_STEP_BURST || st->kind == HN_STEP_LARGEST;
+        /* Steps that load or stop the receiver: never run with others. */
+        burst = burst || st->kind == HN_STEP_BURST || st->kind == HN_STEP_LARGEST ||
+                st->kind == HN_STEP_WINDOW || st->kind == HN_STEP_RESTART;
     }
     s->waits = s->waits && !burst && !s->latency_case && !s->audit;
     rc = 0;

@@ -40,7 +40,7 @@ enum rp_verdict hn_verdict_exchange(const struct hn_expect *x, const struct http
         }
         snprintf(why, why_size, "no response: %s%s%s", http_error_name(resp->error),
                  resp->error_text[0] != '\0' ? ": " : "", resp->error_text);
-        return RP_VERDICT_ERROR;
+        return x->answered ? RP_VERDICT_FAIL : RP_VERDICT_ERROR;
     }
     hn_verdict_duration(resp->total_us, took, sizeof(took));
     if (x->has_status && !hn_verdict_status_ok(x, resp->status)) {

@@ -15,6 +15,20 @@ void rp_fmt_duration(uint64_t us, char *buf, size_t size)
     }
 }
 
+void rp_fmt_window(const struct rp_window *w, char *buf, size_t size)
+{
+    if (!w->measured) {
+        snprintf(buf, size, "%s", "");
+    } else if (!w->accepted_any) {
+        snprintf(buf, size, "none (now refused)");
+    } else if (!w->refused_any) {
+        snprintf(buf, size, "%llu s (none refused)", (unsigned long long)w->accepted_s);
+    } else {
+        snprintf(buf, size, "%llu s (%llu s refused)", (unsigned long long)w->accepted_s,
+                 (unsigned long long)w->refused_s);
+    }
+}
+
 void rp_fmt_seconds(uint64_t us, char *buf, size_t size)
 {
     snprintf(buf, size, "%llu.%03llu", (unsigned long long)(us / 1000000),

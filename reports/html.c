@@ -312,6 +312,14 @@ static void put_meta(FILE *f, const struct rp_run *run)
         snprintf(buf, sizeof(buf), "%llu bytes", (unsigned long long)run->largest_body);
         put_fact(f, "largest body accepted", buf, false);
     }
+    if (run->ts_past.measured) {
+        rp_fmt_window(&run->ts_past, buf, sizeof(buf));
+        put_fact(f, "timestamp window, past", buf, false);
+    }
+    if (run->ts_future.measured) {
+        rp_fmt_window(&run->ts_future, buf, sizeof(buf));
+        put_fact(f, "timestamp window, future", buf, false);
+    }
     put_fact(f, "strict", run->strict ? "yes" : "no", false);
     clock_iso8601(run->started_wall_ms, buf, sizeof(buf));
     put_fact(f, "started", buf, false);

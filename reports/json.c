@@ -62,6 +62,19 @@ static void put(json_t *obj, const char *key, json_t *value)
     }
 }
 
+/* A measured timestamp window: {"accepted_s", "refused_s"} (null where
+ * nothing was accepted, or nothing refused); null when not measured. */
+static json_t *json_window(const struct rp_window *w)
+{
+    if (!w->measured) {
+        return json_null();
+    }
+    json_t *o = must(json_object());
+    put(o, "accepted_s", w->accepted_any ? u64(w->accepted_s) : json_null());
+    put(o, "refused_s", w->refused_any ? u64(w->refused_s) : json_null());
+    return o;
+}
+
 /* Sets key to body (or null), its byte count, and key_base64 when the body
  * is not valid UTF-8. */
 static void put_body(json_t *obj, const char *key, const char *body, size_t len)
@@ -211,6 +224,12 @@ static json_t *run_json(const struct rp_run *run)
         put(lb, "accepted", u64(run->largest_body));
         put(lb, "refused", run->smallest_refused > 0 ? u64(run->smallest_refused) : json_null());
         put(o, "largest_body", lb);
+    }
+    if (run->ts_past.measured || run->ts_future.measured) {
+        json_t *tw = must(json_object());
+        put(tw, "past", json_window(&run->ts_past));
+        put(tw, "future", json_window(&run->ts_future));
+        put(o, "timestamp_window", tw);
     }
     clock_iso8601(run->started_wall_ms, buf, sizeof(buf));
     put(o, "started_at", must(json_string(buf)));

@@ -127,6 +127,13 @@ static void put_header(FILE *f, const struct rp_run *run)
         fprintf(f, " · **largest body accepted:** %llu bytes",
                 (unsigned long long)run->largest_body);
     }
+    if (run->ts_past.measured || run->ts_future.measured) {
+        char past[64], future[64];
+        rp_fmt_window(&run->ts_past, past, sizeof(past));
+        rp_fmt_window(&run->ts_future, future, sizeof(future));
+        fprintf(f, " · **timestamp window:** past %s, future %s", past[0] ? past : "not measured",
+                future[0] ? future : "not measured");
+    }
     fprintf(f, " · **strict:** %s  \n", run->strict ? "yes" : "no");
     fprintf(f, "**Started:** %s · %zu cases in %s\n\n", when, run->n_cases, dur);
 }

@@ -24,6 +24,16 @@ enum rp_verdict {
 enum rp_level { RP_LEVEL_MUST, RP_LEVEL_SHOULD, RP_LEVEL_INFO };
 #define RP_LEVEL_COUNT 3
 
+/* A timestamp window in one direction, measured to 1 s: the largest shift
+ * from now that was accepted and the smallest that was refused. */
+struct rp_window {
+    bool measured;
+    bool accepted_any;   /* false: even a timestamp of now was refused */
+    uint64_t accepted_s; /* the largest shift accepted (when accepted_any) */
+    bool refused_any;    /* false: every shift tried, up to a week, was accepted */
+    uint64_t refused_s;  /* the smallest shift refused (when refused_any) */
+};
+
 /* The request body bytes a report keeps of one exchange: a 25 MB body
  * (BDY-003 under github) is sent, not copied into every report. */
 #define RP_REQUEST_BODY_MAX (8 * 1024)
@@ -140,6 +150,10 @@ struct rp_run {
      * in bytes; 0 when not measured (or nothing was refused). */
     uint64_t largest_body;
     uint64_t smallest_refused;
+    /* SIG-004's and SIG-005's figures: how old, and how far ahead, a
+     * timestamp the receiver accepts may be. */
+    struct rp_window ts_past;
+    struct rp_window ts_future;
     /* Findings about the run that are never a failure ("scheme none: the SIG
      * family is not run"), in the order added; see rp_run_add_note. */
     char **notes;

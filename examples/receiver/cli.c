@@ -19,6 +19,7 @@ enum {
     CLI_BIND,
     CLI_PORT,
     CLI_PORT_FILE,
+    CLI_STATE,
     CLI_WORK,
     CLI_RATE_LIMIT,
     CLI_FLAW,
@@ -46,6 +47,8 @@ static const struct {
      "port to listen on, 0 for a free one (default 8080)"},
     {"port-file", required_argument, CLI_PORT_FILE, "PATH",
      "write the bound port to PATH (temp file + rename)"},
+    {"state", required_argument, CLI_STATE, "FILE",
+     "keep accepted events in FILE, replayed at start"},
     {"work", required_argument, CLI_WORK, "DUR",
      "work per event, done after the answer (default 5ms)"},
     {"rate-limit", required_argument, CLI_RATE_LIMIT, "N",
@@ -62,19 +65,21 @@ static const struct {
 void rcv_cli_usage(FILE *out)
 {
     fprintf(out, "usage: " CLI_PROGRAM " --secret S [--scheme NAME|FILE] [--bind ADDR] [--port N]\n"
-                 "       [--port-file PATH] [--work DUR] [--rate-limit N] [--flaw NAME]... [-v]\n"
+                 "       [--port-file PATH] [--state FILE] [--work DUR] [--rate-limit N]\n"
+                 "       [--flaw NAME]... [-v]\n"
                  "run '" CLI_PROGRAM " --help' for the options and the flaws\n");
 }
 
 void rcv_cli_help(FILE *out)
 {
     fprintf(out, "usage: " CLI_PROGRAM " --secret S [--scheme NAME|FILE] [--bind ADDR] [--port N]\n"
-                 "       [--port-file PATH] [--work DUR] [--rate-limit N] [--flaw NAME]... [-v]\n\n"
+                 "       [--port-file PATH] [--state FILE] [--work DUR] [--rate-limit N]\n"
+                 "       [--flaw NAME]... [-v]\n\n"
                  "A Vambe webhook receiver done right: POST / verifies the signature (or token)\n"
                  "of its scheme and the time window, dedupes by event id, answers 200 at once\n"
-                 "and does the work on a\n"
-                 "worker thread. GET /_probe/events/{event_id} answers {\"count\": N}, the times\n"
-                 "the event was processed, for vambe-harness --probe-url.\n\noptions:\n");
+                 "and does the work on a worker thread. GET /_probe/events/{event_id} answers\n"
+                 "{\"count\": N}, the times the event was processed, for vambe-harness\n"
+                 "--probe-url.\n\noptions:\n");
     for (size_t i = 0; i < CLI_N; i++) {
         char label[64];
         if (cli_options[i].val < 256) {
@@ -93,8 +98,11 @@ void rcv_cli_help(FILE *out)
     for (size_t i = 0; i < n; i++) {
         fprintf(out, "  %-22s %s\n", flaws[i].name, flaws[i].description);
     }
+    fprintf(out,
+            "\nsignals: SIGINT, SIGTERM, SIGHUP, SIGQUIT or SIGUSR1 stop it cleanly;\n"
+            "  SIGUSR2  for tests: crash and restart in place (what --state keeps survives)\n");
     fprintf(out, "\nexit status: 0 stopped by SIGINT or SIGTERM, 2 usage error,\n"
-                 "3 cannot bind the address or write the port file\n");
+                 "3 cannot bind the address, write the port file or use the --state file\n");
 }
 
 /* Applies one option's value to cfg. */
@@ -118,6 +126,12 @@ static int cli_apply(int val, const char *arg, struct rcv_config *cfg, enum rcv_
         return 0;
     case CLI_PORT_FILE:
         cfg->port_file = arg;
+        return 0;
+    case CLI_STATE:
+        if (*arg == '\0') {
+            return err_set(e, "--state: empty value");
+        }
+        cfg->server.state = arg;
         return 0;
     case CLI_WORK:
         if (parse_duration_ms(arg, &cfg->server.work_ms, e) != 0) {
@@ -173,6 +187,8 @@ int rcv_cli_parse(int argc, char *const argv[], struct rcv_config *cfg, enum rcv
 
     memset(cfg, 0, sizeof(*cfg));
     memset(longopts, 0, sizeof(longopts));
+    cfg->argc = argc;
+    cfg->argv = argv;
     cfg->server.port = RCV_DEFAULT_PORT;
     cfg->scheme = *scheme_default();
     cfg->server.scheme = &cfg->scheme;

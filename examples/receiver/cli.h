@@ -17,6 +17,8 @@ struct rcv_config {
     struct scheme scheme;          /* --scheme; vambe when not given */
     const char *port_file;         /* NULL when not asked */
     bool verbose;
+    int argc;          /* the command line parsed, for a restart in place */
+    char *const *argv; /* (SIGUSR2, run.c); borrowed */
 };
 
 enum rcv_cli_action {
@@ -26,7 +28,8 @@ enum rcv_cli_action {
 };
 
 /* Parses argv into cfg, taking the secret from VAMBE_SECRET when --secret
- * is absent. Strings in cfg are borrowed from argv and the environment.
+ * is absent. Strings in cfg (and argv itself: cfg->argv) are borrowed from
+ * argv and the environment; argv is not reordered.
  * Returns 0 with *action set, or -1 with e naming the option or value at
  * fault. Resets getopt's state first, so it may be called again. */
 int rcv_cli_parse(int argc, char *const argv[], struct rcv_config *cfg, enum rcv_cli_action *action,

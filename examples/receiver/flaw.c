@@ -1,5 +1,7 @@
 /* The flaw table. Each row is one way a real receiver goes wrong; the
- * branches that implement them are in server.c, each marked "FLAW". */
+ * branches that implement them are in server.c (and the files it calls:
+ * server_flaw.c, flaw_body.c, idle.c, server_state.c, server_worker.c,
+ * here), each marked "FLAW". */
 #include "examples/receiver/flaw.h"
 
 #include <stdio.h>
@@ -67,6 +69,12 @@ static const struct rcv_flaw_info flaw_table[] = {
      "503 to an update that arrives before its .created"},
     {"drops-orphan-update", RCV_FLAW_DROPS_ORPHAN_UPDATE,
      "200 to an update before its .created, never processed"},
+    {"forget-after-60s", RCV_FLAW_FORGET_AFTER_60S,
+     "forgets seen ids after 60 s: a late retry runs again"},
+    {"cold-start", RCV_FLAW_COLD_START, "after 30 s without a delivery, the next waits 6 s"},
+    {"idle-502", RCV_FLAW_IDLE_502, "502 on a kept-alive connection idle for over 5 s"},
+    {"ack-before-durable", RCV_FLAW_ACK_BEFORE_DURABLE,
+     "answers 2xx, writes the event down only once processed"},
 };
 
 #define FLAW_N (sizeof(flaw_table) / sizeof(flaw_table[0]))
@@ -128,4 +136,22 @@ void rcv_flaw_describe(uint64_t mask, char *out, size_t out_size)
         return;
     }
     flaw_join(mask, ",", out, out_size);
+}
+
+uint64_t rcv_flaw_dedupe_ttl_ms(uint64_t flaws)
+{
+    if (flaws & RCV_FLAW_DEDUPE_TTL_2S) {
+        /* FLAW dedupe-ttl-2s: the dedupe cache keeps an id 2 s ("SET id 1
+         * EX 2", an LRU with a short TTL); a sender retries seconds to hours
+         * later, and the retry is processed again. */
+        return RCV_FLAW_DEDUPE_TTL_MS;
+    }
+    if (flaws & RCV_FLAW_FORGET_AFTER_60S) {
+        /* FLAW forget-after-60s: "SET id 1 EX 60", a TTL chosen so that a
+         * quick test of duplicates passes. A sender's retries come minutes
+         * to hours apart (after a 5 s timeout, a 500, a deploy): a late
+         * retry of an event that was handled finds no key and runs again. */
+        return RCV_FLAW_FORGET_TTL_MS;
+    }
+    return 0;
 }

@@ -50,6 +50,10 @@
 #define RCV_FLAW_LOST_ON_DISCONNECT       (UINT64_C(1) << 33)
 #define RCV_FLAW_NEEDS_PARENT_FIRST       (UINT64_C(1) << 34)
 #define RCV_FLAW_DROPS_ORPHAN_UPDATE      (UINT64_C(1) << 35)
+#define RCV_FLAW_FORGET_AFTER_60S         (UINT64_C(1) << 36)
+#define RCV_FLAW_COLD_START               (UINT64_C(1) << 37)
+#define RCV_FLAW_IDLE_502                 (UINT64_C(1) << 38)
+#define RCV_FLAW_ACK_BEFORE_DURABLE       (UINT64_C(1) << 39)
 
 /* `slow` answers after 5.5 s: past Vambe's 5 s budget, yet clearly before
  * the harness's 6 s cut-off, so the harness reports the late answer (and only
@@ -62,6 +66,9 @@
 #define RCV_FLAW_BODY_LIMIT 102400u
 /* `dedupe-ttl-2s`: how long an id stays in the dedupe cache. */
 #define RCV_FLAW_DEDUPE_TTL_MS 2000u
+/* `forget-after-60s`: the same, with a TTL that passes a quick test but not
+ * a sender's retry minutes later. */
+#define RCV_FLAW_FORGET_TTL_MS 60000u
 /* `racy-dedupe`'s gap between the check and the insert. */
 #define RCV_FLAW_RACY_WINDOW_MS 50u
 /* `throttle-drops` and `no-retry-after`: the limit they throttle at, in
@@ -70,6 +77,15 @@
 /* `lost-on-disconnect`: the work done before the answer (a database write
  * awaited before res.send). */
 #define RCV_FLAW_DISCONNECT_WORK_MS 200u
+/* `cold-start`: the idle time after which the function is scaled to zero,
+ * and the start-up the next request waits for (past the 5 s budget). */
+#define RCV_FLAW_COLD_IDLE_MS  30000u
+#define RCV_FLAW_COLD_START_MS 6000u
+/* `idle-502`: the app server's keep-alive timeout (Node's default). */
+#define RCV_FLAW_IDLE_502_MS 5000u
+/* `ack-before-durable`: the least time the worker takes per event, the
+ * window in which a crash loses an event already answered 2xx. */
+#define RCV_FLAW_DURABLE_LAG_MS 500u
 
 struct rcv_flaw_info {
     const char *name;        /* the --flaw argument, e.g. "no-verify" */
@@ -99,5 +115,9 @@ bool rcv_flaw_refuses_size(uint64_t flaws, size_t len);
 /* FLAW strict-content-type: does the flaw refuse this Content-Type (any
  * value but exactly "application/json")? */
 bool rcv_flaw_refuses_type(uint64_t flaws, const char *content_type);
+/* FLAW dedupe-ttl-2s and forget-after-60s: how long the flawed dedupe cache
+ * keeps an id, in ms (the shorter when both are on); 0 when flaws has
+ * neither and ids are kept until evicted. */
+uint64_t rcv_flaw_dedupe_ttl_ms(uint64_t flaws);
 
 #endif

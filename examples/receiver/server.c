@@ -7,7 +7,9 @@
  *   3. dedupe  check-and-insert the id atomically        -> 200 (duplicate)
  *   4. enqueue hand the event to the worker              -> 200 at once
  *
- * The worker thread does the slow part after the sender has its answer.
+ * The worker thread (server_worker.c) does the slow part after the sender
+ * has its answer. With --state (server_state.c) step 4 first writes the
+ * event down, durably, and the worker notes each event it processed.
  * Everything marked "FLAW" is a deliberate mistake switched on by --flaw;
  * with no flaw those branches never run. */
 #include "examples/receiver/server.h"
@@ -35,49 +37,7 @@
 #include "examples/receiver/server_priv.h"
 #include "examples/receiver/throttle.h"
 
-/* The work of one event. A sleep stands in for what your code does (write
- * to your database, call another service); the count is the side effect
- * the harness's probe observes. */
 #define RCV_MIN_MAX_BODY (2u * 1024 * 1024)
-
-static void server_process(struct rcv_server *s, const char *event_id, uint64_t work_ms)
-{
-    clock_sleep_us(work_ms * 1000u);
-    unsigned n = rcv_idmap_incr(s->processed, event_id);
-    log_debug("processed %s (%u time%s)", event_id, n, n == 1 ? "" : "s");
-}
-
-static void *server_worker(void *arg)
-{
-    struct rcv_server *s = arg;
-    struct rcv_job job;
-    bool poisoned = false;
-    while (rcv_queue_pop(s->queue, &job) == 0) {
-        if ((s->flaws & RCV_FLAW_BLANK_ID_POISONS) && (poisoned || job.event_id[0] == '\0')) {
-            /* FLAW blank-id-poisons: the job without an id throws, and the
-             * consumer retries it forever at the head of the queue: every
-             * event accepted after it waits, never processed. */
-            poisoned = true;
-        } else {
-            server_process(s, job.event_id, s->work_ms);
-        }
-        json_decref(job.event);
-    }
-    return NULL;
-}
-
-/* Hands an event to the worker. On 0 the queue owns *event (set to NULL);
- * on -1 the queue is full and *event is untouched. */
-static int server_enqueue(struct rcv_server *s, const char *event_id, json_t **event)
-{
-    struct rcv_job job = {.event = *event};
-    snprintf(job.event_id, sizeof(job.event_id), "%s", event_id);
-    if (rcv_queue_push(s->queue, &job) != 0) {
-        return -1;
-    }
-    *event = NULL;
-    return 0;
-}
 
 /* The event id (the same for every retry and duplicate of one event). In
  * Vambe's documented payload it is the body's "id": inside the signed
@@ -121,7 +81,7 @@ static void server_flaw_process_rejected(struct rcv_server *s,
     json_t *event = jsonh_parse(req->body, req->body_len, NULL);
     char id[RCV_ID_MAX + 1];
     if (server_event_id(s, req, event, id, NULL) == 0) {
-        server_enqueue(s, id, &event);
+        rcv_server_enqueue(s, id, &event);
     }
     json_decref(event);
 }
@@ -237,12 +197,11 @@ static bool server_first_time(struct rcv_server *s, const char *id)
     if (s->flaws & RCV_FLAW_NO_DEDUPE) {
         return true; /* FLAW no-dedupe: every copy is processed. */
     }
-    if (s->flaws & RCV_FLAW_DEDUPE_TTL_2S) {
-        /* FLAW dedupe-ttl-2s: the dedupe cache keeps an id 2 s ("SET id 1
-         * EX 2", an LRU with a short TTL); a sender retries seconds to hours
-         * later, and the retry is processed again. */
-        return rcv_idmap_insert_expiring(s->seen, id, clock_mono_us() / 1000u,
-                                         RCV_FLAW_DEDUPE_TTL_MS);
+    uint64_t ttl_ms = rcv_flaw_dedupe_ttl_ms(s->flaws);
+    if (ttl_ms > 0) {
+        /* FLAW dedupe-ttl-2s, forget-after-60s: a cache with a TTL (2 s or
+         * 60 s); the sender's later retry finds no key and runs again. */
+        return rcv_idmap_insert_expiring(s->seen, id, clock_mono_us() / 1000u, ttl_ms);
     }
     if (s->flaws & RCV_FLAW_RACY_DEDUPE) {
         /* FLAW racy-dedupe: check, then insert, as two critical sections
@@ -307,6 +266,7 @@ static void server_accept(struct rcv_server *s, const struct http_server_request
 {
     char key[RCV_ID_MAX + 1];
     json_t *kept = NULL; /* FLAW needs-parent-first, drops-orphan-update */
+    struct err e = {{0}};
 
     server_dedupe_key(s, req, id, *event, key, sizeof(key));
     if (seen_first >= 0 ? seen_first == 0 : !server_first_time(s, key)) {
@@ -324,6 +284,15 @@ static void server_accept(struct rcv_server *s, const struct http_server_request
     if (rcv_flaw_after_seen(s, req, topic, *event, rep)) {
         return; /* FLAW throttle-drops, lost-on-disconnect, drops-orphan-update */
     }
+    if (rcv_server_state_accepted(s, id, &e) != 0) {
+        /* Not written down, so not acknowledged: forget the id so that
+         * the sender's retry is not taken for a duplicate. */
+        log_error("%s", e.msg);
+        rcv_idmap_remove(s->seen, key);
+        http_reply_error(rep, 503, "cannot record the event; retry later");
+        http_reply_header(rep, "Retry-After", "1");
+        return;
+    }
     /* Our own reference: once handed over, the worker may free *event (and
      * topic, which may point into it) before its entity is noted below. */
     kept = s->parents != NULL ? json_incref(*event) : NULL;
@@ -333,9 +302,9 @@ static void server_accept(struct rcv_server *s, const struct http_server_request
          * at once wait 50 x 200 ms = 10 s for the last answer. */
         uint64_t work = s->work_ms > RCV_FLAW_SYNC_MIN_WORK ? s->work_ms : RCV_FLAW_SYNC_MIN_WORK;
         pthread_mutex_lock(&s->sync_lock);
-        server_process(s, id, work);
+        rcv_server_process(s, id, work);
         pthread_mutex_unlock(&s->sync_lock);
-    } else if (server_enqueue(s, id, event) != 0) {
+    } else if (rcv_server_enqueue(s, id, event) != 0) {
         /* The worker is far behind. Forget the id so the sender's retry is
          * not mistaken for a duplicate, and ask for that retry. */
         rcv_idmap_remove(s->seen, key);
@@ -390,6 +359,9 @@ static void server_on_delivery(void *ctx, const struct http_server_request *req,
     struct err e = {{0}};
     int seen_first = -1; /* FLAW seen-before-verify: decided before verifying */
 
+    if (rcv_idle_answered(s->idle, req, rep)) {
+        goto out; /* FLAW idle-502 (and cold-start sleeps in there) */
+    }
     /* Step 0, in front of everything (but FLAW throttle-drops, which
      * throttles after the dedupe): nothing is marked seen yet, so the
      * sender's retry after Retry-After is processed as a first copy. */
@@ -493,6 +465,7 @@ static const struct http_route server_routes[] = {
 struct rcv_server *rcv_server_start(const struct rcv_server_opts *o, struct err *e)
 {
     struct rcv_server *s = NULL;
+    struct rcv_journal_replay replay = {NULL, 0, 0, 0, 0};
     bool ok = false;
 
     const struct scheme *sc = o->scheme != NULL ? o->scheme : scheme_default();
@@ -511,7 +484,13 @@ struct rcv_server *rcv_server_start(const struct rcv_server_opts *o, struct err 
     s->flaws = o->flaws;
     s->seen = rcv_idmap_new(o->dedupe_ids ? o->dedupe_ids : RCV_DEFAULT_DEDUPE_IDS);
     s->processed = rcv_idmap_new(o->dedupe_ids ? o->dedupe_ids : RCV_DEFAULT_DEDUPE_IDS);
-    s->queue = rcv_queue_new(o->queue_jobs ? o->queue_jobs : RCV_DEFAULT_QUEUE_JOBS);
+    size_t jobs = o->queue_jobs ? o->queue_jobs : RCV_DEFAULT_QUEUE_JOBS;
+    size_t pending = 0;
+    if (o->state != NULL && rcv_server_state_open(s, o->state, &replay, &pending, e) != 0) {
+        goto out;
+    }
+    s->queue = rcv_queue_new(jobs + pending); /* room for the events replayed */
+    rcv_server_state_requeue(s, &replay);
     unsigned rate = o->rate_limit;
     if (rate == 0 && (o->flaws & (RCV_FLAW_THROTTLE_DROPS | RCV_FLAW_NO_RETRY_AFTER))) {
         rate = RCV_FLAW_THROTTLE_RATE; /* FLAW throttle-drops, no-retry-after */
@@ -520,8 +499,9 @@ struct rcv_server *rcv_server_start(const struct rcv_server_opts *o, struct err 
     if (o->flaws & (RCV_FLAW_NEEDS_PARENT_FIRST | RCV_FLAW_DROPS_ORPHAN_UPDATE)) {
         s->parents = rcv_parents_new(o->dedupe_ids ? o->dedupe_ids : RCV_DEFAULT_DEDUPE_IDS);
     }
+    s->idle = rcv_idle_new(o->flaws); /* FLAW cold-start, idle-502; else NULL */
     pthread_mutex_init(&s->sync_lock, NULL);
-    if (pthread_create(&s->worker, NULL, server_worker, s) != 0) {
+    if (pthread_create(&s->worker, NULL, rcv_server_worker, s) != 0) {
         err_set(e, "cannot start the worker thread");
         goto out;
     }
@@ -548,6 +528,7 @@ struct rcv_server *rcv_server_start(const struct rcv_server_opts *o, struct err 
     }
     ok = true;
 out:
+    rcv_journal_replay_cleanup(&replay);
     if (!ok) {
         rcv_server_stop(s);
         s = NULL;
@@ -574,7 +555,9 @@ void rcv_server_stop(struct rcv_server *s)
      * the worker, which finishes every event already accepted: those
      * senders were told 200 and will not send them again. */
     http_server_stop(s->http);
-    rcv_queue_close(s->queue);
+    if (s->queue != NULL) { /* NULL when --state could not be used */
+        rcv_queue_close(s->queue);
+    }
     if (s->worker_started) {
         size_t left = rcv_queue_length(s->queue);
         if (left > 0) {
@@ -582,9 +565,11 @@ void rcv_server_stop(struct rcv_server *s)
         }
         pthread_join(s->worker, NULL);
     }
+    rcv_journal_close(s->journal); /* after the worker's last P record */
     pthread_mutex_destroy(&s->sync_lock);
     rcv_queue_free(s->queue);
     rcv_parents_free(s->parents);
+    rcv_idle_free(s->idle);
     rcv_throttle_free(s->throttle);
     rcv_idmap_free(s->processed);
     rcv_idmap_free(s->seen);

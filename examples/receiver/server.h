@@ -30,12 +30,14 @@ struct rcv_server_opts {
     size_t dedupe_ids;           /* ids remembered; RCV_DEFAULT_DEDUPE_IDS when 0 */
     size_t queue_jobs;           /* jobs waiting at most; RCV_DEFAULT_QUEUE_JOBS when 0 */
     unsigned rate_limit;         /* deliveries a second at most, else 429; 0: no limit */
+    const char *state;           /* --state: the journal's path (journal.h); NULL: memory only */
 };
 
 struct rcv_server;
 
-/* Starts the worker thread and the HTTP server. Returns NULL with e set when
- * the options are invalid or the address cannot be bound. Stop with
+/* Replays o->state when given, starts the worker thread and the HTTP
+ * server. Returns NULL with e set when the options are invalid, the state
+ * file cannot be used or the address cannot be bound. Stop with
  * rcv_server_stop. */
 struct rcv_server *rcv_server_start(const struct rcv_server_opts *o, struct err *e);
 /* The port actually bound. */

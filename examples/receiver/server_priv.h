@@ -1,5 +1,7 @@
-/* Internal to examples/receiver/server*.c: the server's state, and the
- * flaws and lookups server_flaw.c implements for server.c. */
+/* Internal to examples/receiver/server*.c: the server's state, the flaws
+ * and lookups server_flaw.c implements for server.c, the worker
+ * (server_worker.c) and the --state journal as the server uses it
+ * (server_state.c). */
 #ifndef RECEIVER_SERVER_PRIV_H
 #define RECEIVER_SERVER_PRIV_H
 
@@ -10,7 +12,9 @@
 
 #include "core/http_server.h"
 #include "core/scheme.h"
+#include "examples/receiver/idle.h"
 #include "examples/receiver/idmap.h"
+#include "examples/receiver/journal.h"
 #include "examples/receiver/parents.h"
 #include "examples/receiver/queue.h"
 #include "examples/receiver/throttle.h"
@@ -24,7 +28,9 @@ struct rcv_server {
     struct rcv_idmap *processed;   /* id -> times processed (the probe), bounded alike */
     struct rcv_throttle *throttle; /* --rate-limit; NULL: none */
     struct rcv_parents *parents;   /* FLAW needs-parent-first, drops-orphan-update; else NULL */
+    struct rcv_idle *idle;         /* FLAW cold-start, idle-502; else NULL */
     struct rcv_queue *queue;
+    struct rcv_journal *journal; /* --state; NULL: everything in memory */
     pthread_t worker;
     bool worker_started;
     pthread_mutex_t sync_lock; /* FLAW sync: one event worked at a time */
@@ -70,5 +76,31 @@ void rcv_server_throttled(const struct rcv_server *s, struct http_server_reply *
  * is then dropped, and its id stays seen. */
 bool rcv_flaw_after_seen(struct rcv_server *s, const struct http_server_request *req,
                          const char *topic, const json_t *event, struct http_server_reply *rep);
+
+/* The work of one event (work_ms, at least RCV_FLAW_DURABLE_LAG_MS under
+ * FLAW ack-before-durable), then its count and its P record. */
+void rcv_server_process(struct rcv_server *s, const char *event_id, uint64_t work_ms);
+/* The worker thread's body: processes the queue's jobs until it is closed
+ * and empty. arg is the server. */
+void *rcv_server_worker(void *arg);
+/* Hands an event to the worker. On 0 the queue owns *event (set to NULL);
+ * on -1 the queue is full and *event is untouched. event may be NULL (an
+ * event replayed from --state: only its id is known). */
+int rcv_server_enqueue(struct rcv_server *s, const char *event_id, json_t **event);
+
+/* --state: opens the journal at path into s->journal and replays it into
+ * s->seen and s->processed; *replay (released by the caller with
+ * rcv_journal_replay_cleanup) keeps the events, *pending says how many are
+ * to be queued again. -1 with e set when the file cannot be used. */
+int rcv_server_state_open(struct rcv_server *s, const char *path, struct rcv_journal_replay *replay,
+                          size_t *pending, struct err *e);
+/* Hands the replay's pending events to the worker (the queue has room). */
+void rcv_server_state_requeue(struct rcv_server *s, const struct rcv_journal_replay *replay);
+/* The A record of an event just accepted, durable (fdatasync) before the
+ * 2xx: -1 with e set when it could not be written (then answer 503). 0 at
+ * once without --state. */
+int rcv_server_state_accepted(struct rcv_server *s, const char *id, struct err *e);
+/* The P record of an event just processed; a failure is logged. */
+void rcv_server_state_processed(struct rcv_server *s, const char *id);
 
 #endif

@@ -146,6 +146,131 @@ static void done_right_passes_over_time(void **state)
     json_decref(rep);
 }
 
+/* One direction of the report's timestamp_window: accepted and refused
+ * seconds (-1 for null). */
+static void window_of(const json_t *rep, const char *dir, long long *accepted, long long *refused)
+{
+    const json_t *w = json_object_get(json_object_get(rep, "timestamp_window"), dir);
+    assert_true(json_is_object(w));
+    const json_t *a = json_object_get(w, "accepted_s");
+    const json_t *r = json_object_get(w, "refused_s");
+    *accepted = json_is_integer(a) ? json_integer_value(a) : -1;
+    *refused = json_is_integer(r) ? json_integer_value(r) : -1;
+}
+
+/* SIG-004 and SIG-005 measure the window the receiver really keeps, to
+ * 1 s: the reference's 300 s each way, and none at all for a receiver that
+ * checks the MAC but not the time. */
+static void timestamp_window_measured(void **state)
+{
+    (void)state;
+    char *const right[] = {NULL};
+    char *const flawed[] = {"--flaw", "no-timestamp-check", NULL};
+    long long accepted = 0, refused = 0;
+    int code = -1;
+
+    json_t *rep = run_cases(right, "SIG-004,SIG-005", &code);
+    assert_int_equal(code, 0);
+    /* 300 s is the bound; a shift of exactly 300 s into the past arrives
+     * a millisecond or more older than that, or within the same one. */
+    window_of(rep, "past", &accepted, &refused);
+    assert_true(accepted >= 298 && accepted <= 300);
+    assert_int_equal(refused, accepted + 1);
+    window_of(rep, "future", &accepted, &refused);
+    assert_true(accepted >= 299 && accepted <= 300);
+    assert_int_equal(refused, accepted + 1);
+    const json_t *step = json_array_get(json_object_get(find_case(rep, "SIG-004"), "steps"), 0);
+    assert_string_equal(field(step, "kind"), "window");
+    assert_non_null(strstr(field(step, "actual"), "accepts timestamps "));
+    json_decref(rep);
+
+    rep = run_cases(flawed, "SIG-004,SIG-005", &code);
+    assert_int_equal(code, 1);
+    window_of(rep, "past", &accepted, &refused);
+    assert_int_equal(accepted, 7 * 24 * 3600); /* the most the harness tries */
+    assert_int_equal(refused, -1);
+    window_of(rep, "future", &accepted, &refused);
+    assert_int_equal(accepted, 7 * 24 * 3600);
+    assert_int_equal(refused, -1);
+    json_decref(rep);
+}
+
+/* DLV-010 with a restart command: the reference with --state keeps what
+ * it acknowledged across the restart (PASS); with ack-before-durable the
+ * event answered 2xx is gone after it (WARN: a SHOULD case). */
+static void restart_keeps_acknowledged(void **state)
+{
+    (void)state;
+    static const char *const flaws[] = {NULL, "ack-before-durable"};
+    static const char *const want[] = {"PASS", "WARN"};
+
+    for (size_t k = 0; k < 2; k++) {
+        char state_file[128], restart[1200], target[64], probe[128], report[128];
+        snprintf(state_file, sizeof(state_file), "/tmp/vambe-sender-%d.state", (int)getpid());
+        unlink(state_file);
+        char *rargv[12] = {(char *)proc_bin("VAMBE_RECEIVER_BIN"),
+                           "--secret",
+                           SECRET,
+                           "--state",
+                           state_file,
+                           NULL};
+        if (flaws[k] != NULL) {
+            rargv[5] = "--flaw";
+            rargv[6] = (char *)flaws[k];
+        }
+        assert_int_equal(proc_start(&running, rargv, true, 10000), 0);
+        snprintf(target, sizeof(target), "http://127.0.0.1:%u/", running.port);
+        snprintf(probe, sizeof(probe), "http://127.0.0.1:%u/_probe/events/{event_id}",
+                 running.port);
+        snprintf(report, sizeof(report), "json:/tmp/vambe-sender-%d.json", (int)getpid());
+        /* SIGUSR2: a crash and a restart in place; the new image writes the
+         * port file again once it listens. */
+        snprintf(restart, sizeof(restart),
+                 "rm -f %s && kill -USR2 %d && i=0 && while [ ! -s %s ] && [ $i -lt 200 ]; do "
+                 "sleep 0.05; i=$((i+1)); done && [ -s %s ]",
+                 running.port_file, (int)running.pid, running.port_file, running.port_file);
+        char *hargv[] = {(char *)proc_bin("VAMBE_HARNESS_BIN"),
+                         "run",
+                         "--target",
+                         target,
+                         "--secret",
+                         SECRET,
+                         "--probe-url",
+                         probe,
+                         "--only",
+                         "DLV-010",
+                         "--restart-cmd",
+                         restart,
+                         "--report",
+                         report,
+                         NULL};
+        static char out[65536];
+        int code = proc_run(hargv, out, sizeof(out), NULL, 0, 120000);
+        assert_int_equal(proc_stop(&running, 10000), 0);
+        running.pid = 0;
+        unlink(state_file);
+        json_error_t je;
+        json_t *rep = json_load_file(report + 5, 0, &je);
+        assert_non_null(rep);
+        unlink(report + 5);
+        const json_t *c = find_case(rep, "DLV-010");
+        if (strcmp(field(c, "verdict"), want[k]) != 0) {
+            fprintf(stderr, "%s: %s %s\n%s\n", flaws[k] ? flaws[k] : "done right",
+                    field(c, "verdict"), field(c, "reason"), out);
+        }
+        assert_string_equal(field(c, "verdict"), want[k]);
+        assert_int_equal(code, 0); /* a SHOULD case: conformant either way */
+        const json_t *step = json_array_get(json_object_get(c, "steps"), 1);
+        assert_string_equal(field(step, "kind"), "restart");
+        assert_string_equal(field(step, "verdict"), "PASS");
+        assert_non_null(strstr(field(step, "actual"), "the receiver accepted connections"));
+        if (k == 1) {
+            assert_non_null(strstr(field(c, "reason"), "step 3 (probe)"));
+        }
+        json_decref(rep);
+    }
+}
+
 int main(void)
 {
     if (proc_bin("VAMBE_RECEIVER_BIN") == NULL || proc_bin("VAMBE_HARNESS_BIN") == NULL) {
@@ -155,6 +280,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(throttled_events_come_back, teardown),
         cmocka_unit_test_teardown(done_right_passes_over_time, teardown),
+        cmocka_unit_test_teardown(timestamp_window_measured, teardown),
+        cmocka_unit_test_teardown(restart_keeps_acknowledged, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

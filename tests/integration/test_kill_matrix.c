@@ -4,7 +4,11 @@
  * the failing cases of tests/data/kill_matrix.json for that scheme, or be
  * marked there as not applying to it, with the reason; every MUST case of
  * the catalogue must be failed by at least one flaw under some scheme, so a
- * case that nothing kills cannot be added unnoticed. */
+ * case that nothing kills cannot be added unnoticed.
+ *
+ * With --long (integration.kill_matrix_long) it runs the table's "long"
+ * rows instead, each under its one scheme with the harness's --long: the
+ * cases that wait minutes, and the flaws only they can see. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,12 +39,17 @@
 #define PARALLEL 4
 #endif
 #define RUN_TIMEOUT_MS 120000
+/* A --long run waits about 12.5 min (IDM-008's late duplicates). */
+#define LONG_RUN_TIMEOUT_MS (20 * 60 * 1000)
+
+static bool long_mode; /* --long: the table's "long" rows */
 
 struct row {
     const json_t *want; /* borrowed from the table: the flaw's row, or its scheme override */
     const char *flaw;   /* NULL: the receiver done right */
     const char *scheme; /* borrowed from the table */
     const json_t *only; /* the flaw row's "only", or NULL */
+    bool restart;       /* the row's "restart": --state and --restart-cmd */
     int exit_code;
     char fail[2048]; /* "ID ID ..." sorted, as found */
     char warn[2048];
@@ -137,9 +146,17 @@ static void run_row(struct row *r, unsigned seq)
     const char *rcv = proc_bin("VAMBE_RECEIVER_BIN");
     const char *hn = proc_bin("VAMBE_HARNESS_BIN");
     char *rargv[10] = {(char *)rcv, "--secret", SECRET, "--scheme", (char *)r->scheme, NULL};
+    char state[128], restart[1200];
+    int rn = 5;
     if (r->flaw != NULL) {
-        rargv[5] = "--flaw";
-        rargv[6] = (char *)r->flaw;
+        rargv[rn++] = "--flaw";
+        rargv[rn++] = (char *)r->flaw;
+    }
+    snprintf(state, sizeof(state), "/tmp/vambe-kill-%d-%u.state", (int)getpid(), seq);
+    unlink(state);
+    if (r->restart) {
+        rargv[rn++] = "--state";
+        rargv[rn++] = state;
     }
     struct proc p;
     if (proc_start(&p, rargv, true, 10000) != 0) {
@@ -153,20 +170,36 @@ static void run_row(struct row *r, unsigned seq)
     snprintf(report, sizeof(report), "json:/tmp/vambe-kill-%d-%u.json", (int)getpid(), seq);
     /* A fixed seed: the generated text is the same on every run, so a flaw
      * that depends on it (latin1-body) fails the same cases every time. */
-    char *hargv[18] = {(char *)hn,    "run",      "--target", target, "--secret", SECRET,
+    char *hargv[20] = {(char *)hn,    "run",      "--target", target, "--secret", SECRET,
                        "--probe-url", probe,      "--report", report, "--scheme", (char *)r->scheme,
                        "--seed",      "20261204", NULL};
+    int n = 14;
     if (r->only != NULL) {
         join(r->only, only, sizeof(only));
         for (char *s = only; *s; s++) {
             *s = *s == ' ' ? ',' : *s;
         }
-        hargv[14] = "--only";
-        hargv[15] = only;
+        hargv[n++] = "--only";
+        hargv[n++] = only;
+    }
+    if (long_mode) {
+        hargv[n++] = "--long";
+    }
+    if (r->restart) {
+        /* The receiver restarts in place on SIGUSR2 and writes its port
+         * file again once it listens: wait for that (at most 10 s). */
+        snprintf(restart, sizeof(restart),
+                 "rm -f %s && kill -USR2 %d && i=0 && while [ ! -s %s ] && [ $i -lt 200 ]; "
+                 "do sleep 0.05; i=$((i+1)); done && [ -s %s ]",
+                 p.port_file, (int)p.pid, p.port_file, p.port_file);
+        hargv[n++] = "--restart-cmd";
+        hargv[n++] = restart;
     }
     static char out[MAX_ROWS][8192];
-    r->exit_code = proc_run(hargv, out[seq], sizeof(out[seq]), NULL, 0, RUN_TIMEOUT_MS);
+    r->exit_code = proc_run(hargv, out[seq], sizeof(out[seq]), NULL, 0,
+                            long_mode ? LONG_RUN_TIMEOUT_MS : RUN_TIMEOUT_MS);
     proc_stop(&p, 10000);
+    unlink(state);
     if (read_report(r, report + 5) != 0) {
         snprintf(r->detail + strlen(r->detail), sizeof(r->detail) - strlen(r->detail),
                  "; harness said: %.300s", out[seq]);
@@ -199,7 +232,18 @@ static int setup(void **state)
      * apply (then nothing runs). */
     const json_t *schemes = json_object_get(m->table, "schemes");
     const json_t *receivers = json_object_get(m->table, "receivers");
-    for (size_t k = 0; k < json_array_size(schemes); k++) {
+    const json_t *longs = json_object_get(m->table, "long");
+    for (size_t i = 0; long_mode && i < json_array_size(longs); i++) {
+        const json_t *w = json_array_get(longs, i);
+        assert_true(m->n_rows < MAX_ROWS);
+        struct row *r = &m->rows[m->n_rows++];
+        r->want = w;
+        r->flaw = json_string_value(json_object_get(w, "flaw"));
+        r->scheme = json_string_value(json_object_get(w, "scheme"));
+        r->only = json_object_get(w, "only");
+        r->restart = json_is_true(json_object_get(w, "restart"));
+    }
+    for (size_t k = 0; !long_mode && k < json_array_size(schemes); k++) {
         const char *name = json_string_value(json_array_get(schemes, k));
         for (size_t i = 0; i < json_array_size(receivers); i++) {
             const json_t *w = json_array_get(receivers, i);
@@ -213,6 +257,7 @@ static int setup(void **state)
             r->flaw = json_string_value(json_object_get(w, "flaw"));
             r->scheme = name;
             r->only = json_object_get(w, "only");
+            r->restart = json_is_true(json_object_get(w, "restart"));
         }
     }
     *state = m;
@@ -231,9 +276,23 @@ static int teardown(void **state)
     return 0;
 }
 
+/* True when the rows of array rows name flaw f (NULL: the good receiver). */
+static bool names_flaw(const json_t *rows, const char *f)
+{
+    for (size_t j = 0; j < json_array_size(rows); j++) {
+        const char *g = json_string_value(json_object_get(json_array_get(rows, j), "flaw"));
+        if ((f == NULL && g == NULL) || (f != NULL && g != NULL && strcmp(f, g) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The table names every built-in scheme, the good receiver and every flaw
- * the receiver has, and nothing else; a flaw that does not apply to a
- * scheme says why; the good receiver applies to every scheme. */
+ * the receiver has (once in "receivers", or in "long" when only the long
+ * cases can see it), and nothing else; a flaw that does not apply to a
+ * scheme says why; the good receiver applies to every scheme, and runs
+ * with --long too. */
 static void table_covers_every_flaw(void **state)
 {
     struct matrix *m = *state;
@@ -247,15 +306,31 @@ static void table_covers_every_flaw(void **state)
     for (size_t i = 0; i < n_schemes; i++) {
         assert_string_equal(json_string_value(json_array_get(schemes, i)), builtins[i].name);
     }
-    assert_int_equal(json_array_size(rows), n + 1);
+    const json_t *longs = json_object_get(m->table, "long");
+    assert_true(names_flaw(rows, NULL) && names_flaw(longs, NULL));
     for (size_t i = 0; i < n; i++) {
-        bool found = false;
-        for (size_t j = 0; j < json_array_size(rows); j++) {
-            const char *f = json_string_value(json_object_get(json_array_get(rows, j), "flaw"));
-            found |= f != NULL && strcmp(f, flaws[i].name) == 0;
-        }
-        if (!found) {
+        if (!names_flaw(rows, flaws[i].name) && !names_flaw(longs, flaws[i].name)) {
             fail_msg("flaw '%s' has no row in kill_matrix.json", flaws[i].name);
+        }
+    }
+    for (size_t j = 0; j < json_array_size(longs); j++) {
+        const json_t *w = json_array_get(longs, j);
+        const char *f = json_string_value(json_object_get(w, "flaw"));
+        const char *sc = json_string_value(json_object_get(w, "scheme"));
+        if (f != NULL && rcv_flaw_find(f) == NULL) {
+            fail_msg("kill_matrix.json's long rows name an unknown flaw '%s'", f);
+        }
+        if (sc == NULL || scheme_builtin(sc) == NULL) {
+            fail_msg("long row %zu: unknown scheme '%s'", j + 1, sc ? sc : "(none)");
+        }
+    }
+    for (size_t j = 0; j < json_array_size(rows); j++) {
+        const char *f = json_string_value(json_object_get(json_array_get(rows, j), "flaw"));
+        for (size_t k = j + 1; k < json_array_size(rows); k++) {
+            const char *g = json_string_value(json_object_get(json_array_get(rows, k), "flaw"));
+            if ((f == NULL && g == NULL) || (f != NULL && g != NULL && strcmp(f, g) == 0)) {
+                fail_msg("kill_matrix.json has two rows for %s", f ? f : "the good receiver");
+            }
         }
     }
     for (size_t j = 0; j < json_array_size(rows); j++) {
@@ -288,6 +363,32 @@ static void every_must_case_is_killed(void **state)
     char *argv[] = {(char *)proc_bin("VAMBE_HARNESS_BIN"), "list", NULL};
     static char out[65536];
     assert_int_equal(proc_run(argv, out, sizeof(out), NULL, 0, 30000), 0);
+    /* What the flaws fail: each row, each scheme's override, each long row. */
+    static const json_t *killers[MAX_ROWS];
+    size_t n_killers = 0;
+    const json_t *w;
+    size_t i;
+    json_array_foreach(json_object_get(m->table, "receivers"), i, w)
+    {
+        const char *key;
+        const json_t *over;
+        if (json_object_get(w, "flaw") == NULL || json_is_null(json_object_get(w, "flaw"))) {
+            continue;
+        }
+        killers[n_killers++] = w;
+        json_object_foreach((json_t *)json_object_get(w, "schemes"), key, over)
+        {
+            assert_true(n_killers < MAX_ROWS);
+            killers[n_killers++] = over;
+        }
+    }
+    json_array_foreach(json_object_get(m->table, "long"), i, w)
+    {
+        if (!json_is_null(json_object_get(w, "flaw"))) {
+            assert_true(n_killers < MAX_ROWS);
+            killers[n_killers++] = w;
+        }
+    }
     size_t musts = 0;
     char *save = NULL;
     for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -297,12 +398,9 @@ static void every_must_case_is_killed(void **state)
         }
         musts++;
         bool killed = false;
-        for (size_t j = 0; j < m->n_rows && !killed; j++) {
+        for (size_t j = 0; j < n_killers && !killed; j++) {
             char fail[4096];
-            if (m->rows[j].flaw == NULL) {
-                continue;
-            }
-            join(json_object_get(m->rows[j].want, "fail"), fail, sizeof(fail));
+            join(json_object_get(killers[j], "fail"), fail, sizeof(fail));
             for (char *s = strstr(fail, id); s && !killed; s = strstr(s + 1, id)) {
                 killed = (s == fail || s[-1] == ' ') && (s[strlen(id)] == ' ' || !s[strlen(id)]);
             }
@@ -392,8 +490,9 @@ static void matrix_matches(void **state)
     assert_int_equal(bad, 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    long_mode = argc > 1 && strcmp(argv[1], "--long") == 0;
     if (proc_bin("VAMBE_RECEIVER_BIN") == NULL || proc_bin("VAMBE_HARNESS_BIN") == NULL) {
         fprintf(stderr, "VAMBE_RECEIVER_BIN and VAMBE_HARNESS_BIN must be set (run under ctest)\n");
         return 1;

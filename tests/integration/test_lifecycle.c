@@ -1,7 +1,8 @@
 /* The long-running programs (vambe-mock, vambe-receiver) around their
  * server: a --port-file that is not a regular file is refused before
  * anything starts (exit 2) and left as it was; every stop signal stops the
- * program cleanly (exit 0) and removes its port file. */
+ * program cleanly (exit 0) and removes its port file. (SIGUSR2 restarts
+ * the receiver in place instead: integration.receiver_restart.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,6 +99,9 @@ static void every_stop_signal_removes_the_port_file(void **state)
 
     for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
         for (size_t k = 0; k < sizeof(sigs) / sizeof(sigs[0]); k++) {
+            if (sigs[k] == SIGUSR2 && strcmp(programs[i].env, "VAMBE_RECEIVER_BIN") == 0) {
+                continue; /* for tests: a crash and a restart in place */
+            }
             char *argv[12];
             args(i, argv, NULL);
             struct proc p;

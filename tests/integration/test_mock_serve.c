@@ -564,6 +564,8 @@ static void many_concurrent_connections(void **state)
     char url[128];
     const char *headers[] = {"x-api-key: vambe-mock-local-key"};
     size_t ok = 0;
+    size_t by_error[HTTP_ERROR_OTHER + 1] = {0};
+    char first_bad[320] = "";
 
     /* This process holds N client sockets: make room, or skip. */
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_max < 2 * N) {
@@ -592,11 +594,22 @@ static void many_concurrent_connections(void **state)
         if (resp[i].error == HTTP_ERROR_NONE && resp[i].status == 200 &&
             strcmp(resp[i].body, "[]") == 0) {
             ok++;
+        } else {
+            by_error[resp[i].error]++;
+            if (first_bad[0] == '\0') {
+                snprintf(first_bad, sizeof(first_bad), "status %ld, error %d: %s", resp[i].status,
+                         (int)resp[i].error, resp[i].error_text);
+            }
         }
         http_response_cleanup(&resp[i]);
     }
     http_client_free(c);
     assert_int_equal(proc_stop(&p, STOP_MS), 0);
+    if (ok != N) {
+        print_error("%zu of %d answered; timeouts %zu, refused %zu, resets %zu; first: %s\n", ok, N,
+                    by_error[HTTP_ERROR_TIMEOUT], by_error[HTTP_ERROR_REFUSED],
+                    by_error[HTTP_ERROR_RESET], first_bad);
+    }
     assert_int_equal(ok, N);
 }
 

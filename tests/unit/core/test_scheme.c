@@ -767,6 +767,11 @@ static void secret_checks(void **state)
     "    \"encoding\": \"hex\",\n" extra "    \"value\": \"" value "\"\n"                          \
     "  }\n}\n"
 
+/* A kind none scheme whose retry_horizon_s (line 6) is value. */
+#define RETRY_HORIZON(value)                                                                       \
+    HEAD "  \"kind\": \"none\",\n  \"retry_horizon_s\": " value ",\n"                              \
+         "  \"event_id\": {\"field\": \"id\"}\n}\n"
+
 static const struct {
     const char *text;
     const char *msg;
@@ -906,7 +911,8 @@ static const struct {
      "t.json:8:3: signature: 'signature' is for kind hmac (this scheme is token)"},
     {HEAD "  \"kind\": \"none\",\n  \"event_id\": {\"field\": \"id\"},\n  \"secret\": \"s\"\n}\n",
      "t.json:7:3: secret: unknown field 'secret' (known: format, name, title, kind, profile, "
-     "max_body, headers, event_id, event_type, delivery_id, timestamp, signature, token)"},
+     "max_body, retry_horizon_s, headers, event_id, event_type, delivery_id, timestamp, "
+     "signature, token)"},
     {HEAD "  \"kind\": \"none\",\n  \"event_type\": {\"header\": \"x-type\"}\n}\n",
      "t.json:1:1: (top level): missing required field 'event_id' (where a receiver finds the id "
      "it dedupes on)"},
@@ -914,6 +920,14 @@ static const struct {
      "t.json:6:8: not valid JSON: duplicate object key near '\"kind\"'"},
     {HMAC_HEAD SIG("sha256", "{body", "", "{sig}"),
      "t.json:11:5: signature.signed: unmatched '{' in '{body'"},
+    /* retry_horizon_s: an integer of seconds, 0 to 30 days */
+    {RETRY_HORIZON("-1"),
+     "t.json:6:3: retry_horizon_s: 'retry_horizon_s' must be 0 or more (got -1)"},
+    {RETRY_HORIZON("2592001"), "t.json:6:3: retry_horizon_s: 'retry_horizon_s' must be between 0 "
+                               "and 2592000 (got 2592001)"},
+    {RETRY_HORIZON("\"75\""), "t.json:6:3: retry_horizon_s: 'retry_horizon_s' must be an integer"},
+    {RETRY_HORIZON("1.5"), "t.json:6:3: retry_horizon_s: 'retry_horizon_s' must be an integer"},
+    {RETRY_HORIZON("null"), "t.json:6:3: retry_horizon_s: 'retry_horizon_s' must be an integer"},
 };
 
 static void bad_scheme_files(void **state)
@@ -953,6 +967,7 @@ static void good_base_files(void **state)
         assert_string_equal(s.name, "t");
         assert_string_equal(s.profile, "documented");
         assert_int_equal(s.max_body, 256 * 1024);
+        assert_int_equal(s.retry_horizon_s, 105);
     }
     struct scheme s;
     struct err e = {{0}};
@@ -966,6 +981,30 @@ static void good_base_files(void **state)
     assert_string_equal(s.timestamp.name, "t=");
     assert_string_equal(s.separator, ",");
     assert_string_equal(s.element, "v1={sig}");
+}
+
+/* retry_horizon_s: absent is 105 (the mock's Vambe schedule); the bounds
+ * and a value between are read as given. */
+static void retry_horizons(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        uint32_t want;
+    } cases[] = {
+        {HEAD "  \"kind\": \"none\",\n  \"event_id\": {\"field\": \"id\"}\n}\n", 105},
+        {RETRY_HORIZON("0"), 0},
+        {RETRY_HORIZON("86400"), 86400},
+        {RETRY_HORIZON("2592000"), 2592000},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct scheme s;
+        struct err e = {{0}};
+
+        print_message("retry horizon %zu\n", i);
+        assert_int_equal(scheme_parse(cases[i].text, strlen(cases[i].text), "t.json", &s, &e), 0);
+        assert_int_equal(s.retry_horizon_s, cases[i].want);
+    }
 }
 
 static void resolve_and_files(void **state)
@@ -1018,16 +1057,17 @@ static void builtins_table(void **state)
         enum scheme_kind kind;
         bool signs_body;
         bool has_timestamp;
+        uint32_t retry_horizon_s; /* the provider's documented schedule (docs/schemes.md) */
     } want[] = {
-        {"vambe", SCHEME_HMAC, true, true},
-        {"vambe-token-query", SCHEME_TOKEN, false, false},
-        {"vambe-token-header", SCHEME_TOKEN, false, false},
-        {"standard-webhooks", SCHEME_HMAC, true, true},
-        {"github", SCHEME_HMAC, true, false},
-        {"stripe", SCHEME_HMAC, true, true},
-        {"shopify", SCHEME_HMAC, true, false},
-        {"slack", SCHEME_HMAC, true, true},
-        {"none", SCHEME_NONE, false, false},
+        {"vambe", SCHEME_HMAC, true, true, 105},
+        {"vambe-token-query", SCHEME_TOKEN, false, false, 105},
+        {"vambe-token-header", SCHEME_TOKEN, false, false, 105},
+        {"standard-webhooks", SCHEME_HMAC, true, true, 99305},
+        {"github", SCHEME_HMAC, true, false, 0},
+        {"stripe", SCHEME_HMAC, true, true, 259200},
+        {"shopify", SCHEME_HMAC, true, false, 14400},
+        {"slack", SCHEME_HMAC, true, true, 360},
+        {"none", SCHEME_NONE, false, false, 105},
     };
     size_t n = 0;
     const struct scheme *all = scheme_builtins(&n);
@@ -1043,6 +1083,7 @@ static void builtins_table(void **state)
         assert_int_equal(all[i].kind, want[i].kind);
         assert_int_equal(scheme_signs_body(&all[i]), want[i].signs_body);
         assert_int_equal(scheme_has_timestamp(&all[i]), want[i].has_timestamp);
+        assert_int_equal(all[i].retry_horizon_s, want[i].retry_horizon_s);
         /* the built-in copy is the file of schemes/ */
         if (src != NULL) {
             char path[4096];
@@ -1083,6 +1124,7 @@ int main(void)
         cmocka_unit_test(secret_checks),
         cmocka_unit_test(bad_scheme_files),
         cmocka_unit_test(good_base_files),
+        cmocka_unit_test(retry_horizons),
         cmocka_unit_test(resolve_and_files),
         cmocka_unit_test(builtins_table),
     };

@@ -47,6 +47,9 @@ static void run_options(void **state)
                     "--timestamp-unit",
                     "s",
                     "--strict",
+                    "--long",
+                    "--restart-cmd",
+                    "systemctl restart app",
                     "--seed",
                     "42",
                     "--report",
@@ -74,6 +77,8 @@ static void run_options(void **state)
     assert_int_equal(cfg.profile, EVENT_PROFILE_LEGACY);
     assert_int_equal(cfg.unit, SIGNATURE_UNIT_S);
     assert_true(cfg.strict);
+    assert_true(cfg.long_run);
+    assert_string_equal(cfg.restart_cmd, "systemctl restart app");
     assert_true(cfg.has_seed);
     assert_int_equal(cfg.seed, 42);
     assert_int_equal(cfg.n_reports, 1);
@@ -140,6 +145,8 @@ static void usage_errors(void **state)
         {{"run", "--bogus"}, "unknown option '--bogus'"},
         {{"run", "-x"}, "unknown option '-x'"},
         {{"run", "--target"}, "option '--target' needs a value"},
+        {{"run", "--restart-cmd", ""}, "--restart-cmd: an empty command"},
+        {{"run", "--long=yes"}, "option '--long' takes no value"},
         {{"run", "--secret", "s"}, "run: --target URL is required"},
         {{"run", "-s", "s", "-t", "ftp://h/"}, "--target: 'ftp://h/': the target must be an"},
         {{"run", "-s", "", "-t", "http://h/"}, "the secret must not be empty"},

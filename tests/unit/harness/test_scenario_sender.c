@@ -1,5 +1,6 @@
-/* harness/scenario_sender: a step's retry, hang_up, entity_of and
- * unless_accepted, and the answers step, parse into their fields; every
+/* harness/scenario_sender: a step's retry, hang_up, entity_of,
+ * unless_accepted, new_connection and level_beyond_horizon, the
+ * "answered" expectation and the answers step parse into their fields; every
  * misuse is refused with the path and a message that says what to do. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,6 +73,65 @@ static void fields(void **state)
     assert_true(s->steps[4].expect.has_status);
     assert_true(s->steps[4].has_level);
     assert_string_equal(hn_step_kind_name(HN_STEP_ANSWERS), "answers");
+    hn_scenario_free(s);
+}
+
+/* The fields of the long cases: a new connection, a level past the
+ * scheme's retry horizon (on deliver and probe steps), "answered". */
+static void long_fields(void **state)
+{
+    struct hn_scenario *s = NULL;
+    struct err e = {{0}};
+
+    (void)state;
+    int rc = parse("{\"step\": \"deliver\", \"name\": \"a\", \"new_connection\": true, "
+                   "\"expect\": {\"status\": \"2xx\", \"answered\": true}},"
+                   "{\"step\": \"wait\", \"duration\": \"15m\"},"
+                   "{\"step\": \"deliver\", \"same_as\": \"a\", \"level\": \"SHOULD\", "
+                   "\"level_beyond_horizon\": \"INFO\"},"
+                   "{\"step\": \"probe\", \"of\": \"a\", \"level_beyond_horizon\": \"SHOULD\", "
+                   "\"expect\": {\"count\": 1}}",
+                   &s, &e);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", e.msg);
+    }
+    assert_int_equal(rc, 0);
+    assert_true(s->steps[0].new_connection);
+    assert_true(s->steps[0].expect.answered);
+    assert_false(s->steps[0].has_beyond_level);
+    assert_int_equal(s->steps[1].wait_ms, 15 * 60 * 1000);
+    assert_false(s->steps[2].new_connection);
+    assert_false(s->steps[2].expect.answered);
+    assert_true(s->steps[2].has_level);
+    assert_true(s->steps[2].has_beyond_level);
+    assert_int_equal(s->steps[2].beyond_level, RP_LEVEL_INFO);
+    assert_true(s->steps[3].has_beyond_level);
+    assert_int_equal(s->steps[3].beyond_level, RP_LEVEL_SHOULD);
+    hn_scenario_free(s);
+
+    /* The window step: a direction; it loads the receiver, so the case
+     * does not run together with others even though it waits. */
+    rc = parse("{\"step\": \"window\", \"direction\": \"past\"},"
+               "{\"step\": \"window\", \"direction\": \"future\"},"
+               "{\"step\": \"wait\", \"duration\": \"2s\"}",
+               &s, &e);
+    assert_int_equal(rc, 0);
+    assert_int_equal(s->steps[0].kind, HN_STEP_WINDOW);
+    assert_int_equal(s->steps[0].direction, -1);
+    assert_int_equal(s->steps[1].direction, 1);
+    assert_false(s->waits);
+    assert_string_equal(hn_step_kind_name(HN_STEP_WINDOW), "window");
+    hn_scenario_free(s);
+
+    /* A restart: the case needs --restart-cmd and never runs with others. */
+    rc = parse("{\"step\": \"deliver\"}, {\"step\": \"restart\"}, {\"step\": \"wait\", "
+               "\"duration\": \"2s\"}",
+               &s, &e);
+    assert_int_equal(rc, 0);
+    assert_int_equal(s->steps[1].kind, HN_STEP_RESTART);
+    assert_true(s->restarts);
+    assert_false(s->waits);
+    assert_string_equal(hn_step_kind_name(HN_STEP_RESTART), "restart");
     hn_scenario_free(s);
 }
 
@@ -156,6 +216,36 @@ static void misuses(void **state)
         {"{\"step\": \"deliver\", \"name\": \"a\"}, {\"step\": \"answers\", \"of\": \"a\", "
          "\"expect\": {\"retry_after\": 1}}",
          "steps[1].expect.retry_after:"},
+        {"{\"step\": \"deliver\", \"new_connection\": 1}", "steps[0].new_connection:"},
+        {"{\"step\": \"deliver\", \"hang_up\": \"50ms\", \"new_connection\": true}",
+         "steps[0].new_connection: a delivery the harness hangs up on has no timings to report"},
+        {"{\"step\": \"burst\", \"count\": 2, \"new_connection\": true}",
+         "steps[0].new_connection: unknown field of a burst step 'new_connection'"},
+        {"{\"step\": \"deliver\", \"level_beyond_horizon\": \"MUST\"}",
+         "steps[0].level_beyond_horizon: past the retry horizon a step can only be held to a lower "
+         "level than its own (MUST)"},
+        {"{\"step\": \"deliver\", \"level\": \"SHOULD\", \"level_beyond_horizon\": "
+         "\"SHOULD\"}",
+         "steps[0].level_beyond_horizon: past the retry horizon a step can only be held to a lower "
+         "level than its own (SHOULD)"},
+        {"{\"step\": \"deliver\", \"level_beyond_horizon\": \"later\"}",
+         "steps[0].level_beyond_horizon: bad level 'later' (use MUST, SHOULD or INFO)"},
+        {"{\"step\": \"deliver\", \"level_beyond_horizon\": 2}", "steps[0].level_beyond_horizon:"},
+        {"{\"step\": \"wait\", \"duration\": \"1s\", \"level_beyond_horizon\": \"SHOULD\"}",
+         "steps[0].level_beyond_horizon: unknown field"},
+        {"{\"step\": \"wait\", \"duration\": \"16m\"}", "steps[0].duration:"},
+        {"{\"step\": \"burst\", \"count\": 2, \"expect\": {\"answered\": true}}",
+         "steps[0].expect.answered: unknown expectation 'answered'"},
+        {"{\"step\": \"deliver\", \"expect\": {\"answered\": \"yes\"}}",
+         "steps[0].expect.answered:"},
+        {"{\"step\": \"window\"}", "steps[0]: missing required field 'direction'"},
+        {"{\"step\": \"restart\", \"command\": \"true\"}",
+         "steps[0].command: unknown field of a restart step 'command'"},
+        {"{\"step\": \"window\", \"direction\": \"sideways\"}",
+         "steps[0].direction: unknown direction 'sideways' (use past or future)"},
+        {"{\"step\": \"window\", \"direction\": -1}", "steps[0].direction:"},
+        {"{\"step\": \"window\", \"direction\": \"past\", \"expect\": {\"status\": 200}}",
+         "steps[0].expect: unknown field of a window step 'expect'"},
     };
 
     (void)state;
@@ -177,6 +267,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fields),
+        cmocka_unit_test(long_fields),
         cmocka_unit_test(waits),
         cmocka_unit_test(misuses),
     };

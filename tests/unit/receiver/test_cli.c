@@ -33,31 +33,21 @@ static void defaults(void **state)
     assert_int_equal(cfg.server.flaws, 0);
     assert_int_equal(cfg.server.rate_limit, 0);
     assert_null(cfg.port_file);
+    assert_null(cfg.server.state); /* everything in memory */
     assert_false(cfg.verbose);
+    /* kept for a restart in place */
+    assert_int_equal(cfg.argc, 3);
+    assert_ptr_equal(cfg.argv, argv);
 }
 
 static void every_option(void **state)
 {
     (void)state;
-    char *argv[] = {"vambe-receiver",
-                    "--secret=abc",
-                    "--bind",
-                    "::1",
-                    "--port",
-                    "0",
-                    "--port-file",
-                    "/tmp/p",
-                    "--work",
-                    "1.5s",
-                    "--rate-limit",
-                    "250",
-                    "--flaw",
-                    "no-dedupe",
-                    "--flaw=slow",
-                    "--flaw",
-                    "drops-orphan-update",
-                    "-v",
-                    NULL};
+    char *argv[] = {
+        "vambe-receiver",      "--secret=abc", "--bind",  "::1",        "--port",      "0",
+        "--port-file",         "/tmp/p",       "--state", "/tmp/state", "--work",      "1.5s",
+        "--rate-limit",        "250",          "--flaw",  "no-dedupe",  "--flaw=slow", "--flaw",
+        "drops-orphan-update", "-v",           NULL};
     struct rcv_config cfg;
     enum rcv_cli_action action;
     struct err e = {{0}};
@@ -67,6 +57,7 @@ static void every_option(void **state)
     assert_string_equal(cfg.server.bind, "::1");
     assert_int_equal(cfg.server.port, 0);
     assert_string_equal(cfg.port_file, "/tmp/p");
+    assert_string_equal(cfg.server.state, "/tmp/state");
     assert_int_equal(cfg.server.work_ms, 1500);
     assert_int_equal(cfg.server.rate_limit, 250);
     assert_int_equal(cfg.server.flaws,
@@ -129,13 +120,15 @@ static void bad_command_lines(void **state)
         {{"--work", "5"}, "--work: '5': missing unit"},
         {{"--work", "2m"}, "--work: '2m': at most 60s"},
         {{"--flaw", "fast"},
-         "--flaw: unknown flaw 'fast' (vambe-receiver --help lists the 36 flaws)"},
+         "--flaw: unknown flaw 'fast' (vambe-receiver --help lists the 40 flaws)"},
         {{"--rate-limit", "abc"}, "--rate-limit: 'abc': not an integer"},
         {{"--rate-limit", "-5"}, "--rate-limit: '-5': out of range (0 to 100000)"},
         {{"--rate-limit", "100001"}, "--rate-limit: '100001': out of range (0 to 100000)"},
         {{"--rate-limit", "10/s"}, "--rate-limit: '10/s': not an integer"},
         {{"--rate-limit", ""}, "--rate-limit: empty value"},
         {{"--rate-limit", NULL}, "option '--rate-limit' needs a value"},
+        {{"--state", ""}, "--state: empty value"},
+        {{"--state", NULL}, "option '--state' needs a value"},
         {{"--secret", ""}, "a secret is required"},
         {{"serve", NULL}, "unexpected argument 'serve'"},
         {{"--help=x", NULL}, "option '--help' takes no value"},
@@ -182,9 +175,10 @@ static void help_and_version(void **state)
     assert_non_null(f);
     rcv_cli_help(f);
     fclose(f);
-    static const char *const options[] = {
-        "--secret S",     "--bind ADDR", "--port N",      "--port-file PATH", "--work DUR",
-        "--rate-limit N", "--flaw NAME", "-v, --verbose", "-h, --help",       "--version"};
+    static const char *const options[] = {"--secret S",       "--bind ADDR",  "--port N",
+                                          "--port-file PATH", "--state FILE", "--work DUR",
+                                          "--rate-limit N",   "--flaw NAME",  "-v, --verbose",
+                                          "-h, --help",       "--version"};
     for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
         assert_non_null(strstr(text, options[i]));
     }
@@ -195,6 +189,9 @@ static void help_and_version(void **state)
         snprintf(line, sizeof(line), "  %-22s %s\n", flaws[i].name, flaws[i].description);
         assert_non_null(strstr(text, line));
     }
+    assert_non_null(strstr(text, "  SIGUSR2  for tests: crash and restart in place (what --state "
+                                 "keeps survives)\n"));
+    assert_non_null(strstr(text, "[--state FILE]"));
     /* every line fits an 80-column terminal */
     for (char *p = text, *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
         assert_true(nl - p <= 80);

@@ -53,6 +53,10 @@ static void table(void **state)
         "lost-on-disconnect",
         "needs-parent-first",
         "drops-orphan-update",
+        "forget-after-60s",
+        "cold-start",
+        "idle-502",
+        "ack-before-durable",
     };
     assert_int_equal(n, sizeof(issue) / sizeof(issue[0]));
     uint64_t all = 0;
@@ -70,6 +74,11 @@ static void table(void **state)
     }
     /* past bit 31: the mask is 64 bits wide */
     assert_int_equal(rcv_flaw_find("drops-orphan-update")->flaw, UINT64_C(1) << 35);
+    assert_int_equal(rcv_flaw_find("forget-after-60s")->flaw, UINT64_C(1) << 36);
+    assert_int_equal(rcv_flaw_find("cold-start")->flaw, UINT64_C(1) << 37);
+    assert_int_equal(rcv_flaw_find("idle-502")->flaw, UINT64_C(1) << 38);
+    assert_int_equal(rcv_flaw_find("ack-before-durable")->flaw, UINT64_C(1) << 39);
+    assert_int_equal(n, 40);
     assert_null(rcv_flaw_find("fast"));
     assert_null(rcv_flaw_find(""));
 }
@@ -85,11 +94,44 @@ static void parse(void **state)
     assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT);
     assert_int_equal(rcv_flaw_parse("Sync", &mask, &e), -1);
     assert_non_null(strstr(e.msg, "unknown flaw 'Sync'"));
-    assert_string_equal(e.msg, "unknown flaw 'Sync' (vambe-receiver --help lists the 36 flaws)");
+    assert_string_equal(e.msg, "unknown flaw 'Sync' (vambe-receiver --help lists the 40 flaws)");
     assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT);
     assert_int_equal(rcv_flaw_parse("needs-parent-first", &mask, &e), 0);
     assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT | RCV_FLAW_NEEDS_PARENT_FIRST);
     assert_true(mask > UINT32_MAX);
+
+    /* the three newest, each its own bit */
+    mask = 0;
+    assert_int_equal(rcv_flaw_parse("forget-after-60s", &mask, &e), 0);
+    assert_int_equal(mask, RCV_FLAW_FORGET_AFTER_60S);
+    assert_int_equal(rcv_flaw_parse("cold-start", &mask, &e), 0);
+    assert_int_equal(rcv_flaw_parse("idle-502", &mask, &e), 0);
+    assert_int_equal(mask, RCV_FLAW_FORGET_AFTER_60S | RCV_FLAW_COLD_START | RCV_FLAW_IDLE_502);
+    assert_int_equal(rcv_flaw_parse("idle-503", &mask, &e), -1);
+    assert_int_equal(rcv_flaw_parse("forget-after-60", &mask, &e), -1);
+    assert_int_equal(mask, RCV_FLAW_FORGET_AFTER_60S | RCV_FLAW_COLD_START | RCV_FLAW_IDLE_502);
+
+    /* the newest: its own bit, and only by its exact name */
+    mask = 0;
+    assert_int_equal(rcv_flaw_parse("ack-before-durable", &mask, &e), 0);
+    assert_int_equal(mask, RCV_FLAW_ACK_BEFORE_DURABLE);
+    assert_int_equal(rcv_flaw_parse("ack-before-durable ", &mask, &e), -1);
+    assert_int_equal(rcv_flaw_parse("ack-before-durability", &mask, &e), -1);
+    assert_int_equal(mask, RCV_FLAW_ACK_BEFORE_DURABLE);
+    assert_true(RCV_FLAW_DURABLE_LAG_MS >= 500u);
+}
+
+/* How long the flawed dedupe caches keep an id. */
+static void dedupe_ttl(void **state)
+{
+    (void)state;
+    assert_int_equal(rcv_flaw_dedupe_ttl_ms(0), 0);
+    assert_int_equal(rcv_flaw_dedupe_ttl_ms(RCV_FLAW_NO_DEDUPE | RCV_FLAW_IDLE_502), 0);
+    assert_int_equal(rcv_flaw_dedupe_ttl_ms(RCV_FLAW_DEDUPE_TTL_2S), 2000);
+    assert_int_equal(rcv_flaw_dedupe_ttl_ms(RCV_FLAW_FORGET_AFTER_60S), 60000);
+    /* both: the shorter wins */
+    assert_int_equal(rcv_flaw_dedupe_ttl_ms(RCV_FLAW_FORGET_AFTER_60S | RCV_FLAW_DEDUPE_TTL_2S),
+                     2000);
 }
 
 static void describe(void **state)
@@ -107,7 +149,8 @@ static void describe(void **state)
     char all[1024];
     rcv_flaw_describe(UINT64_MAX, all, sizeof(all));
     assert_true(strlen(all) < sizeof(all) - 1);
-    assert_non_null(strstr(all, ",drops-orphan-update"));
+    assert_non_null(strstr(all, ",drops-orphan-update,forget-after-60s,cold-start,idle-502,"
+                                "ack-before-durable"));
     char tiny[6];
     rcv_flaw_describe(RCV_FLAW_NO_TIMESTAMP_CHECK, tiny, sizeof(tiny));
     assert_string_equal(tiny, "no-ti");
@@ -118,6 +161,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table),
         cmocka_unit_test(parse),
+        cmocka_unit_test(dedupe_ttl),
         cmocka_unit_test(describe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

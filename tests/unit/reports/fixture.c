@@ -231,6 +231,9 @@ struct rp_run *fixture_run(bool hostile)
     rp_set(&run->probe, "none");
     run->seed = 42;
     run->largest_body = 262144; /* BDY-003's measure; nothing refused */
+    /* SIG-004's and SIG-005's: 299 s into the past; the future unbounded. */
+    run->ts_past = (struct rp_window){true, true, 299, true, 300};
+    run->ts_future = (struct rp_window){true, true, 604800, false, 0};
     run->started_wall_ms = STARTED_MS;
     run->duration_us = 3200000;
     add_standard_cases(run, &seed);

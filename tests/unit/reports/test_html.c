@@ -78,6 +78,8 @@ static void page_structure(void **state)
     assert_int_equal(fixture_count(html, len, "<details class=\"case\""), 9);
     assert_int_equal(fixture_count(html, len, "data-verdict=\"FAIL\""), 1);
     assert_non_null(strstr(html, "x-vambe-event: message.received"));
+    assert_non_null(strstr(html, "timestamp window, past"));
+    assert_non_null(strstr(html, "299 s (300 s refused)"));
     assert_non_null(strstr(html, "connect 0.7 ms &#183; first byte 6.9 ms &#183; total 7.3 ms"));
     /* the scheme among the run's facts, after the profile; the notes listed */
     assert_non_null(strstr(

@@ -41,6 +41,8 @@ static const char validator[] =
     "    d = copy.deepcopy(doc); d['extra'] = 1; bad.append(d)\n"
     "    d = copy.deepcopy(doc); del d['notes']; bad.append(d)\n"
     "    d = copy.deepcopy(doc); d['notes'] = [1]; bad.append(d)\n"
+    "    d = copy.deepcopy(doc); d['timestamp_window']['past']['refused_s'] = -1; bad.append(d)\n"
+    "    d = copy.deepcopy(doc); del d['timestamp_window']['future']; bad.append(d)\n"
     "    print('rejected', sum(1 for b in bad if not v.is_valid(b)), 'of', len(bad))\n"
     "else:\n"
     "    print('valid', cls.__name__, len(doc['cases']))\n";
@@ -103,12 +105,19 @@ static void schema_valid_with_every_fact(void **state)
     char *path = fixture_write(run, RP_FORMAT_JSON, "report.json");
     assert_string_equal(run_validator(path, false), "valid Draft202012Validator 9\n");
     /* the schema has teeth: broken copies are rejected */
-    assert_string_equal(run_validator(path, true), "rejected 7 of 7\n");
+    assert_string_equal(run_validator(path, true), "rejected 9 of 9\n");
     json_t *doc = load(path);
     assert_string_equal(json_string_value(json_object_get(doc, "seed")), "42");
     json_t *lb = json_object_get(doc, "largest_body");
     assert_int_equal(json_integer_value(json_object_get(lb, "accepted")), 262144);
     assert_true(json_is_null(json_object_get(lb, "refused")));
+    json_t *tw = json_object_get(doc, "timestamp_window");
+    json_t *past = json_object_get(tw, "past");
+    json_t *future = json_object_get(tw, "future");
+    assert_int_equal(json_integer_value(json_object_get(past, "accepted_s")), 299);
+    assert_int_equal(json_integer_value(json_object_get(past, "refused_s")), 300);
+    assert_int_equal(json_integer_value(json_object_get(future, "accepted_s")), 604800);
+    assert_true(json_is_null(json_object_get(future, "refused_s")));
     assert_string_equal(json_string_value(json_object_get(doc, "scheme")), FIXTURE_SCHEME);
     assert_string_equal(json_string_value(json_object_get(doc, "interrupted")), "SIGINT");
     json_t *first_step = json_array_get(
@@ -212,6 +221,7 @@ static void no_notes_is_an_empty_array(void **state)
     assert_int_equal(json_array_size(notes), 0);
     assert_true(json_is_null(json_object_get(doc, "scheme")));
     assert_null(json_object_get(doc, "largest_body")); /* not measured: left out */
+    assert_null(json_object_get(doc, "timestamp_window"));
     json_decref(doc);
     size_t len = 0;
     char *text = fixture_slurp(path, &len);

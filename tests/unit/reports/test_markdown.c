@@ -77,6 +77,8 @@ static void summary_and_failures(void **state)
     assert_non_null(strstr(md, "| **all** | **4** | **1** | **1** | **2** | **1** | **9** |"));
     assert_non_null(strstr(md, "## Failures and errors (2)"));
     assert_non_null(strstr(md, "### \xE2\x9D\x8C FAIL · SIG-002 · rejects a signature"));
+    assert_non_null(strstr(md, "**timestamp window:** past 299 s (300 s refused), future 604800 s "
+                               "(none refused)"));
     assert_non_null(strstr(md, "**Why:** expected status 401 or 403, got 200"));
     assert_non_null(strstr(md, "<details><summary>Transcript</summary>"));
     assert_non_null(strstr(md, "## Warnings (1)"));
