@@ -230,9 +230,10 @@ void hn_runner_deliver(struct hn_runner_case *rc, size_t idx, struct rp_step *ps
     /* A step held to a lower level records an observation: say which. */
     if (last[0] != '\0') {
         snprintf(out->figure, sizeof(out->figure), "%s at attempt %u", last, t_attempt);
+    } else if (st->has_level && d.summary[0] != '\0') {
+        snprintf(out->figure, sizeof(out->figure), "%.60s: %.60s", d.summary, text);
     } else {
-        snprintf(out->figure, sizeof(out->figure), "%.60s%s%.100s", st->has_level ? d.summary : "",
-                 st->has_level && d.summary[0] ? ": " : "", text);
+        snprintf(out->figure, sizeof(out->figure), "%.120s", text);
     }
     out->verdict = hn_verdict_exchange(&st->expect, &resp, timeout, out->why, sizeof(out->why));
     if (out->verdict == RP_VERDICT_PASS && st->expect.reveals_nothing) {
