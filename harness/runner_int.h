@@ -132,6 +132,13 @@ int hn_runner_edit_body(struct hn_runner_sent *sent, const struct scheme *s,
 /* The same, padded to size bytes (0: as built). */
 int hn_runner_sized_event(struct hn_runner_case *rc, size_t idx, size_t size,
                           struct hn_runner_sent *out, struct err *e);
+/* The measures' probe (largest_body, window): sends one new valid event of
+ * step idx, padded to size bytes (0: as built), its timestamp moved by
+ * shift_s seconds, records the exchange in ps and, where it counts for
+ * DLV-007, acknowledges it; *ok when it got a 2xx, *status its status (0:
+ * no answer). -1 with e set when it could not be sent. */
+int hn_runner_try_event(struct hn_runner_case *rc, size_t idx, size_t size, long long shift_s,
+                        struct rp_step *ps, bool *ok, long *status, struct err *e);
 /* Adds id to sent->ids unless present. */
 void hn_runner_add_id(struct hn_runner_sent *sent, const char *id);
 /* Appends an id known to be new (a freshly drawn event's): no search. */

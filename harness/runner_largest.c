@@ -4,9 +4,7 @@
  * A figure, not a verdict: the step passes whatever it finds; the case's
  * other steps judge. */
 #include <stdio.h>
-#include <string.h>
 
-#include "core/clock.h"
 #include "harness/runner_int.h"
 
 /* The largest body the harness builds (a larger max_body is not measured). */
@@ -15,46 +13,6 @@
 #define LARGEST_TRIES 16
 /* Below this, halving stops: nothing that small is a body limit. */
 #define LARGEST_MIN 1024u
-
-/* Sends one valid event of size bytes; *ok when it got a 2xx. */
-static int largest_try(struct hn_runner_case *rc, size_t idx, size_t size, struct rp_step *ps,
-                       bool *ok, long *status, struct err *e)
-{
-    static const struct hn_mutation valid;
-    struct hn_runner *r = rc->r;
-    struct hn_runner_sent sent;
-    struct hn_delivery d;
-    struct http_request req;
-    struct http_response resp;
-    int rc_out = -1;
-
-    memset(&sent, 0, sizeof(sent));
-    memset(&resp, 0, sizeof(resp));
-    if (hn_runner_sized_event(rc, idx, size, &sent, e) != 0) {
-        hn_runner_sent_cleanup(&sent);
-        return -1;
-    }
-    struct hn_payload pl = {sent.event_id, sent.topic, sent.body, sent.body_len, NULL, NULL};
-    if (hn_delivery_build(&r->dopts, &pl, &valid, 1, &rc->rng, clock_wall_ms(), &d, e) != 0) {
-        hn_runner_sent_cleanup(&sent);
-        return -1;
-    }
-    hn_delivery_request(&r->dopts, &d, r->o.timeout_ms, &req);
-    if (http_client_run(rc->client, &req, &resp, 1, 1) != 0) {
-        err_set(e, "the HTTP client failed");
-        goto out;
-    }
-    hn_runner_record(r, ps, &d, sent.event_id, &resp);
-    hn_runner_ack(r, rc->s->id, &valid, sent.event_id, sent.topic, &resp);
-    *ok = hn_runner_accepted(&resp);
-    *status = resp.error == HTTP_ERROR_NONE ? resp.status : 0;
-    rc_out = 0;
-out:
-    http_response_cleanup(&resp);
-    hn_delivery_cleanup(&d);
-    hn_runner_sent_cleanup(&sent);
-    return rc_out;
-}
 
 /* The next size to try: doubling while nothing was refused, halving while
  * nothing was accepted, else the middle of the gap; 0 when done (the gap
@@ -95,7 +53,7 @@ void hn_runner_largest(struct hn_runner_case *rc, size_t idx, struct rp_step *ps
     for (int i = 0; i < LARGEST_TRIES && size > 0; i++) {
         bool ok = false;
         long status = 0;
-        if (largest_try(rc, idx, size, ps, &ok, &status, &e) != 0) {
+        if (hn_runner_try_event(rc, idx, size, 0, ps, &ok, &status, &e) != 0) {
             hn_runner_outcome_set(out, RP_VERDICT_ERROR, "%s", e.msg);
             return;
         }

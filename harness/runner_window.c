@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/clock.h"
 #include "harness/runner_int.h"
 
 /* The farthest shift tried: a week. A receiver that accepts that checks
@@ -16,49 +15,6 @@
 /* Deliveries at most: doubling from 300 s to the cap is 11, bisecting
  * the last gap to 1 s at most 19 more. */
 #define WINDOW_TRIES 32
-
-/* Sends one valid event whose timestamp is shift_s seconds from now in
- * the step's direction; *ok when it got a 2xx. */
-static int window_try(struct hn_runner_case *rc, size_t idx, uint64_t shift_s, struct rp_step *ps,
-                      bool *ok, long *status, struct err *e)
-{
-    const struct hn_step *st = &rc->s->steps[idx];
-    struct hn_runner *r = rc->r;
-    struct hn_mutation m;
-    struct hn_runner_sent sent;
-    struct hn_delivery d;
-    struct http_request req;
-    struct http_response resp;
-    int rc_out = -1;
-
-    memset(&m, 0, sizeof(m));
-    m.shift_s = st->direction * (long long)shift_s;
-    memset(&sent, 0, sizeof(sent));
-    memset(&resp, 0, sizeof(resp));
-    if (hn_runner_new_event(rc, idx, &sent, e) != 0) {
-        hn_runner_sent_cleanup(&sent);
-        return -1;
-    }
-    struct hn_payload pl = {sent.event_id, sent.topic, sent.body, sent.body_len, NULL, NULL};
-    if (hn_delivery_build(&r->dopts, &pl, &m, 1, &rc->rng, clock_wall_ms(), &d, e) != 0) {
-        hn_runner_sent_cleanup(&sent);
-        return -1;
-    }
-    hn_delivery_request(&r->dopts, &d, r->o.timeout_ms, &req);
-    if (http_client_run(rc->client, &req, &resp, 1, 1) != 0) {
-        err_set(e, "the HTTP client failed");
-        goto out;
-    }
-    hn_runner_record(r, ps, &d, sent.event_id, &resp);
-    *ok = hn_runner_accepted(&resp);
-    *status = resp.error == HTTP_ERROR_NONE ? resp.status : 0;
-    rc_out = 0;
-out:
-    http_response_cleanup(&resp);
-    hn_delivery_cleanup(&d);
-    hn_runner_sent_cleanup(&sent);
-    return rc_out;
-}
 
 /* The next shift to try, as in runner_largest.c: doubling while nothing
  * was refused, down to 0 when the bound itself was, else the middle of the
@@ -126,7 +82,8 @@ void hn_runner_window(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
     for (int i = 0; i < WINDOW_TRIES; i++) {
         bool ok = false;
         long status = 0;
-        if (window_try(rc, idx, shift, ps, &ok, &status, &e) != 0) {
+        if (hn_runner_try_event(rc, idx, 0, st->direction * (long long)shift, ps, &ok, &status,
+                                &e) != 0) {
             hn_runner_outcome_set(out, RP_VERDICT_ERROR, "%s", e.msg);
             return;
         }
