@@ -32,9 +32,11 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Runs the harness with --only cases against a receiver started with
- * extra; returns the JSON report (the caller frees it). */
-static json_t *run_cases(char *const extra[], const char *cases, int *code)
+/* Runs the harness with --only cases (and the options in harness_extra,
+ * NULL-terminated, or NULL) against a receiver started with extra; returns
+ * the JSON report (the caller frees it). */
+static json_t *run_cases_with(char *const extra[], char *const harness_extra[], const char *cases,
+                              int *code)
 {
     char *rargv[12] = {(char *)proc_bin("VAMBE_RECEIVER_BIN"), "--secret", SECRET, NULL};
     for (size_t i = 0; extra[i] != NULL; i++) {
@@ -45,19 +47,23 @@ static json_t *run_cases(char *const extra[], const char *cases, int *code)
     snprintf(target, sizeof(target), "http://127.0.0.1:%u/", running.port);
     snprintf(probe, sizeof(probe), "http://127.0.0.1:%u/_probe/events/{event_id}", running.port);
     snprintf(report, sizeof(report), "json:/tmp/vambe-sender-%d.json", (int)getpid());
-    char *hargv[] = {(char *)proc_bin("VAMBE_HARNESS_BIN"),
-                     "run",
-                     "--target",
-                     target,
-                     "--secret",
-                     SECRET,
-                     "--probe-url",
-                     probe,
-                     "--only",
-                     (char *)cases,
-                     "--report",
-                     report,
-                     NULL};
+    char *hargv[20] = {(char *)proc_bin("VAMBE_HARNESS_BIN"),
+                       "run",
+                       "--target",
+                       target,
+                       "--secret",
+                       SECRET,
+                       "--probe-url",
+                       probe,
+                       "--only",
+                       (char *)cases,
+                       "--report",
+                       report,
+                       NULL};
+    for (size_t i = 0; harness_extra != NULL && harness_extra[i] != NULL; i++) {
+        assert_true(12 + i < 19);
+        hargv[12 + i] = harness_extra[i];
+    }
     static char out[65536];
     *code = proc_run(hargv, out, sizeof(out), NULL, 0, 120000);
     assert_int_equal(proc_stop(&running, 10000), 0);
@@ -70,6 +76,11 @@ static json_t *run_cases(char *const extra[], const char *cases, int *code)
     assert_non_null(rep);
     unlink(report + 5);
     return rep;
+}
+
+static json_t *run_cases(char *const extra[], const char *cases, int *code)
+{
+    return run_cases_with(extra, NULL, cases, code);
 }
 
 static const json_t *find_case(const json_t *rep, const char *id)
@@ -271,6 +282,32 @@ static void restart_keeps_acknowledged(void **state)
     }
 }
 
+/* A restart command that fails is the harness's ERROR with what went
+ * wrong, never a verdict on the receiver (a command that hangs is cut at
+ * its limit: harness.shell tests that with a short one). */
+static void restart_command_fails(void **state)
+{
+    (void)state;
+    char *const none[] = {NULL};
+    char *const failing[] = {"--restart-cmd", "echo restarting; exit 3", NULL};
+    int code = -1;
+
+    json_t *rep = run_cases_with(none, failing, "DLV-010", &code);
+    const json_t *c = find_case(rep, "DLV-010");
+    assert_string_equal(field(c, "verdict"), "ERROR");
+    assert_non_null(strstr(field(c, "reason"), "step 2 (restart): restart command failed (exit "
+                                               "status 3)"));
+    json_decref(rep);
+
+    /* Without --restart-cmd: a SKIP that says what to give. */
+    rep = run_cases(none, "DLV-010", &code);
+    c = find_case(rep, "DLV-010");
+    assert_string_equal(field(c, "verdict"), "SKIP");
+    assert_string_equal(field(c, "reason"),
+                        "needs a way to restart the receiver: give --restart-cmd");
+    json_decref(rep);
+}
+
 int main(void)
 {
     if (proc_bin("VAMBE_RECEIVER_BIN") == NULL || proc_bin("VAMBE_HARNESS_BIN") == NULL) {
@@ -282,6 +319,7 @@ int main(void)
         cmocka_unit_test_teardown(done_right_passes_over_time, teardown),
         cmocka_unit_test_teardown(timestamp_window_measured, teardown),
         cmocka_unit_test_teardown(restart_keeps_acknowledged, teardown),
+        cmocka_unit_test_teardown(restart_command_fails, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
