@@ -589,38 +589,47 @@ static int event_check_id(const char *id, size_t max, struct err *e)
     return 0;
 }
 
-/* True when j nests deeper than room levels (a scalar is 0 deep, an object
- * or array 1 + its deepest member). Unlike jsonh_depth it stops at the
- * limit, so a hostile 100 000-level override (or a cycle) costs at most
+enum event_tree { EVENT_TREE_OK, EVENT_TREE_DEEP, EVENT_TREE_KEY };
+
+/* Whether j nests deeper than room levels (a scalar is 0 deep, an object or
+ * array 1 + its deepest member) or holds a key that is not valid UTF-8
+ * (jansson's dump checks strings, not keys). Unlike jsonh_depth it stops at
+ * the limit, so a hostile 100 000-level override (or a cycle) costs at most
  * room + 1 frames of recursion. */
-static bool event_too_deep(const json_t *j, int room)
+static enum event_tree event_check_tree(const json_t *j, int room)
 {
     const char *key = NULL;
     json_t *v = NULL;
+    enum event_tree t = EVENT_TREE_OK;
     size_t i;
 
     if (!json_is_object(j) && !json_is_array(j)) {
-        return false;
+        return EVENT_TREE_OK;
     }
     if (room <= 0) {
-        return true;
+        return EVENT_TREE_DEEP;
     }
     if (json_is_object(j)) {
         json_object_foreach((json_t *)j, key, v)
         {
-            if (event_too_deep(v, room - 1)) {
-                return true;
+            json_t *k = json_string(key); /* NULL when key is not UTF-8 */
+
+            json_decref(k);
+            t = k == NULL ? EVENT_TREE_KEY : event_check_tree(v, room - 1);
+            if (t != EVENT_TREE_OK) {
+                return t;
             }
         }
-        return false;
+        return EVENT_TREE_OK;
     }
     json_array_foreach(j, i, v)
     {
-        if (event_too_deep(v, room - 1)) {
-            return true;
+        t = event_check_tree(v, room - 1);
+        if (t != EVENT_TREE_OK) {
+            return t;
         }
     }
-    return false;
+    return EVENT_TREE_OK;
 }
 
 struct event_size_count {
@@ -652,8 +661,13 @@ static int event_check_override(const json_t *override, struct err *e)
         return err_set(e, "data: must be a JSON object");
     }
     /* Depth first: jansson's dump recurses, so never hand it a deep value. */
-    if (event_too_deep(override, EVENT_OVERRIDE_MAX_DEPTH)) {
+    switch (event_check_tree(override, EVENT_OVERRIDE_MAX_DEPTH)) {
+    case EVENT_TREE_DEEP:
         return err_set(e, "data: nested deeper than %d levels", EVENT_OVERRIDE_MAX_DEPTH);
+    case EVENT_TREE_KEY:
+        return err_set(e, "data: a key is not valid UTF-8");
+    case EVENT_TREE_OK:
+        break;
     }
     if (json_dump_callback(override, event_size_cb, &count, JSON_COMPACT) != 0) {
         if (count.over) {
@@ -719,21 +733,21 @@ out:
 }
 
 /* id is NULL to draw one from r. The rng is advanced the same way in both
- * cases, so rebuilding an event with its own id and seed gives its bytes. */
-static int event_make(const char *topic, const char *id, const json_t *override,
+ * cases, so rebuilding an event with its own id and seed gives its bytes.
+ * checked: the override passed event_check_override already. */
+static int event_make(const char *topic, const char *id, const json_t *override, bool checked,
                       enum event_profile profile, struct rng *r, uint64_t now_ms, struct event *out,
                       struct err *e)
 {
     char drawn[EVENT_ID_MAX + 1];
     bool provider = event_provider_is(profile);
     json_t *root = NULL;
-    json_t *check = NULL;
     int rc = -1;
 
     memset(out, 0, sizeof(*out));
     if (event_check_topic(topic, e) != 0 ||
         (id != NULL && event_check_id(id, provider ? EVENT_ID_MAX : IDS_EVENT_ID_LEN, e) != 0) ||
-        event_check_override(override, e) != 0) {
+        (!checked && event_check_override(override, e) != 0)) {
         return -1;
     }
     if (!provider && profile != EVENT_PROFILE_DOCUMENTED && profile != EVENT_PROFILE_LEGACY) {
@@ -755,27 +769,19 @@ static int event_make(const char *topic, const char *id, const json_t *override,
     }
     out->body = jsonh_dump(root, &out->body_len);
     /* Guarantee: the body is one valid JSON object whatever the override.
-     * jsonh_dump writes "null" when jansson cannot dump a value, so a body
-     * that opens with '{' is jansson's own dump of root, an object. Without
-     * an override every value is the builder's own (strings validated as
-     * UTF-8 by their constructors, the topic by event_check_topic), so that
-     * check is enough and the body is not parsed again: the re-parse was a
-     * tenth of the CPU of building an event. An override is the caller's
-     * value, so its body is still parsed back. */
+     * jsonh_dump writes "null" when jansson cannot dump a value, and
+     * jansson's dump refuses a string that is not valid UTF-8, and
+     * event_check_override refused such a key (the only invalid text a
+     * caller can put in a json_t: json_real refuses NaN and infinities),
+     * so a body that opens with '{' is jansson's own dump
+     * of root, an object, and valid JSON; it is not parsed again (for a
+     * large override the re-parse was half the CPU of a trigger). */
     if (out->body_len < 2 || out->body[0] != '{' || out->body[out->body_len - 1] != '}') {
         err_set(e, "data: the override does not serialize to valid JSON");
         goto out;
     }
-    if (override != NULL) {
-        check = json_loadb(out->body, out->body_len, JSON_ALLOW_NUL, NULL);
-        if (!json_is_object(check)) {
-            err_set(e, "data: the override does not serialize to valid JSON");
-            goto out;
-        }
-    }
     rc = 0;
 out:
-    json_decref(check);
     json_decref(root);
     if (rc != 0) {
         event_cleanup(out);
@@ -786,7 +792,24 @@ out:
 int event_build(const char *topic, const json_t *override, enum event_profile profile,
                 struct rng *rng, uint64_t now_ms, struct event *out, struct err *e)
 {
-    return event_make(topic, NULL, override, profile, rng, now_ms, out, e);
+    return event_make(topic, NULL, override, false, profile, rng, now_ms, out, e);
+}
+
+int event_override_check(const json_t *override, struct event_override *out, struct err *e)
+{
+    out->data = NULL;
+    if (event_check_override(override, e) != 0) {
+        return -1;
+    }
+    out->data = override;
+    return 0;
+}
+
+int event_build_checked(const char *topic, const struct event_override *override,
+                        enum event_profile profile, struct rng *rng, uint64_t now_ms,
+                        struct event *out, struct err *e)
+{
+    return event_make(topic, NULL, override->data, true, profile, rng, now_ms, out, e);
 }
 
 int event_build_with_id(const char *topic, const char *event_id, const json_t *override,
@@ -797,7 +820,7 @@ int event_build_with_id(const char *topic, const char *event_id, const json_t *o
         memset(out, 0, sizeof(*out));
         return err_set(e, "event_id: must not be empty");
     }
-    return event_make(topic, event_id, override, profile, rng, now_ms, out, e);
+    return event_make(topic, event_id, override, false, profile, rng, now_ms, out, e);
 }
 
 void event_cleanup(struct event *ev)

@@ -110,15 +110,19 @@ static int dsp_plan_build(struct ms_dispatch *d, const struct ms_trigger *t,
 {
     uint64_t now = clock_wall_ms();
     size_t bytes = 0;
+    struct event_override ov;
 
+    if (event_override_check(t->data, &ov, e) != 0) {
+        return -1;
+    }
     p->events = xcalloc(t->count, sizeof(*p->events));
     p->recs = xcalloc(t->count, sizeof(*p->recs));
     p->order = xcalloc(t->count, sizeof(*p->order));
     p->pend = xcalloc(2 * (size_t)t->count * (n_hooks > 0 ? n_hooks : 1), sizeof(*p->pend));
     p->pend_ev = xcalloc(2 * (size_t)t->count * (n_hooks > 0 ? n_hooks : 1), sizeof(*p->pend_ev));
     for (size_t i = 0; i < t->count; i++) {
-        if (event_build(t->topic, t->data, ms_policy_profile(pol), &d->rng_events, now,
-                        &p->events[i], e) != 0) {
+        if (event_build_checked(t->topic, &ov, ms_policy_profile(pol), &d->rng_events, now,
+                                &p->events[i], e) != 0) {
             return -1;
         }
         p->n_events++;
