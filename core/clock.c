@@ -41,6 +41,80 @@ void clock_iso8601(uint64_t wall_ms, char *out, size_t out_size)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(wall_ms % 1000u));
 }
 
+/* Reads exactly n digits at *p into *out; advances *p. */
+static int clock_digits(const char **p, int n, int *out)
+{
+    int v = 0;
+
+    for (int i = 0; i < n; i++) {
+        if ((*p)[i] < '0' || (*p)[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+int clock_parse_iso8601(const char *s, uint64_t *wall_ms)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    struct tm tm = {0};
+    int y, mo, d, h, mi, sec, oh = 0, om = 0, ms = 0;
+    long long offset_s = 0;
+    const char *p = s;
+
+    if (clock_digits(&p, 4, &y) != 0 || *p++ != '-' || clock_digits(&p, 2, &mo) != 0 ||
+        *p++ != '-' || clock_digits(&p, 2, &d) != 0 || (*p != 'T' && *p != 't' && *p != ' ')) {
+        return -1;
+    }
+    p++;
+    if (clock_digits(&p, 2, &h) != 0 || *p++ != ':' || clock_digits(&p, 2, &mi) != 0 ||
+        *p++ != ':' || clock_digits(&p, 2, &sec) != 0) {
+        return -1;
+    }
+    if (*p == '.') {
+        int scale = 100;
+        if (*++p < '0' || *p > '9') {
+            return -1;
+        }
+        for (; *p >= '0' && *p <= '9'; p++) {
+            ms += (*p - '0') * scale;
+            scale /= 10;
+        }
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1;
+        if (clock_digits(&p, 2, &oh) != 0 || *p++ != ':' || clock_digits(&p, 2, &om) != 0 ||
+            oh > 23 || om > 59) {
+            return -1;
+        }
+        offset_s = sign * (oh * 3600LL + om * 60LL);
+    } else {
+        return -1;
+    }
+    /* 60: a leap second, which timegm folds into the next minute. */
+    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
+        sec > 60 || (mo == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)))) {
+        return -1;
+    }
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    long long t = (long long)timegm(&tm) - offset_s;
+    if (t < 0) {
+        return -1;
+    }
+    *wall_ms = (uint64_t)t * 1000u + (uint64_t)ms;
+    return 0;
+}
+
 void clock_sleep_us(uint64_t us)
 {
     struct timespec ts = {.tv_sec = (time_t)(us / 1000000u),

@@ -16,6 +16,7 @@
 #include "harness/command.h"
 #include "harness/delivery.h"
 #include "harness/runner.h"
+#include "harness/state_probe.h"
 #include "harness/url.h"
 #include "reports/write.h"
 
@@ -36,6 +37,7 @@ enum cli_id {
     CLI_IGNORED_TOPICS,
     CLI_PROBE_URL,
     CLI_PROBE_CMD,
+    CLI_STATE_PROBE_URL,
     CLI_PROBE_WAIT,
     CLI_SETTLE,
     CLI_TIMEOUT,
@@ -81,6 +83,10 @@ static const struct cli_option cli_options[] = {
      CLI_RERUN_URL},
     {"probe-cmd", required_argument, CLI_PROBE_CMD, "CMD",
      "side-effect probe: shell command given $VAMBE_EVENT_ID, printing N", CLI_RERUN_KEEP},
+    {"state-probe-url", required_argument, CLI_STATE_PROBE_URL, "TEMPLATE",
+     "state probe (ORD-002): a URL with {entity_id} answering {\"updated_at\": \"<RFC 3339>\"} "
+     "for a contact or ticket; 404 while unknown",
+     CLI_RERUN_URL},
     {"restart-cmd", required_argument, CLI_RESTART_CMD, "CMD",
      "shell command that restarts the receiver (DLV-010); the harness then waits up to 30 s for "
      "it to accept connections",
@@ -292,6 +298,12 @@ static int cli_option(struct hn_config *cfg, int id, const char *v, struct err *
         return 0;
     case CLI_PROBE_CMD:
         cfg->probe_cmd = v;
+        return 0;
+    case CLI_STATE_PROBE_URL:
+        if (hn_state_probe_check(v, e) != 0) {
+            return -1;
+        }
+        cfg->state_probe_url = v;
         return 0;
     case CLI_RESTART_CMD:
         if (v[0] == '\0') {

@@ -42,6 +42,7 @@ struct hn_config {
     size_t n_ignored_topics;
     const char *probe_url;
     const char *probe_cmd;
+    const char *state_probe_url;
     const char *restart_cmd; /* --restart-cmd; NULL when not given */
     uint64_t timeout_ms;
     uint64_t settle_ms;

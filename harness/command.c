@@ -134,6 +134,7 @@ static struct hn_runner *command_runner(const struct hn_config *cfg, uint64_t se
     o.headers = cfg->headers;
     o.n_headers = cfg->n_headers;
     o.probe_url = cfg->probe_url;
+    o.state_probe_url = cfg->state_probe_url;
     o.probe_cmd = cfg->probe_cmd;
     o.timeout_ms = cfg->timeout_ms;
     o.settle_ms = cfg->settle_ms;

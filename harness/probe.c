@@ -72,25 +72,22 @@ const char *hn_probe_kind(const struct hn_probe *p)
     return p->url_template != NULL ? "url" : "cmd";
 }
 
-/* The template with every {event_id} replaced. Caller frees. */
-static char *probe_url(const char *tmpl, const char *id)
+char *hn_probe_fill(const char *tmpl, const char *placeholder, const char *value)
 {
-    size_t plen = strlen(PROBE_PLACEHOLDER);
+    size_t plen = strlen(placeholder);
     size_t n = 0;
 
-    for (const char *s = strstr(tmpl, PROBE_PLACEHOLDER); s != NULL;
-         s = strstr(s + plen, PROBE_PLACEHOLDER)) {
+    for (const char *s = strstr(tmpl, placeholder); s != NULL; s = strstr(s + plen, placeholder)) {
         n++;
     }
-    char *out = xmalloc(strlen(tmpl) + n * strlen(id) + 1);
+    char *out = xmalloc(strlen(tmpl) + n * strlen(value) + 1);
     size_t o = 0;
     const char *s = tmpl;
-    for (const char *hit = strstr(s, PROBE_PLACEHOLDER); hit != NULL;
-         hit = strstr(s, PROBE_PLACEHOLDER)) {
+    for (const char *hit = strstr(s, placeholder); hit != NULL; hit = strstr(s, placeholder)) {
         memcpy(out + o, s, (size_t)(hit - s));
         o += (size_t)(hit - s);
-        memcpy(out + o, id, strlen(id));
-        o += strlen(id);
+        memcpy(out + o, value, strlen(value));
+        o += strlen(value);
         s = hit + plen;
     }
     memcpy(out + o, s, strlen(s) + 1);
@@ -135,31 +132,50 @@ static void probe_record(struct rp_exchange *x, const char *url, const char *id,
     free(shown);
 }
 
-static int probe_count_url(struct hn_probe *p, const char *id, long long *count,
-                           struct rp_exchange *x, struct err *e)
+int hn_probe_get(struct http_client *client, const char *what, const char *tmpl,
+                 const char *placeholder, const char *id, uint64_t timeout_ms,
+                 struct http_response *resp, char **shown, struct rp_exchange *x, struct err *e)
 {
-    char *url = probe_url(p->url_template, id);
-    char *shown = hn_url_redact(url);
+    char *url = hn_probe_fill(tmpl, placeholder, id);
     struct http_request req;
-    struct http_response resp;
     int rc = -1;
 
+    *shown = hn_url_redact(url);
     memset(&req, 0, sizeof(req));
-    memset(&resp, 0, sizeof(resp));
+    memset(resp, 0, sizeof(*resp));
     req.method = "GET";
     req.url = url;
-    req.timeout_ms = p->timeout_ms;
+    req.timeout_ms = timeout_ms;
     req.max_body = 4096;
-    if (http_client_run(p->client, &req, &resp, 1, 1) != 0) {
-        err_set(e, "probe %s: the HTTP client failed", shown);
+    if (http_client_run(client, &req, resp, 1, 1) != 0) {
+        err_set(e, "%s %s: the HTTP client failed", what, *shown);
         goto out;
     }
     if (x != NULL) {
-        probe_record(x, url, id, &resp);
+        probe_record(x, url, id, resp);
     }
-    if (resp.error != HTTP_ERROR_NONE) {
-        err_set(e, "probe %s: no answer: %s", shown, http_error_name(resp.error));
-    } else if (resp.status == 404) {
+    if (resp->error != HTTP_ERROR_NONE) {
+        err_set(e, "%s %s: no answer: %s", what, *shown, http_error_name(resp->error));
+        goto out;
+    }
+    rc = 0;
+out:
+    free(url);
+    return rc;
+}
+
+static int probe_count_url(struct hn_probe *p, const char *id, long long *count,
+                           struct rp_exchange *x, struct err *e)
+{
+    char *shown = NULL;
+    struct http_response resp;
+    int rc = -1;
+
+    if (hn_probe_get(p->client, "probe", p->url_template, PROBE_PLACEHOLDER, id, p->timeout_ms,
+                     &resp, &shown, x, e) != 0) {
+        goto out;
+    }
+    if (resp.status == 404) {
         *count = 0;
         rc = 0;
     } else if (resp.status != 200) {
@@ -174,7 +190,6 @@ static int probe_count_url(struct hn_probe *p, const char *id, long long *count,
 out:
     http_response_cleanup(&resp);
     free(shown);
-    free(url);
     return rc;
 }
 

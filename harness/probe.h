@@ -45,6 +45,17 @@ const char *hn_probe_kind(const struct hn_probe *p);
 int hn_probe_count(struct hn_probe *p, const char *event_id, long long *count,
                    struct rp_exchange *x, struct err *e);
 
+/* tmpl with every placeholder replaced by value. Caller frees. */
+char *hn_probe_fill(const char *tmpl, const char *placeholder, const char *value);
+/* A probe's GET (what: "probe", "state probe"): tmpl with placeholder
+ * replaced by id, asked through client. 0 when an answer came, in resp;
+ * -1 with e set ("<what> <url>: no answer: ...") otherwise. resp is
+ * always filled and *shown (the URL redacted, for messages) always set:
+ * the caller cleans both up. x (may be NULL) receives the exchange. */
+int hn_probe_get(struct http_client *client, const char *what, const char *tmpl,
+                 const char *placeholder, const char *id, uint64_t timeout_ms,
+                 struct http_response *resp, char **shown, struct rp_exchange *x, struct err *e);
+
 enum hn_probe_outcome {
     HN_PROBE_MET,     /* every event has the expected count, after settling */
     HN_PROBE_NOT_MET, /* some count differs (seen[] says which) */

@@ -18,6 +18,7 @@
 #include "harness/hint.h"
 #include "harness/preflight.h"
 #include "harness/runner_int.h"
+#include "harness/state_probe.h"
 #include "harness/verdict.h"
 
 struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e)
@@ -46,8 +47,10 @@ struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e)
     /* Copies: cases run together make probes of their own from them. */
     r->probe_url = o->probe_url != NULL ? xstrdup(o->probe_url) : NULL;
     r->probe_cmd = o->probe_cmd != NULL ? xstrdup(o->probe_cmd) : NULL;
+    r->state_probe_url = o->state_probe_url != NULL ? xstrdup(o->state_probe_url) : NULL;
     r->o.probe_url = r->probe_url;
     r->o.probe_cmd = r->probe_cmd;
+    r->o.state_probe_url = r->state_probe_url;
     if (r->o.timeout_ms == 0) {
         r->o.timeout_ms = HN_DEFAULT_TIMEOUT_MS;
     }
@@ -68,6 +71,9 @@ struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e)
     r->client = http_client_new(NULL);
     if (r->client == NULL) {
         err_set(e, "cannot start the HTTP client");
+        goto fail;
+    }
+    if (o->state_probe_url != NULL && hn_state_probe_check(o->state_probe_url, e) != 0) {
         goto fail;
     }
     if (o->probe_url != NULL || o->probe_cmd != NULL) {
@@ -105,6 +111,7 @@ void hn_runner_free(struct hn_runner *r)
     free(r->secret);
     free(r->probe_url);
     free(r->probe_cmd);
+    free(r->state_probe_url);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -336,7 +343,24 @@ static void runner_step(struct hn_runner_case *rc, size_t idx, struct rp_step *p
     case HN_STEP_RESTART:
         hn_runner_restart(rc, idx, ps, out);
         break;
+    case HN_STEP_STATE:
+        hn_runner_state(rc, idx, ps, out);
+        break;
     }
+}
+
+/* Why step st is left out of this run (in buf), or NULL: the scheme has
+ * nothing for it, or it is a state step and there is no state probe. */
+static const char *runner_step_lacks(const struct hn_runner *r, const struct hn_step *st, char *buf,
+                                     size_t size)
+{
+    if (st->kind == HN_STEP_STATE && r->o.state_probe_url == NULL) {
+        snprintf(buf, size,
+                 "no --state-probe-url: the receiver's state is not asked; the case "
+                 "stands on its other steps");
+        return buf;
+    }
+    return hn_runner_lacks(&r->scheme, r->o.profile, st->needs, buf, size);
 }
 
 /* A step the run's scheme has nothing for (why): left out, not passed; the
@@ -518,8 +542,7 @@ void hn_runner_case_on(struct hn_runner *r, const struct hn_scenario *s, struct 
         struct hn_runner_outcome out;
         memset(&out, 0, sizeof(out));
         rp_set(&ps->kind, hn_step_kind_name(s->steps[i].kind));
-        if (hn_runner_lacks(&r->scheme, r->o.profile, s->steps[i].needs, lacks, sizeof(lacks)) !=
-            NULL) {
+        if (runner_step_lacks(r, &s->steps[i], lacks, sizeof(lacks)) != NULL) {
             if (runner_leave_out(&rc, i, ps, lacks) != 0) {
                 worst = RP_VERDICT_ERROR;
                 break;

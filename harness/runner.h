@@ -29,6 +29,7 @@ struct hn_runner_opts {
     size_t n_headers;
     const char *probe_url;       /* NULL when not used */
     const char *probe_cmd;       /* NULL when not used */
+    const char *state_probe_url; /* NULL when not used (state_probe.h) */
     uint64_t timeout_ms;         /* per exchange */
     uint64_t settle_ms;          /* probe settle window */
     uint64_t probe_wait_ms;      /* how long a probe polls for the expected count */
@@ -45,7 +46,7 @@ struct hn_runner_opts {
 
 struct hn_runner;
 
-/* Copies what it needs from o. NULL with e set when the target URL or the
+/* Copies what it needs from o. NULL with e set when the target URL or a
  * probe is unusable. */
 struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e);
 void hn_runner_free(struct hn_runner *r);

@@ -158,7 +158,9 @@ int hn_runner_sized_event(struct hn_runner_case *rc, size_t idx, size_t size,
         out->created_ms = from->created_ms;
     } else {
         rng_seed(&out->data_rng, rng_next(&rc->rng));
-        out->created_ms = clock_wall_ms();
+        /* built_ago: an event from a while back, as a late retry carries
+         * it (its times are those of then; it is signed when sent). */
+        out->created_ms = clock_wall_ms() - st->built_ago_ms;
     }
     used = out->data_rng;
     /* A Vambe topic stands for the provider's own type under its scheme. */

@@ -32,6 +32,7 @@ struct hn_runner {
     char *target_shown; /* query values redacted */
     char *probe_url;    /* copies of o's; NULL when not given */
     char *probe_cmd;
+    char *state_probe_url;
     struct hn_url url;
     char webhook_id[IDS_UUID_LEN + 1];
     struct hn_delivery_opts dopts;
@@ -214,6 +215,10 @@ void hn_runner_answered(struct hn_runner_sent *sent, const struct http_response 
 /* The answers step: judges the answers earlier steps got. */
 void hn_runner_answers(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                        struct hn_runner_outcome *out);
+
+/* runner_state.c: the receiver's state of an entity (ORD-002). */
+void hn_runner_state(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                     struct hn_runner_outcome *out);
 
 /* runner_steps.c */
 void hn_runner_wait(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,

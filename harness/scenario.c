@@ -326,6 +326,8 @@ const char *hn_step_kind_name(enum hn_step_kind k)
         return "window";
     case HN_STEP_RESTART:
         return "restart";
+    case HN_STEP_STATE:
+        return "state";
     case HN_STEP_ANSWERS:
         return "answers";
     }

@@ -43,6 +43,7 @@ enum hn_step_kind {
     HN_STEP_ANSWERS, /* the answers earlier deliver and burst steps got (RAT-001, ORD-001) */
     HN_STEP_WINDOW,  /* the timestamp window in one direction, measured (an INFO figure) */
     HN_STEP_RESTART, /* the receiver restarted by --restart-cmd (DLV-010) */
+    HN_STEP_STATE,   /* the receiver's state of an entity, by --state-probe-url (ORD-002) */
 };
 
 enum hn_sig_mutation {
@@ -176,10 +177,11 @@ struct hn_step {
     unsigned retry_attempts;
     uint64_t retry_backoff_ms;
     /* deliver only */
-    uint64_t hang_up_ms;  /* 0, or close the connection this long after sending */
-    int entity_of;        /* index of the step whose contact and ticket ids are reused; -1 */
-    bool unless_accepted; /* with same_as: sent only if that event has no 2xx yet */
-    bool new_connection;  /* sent on a new connection; its timings reported */
+    uint64_t hang_up_ms;   /* 0, or close the connection this long after sending */
+    int entity_of;         /* index of the step whose contact and ticket ids are reused; -1 */
+    bool unless_accepted;  /* with same_as: sent only if that event has no 2xx yet */
+    bool new_connection;   /* sent on a new connection; its timings reported */
+    uint64_t built_ago_ms; /* the event built as if this long ago (a late retry), signed now */
     /* burst */
     unsigned count;
     unsigned concurrency;
@@ -188,7 +190,7 @@ struct hn_step {
     uint64_t wait_ms;
     /* window: -1 measures how old a timestamp may be, +1 how far ahead */
     int direction;
-    /* probe and answers: indexes of the deliver/burst steps they look at */
+    /* probe, answers and state: indexes of the deliver/burst steps they look at */
     int *of;
     size_t n_of;
     struct hn_expect expect;

@@ -41,18 +41,20 @@ enum hn_sp_ref_use {
     HN_SP_REF_DATA,    /* same_data_as, entity_of: a deliver that built its own event */
     HN_SP_REF_PROBE,   /* probe "of": any deliver or burst */
     HN_SP_REF_ANSWERS, /* answers "of": any deliver or burst */
+    HN_SP_REF_STATE,   /* state "of": a deliver that built its own event */
 };
 
 /* Resolves a step name used at step idx into *out; the path points at the
- * reference (scenario_step.c). */
+ * reference (scenario_ref.c). */
 int hn_sp_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, const char *name,
               enum hn_sp_ref_use use, int *out);
-/* Parses js's "of" (a step name or a list of them) into st->of. */
+/* Parses js's "of" (a step name or a list of them) into st->of
+ * (scenario_ref.c). */
 int hn_sp_of(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
              enum hn_sp_ref_use use, struct hn_step *st);
 /* The fields that make a deliver or burst step behave like a sender:
  * retry, and for a deliver step (s given) hang_up, entity_of,
- * unless_accepted and new_connection (scenario_sender.c). */
+ * unless_accepted, new_connection and built_ago (scenario_sender.c). */
 int hn_sp_sender(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
                  struct hn_step *st);
 /* The window step: its direction (scenario_sender.c). */
@@ -60,6 +62,9 @@ int hn_sp_window(struct hn_sp *p, json_t *js, struct hn_step *st);
 /* The answers step (scenario_sender.c). */
 int hn_sp_answers(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
                   struct hn_step *st);
+/* The state step (scenario_sender.c). */
+int hn_sp_state(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
+                struct hn_step *st);
 /* Parses root's "steps" into s (scenario_step.c). */
 int hn_sp_steps(struct hn_sp *p, json_t *root, struct hn_scenario *s);
 

@@ -1,7 +1,9 @@
 /* Scenario fields that make the harness behave like a sender over time
  * (docs/scenarios.md): a step's retries, a hang-up, an event about the
- * entity of an earlier one, a retry sent only while needed, and the
- * answers step that judges what those deliveries were answered. */
+ * entity of an earlier one, a retry sent only while needed, an event built
+ * long before it is sent, the answers step that judges what those
+ * deliveries were answered, and the state step that asks what the
+ * receiver made of them. */
 #include <string.h>
 
 #include "core/xalloc.h"
@@ -9,6 +11,7 @@
 #include "harness/scenario_parse.h"
 
 #define SENDER_RETRY_BACKOFF_DEFAULT_MS 1000u
+#define SENDER_BUILT_AGO_MAX_MS         (24ull * 3600 * 1000)
 
 static int sender_retry(struct hn_sp *p, json_t *js, struct hn_step *st)
 {
@@ -100,6 +103,15 @@ int hn_sp_sender(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_
                               "unless_accepted sends an earlier event again only while it has "
                               "no 2xx: give same_as");
     }
+    if (jread_duration(&p->r, js, "built_ago", SENDER_BUILT_AGO_MAX_MS, &st->built_ago_ms) != 0) {
+        return -1;
+    }
+    if (json_object_get(js, "built_ago") != NULL &&
+        (st->same_as >= 0 || st->same_data_as >= 0 || st->built_ago_ms == 0)) {
+        return jread_error_at(&p->r, "built_ago",
+                              "'built_ago' builds a new event as if that long ago (more than "
+                              "0 s): not with same_as or same_data_as");
+    }
     if (jread_string(&p->r, js, "entity_of", false, HN_SP_NAME_MAX, &ref) != 0) {
         return -1;
     }
@@ -150,4 +162,21 @@ int hn_sp_answers(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size
                                   "\"retry_after\": true");
     }
     return 0;
+}
+
+int hn_sp_state(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
+                struct hn_step *st)
+{
+    static const char *const keys[] = {"step", "name", "note", "of", "level", NULL};
+    json_t *of = json_object_get(js, "of");
+
+    if (jread_keys(&p->r, js, keys, "field of a state step") != 0) {
+        return -1;
+    }
+    if (of != NULL && !json_is_string(of)) {
+        return jread_error_at(&p->r, "of",
+                              "'of' is the name of one deliver step: the entity of its event is "
+                              "asked about, and its updated_at expected");
+    }
+    return hn_sp_of(p, js, s, idx, HN_SP_REF_STATE, st);
 }

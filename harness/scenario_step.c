@@ -1,6 +1,7 @@
-/* Scenario steps: deliver, burst, wait, probe, target, and references
- * between steps (same_as, same_data_as, probe's "of"), which may only point
- * backwards. Mutations and expectations are in scenario_expect.c. */
+/* Scenario steps: deliver, burst, wait, probe, target, and the steps
+ * without fields of their own. References between steps are resolved in
+ * scenario_ref.c, mutations and expectations in scenario_expect.c, the
+ * sender's fields in scenario_sender.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,10 +12,9 @@
 #include "harness/scenario.h"
 #include "harness/scenario_parse.h"
 
-#define STEP_TOPIC_MAX    127
-#define STEP_PROBE_OF_MAX 16
-#define STEP_BODY_MIN     64
-#define STEP_BODY_MAX     (16 * 1024 * 1024)
+#define STEP_TOPIC_MAX 127
+#define STEP_BODY_MIN  64
+#define STEP_BODY_MAX  (16 * 1024 * 1024)
 
 static const struct {
     const char *name;
@@ -23,7 +23,7 @@ static const struct {
     {"deliver", HN_STEP_DELIVER},      {"burst", HN_STEP_BURST},     {"wait", HN_STEP_WAIT},
     {"probe", HN_STEP_PROBE},          {"target", HN_STEP_TARGET},   {"audit", HN_STEP_AUDIT},
     {"largest_body", HN_STEP_LARGEST}, {"answers", HN_STEP_ANSWERS}, {"window", HN_STEP_WINDOW},
-    {"restart", HN_STEP_RESTART},
+    {"restart", HN_STEP_RESTART},      {"state", HN_STEP_STATE},
 };
 
 static bool step_name_ok(const char *s)
@@ -45,68 +45,6 @@ static bool step_topic_ok(const char *s)
         }
     }
     return true;
-}
-
-int hn_sp_ref(struct hn_sp *p, const struct hn_scenario *s, size_t idx, const char *name,
-              enum hn_sp_ref_use use, int *out)
-{
-    int found = -1;
-
-    for (size_t j = 0; j < idx; j++) {
-        if (p->names[j] != NULL && strcmp(p->names[j], name) == 0) {
-            found = (int)j;
-        }
-    }
-    if (found < 0) {
-        for (size_t j = idx; j < s->n_steps; j++) {
-            if (p->names[j] != NULL && strcmp(p->names[j], name) == 0) {
-                if (j == idx) {
-                    return jread_error(&p->r, "'%s' names this very step", name);
-                }
-                return jread_error(&p->r,
-                                   "'%s' names a later step (step %zu): a step can only refer "
-                                   "to a step before it",
-                                   name, j + 1);
-            }
-        }
-        return jread_error(&p->r, "no earlier step is named '%s'", name);
-    }
-    const struct hn_step *t = &s->steps[found];
-    switch (use) {
-    case HN_SP_REF_EVENT:
-        if (t->kind != HN_STEP_DELIVER && !(t->kind == HN_STEP_BURST && t->copies)) {
-            return jread_error(&p->r,
-                               "'%s' is a %s step: same_as needs a deliver step or a burst "
-                               "of copies",
-                               name, hn_step_kind_name(t->kind));
-        }
-        break;
-    case HN_SP_REF_DATA:
-        if (t->kind != HN_STEP_DELIVER || t->same_as >= 0) {
-            return jread_error(&p->r,
-                               "'%s' does not build an event: same_data_as needs a deliver "
-                               "step without same_as",
-                               name);
-        }
-        break;
-    case HN_SP_REF_PROBE:
-        if (t->kind != HN_STEP_DELIVER && t->kind != HN_STEP_BURST) {
-            return jread_error(&p->r,
-                               "'%s' is a %s step: a probe counts the events of deliver and "
-                               "burst steps",
-                               name, hn_step_kind_name(t->kind));
-        }
-        break;
-    case HN_SP_REF_ANSWERS:
-        if (t->kind != HN_STEP_DELIVER && t->kind != HN_STEP_BURST) {
-            return jread_error(&p->r,
-                               "'%s' is a %s step: answers are those of deliver and burst steps",
-                               name, hn_step_kind_name(t->kind));
-        }
-        break;
-    }
-    *out = found;
-    return 0;
 }
 
 /* topic, data, extra_fields: the event a deliver or burst step builds. */
@@ -261,6 +199,7 @@ static int step_deliver(struct hn_sp *p, json_t *js, const struct hn_scenario *s
                                        "unless_accepted",
                                        "new_connection",
                                        "level_beyond_horizon",
+                                       "built_ago",
                                        NULL};
     static const char *const no_with_same_as[] = {"topic", "data", "extra_fields", "same_data_as",
                                                   NULL};
@@ -378,52 +317,6 @@ static int step_wait(struct hn_sp *p, json_t *js, struct hn_step *st)
     return 0;
 }
 
-int hn_sp_of(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
-             enum hn_sp_ref_use use, struct hn_step *st)
-{
-    json_t *of = json_object_get(js, "of");
-    size_t i;
-    json_t *v;
-    int rc = -1;
-
-    if (of == NULL) {
-        return jread_error(&p->r, "missing required field 'of' (the steps whose events are "
-                                  "counted)");
-    }
-    jpath_push_key(&p->r.path, "of");
-    if (json_is_string(of)) {
-        st->of = xcalloc(1, sizeof(int));
-        st->n_of = 1;
-        rc = hn_sp_ref(p, s, idx, json_string_value(of), use, &st->of[0]);
-        goto out;
-    }
-    if (!json_is_array(of) || json_array_size(of) == 0 || json_array_size(of) > STEP_PROBE_OF_MAX) {
-        jread_error(&p->r, "'of' is a step name or a list of 1 to %d step names",
-                    STEP_PROBE_OF_MAX);
-        goto out;
-    }
-    st->of = xcalloc(json_array_size(of), sizeof(int));
-    json_array_foreach(of, i, v)
-    {
-        jpath_push_index(&p->r.path, i);
-        if (!json_is_string(v)) {
-            jread_error(&p->r, "a step name is a string");
-            goto out;
-        }
-        if (hn_sp_ref(p, s, idx, json_string_value(v), use, &st->of[i]) != 0) {
-            goto out;
-        }
-        st->n_of++;
-        jpath_pop(&p->r.path);
-    }
-    rc = 0;
-out:
-    if (rc == 0) {
-        jpath_pop(&p->r.path);
-    }
-    return rc;
-}
-
 static int step_probe(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,
                       struct hn_step *st)
 {
@@ -472,7 +365,7 @@ static int step_common(struct hn_sp *p, json_t *js, size_t idx, struct hn_step *
     if (i == sizeof(step_kinds) / sizeof(step_kinds[0])) {
         return jread_error_at(&p->r, "step",
                               "unknown step kind '%s' (use deliver, burst, wait, probe, answers, "
-                              "target, audit or largest_body)",
+                              "state, target, audit, largest_body, window or restart)",
                               kind);
     }
     if (jread_string(&p->r, js, "name", false, HN_SP_NAME_MAX, &v) != 0) {
@@ -533,6 +426,8 @@ static int step_parse(struct hn_sp *p, json_t *js, struct hn_scenario *s, size_t
         return hn_sp_window(p, js, st);
     case HN_STEP_RESTART:
         return jread_keys(&p->r, js, audit_keys, "field of a restart step");
+    case HN_STEP_STATE:
+        return hn_sp_state(p, js, s, idx, st);
     }
     return -1;
 }

@@ -75,6 +75,8 @@ static const struct rcv_flaw_info flaw_table[] = {
     {"idle-502", RCV_FLAW_IDLE_502, "502 on a kept-alive connection idle for over 5 s"},
     {"ack-before-durable", RCV_FLAW_ACK_BEFORE_DURABLE,
      "answers 2xx, writes the event down only once processed"},
+    {"last-write-wins", RCV_FLAW_LAST_WRITE_WINS,
+     "stores each update as it arrives: an older one wins"},
 };
 
 #define FLAW_N (sizeof(flaw_table) / sizeof(flaw_table[0]))

@@ -54,6 +54,7 @@
 #define RCV_FLAW_COLD_START               (UINT64_C(1) << 37)
 #define RCV_FLAW_IDLE_502                 (UINT64_C(1) << 38)
 #define RCV_FLAW_ACK_BEFORE_DURABLE       (UINT64_C(1) << 39)
+#define RCV_FLAW_LAST_WRITE_WINS          (UINT64_C(1) << 40)
 
 /* `slow` answers after 5.5 s: past Vambe's 5 s budget, yet clearly before
  * the harness's 6 s cut-off, so the harness reports the late answer (and only

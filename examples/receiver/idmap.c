@@ -16,8 +16,12 @@ struct rcv_idmap_entry {
     struct rcv_idmap_entry *older; /* FIFO neighbours */
     struct rcv_idmap_entry *newer;
     unsigned count;
-    uint64_t stamp_ms; /* when inserted (rcv_idmap_insert_expiring) */
-    char id[];         /* NUL-terminated */
+    /* One 64-bit value per entry, whose meaning is the caller's: when
+     * inserted for rcv_idmap_insert_expiring (a dedupe cache), the latest
+     * value for rcv_idmap_latest (an entity's updated_at). A map is used
+     * one way or the other, never both. */
+    uint64_t stamp_ms;
+    char id[]; /* NUL-terminated */
 };
 
 struct rcv_idmap {
@@ -194,6 +198,33 @@ unsigned rcv_idmap_get(struct rcv_idmap *m, const char *id)
     unsigned count = e != NULL ? e->count : 0;
     pthread_mutex_unlock(&m->lock);
     return count;
+}
+
+void rcv_idmap_latest(struct rcv_idmap *m, const char *id, uint64_t value, bool always)
+{
+    pthread_mutex_lock(&m->lock);
+    /* Compare and replace under one lock: two updates of one entity
+     * processed at once cannot both read the old value and the older one
+     * win. */
+    struct rcv_idmap_entry *e = *idmap_slot(m, id);
+    if (e == NULL) {
+        e = idmap_add(m, id);
+        e->stamp_ms = value;
+    } else if (always || value > e->stamp_ms) {
+        e->stamp_ms = value;
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
+bool rcv_idmap_value(struct rcv_idmap *m, const char *id, uint64_t *value)
+{
+    pthread_mutex_lock(&m->lock);
+    struct rcv_idmap_entry *e = *idmap_slot(m, id);
+    if (e != NULL) {
+        *value = e->stamp_ms;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return e != NULL;
 }
 
 size_t rcv_idmap_size(struct rcv_idmap *m)

@@ -1,8 +1,10 @@
-/* A bounded, thread-safe map from event id to a counter.
+/* A bounded, thread-safe map from an id to a counter and a 64-bit value.
  *
- * The receiver keeps two of them: the ids it has accepted (the dedupe set:
- * rcv_idmap_insert is its atomic check-and-insert) and how many times each
- * event was processed (the side effect the probe reports). In a real
+ * The receiver keeps three of them: the ids it has accepted (the dedupe
+ * set: rcv_idmap_insert is its atomic check-and-insert), how many times
+ * each event was processed (the side effect the probe reports), and the
+ * latest updated_at of each contact and ticket (rcv_idmap_latest: the
+ * state an update must not roll back). In a real
  * receiver both live in your database; this in-memory version shows the
  * properties that matter: one lock around check-and-insert, and bounded
  * memory.
@@ -46,6 +48,14 @@ void rcv_idmap_remove(struct rcv_idmap *m, const char *id);
 unsigned rcv_idmap_incr(struct rcv_idmap *m, const char *id);
 /* id's counter; 0 when absent. */
 unsigned rcv_idmap_get(struct rcv_idmap *m, const char *id);
+/* Keeps the latest value of id, in one critical section: when id is
+ * absent, records it with value (evicting the oldest id when full); when
+ * present, replaces its value when value is larger, or whatever it is when
+ * always is true. Ties keep the value held. */
+void rcv_idmap_latest(struct rcv_idmap *m, const char *id, uint64_t value, bool always);
+/* id's value (rcv_idmap_latest, rcv_idmap_insert_expiring) into *value;
+ * false, *value untouched, when id is absent. */
+bool rcv_idmap_value(struct rcv_idmap *m, const char *id, uint64_t *value);
 /* Ids currently held (at most the capacity). */
 size_t rcv_idmap_size(struct rcv_idmap *m);
 

@@ -47,22 +47,39 @@ static enum parents_role parents_role(const char *topic, const char **kind)
     return PARENTS_OTHER;
 }
 
-/* The entity's key ("contact:<id>") into key, from data.<kind>_id or the
- * legacy data.<kind>Id. False when the event carries no such string id
- * (or one longer than RCV_ID_MAX). */
-static bool parents_key(const char *kind, const json_t *event, char key[RCV_ID_MAX + 16])
+const char *rcv_parents_entity(const char *topic, const json_t *event, const char **kind)
 {
+    const char *k = NULL;
     const json_t *data = json_object_get(event, "data");
     char snake[16];
     char camel[16];
 
-    snprintf(snake, sizeof(snake), "%s_id", kind);
-    snprintf(camel, sizeof(camel), "%sId", kind);
+    if (parents_role(topic, &k) == PARENTS_OTHER) {
+        return NULL;
+    }
+    snprintf(snake, sizeof(snake), "%s_id", k);
+    snprintf(camel, sizeof(camel), "%sId", k);
     const char *id = json_string_value(json_object_get(data, snake));
     if (id == NULL) {
         id = json_string_value(json_object_get(data, camel));
     }
     if (id == NULL || *id == '\0' || strlen(id) > RCV_ID_MAX) {
+        return NULL;
+    }
+    if (kind != NULL) {
+        *kind = k;
+    }
+    return id;
+}
+
+/* The entity's key ("contact:<id>") into key. False when the event of
+ * topic touches no contact or ticket (rcv_parents_entity). */
+static bool parents_key(const char *topic, const json_t *event, char key[RCV_ID_MAX + 16])
+{
+    const char *kind = NULL;
+    const char *id = rcv_parents_entity(topic, event, &kind);
+
+    if (id == NULL) {
         return false;
     }
     snprintf(key, RCV_ID_MAX + 16, "%s:%s", kind, id);
@@ -91,7 +108,7 @@ void rcv_parents_note(struct rcv_parents *p, const char *topic, const json_t *ev
     char key[RCV_ID_MAX + 16];
 
     if (p != NULL && parents_role(topic, &kind) == PARENTS_CREATES &&
-        parents_key(kind, event, key)) {
+        parents_key(topic, event, key)) {
         rcv_idmap_insert(p->created, key);
     }
 }
@@ -102,5 +119,5 @@ bool rcv_parents_orphan(struct rcv_parents *p, const char *topic, const json_t *
     char key[RCV_ID_MAX + 16];
 
     return p != NULL && parents_role(topic, &kind) == PARENTS_UPDATES &&
-           parents_key(kind, event, key) && !rcv_idmap_contains(p->created, key);
+           parents_key(topic, event, key) && !rcv_idmap_contains(p->created, key);
 }

@@ -32,5 +32,12 @@ void rcv_parents_note(struct rcv_parents *p, const char *topic, const json_t *ev
 /* True when event is an update of a contact or ticket never noted; false
  * when p is NULL. */
 bool rcv_parents_orphan(struct rcv_parents *p, const char *topic, const json_t *event);
+/* The id of the contact or ticket an event of topic is about (its
+ * data.contact_id for contact.*, data.ticket_id for ticket.*, or the
+ * legacy camelCase names), borrowed from event; *kind (may be NULL)
+ * receives "contact" or "ticket". NULL for another topic, or without a
+ * string id of 1 to RCV_ID_MAX bytes. Needs no struct rcv_parents: the
+ * receiver also uses it for the entities' latest state. */
+const char *rcv_parents_entity(const char *topic, const json_t *event, const char **kind);
 
 #endif

@@ -14,8 +14,13 @@
 
 #include "examples/receiver/idmap.h"
 
+#define RCV_TOPIC_MAX 64 /* longest topic a job keeps, in bytes */
+
 struct rcv_job {
     char event_id[RCV_ID_MAX + 1];
+    /* The topic as the handler found it (a header in Vambe's scheme, not
+     * in the body); "" when unknown or longer than RCV_TOPIC_MAX. */
+    char topic[RCV_TOPIC_MAX + 1];
     json_t *event; /* the parsed delivery body; may be NULL */
 };
 

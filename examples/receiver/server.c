@@ -72,6 +72,21 @@ static int server_event_id(const struct rcv_server *s, const struct http_server_
     return 0;
 }
 
+/* The topic, where the scheme carries it or, failing that, the body's
+ * "event" or "type". NULL when absent. */
+static const char *server_topic(const struct rcv_server *s, const struct http_server_request *req,
+                                const json_t *event)
+{
+    const char *topic = rcv_server_locate(s, &s->scheme.event_type, req, event);
+    if (topic == NULL || *topic == '\0') {
+        topic = json_string_value(json_object_get(event, "event"));
+    }
+    if (topic == NULL) {
+        topic = json_string_value(json_object_get(event, "type")); /* legacy profile */
+    }
+    return topic;
+}
+
 /* FLAW process-rejected: the answer is right (401) but the event goes to
  * the worker anyway, as when a verification middleware's verdict is logged
  * and then ignored. */
@@ -81,7 +96,7 @@ static void server_flaw_process_rejected(struct rcv_server *s,
     json_t *event = jsonh_parse(req->body, req->body_len, NULL);
     char id[RCV_ID_MAX + 1];
     if (server_event_id(s, req, event, id, NULL) == 0) {
-        rcv_server_enqueue(s, id, &event);
+        rcv_server_enqueue(s, id, server_topic(s, req, event), &event);
     }
     json_decref(event);
 }
@@ -302,9 +317,9 @@ static void server_accept(struct rcv_server *s, const struct http_server_request
          * at once wait 50 x 200 ms = 10 s for the last answer. */
         uint64_t work = s->work_ms > RCV_FLAW_SYNC_MIN_WORK ? s->work_ms : RCV_FLAW_SYNC_MIN_WORK;
         pthread_mutex_lock(&s->sync_lock);
-        rcv_server_process(s, id, work);
+        rcv_server_process(s, id, topic, *event, work);
         pthread_mutex_unlock(&s->sync_lock);
-    } else if (rcv_server_enqueue(s, id, event) != 0) {
+    } else if (rcv_server_enqueue(s, id, topic, event) != 0) {
         /* The worker is far behind. Forget the id so the sender's retry is
          * not mistaken for a duplicate, and ask for that retry. */
         rcv_idmap_remove(s->seen, key);
@@ -316,21 +331,6 @@ static void server_accept(struct rcv_server *s, const struct http_server_request
     rcv_parents_note(s->parents, topic, kept); /* accepted: its entity now exists */
     json_decref(kept);
     http_reply_json(rep, server_ok_status(s), json_pack("{s:s}", "status", "ok"));
-}
-
-/* The topic, where the scheme carries it or, failing that, the body's
- * "event" or "type". NULL when absent. */
-static const char *server_topic(const struct rcv_server *s, const struct http_server_request *req,
-                                const json_t *event)
-{
-    const char *topic = rcv_server_locate(s, &s->scheme.event_type, req, event);
-    if (topic == NULL || *topic == '\0') {
-        topic = json_string_value(json_object_get(event, "event"));
-    }
-    if (topic == NULL) {
-        topic = json_string_value(json_object_get(event, "type")); /* legacy profile */
-    }
-    return topic;
 }
 
 /* FLAW seen-before-verify: the event id goes into the dedupe map before
@@ -457,9 +457,29 @@ static void server_on_probe(void *ctx, const struct http_server_request *req,
     http_reply_json(rep, 200, json_pack("{s:I}", "count", (json_int_t)n));
 }
 
+/* GET /_probe/entities/{entity_id}: the latest updated_at of a contact or
+ * ticket, as the events the worker processed left it; 404 when no event
+ * about it was processed. For the harness only, like the events probe: it
+ * shows whether a late, older update rolled the entity back (ORD-002). */
+static void server_on_entity_probe(void *ctx, const struct http_server_request *req,
+                                   struct http_server_reply *rep)
+{
+    struct rcv_server *s = ctx;
+    uint64_t at_ms = 0;
+    char at[32];
+
+    if (!rcv_idmap_value(s->entities, req->params[0], &at_ms)) {
+        http_reply_json(rep, 404, json_pack("{s:s}", "error", "unknown entity"));
+        return;
+    }
+    clock_iso8601(at_ms, at, sizeof(at));
+    http_reply_json(rep, 200, json_pack("{s:s}", "updated_at", at));
+}
+
 static const struct http_route server_routes[] = {
     {"POST", "/", server_on_delivery},
     {"GET", "/_probe/events/{}", server_on_probe},
+    {"GET", "/_probe/entities/{}", server_on_entity_probe},
 };
 
 struct rcv_server *rcv_server_start(const struct rcv_server_opts *o, struct err *e)
@@ -484,6 +504,7 @@ struct rcv_server *rcv_server_start(const struct rcv_server_opts *o, struct err 
     s->flaws = o->flaws;
     s->seen = rcv_idmap_new(o->dedupe_ids ? o->dedupe_ids : RCV_DEFAULT_DEDUPE_IDS);
     s->processed = rcv_idmap_new(o->dedupe_ids ? o->dedupe_ids : RCV_DEFAULT_DEDUPE_IDS);
+    s->entities = rcv_idmap_new(o->dedupe_ids ? o->dedupe_ids : RCV_DEFAULT_DEDUPE_IDS);
     size_t jobs = o->queue_jobs ? o->queue_jobs : RCV_DEFAULT_QUEUE_JOBS;
     size_t pending = 0;
     if (o->state != NULL && rcv_server_state_open(s, o->state, &replay, &pending, e) != 0) {
@@ -571,6 +592,7 @@ void rcv_server_stop(struct rcv_server *s)
     rcv_parents_free(s->parents);
     rcv_idle_free(s->idle);
     rcv_throttle_free(s->throttle);
+    rcv_idmap_free(s->entities);
     rcv_idmap_free(s->processed);
     rcv_idmap_free(s->seen);
     free(s->secret);

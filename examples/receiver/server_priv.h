@@ -26,6 +26,7 @@ struct rcv_server {
     uint64_t flaws;
     struct rcv_idmap *seen;        /* dedupe: ids accepted so far */
     struct rcv_idmap *processed;   /* id -> times processed (the probe), bounded alike */
+    struct rcv_idmap *entities;    /* contact or ticket id -> latest updated_at (ms) */
     struct rcv_throttle *throttle; /* --rate-limit; NULL: none */
     struct rcv_parents *parents;   /* FLAW needs-parent-first, drops-orphan-update; else NULL */
     struct rcv_idle *idle;         /* FLAW cold-start, idle-502; else NULL */
@@ -78,15 +79,20 @@ bool rcv_flaw_after_seen(struct rcv_server *s, const struct http_server_request 
                          const char *topic, const json_t *event, struct http_server_reply *rep);
 
 /* The work of one event (work_ms, at least RCV_FLAW_DURABLE_LAG_MS under
- * FLAW ack-before-durable), then its count and its P record. */
-void rcv_server_process(struct rcv_server *s, const char *event_id, uint64_t work_ms);
+ * FLAW ack-before-durable), then its entity's latest state, its count and
+ * its P record. topic and event may be NULL (an event replayed from
+ * --state: only its id is known, and no entity is updated). */
+void rcv_server_process(struct rcv_server *s, const char *event_id, const char *topic,
+                        const json_t *event, uint64_t work_ms);
 /* The worker thread's body: processes the queue's jobs until it is closed
  * and empty. arg is the server. */
 void *rcv_server_worker(void *arg);
-/* Hands an event to the worker. On 0 the queue owns *event (set to NULL);
- * on -1 the queue is full and *event is untouched. event may be NULL (an
- * event replayed from --state: only its id is known). */
-int rcv_server_enqueue(struct rcv_server *s, const char *event_id, json_t **event);
+/* Hands an event of topic to the worker. On 0 the queue owns *event (set
+ * to NULL); on -1 the queue is full and *event is untouched. topic and
+ * event may be NULL (an event replayed from --state: only its id is
+ * known); topic is copied. */
+int rcv_server_enqueue(struct rcv_server *s, const char *event_id, const char *topic,
+                       json_t **event);
 
 /* --state: opens the journal at path into s->journal and replays it into
  * s->seen and s->processed; *replay (released by the caller with

@@ -38,7 +38,7 @@ void rcv_server_state_requeue(struct rcv_server *s, const struct rcv_journal_rep
 {
     for (size_t i = 0; i < replay->n; i++) {
         if (rcv_journal_pending(&replay->events[i]) &&
-            rcv_server_enqueue(s, replay->events[i].id, NULL) != 0) {
+            rcv_server_enqueue(s, replay->events[i].id, NULL, NULL) != 0) {
             /* The queue was made with room for them: never happens. */
             log_error("state file: %s could not be queued again", replay->events[i].id);
         }

@@ -4,14 +4,47 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "examples/receiver/flaw.h"
+#include "examples/receiver/idmap.h"
+#include "examples/receiver/parents.h"
 #include "examples/receiver/queue.h"
 #include "examples/receiver/server_priv.h"
 
-void rcv_server_process(struct rcv_server *s, const char *event_id, uint64_t work_ms)
+/* Keeps the latest updated_at of the contact or ticket the event is about
+ * (s->entities, which the entities probe reports). An update carries the
+ * entity's whole state as of its updated_at, and a sender does not promise
+ * order: a late retry of an earlier update can come after a newer one.
+ * Applying it only when it is newer than what is held (in SQL: UPDATE ...
+ * WHERE updated_at < $new) keeps the newest state whatever the order. An
+ * event without the entity's id or a readable updated_at (data.updated_at,
+ * legacy data.updatedAt) changes nothing. */
+static void worker_note_entity(struct rcv_server *s, const char *topic, const json_t *event)
+{
+    const char *id = rcv_parents_entity(topic, event, NULL);
+    const json_t *data = json_object_get(event, "data");
+    const char *at = json_string_value(json_object_get(data, "updated_at"));
+    uint64_t at_ms = 0;
+
+    if (at == NULL) {
+        at = json_string_value(json_object_get(data, "updatedAt")); /* legacy profile */
+    }
+    if (id == NULL || at == NULL || clock_parse_iso8601(at, &at_ms) != 0) {
+        return;
+    }
+    /* FLAW last-write-wins: the handler runs "UPDATE contacts SET ... =
+     * $payload WHERE id = $id", copying every update as it arrives without
+     * comparing updated_at. A late retry of an earlier update (its first
+     * attempt timed out, the sender tried again after the next update went
+     * through) then overwrites the newer state with the older one. */
+    rcv_idmap_latest(s->entities, id, at_ms, (s->flaws & RCV_FLAW_LAST_WRITE_WINS) != 0);
+}
+
+void rcv_server_process(struct rcv_server *s, const char *event_id, const char *topic,
+                        const json_t *event, uint64_t work_ms)
 {
     if ((s->flaws & RCV_FLAW_ACK_BEFORE_DURABLE) && work_ms < RCV_FLAW_DURABLE_LAG_MS) {
         /* FLAW ack-before-durable: the job (a queue consumer, an async
@@ -24,6 +57,11 @@ void rcv_server_process(struct rcv_server *s, const char *event_id, uint64_t wor
      * call another service); the count is the side effect the harness's
      * probe observes. */
     clock_sleep_us(work_ms * 1000u);
+    /* The entity before the count: once the probe counts an event, the
+     * entities probe already shows what it changed. */
+    if (event != NULL) {
+        worker_note_entity(s, topic, event);
+    }
     unsigned n = rcv_idmap_incr(s->processed, event_id);
     rcv_server_state_processed(s, event_id);
     log_debug("processed %s (%u time%s)", event_id, n, n == 1 ? "" : "s");
@@ -41,17 +79,23 @@ void *rcv_server_worker(void *arg)
              * event accepted after it waits, never processed. */
             poisoned = true;
         } else {
-            rcv_server_process(s, job.event_id, s->work_ms);
+            rcv_server_process(s, job.event_id, job.topic, job.event, s->work_ms);
         }
         json_decref(job.event);
     }
     return NULL;
 }
 
-int rcv_server_enqueue(struct rcv_server *s, const char *event_id, json_t **event)
+int rcv_server_enqueue(struct rcv_server *s, const char *event_id, const char *topic,
+                       json_t **event)
 {
     struct rcv_job job = {.event = event != NULL ? *event : NULL};
     snprintf(job.event_id, sizeof(job.event_id), "%s", event_id);
+    if (topic != NULL && strlen(topic) < sizeof(job.topic)) {
+        /* A longer topic is none the worker acts on: kept as "", never cut
+         * into one it does. */
+        memcpy(job.topic, topic, strlen(topic) + 1);
+    }
     if (rcv_queue_push(s->queue, &job) != 0) {
         return -1;
     }

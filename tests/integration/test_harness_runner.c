@@ -327,23 +327,47 @@ static void accept_everything(void **state)
     struct result *res = calloc(1, sizeof(*res));
     static const char *const args[] = {"--seed", "11", NULL};
     static const struct want w[] = {
-        {"DLV-001", RP_VERDICT_PASS}, {"DLV-002", RP_VERDICT_PASS}, {"DLV-003", RP_VERDICT_PASS},
-        {"DLV-004", RP_VERDICT_PASS}, {"DLV-005", RP_VERDICT_WARN}, {"DLV-006", RP_VERDICT_PASS},
-        {"IDM-001", RP_VERDICT_PASS}, {"IDM-002", RP_VERDICT_SKIP}, {"IDM-003", RP_VERDICT_SKIP},
-        {"IDM-004", RP_VERDICT_SKIP}, {"LAT-001", RP_VERDICT_PASS}, {"LAT-002", RP_VERDICT_PASS},
-        {"LAT-003", RP_VERDICT_PASS}, {"SEC-001", RP_VERDICT_SKIP}, {"SIG-001", RP_VERDICT_FAIL},
-        {"SIG-002", RP_VERDICT_FAIL}, {"SIG-003", RP_VERDICT_FAIL}, {"SIG-004", RP_VERDICT_FAIL},
-        {"SIG-005", RP_VERDICT_FAIL}, {"SIG-006", RP_VERDICT_FAIL}, {"SIG-007", RP_VERDICT_SKIP},
-        {"SEC-002", RP_VERDICT_FAIL}, {"DLV-009", RP_VERDICT_FAIL}, {"DLV-008", RP_VERDICT_PASS},
-        {"DLV-011", RP_VERDICT_PASS}, {"IDM-007", RP_VERDICT_SKIP}, {"ORD-001", RP_VERDICT_SKIP},
-        {"RAT-001", RP_VERDICT_PASS}, {"RAT-002", RP_VERDICT_SKIP}, {"IDM-008", RP_VERDICT_SKIP},
-        {"LAT-004", RP_VERDICT_SKIP}, {"LAT-005", RP_VERDICT_SKIP}, {"DLV-010", RP_VERDICT_SKIP},
+        {"DLV-001", RP_VERDICT_PASS},
+        {"DLV-002", RP_VERDICT_PASS},
+        {"DLV-003", RP_VERDICT_PASS},
+        {"DLV-004", RP_VERDICT_PASS},
+        {"DLV-005", RP_VERDICT_WARN},
+        {"DLV-006", RP_VERDICT_PASS},
+        {"IDM-001", RP_VERDICT_PASS},
+        {"IDM-002", RP_VERDICT_SKIP},
+        {"IDM-003", RP_VERDICT_SKIP},
+        {"IDM-004", RP_VERDICT_SKIP},
+        {"LAT-001", RP_VERDICT_PASS},
+        {"LAT-002", RP_VERDICT_PASS},
+        {"LAT-003", RP_VERDICT_PASS},
+        {"SEC-001", RP_VERDICT_SKIP},
+        {"SIG-001", RP_VERDICT_FAIL},
+        {"SIG-002", RP_VERDICT_FAIL},
+        {"SIG-003", RP_VERDICT_FAIL},
+        {"SIG-004", RP_VERDICT_FAIL},
+        {"SIG-005", RP_VERDICT_FAIL},
+        {"SIG-006", RP_VERDICT_FAIL},
+        {"SIG-007", RP_VERDICT_SKIP},
+        {"SEC-002", RP_VERDICT_FAIL},
+        {"DLV-009", RP_VERDICT_FAIL},
+        {"DLV-008", RP_VERDICT_PASS},
+        {"DLV-011", RP_VERDICT_PASS},
+        {"IDM-007", RP_VERDICT_SKIP},
+        {"ORD-001", RP_VERDICT_SKIP},
+        {"RAT-001", RP_VERDICT_PASS},
+        {"RAT-002", RP_VERDICT_SKIP},
+        {"IDM-008", RP_VERDICT_SKIP},
+        {"LAT-004", RP_VERDICT_SKIP},
+        {"LAT-005", RP_VERDICT_SKIP},
+        {"DLV-010", RP_VERDICT_SKIP},
+        /* No --state-probe-url: the state step is left out, the INFO one passes. */
+        {"ORD-002", RP_VERDICT_PASS},
     };
 
     assert_non_null(res);
     run_harness(s, args, res);
     assert_int_equal(res->code, 1);
-    assert_int_equal(res->run->n_cases, 48);
+    assert_int_equal(res->run->n_cases, 49);
     check_verdicts(res, w, sizeof(w) / sizeof(w[0]));
     check_no_secret(res, SECRET);
     assert_false(res->run->conformant);
@@ -368,7 +392,7 @@ static void accept_everything(void **state)
     assert_non_null(strstr(res->out, "(signed with another secret)"));
     assert_non_null(strstr(res->out, "re-run:    vambe-harness run --target"));
     assert_non_null(strstr(res->out, "--secret \"$VAMBE_SECRET\" --seed 11 --only SIG-002"));
-    assert_non_null(strstr(res->out, "48 cases: 12 PASS, 8 FAIL, 1 WARN, 27 SKIP, 0 ERROR"));
+    assert_non_null(strstr(res->out, "49 cases: 13 PASS, 8 FAIL, 1 WARN, 27 SKIP, 0 ERROR"));
     assert_non_null(strstr(res->out, "seed 11"));
     assert_non_null(strstr(res->out, "result: NOT conformant (8 MUST cases failed"));
     assert_null(strstr(res->out, "\x1b["));
@@ -523,6 +547,8 @@ static void reject_everything(void **state)
         {"DLV-008", RP_VERDICT_PASS},
         {"DLV-011", RP_VERDICT_PASS},
         {"RAT-001", RP_VERDICT_WARN},
+        /* The contact's created event refused: a SHOULD case. */
+        {"ORD-002", RP_VERDICT_WARN},
         /* The long cases wait for --long. */
         {"LAT-004", RP_VERDICT_SKIP},
     };
@@ -530,7 +556,7 @@ static void reject_everything(void **state)
     assert_non_null(res);
     run_harness(s, args, res);
     assert_int_equal(res->code, 1);
-    assert_int_equal(res->run->n_cases, 47);
+    assert_int_equal(res->run->n_cases, 48);
     assert_null(find_case(res->run, "LAT-002"));
     /* Nothing accepted: not even a timestamp of now, found by halving. */
     assert_true(res->run->ts_past.measured && !res->run->ts_past.accepted_any);
@@ -851,7 +877,7 @@ static void correct_verifier(void **state)
     }
     assert_int_equal(res->code, 0);
     assert_true(res->run->conformant);
-    assert_int_equal(res->run->n_cases, 48);
+    assert_int_equal(res->run->n_cases, 49);
     for (size_t i = 0; i < res->run->n_cases; i++) {
         const struct rp_case *c = &res->run->cases[i];
         /* SIG-011 needs a list of signatures: not in the vambe scheme;

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #define SECRET "sender-test-secret-0123456789"
 
 static struct proc running; /* killed by the teardown if a test fails */
+static bool state_probe;    /* run_cases_with adds the receiver's --state-probe-url */
 
 static int teardown(void **state)
 {
@@ -60,9 +62,16 @@ static json_t *run_cases_with(char *const extra[], char *const harness_extra[], 
                        "--report",
                        report,
                        NULL};
+    size_t n = 12;
+    char state[128];
+    snprintf(state, sizeof(state), "http://127.0.0.1:%u/_probe/entities/{entity_id}", running.port);
+    if (state_probe) {
+        hargv[n++] = "--state-probe-url";
+        hargv[n++] = state;
+    }
     for (size_t i = 0; harness_extra != NULL && harness_extra[i] != NULL; i++) {
-        assert_true(12 + i < 19);
-        hargv[12 + i] = harness_extra[i];
+        assert_true(n < 19);
+        hargv[n++] = harness_extra[i];
     }
     static char out[65536];
     *code = proc_run(hargv, out, sizeof(out), NULL, 0, 120000);
@@ -308,6 +317,55 @@ static void restart_command_fails(void **state)
     json_decref(rep);
 }
 
+/* ORD-002: the reference keeps a contact's newest update when an older
+ * one arrives late (PASS); last-write-wins lets the older one win (WARN,
+ * FAIL with --strict). Without --state-probe-url the state step is left
+ * out and the case stands on its INFO step. */
+static void older_update_loses(void **state)
+{
+    (void)state;
+    char *const right[] = {NULL};
+    char *const flawed[] = {"--flaw", "last-write-wins", NULL};
+    char *const strict[] = {"--strict", NULL};
+    int code = -1;
+
+    state_probe = true;
+    json_t *rep = run_cases(right, "ORD-002", &code);
+    const json_t *c = find_case(rep, "ORD-002");
+    if (strcmp(field(c, "verdict"), "PASS") != 0) {
+        fprintf(stderr, "ORD-002: %s %s\n", field(c, "verdict"), field(c, "reason"));
+    }
+    assert_string_equal(field(c, "verdict"), "PASS");
+    const json_t *st = json_array_get(json_object_get(c, "steps"), 3);
+    assert_string_equal(field(st, "kind"), "state");
+    assert_string_equal(field(st, "verdict"), "PASS");
+    assert_non_null(strstr(field(st, "actual"), "updated_at "));
+    assert_int_equal(code, 0);
+    json_decref(rep);
+
+    rep = run_cases(flawed, "ORD-002", &code);
+    c = find_case(rep, "ORD-002");
+    assert_string_equal(field(c, "verdict"), "WARN");
+    assert_non_null(strstr(field(c, "reason"), "step 4 (state): contact "));
+    assert_non_null(strstr(field(c, "reason"), "an older update won over a newer one"));
+    assert_int_equal(code, 0);
+    json_decref(rep);
+
+    rep = run_cases_with(flawed, strict, "ORD-002", &code);
+    assert_string_equal(field(find_case(rep, "ORD-002"), "verdict"), "FAIL");
+    assert_int_equal(code, 1);
+    json_decref(rep);
+
+    state_probe = false;
+    rep = run_cases(flawed, "ORD-002", &code);
+    c = find_case(rep, "ORD-002");
+    assert_string_equal(field(c, "verdict"), "PASS");
+    st = json_array_get(json_object_get(c, "steps"), 3);
+    assert_string_equal(field(st, "verdict"), "SKIP");
+    assert_non_null(strstr(field(st, "description"), "left out: no --state-probe-url"));
+    json_decref(rep);
+}
+
 int main(void)
 {
     if (proc_bin("VAMBE_RECEIVER_BIN") == NULL || proc_bin("VAMBE_HARNESS_BIN") == NULL) {
@@ -320,6 +378,7 @@ int main(void)
         cmocka_unit_test_teardown(timestamp_window_measured, teardown),
         cmocka_unit_test_teardown(restart_keeps_acknowledged, teardown),
         cmocka_unit_test_teardown(restart_command_fails, teardown),
+        cmocka_unit_test_teardown(older_update_loses, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

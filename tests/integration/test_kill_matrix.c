@@ -164,16 +164,21 @@ static void run_row(struct row *r, unsigned seq)
         r->exit_code = -1;
         return;
     }
-    char target[64], probe[128], report[256], only[512] = "";
+    char target[64], probe[128], state_probe[128], report[256], only[512] = "";
     snprintf(target, sizeof(target), "http://127.0.0.1:%u/", p.port);
     snprintf(probe, sizeof(probe), "http://127.0.0.1:%u/_probe/events/{event_id}", p.port);
+    /* ORD-002's state step: what the receiver kept of a contact. */
+    snprintf(state_probe, sizeof(state_probe), "http://127.0.0.1:%u/_probe/entities/{entity_id}",
+             p.port);
     snprintf(report, sizeof(report), "json:/tmp/vambe-kill-%d-%u.json", (int)getpid(), seq);
     /* A fixed seed: the generated text is the same on every run, so a flaw
      * that depends on it (latin1-body) fails the same cases every time. */
-    char *hargv[20] = {(char *)hn,    "run",      "--target", target, "--secret", SECRET,
+    char *hargv[24] = {(char *)hn,    "run",      "--target", target, "--secret", SECRET,
                        "--probe-url", probe,      "--report", report, "--scheme", (char *)r->scheme,
                        "--seed",      "20261204", NULL};
     int n = 14;
+    hargv[n++] = "--state-probe-url";
+    hargv[n++] = state_probe;
     if (r->only != NULL) {
         join(r->only, only, sizeof(only));
         for (char *s = only; *s; s++) {

@@ -356,6 +356,10 @@ static const struct row rows[] = {
      * each event 500 ms late. What it loses needs a crash in those 500 ms
      * (integration.receiver_restart, the harness's DLV-010). */
     {"ack-before-durable", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
+    /* Same statuses and counts: what it gets wrong is the state it keeps,
+     * once an older update comes after a newer one (ORD-002; its own test:
+     * integration.receiver_entities). */
+    {"last-write-wins", 200, 1, 200, 1, 401, 0, 401, 401, 401, 400, 200, 405, 1},
 };
 /* clang-format on */
 

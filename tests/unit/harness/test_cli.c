@@ -173,6 +173,11 @@ static void usage_errors(void **state)
         {{"run", "-s", "s", "-t", "http://h/", "--probe-url", "http://h/{event_id}", "--probe-cmd"},
          "option '--probe-cmd' needs a value"},
         {{"list", "extra"}, "list: unexpected argument 'extra'"},
+        {{"run", "--state-probe-url", "http://h/_probe/entities/"},
+         "--state-probe-url: the template has no {entity_id}"},
+        {{"run", "--state-probe-url", "ftp://h/{entity_id}"}, "--state-probe-url: 'ftp://h/"},
+        {{"run", "--state-probe-url", "\x01{entity_id}"}, "--state-probe-url: "},
+        {{"run", "--state-probe-url"}, "option '--state-probe-url' needs a value"},
     };
     unsetenv("VAMBE_SECRET");
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

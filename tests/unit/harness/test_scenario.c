@@ -271,7 +271,7 @@ static const struct bad_case bad[] = {
     /* 11. An unknown step kind. */
     {"{\"step\": \"deliverr\"}", NULL, "\"step\"", 0,
      "steps[0].step: unknown step kind 'deliverr' (use deliver, burst, wait, probe, answers, "
-     "target, audit or largest_body)"},
+     "state, target, audit, largest_body, window or restart)"},
     /* 12. An unknown mutation. */
     {"{\"step\": \"deliver\", \"mutate\": {\"signatur\": \"missing\"}}", NULL, "\"signatur\"", 0,
      "steps[0].mutate.signatur: unknown mutation 'signatur'"},
@@ -464,15 +464,16 @@ static void builtin_suite(void **state)
         {"IDM-010", RP_LEVEL_MUST, true},    {"LAT-001", RP_LEVEL_MUST, false},
         {"LAT-002", RP_LEVEL_SHOULD, false}, {"LAT-003", RP_LEVEL_MUST, false},
         {"LAT-004", RP_LEVEL_MUST, false},   {"LAT-005", RP_LEVEL_MUST, false},
-        {"ORD-001", RP_LEVEL_MUST, true},    {"RAT-001", RP_LEVEL_SHOULD, false},
-        {"RAT-002", RP_LEVEL_MUST, true},    {"SEC-001", RP_LEVEL_SHOULD, false},
-        {"SEC-002", RP_LEVEL_MUST, false},   {"SEC-003", RP_LEVEL_SHOULD, true},
-        {"SIG-001", RP_LEVEL_MUST, false},   {"SIG-002", RP_LEVEL_MUST, false},
-        {"SIG-003", RP_LEVEL_MUST, false},   {"SIG-004", RP_LEVEL_MUST, false},
-        {"SIG-005", RP_LEVEL_MUST, false},   {"SIG-006", RP_LEVEL_MUST, false},
-        {"SIG-007", RP_LEVEL_MUST, true},    {"SIG-008", RP_LEVEL_MUST, true},
-        {"SIG-009", RP_LEVEL_MUST, true},    {"SIG-010", RP_LEVEL_MUST, true},
-        {"SIG-011", RP_LEVEL_MUST, false},   {"SIG-012", RP_LEVEL_MUST, true},
+        {"ORD-001", RP_LEVEL_MUST, true},    {"ORD-002", RP_LEVEL_SHOULD, false},
+        {"RAT-001", RP_LEVEL_SHOULD, false}, {"RAT-002", RP_LEVEL_MUST, true},
+        {"SEC-001", RP_LEVEL_SHOULD, false}, {"SEC-002", RP_LEVEL_MUST, false},
+        {"SEC-003", RP_LEVEL_SHOULD, true},  {"SIG-001", RP_LEVEL_MUST, false},
+        {"SIG-002", RP_LEVEL_MUST, false},   {"SIG-003", RP_LEVEL_MUST, false},
+        {"SIG-004", RP_LEVEL_MUST, false},   {"SIG-005", RP_LEVEL_MUST, false},
+        {"SIG-006", RP_LEVEL_MUST, false},   {"SIG-007", RP_LEVEL_MUST, true},
+        {"SIG-008", RP_LEVEL_MUST, true},    {"SIG-009", RP_LEVEL_MUST, true},
+        {"SIG-010", RP_LEVEL_MUST, true},    {"SIG-011", RP_LEVEL_MUST, false},
+        {"SIG-012", RP_LEVEL_MUST, true},
     };
     const char *src = getenv("VAMBE_SOURCE_DIR");
     char dir[1024];

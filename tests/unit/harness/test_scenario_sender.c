@@ -1,6 +1,6 @@
 /* harness/scenario_sender: a step's retry, hang_up, entity_of,
- * unless_accepted, new_connection and level_beyond_horizon, the
- * "answered" expectation and the answers step parse into their fields; every
+ * unless_accepted, new_connection, built_ago and level_beyond_horizon, the
+ * "answered" expectation, the answers and state steps parse into their fields; every
  * misuse is refused with the path and a message that says what to do. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,6 +73,27 @@ static void fields(void **state)
     assert_true(s->steps[4].expect.has_status);
     assert_true(s->steps[4].has_level);
     assert_string_equal(hn_step_kind_name(HN_STEP_ANSWERS), "answers");
+    hn_scenario_free(s);
+
+    /* ORD-002's: events built a while ago, and the state step. */
+    rc = parse("{\"step\": \"deliver\", \"name\": \"mk\", \"topic\": \"contact.created\", "
+               "\"built_ago\": \"1m\"},"
+               "{\"step\": \"deliver\", \"name\": \"new\", \"topic\": \"contact.updated\", "
+               "\"entity_of\": \"mk\"},"
+               "{\"step\": \"state\", \"of\": \"new\", \"level\": \"SHOULD\"}",
+               &s, &e);
+    if (rc != 0) {
+        fprintf(stderr, "%s\n", e.msg);
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(s->steps[0].built_ago_ms, 60000);
+    assert_int_equal(s->steps[1].built_ago_ms, 0);
+    assert_int_equal(s->steps[2].kind, HN_STEP_STATE);
+    assert_int_equal(s->steps[2].n_of, 1);
+    assert_int_equal(s->steps[2].of[0], 1);
+    assert_true(s->steps[2].has_level);
+    assert_false(s->needs_probe);
+    assert_string_equal(hn_step_kind_name(HN_STEP_STATE), "state");
     hn_scenario_free(s);
 }
 
@@ -244,6 +265,30 @@ static void misuses(void **state)
         {"{\"step\": \"window\", \"direction\": \"sideways\"}",
          "steps[0].direction: unknown direction 'sideways' (use past or future)"},
         {"{\"step\": \"window\", \"direction\": -1}", "steps[0].direction:"},
+        {"{\"step\": \"deliver\", \"built_ago\": \"0s\"}",
+         "steps[0].built_ago: 'built_ago' builds a new event as if that long ago (more than 0 s): "
+         "not with same_as or same_data_as"},
+        {"{\"step\": \"deliver\", \"name\": \"a\"}, {\"step\": \"deliver\", \"same_as\": \"a\", "
+         "\"built_ago\": \"1m\"}",
+         "steps[1].built_ago: 'built_ago' builds a new event as if that long ago"},
+        {"{\"step\": \"deliver\", \"built_ago\": \"25h\"}", "steps[0].built_ago:"},
+        {"{\"step\": \"deliver\", \"built_ago\": 60}", "steps[0].built_ago:"},
+        {"{\"step\": \"burst\", \"count\": 2, \"built_ago\": \"1m\"}",
+         "steps[0].built_ago: unknown field of a burst step 'built_ago'"},
+        {"{\"step\": \"state\"}", "steps[0]: missing required field 'of'"},
+        {"{\"step\": \"deliver\", \"name\": \"a\"}, {\"step\": \"state\", \"of\": [\"a\"]}",
+         "steps[1].of: 'of' is the name of one deliver step: the entity of its event is asked "
+         "about, and its updated_at expected"},
+        {"{\"step\": \"burst\", \"name\": \"b\", \"count\": 2}, {\"step\": \"state\", \"of\": "
+         "\"b\"}",
+         "steps[1].of: 'b' does not build an event: a state step asks about the entity of a "
+         "deliver step without same_as"},
+        {"{\"step\": \"deliver\", \"name\": \"a\"}, {\"step\": \"deliver\", \"name\": \"b\", "
+         "\"same_as\": \"a\"}, {\"step\": \"state\", \"of\": \"b\"}",
+         "steps[2].of: 'b' does not build an event"},
+        {"{\"step\": \"deliver\", \"name\": \"a\"}, {\"step\": \"state\", \"of\": \"a\", "
+         "\"expect\": {\"count\": 1}}",
+         "steps[1].expect: unknown field of a state step 'expect'"},
         {"{\"step\": \"window\", \"direction\": \"past\", \"expect\": {\"status\": 200}}",
          "steps[0].expect: unknown field of a window step 'expect'"},
     };

@@ -120,7 +120,7 @@ static void bad_command_lines(void **state)
         {{"--work", "5"}, "--work: '5': missing unit"},
         {{"--work", "2m"}, "--work: '2m': at most 60s"},
         {{"--flaw", "fast"},
-         "--flaw: unknown flaw 'fast' (vambe-receiver --help lists the 40 flaws)"},
+         "--flaw: unknown flaw 'fast' (vambe-receiver --help lists the 41 flaws)"},
         {{"--rate-limit", "abc"}, "--rate-limit: 'abc': not an integer"},
         {{"--rate-limit", "-5"}, "--rate-limit: '-5': out of range (0 to 100000)"},
         {{"--rate-limit", "100001"}, "--rate-limit: '100001': out of range (0 to 100000)"},

@@ -57,6 +57,7 @@ static void table(void **state)
         "cold-start",
         "idle-502",
         "ack-before-durable",
+        "last-write-wins",
     };
     assert_int_equal(n, sizeof(issue) / sizeof(issue[0]));
     uint64_t all = 0;
@@ -78,7 +79,8 @@ static void table(void **state)
     assert_int_equal(rcv_flaw_find("cold-start")->flaw, UINT64_C(1) << 37);
     assert_int_equal(rcv_flaw_find("idle-502")->flaw, UINT64_C(1) << 38);
     assert_int_equal(rcv_flaw_find("ack-before-durable")->flaw, UINT64_C(1) << 39);
-    assert_int_equal(n, 40);
+    assert_int_equal(rcv_flaw_find("last-write-wins")->flaw, UINT64_C(1) << 40);
+    assert_int_equal(n, 41);
     assert_null(rcv_flaw_find("fast"));
     assert_null(rcv_flaw_find(""));
 }
@@ -94,7 +96,7 @@ static void parse(void **state)
     assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT);
     assert_int_equal(rcv_flaw_parse("Sync", &mask, &e), -1);
     assert_non_null(strstr(e.msg, "unknown flaw 'Sync'"));
-    assert_string_equal(e.msg, "unknown flaw 'Sync' (vambe-receiver --help lists the 40 flaws)");
+    assert_string_equal(e.msg, "unknown flaw 'Sync' (vambe-receiver --help lists the 41 flaws)");
     assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT);
     assert_int_equal(rcv_flaw_parse("needs-parent-first", &mask, &e), 0);
     assert_int_equal(mask, RCV_FLAW_SYNC | RCV_FLAW_REDIRECT | RCV_FLAW_NEEDS_PARENT_FIRST);
@@ -111,7 +113,7 @@ static void parse(void **state)
     assert_int_equal(rcv_flaw_parse("forget-after-60", &mask, &e), -1);
     assert_int_equal(mask, RCV_FLAW_FORGET_AFTER_60S | RCV_FLAW_COLD_START | RCV_FLAW_IDLE_502);
 
-    /* the newest: its own bit, and only by its exact name */
+    /* ack-before-durable: its own bit, and only by its exact name */
     mask = 0;
     assert_int_equal(rcv_flaw_parse("ack-before-durable", &mask, &e), 0);
     assert_int_equal(mask, RCV_FLAW_ACK_BEFORE_DURABLE);
@@ -119,6 +121,13 @@ static void parse(void **state)
     assert_int_equal(rcv_flaw_parse("ack-before-durability", &mask, &e), -1);
     assert_int_equal(mask, RCV_FLAW_ACK_BEFORE_DURABLE);
     assert_true(RCV_FLAW_DURABLE_LAG_MS >= 500u);
+
+    /* the newest, likewise */
+    mask = 0;
+    assert_int_equal(rcv_flaw_parse("last-write-wins", &mask, &e), 0);
+    assert_int_equal(mask, RCV_FLAW_LAST_WRITE_WINS);
+    assert_int_equal(rcv_flaw_parse("last-writer-wins", &mask, &e), -1);
+    assert_int_equal(mask, RCV_FLAW_LAST_WRITE_WINS);
 }
 
 /* How long the flawed dedupe caches keep an id. */

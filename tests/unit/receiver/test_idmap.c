@@ -1,5 +1,6 @@
 /* examples/receiver/idmap: check-and-insert, counters, FIFO eviction,
- * removal, and one winner when threads insert the same ids at once. */
+ * removal, the latest value of an id, and one winner when threads insert
+ * the same ids at once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,6 +132,62 @@ static void expiring(void **state)
     rcv_idmap_free(m);
 }
 
+/* The entities map: the larger value wins, unless always. */
+static void latest(void **state)
+{
+    (void)state;
+    struct rcv_idmap *m = rcv_idmap_new(8);
+    uint64_t v = 42;
+    assert_false(rcv_idmap_value(m, "c1", &v)); /* absent */
+    assert_int_equal(v, 42);                    /* untouched */
+    rcv_idmap_latest(m, "c1", 1000, false);     /* absent: recorded */
+    assert_true(rcv_idmap_value(m, "c1", &v));
+    assert_int_equal(v, 1000);
+    rcv_idmap_latest(m, "c1", 3000, false); /* larger: wins */
+    assert_true(rcv_idmap_value(m, "c1", &v));
+    assert_int_equal(v, 3000);
+    rcv_idmap_latest(m, "c1", 2000, false); /* smaller: does not */
+    rcv_idmap_latest(m, "c1", 3000, false); /* equal: nothing changes */
+    assert_true(rcv_idmap_value(m, "c1", &v));
+    assert_int_equal(v, 3000);
+    rcv_idmap_latest(m, "c1", 2000, true); /* always: overwrites */
+    assert_true(rcv_idmap_value(m, "c1", &v));
+    assert_int_equal(v, 2000);
+    rcv_idmap_latest(m, "c2", 0, true); /* absent, always: recorded */
+    assert_true(rcv_idmap_value(m, "c2", &v));
+    assert_int_equal(v, 0);
+    assert_true(rcv_idmap_value(m, "c1", &v)); /* ids do not share values */
+    assert_int_equal(v, 2000);
+    assert_int_equal(rcv_idmap_size(m), 2);
+    rcv_idmap_free(m);
+}
+
+/* rcv_idmap_latest evicts like the other inserts: the oldest id first, and
+ * replacing a value does not refresh its age. */
+static void latest_eviction(void **state)
+{
+    (void)state;
+    struct rcv_idmap *m = rcv_idmap_new(2);
+    uint64_t v = 0;
+    rcv_idmap_latest(m, "a", 1, false);
+    rcv_idmap_latest(m, "b", 2, false);
+    rcv_idmap_latest(m, "a", 10, false); /* still the oldest */
+    rcv_idmap_latest(m, "c", 3, false);  /* evicts "a" */
+    assert_int_equal(rcv_idmap_size(m), 2);
+    assert_false(rcv_idmap_value(m, "a", &v));
+    assert_true(rcv_idmap_value(m, "b", &v));
+    assert_int_equal(v, 2);
+    assert_true(rcv_idmap_value(m, "c", &v));
+    assert_int_equal(v, 3);
+    /* Forgotten, so recorded afresh: even a smaller value than before. */
+    rcv_idmap_latest(m, "a", 5, false); /* evicts "b" */
+    assert_true(rcv_idmap_value(m, "a", &v));
+    assert_int_equal(v, 5);
+    assert_false(rcv_idmap_value(m, "b", &v));
+    assert_int_equal(rcv_idmap_size(m), 2);
+    rcv_idmap_free(m);
+}
+
 static void *race(void *arg)
 {
     struct racer *r = arg;
@@ -171,9 +228,10 @@ static void concurrent_inserts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(insert_once), cmocka_unit_test(fifo_eviction),
-        cmocka_unit_test(removal),     cmocka_unit_test(capacity_one),
-        cmocka_unit_test(expiring),    cmocka_unit_test(concurrent_inserts),
+        cmocka_unit_test(insert_once),     cmocka_unit_test(fifo_eviction),
+        cmocka_unit_test(removal),         cmocka_unit_test(capacity_one),
+        cmocka_unit_test(expiring),        cmocka_unit_test(latest),
+        cmocka_unit_test(latest_eviction), cmocka_unit_test(concurrent_inserts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* examples/receiver/parents: which updates are orphans, in both payload
- * profiles, the alias ticket.opened, events it leaves alone, and the
- * bound. */
+ * profiles, the alias ticket.opened, events it leaves alone, the bound,
+ * and the entity an event is about. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -115,13 +115,39 @@ static void bounded(void **state)
     rcv_parents_free(p);
 }
 
+/* The entity id of an event: by its topic's kind, in both profiles. */
+static void entity(void **state)
+{
+    (void)state;
+    json_t *both = json_pack("{s:{s:s, s:s}}", "data", "contact_id", "c1", "ticket_id", "t1");
+    json_t *legacy = ev("ticketId", "t9");
+    json_t *empty = ev("contact_id", "");
+    const char *kind = NULL;
+
+    assert_string_equal(rcv_parents_entity("contact.updated", both, &kind), "c1");
+    assert_string_equal(kind, "contact");
+    assert_string_equal(rcv_parents_entity("contact.created", both, NULL), "c1");
+    /* a ticket's event names its contact too: the ticket is what it is about */
+    assert_string_equal(rcv_parents_entity("ticket.updated", both, &kind), "t1");
+    assert_string_equal(kind, "ticket");
+    assert_string_equal(rcv_parents_entity("ticket.closed", both, NULL), "t1");
+    assert_string_equal(rcv_parents_entity("ticket.opened", both, NULL), "t1");
+    assert_string_equal(rcv_parents_entity("ticket.updated", legacy, NULL), "t9");
+    assert_null(rcv_parents_entity("message.received", both, NULL));
+    assert_null(rcv_parents_entity(NULL, both, NULL));
+    assert_null(rcv_parents_entity("contact.updated", legacy, NULL));
+    assert_null(rcv_parents_entity("contact.updated", empty, NULL));
+    assert_null(rcv_parents_entity("contact.updated", NULL, NULL));
+    json_decref(both);
+    json_decref(legacy);
+    json_decref(empty);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(documented),
-        cmocka_unit_test(legacy),
-        cmocka_unit_test(left_alone),
-        cmocka_unit_test(bounded),
+        cmocka_unit_test(documented), cmocka_unit_test(legacy), cmocka_unit_test(left_alone),
+        cmocka_unit_test(bounded),    cmocka_unit_test(entity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
