@@ -4,9 +4,10 @@
  * every time is derived from now_ms, so the same seed, topic, override and
  * time give the same bytes. The data object is always built in the
  * documented (snake_case) shape first; the legacy profile renames its keys
- * afterwards, so both profiles carry the same values for one seed. Other
- * providers' profiles are built in core/event_provider*.c; this file checks
- * the caller's inputs for every profile and dispatches. */
+ * afterwards (event_legacy.c), so both profiles carry the same values for
+ * one seed. Other providers' profiles are built in core/event_provider*.c;
+ * this file has the caller's inputs checked (event_check.c) for every
+ * profile and dispatches. */
 #include "core/event.h"
 
 #include <stdbool.h>
@@ -15,13 +16,14 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/event_check.h"
+#include "core/event_legacy.h"
 #include "core/event_provider.h"
 #include "core/jsonh.h"
 #include "core/topics.h"
 
-#define EVENT_TOPIC_MAX (sizeof(((struct event *)NULL)->topic) - 1)
-#define EVENT_ISO_MAX   32
-#define EVENT_KEY_MAX   64
+#define EVENT_ISO_MAX 32
+#define EVENT_KEY_MAX 64
 
 #define MS_PER_HOUR (3600ull * 1000ull)
 #define MS_PER_DAY  (24ull * MS_PER_HOUR)
@@ -391,291 +393,6 @@ static json_t *event_data(const struct topic *t, struct rng *r, uint64_t now_ms)
         return NULL;
     }
     return d;
-}
-
-/* ---- legacy profile: camelCase keys ---- */
-
-/* Message events in real traffic name the contact's fields differently and
- * carry the contact id only as the top-level aiContactId; the number is
- * digits only (message.sent carries the contact's number under the same
- * name: it identifies the conversation). A NULL legacy name drops the
- * field. */
-static const struct {
-    const char *snake;
-    const char *legacy;
-} event_legacy_message_keys[] = {
-    {"contact_id", NULL},
-    {"contact_name", "name"},
-    {"contact_phone", "fromNumber"},
-    {"message_body", "message"},
-};
-
-/* "previous_stage_id" -> "previousStageId" into out. */
-static void event_camel(const char *snake, char *out, size_t out_size)
-{
-    size_t i = 0;
-    bool upper = false;
-
-    for (; *snake != '\0' && i + 1 < out_size; snake++) {
-        if (*snake == '_') {
-            upper = true;
-            continue;
-        }
-        out[i++] = upper && *snake >= 'a' && *snake <= 'z' ? (char)(*snake - 'a' + 'A') : *snake;
-        upper = false;
-    }
-    out[i] = '\0';
-}
-
-/* Digits of an E.164 phone number ("+56912345678" -> "56912345678"). */
-static json_t *event_digits(const json_t *phone)
-{
-    const char *s = json_string_value(phone);
-    char out[32];
-    size_t i = 0;
-
-    for (; s != NULL && *s != '\0' && i + 1 < sizeof(out); s++) {
-        if (*s >= '0' && *s <= '9') {
-            out[i++] = *s;
-        }
-    }
-    out[i] = '\0';
-    return json_string(out);
-}
-
-/* A new object with data's members under camelCase keys (the keys of a
- * nested "changes" object too; metadata is a user map and stays as is). */
-static json_t *event_legacy_data(const json_t *data, bool message)
-{
-    json_t *out = json_object();
-    const char *key = NULL;
-    json_t *v = NULL;
-    int rc = 0;
-
-    json_object_foreach((json_t *)data, key, v)
-    {
-        char camel[EVENT_KEY_MAX];
-        const char *name = camel;
-        json_t *nv = NULL;
-        size_t i;
-        bool drop = false;
-
-        event_camel(key, camel, sizeof(camel));
-        for (i = 0; message &&
-                    i < sizeof(event_legacy_message_keys) / sizeof(event_legacy_message_keys[0]);
-             i++) {
-            if (strcmp(key, event_legacy_message_keys[i].snake) == 0) {
-                name = event_legacy_message_keys[i].legacy;
-                drop = name == NULL;
-                break;
-            }
-        }
-        if (drop) {
-            continue;
-        }
-        if (strcmp(key, "contact_phone") == 0 && message) {
-            nv = event_digits(v);
-        } else if (strcmp(key, "changes") == 0) {
-            nv = event_legacy_data(v, false);
-        } else {
-            nv = json_deep_copy(v);
-        }
-        rc |= event_put(out, name, nv);
-    }
-    if (rc != 0) {
-        json_decref(out);
-        return NULL;
-    }
-    return out;
-}
-
-/* ---- validation of the caller's inputs ---- */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes) and its code
- * point, or 0 when the sequence is invalid (overlong, surrogate, too big). */
-static size_t event_utf8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    size_t len;
-    size_t i;
-    uint32_t min;
-
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        len = 2;
-        min = 0x80;
-        *cp = s[0] & 0x1Fu;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        len = 3;
-        min = 0x800;
-        *cp = s[0] & 0x0Fu;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        len = 4;
-        min = 0x10000;
-        *cp = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    if (len > n) {
-        return 0;
-    }
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        *cp = (*cp << 6) | (s[i] & 0x3Fu);
-    }
-    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) {
-        return 0;
-    }
-    return len;
-}
-
-/* A topic is any non-empty UTF-8 text of at most 127 bytes without control
- * characters; it travels in a header too, where leading or trailing spaces
- * would be stripped, so those are refused. */
-static int event_check_topic(const char *topic, struct err *e)
-{
-    const unsigned char *s = (const unsigned char *)topic;
-    size_t n;
-    size_t i = 0;
-
-    if (topic == NULL || topic[0] == '\0') {
-        return err_set(e, "topic: must not be empty");
-    }
-    n = strlen(topic);
-    if (n > EVENT_TOPIC_MAX) {
-        return err_set(e, "topic: %zu bytes, longer than %zu", n, (size_t)EVENT_TOPIC_MAX);
-    }
-    if (topic[0] == ' ' || topic[n - 1] == ' ') {
-        return err_set(e, "topic: must not begin or end with a space");
-    }
-    while (i < n) {
-        uint32_t cp = 0;
-        size_t len = event_utf8(s + i, n - i, &cp);
-
-        if (len == 0) {
-            return err_set(e, "topic: invalid UTF-8 at byte %zu", i);
-        }
-        if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
-            return err_set(e, "topic: control character at byte %zu", i);
-        }
-        i += len;
-    }
-    return 0;
-}
-
-/* An event id goes in a header: printable ASCII without spaces, at most max
- * bytes. */
-static int event_check_id(const char *id, size_t max, struct err *e)
-{
-    size_t n;
-    size_t i;
-
-    if (id == NULL || id[0] == '\0') {
-        return err_set(e, "event_id: must not be empty");
-    }
-    n = strlen(id);
-    if (n > max) {
-        return err_set(e, "event_id: %zu bytes, longer than %zu", n, max);
-    }
-    for (i = 0; i < n; i++) {
-        if (id[i] <= ' ' || id[i] > '~') {
-            return err_set(e, "event_id: invalid character at byte %zu (printable ASCII only)", i);
-        }
-    }
-    return 0;
-}
-
-enum event_tree { EVENT_TREE_OK, EVENT_TREE_DEEP, EVENT_TREE_KEY };
-
-/* Whether j nests deeper than room levels (a scalar is 0 deep, an object or
- * array 1 + its deepest member) or holds a key that is not valid UTF-8
- * (jansson's dump checks strings, not keys). Unlike jsonh_depth it stops at
- * the limit, so a hostile 100 000-level override (or a cycle) costs at most
- * room + 1 frames of recursion. */
-static enum event_tree event_check_tree(const json_t *j, int room)
-{
-    const char *key = NULL;
-    json_t *v = NULL;
-    enum event_tree t = EVENT_TREE_OK;
-    size_t i;
-
-    if (!json_is_object(j) && !json_is_array(j)) {
-        return EVENT_TREE_OK;
-    }
-    if (room <= 0) {
-        return EVENT_TREE_DEEP;
-    }
-    if (json_is_object(j)) {
-        json_object_foreach((json_t *)j, key, v)
-        {
-            json_t *k = json_string(key); /* NULL when key is not UTF-8 */
-
-            json_decref(k);
-            t = k == NULL ? EVENT_TREE_KEY : event_check_tree(v, room - 1);
-            if (t != EVENT_TREE_OK) {
-                return t;
-            }
-        }
-        return EVENT_TREE_OK;
-    }
-    json_array_foreach(j, i, v)
-    {
-        t = event_check_tree(v, room - 1);
-        if (t != EVENT_TREE_OK) {
-            return t;
-        }
-    }
-    return EVENT_TREE_OK;
-}
-
-struct event_size_count {
-    size_t bytes;
-    bool over;
-};
-
-static int event_size_cb(const char *buffer, size_t size, void *data)
-{
-    struct event_size_count *c = data;
-
-    (void)buffer;
-    c->bytes += size;
-    if (c->bytes > EVENT_OVERRIDE_MAX_BYTES) {
-        c->over = true;
-        return -1; /* stops the dump: no need to write the rest */
-    }
-    return 0;
-}
-
-static int event_check_override(const json_t *override, struct err *e)
-{
-    struct event_size_count count = {0, false};
-
-    if (override == NULL) {
-        return 0;
-    }
-    if (!json_is_object(override)) {
-        return err_set(e, "data: must be a JSON object");
-    }
-    /* Depth first: jansson's dump recurses, so never hand it a deep value. */
-    switch (event_check_tree(override, EVENT_OVERRIDE_MAX_DEPTH)) {
-    case EVENT_TREE_DEEP:
-        return err_set(e, "data: nested deeper than %d levels", EVENT_OVERRIDE_MAX_DEPTH);
-    case EVENT_TREE_KEY:
-        return err_set(e, "data: a key is not valid UTF-8");
-    case EVENT_TREE_OK:
-        break;
-    }
-    if (json_dump_callback(override, event_size_cb, &count, JSON_COMPACT) != 0) {
-        if (count.over) {
-            return err_set(e, "data: larger than %d bytes as JSON", EVENT_OVERRIDE_MAX_BYTES);
-        }
-        return err_set(e, "data: cannot be written as JSON (a string is not valid UTF-8?)");
-    }
-    return 0;
 }
 
 /* ---- assembly ---- */
