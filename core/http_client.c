@@ -10,6 +10,7 @@
  * (http_client_run) or queues it for http_client_poll() to report through
  * the done callback. */
 #include "core/http_client.h"
+#include "core/http_priv.h"
 
 #include <curl/curl.h>
 #include <limits.h>
@@ -48,8 +49,9 @@ struct http_client {
     CURLM *multi;
     char *ca_file;
     bool insecure;
-    struct cl_xfer *active;    /* in the multi handle */
-    struct cl_xfer *done_head; /* finished add()ed requests not yet reported */
+    struct curl_slist *resolve; /* http_client_opts.resolve; NULL when none */
+    struct cl_xfer *active;     /* in the multi handle */
+    struct cl_xfer *done_head;  /* finished add()ed requests not yet reported */
     struct cl_xfer *done_tail;
     struct cl_xfer *idle; /* pool */
     size_t n_idle;
@@ -64,6 +66,12 @@ static CURLcode cl_init_rc = CURLE_FAILED_INIT; /* written once, under cl_init_o
 static void cl_global_init(void)
 {
     cl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+bool http_curl_ready(void)
+{
+    pthread_once(&cl_init_once, cl_global_init);
+    return cl_init_rc == CURLE_OK;
 }
 
 const char *http_error_name(enum http_error e)
@@ -342,6 +350,7 @@ static int cl_xfer_setup(const struct http_client *c, struct cl_xfer *x,
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
     }
+    curl_easy_setopt(h, CURLOPT_RESOLVE, c->resolve);
 
     if (strcmp(method, "HEAD") == 0) {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
@@ -549,8 +558,7 @@ struct http_client *http_client_new(const struct http_client_opts *opts)
 {
     struct http_client *c;
 
-    pthread_once(&cl_init_once, cl_global_init);
-    if (cl_init_rc != CURLE_OK) {
+    if (!http_curl_ready()) {
         return NULL;
     }
     c = xcalloc(1, sizeof(*c));
@@ -563,6 +571,15 @@ struct http_client *http_client_new(const struct http_client_opts *opts)
     if (opts != NULL) {
         c->ca_file = xstrdup(opts->ca_file);
         c->insecure = opts->insecure;
+        for (size_t i = 0; i < opts->n_resolve; i++) {
+            struct curl_slist *l = curl_slist_append(c->resolve, opts->resolve[i]);
+
+            if (l == NULL) {
+                http_client_free(c);
+                return NULL;
+            }
+            c->resolve = l;
+        }
         curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                           (long)opts->max_host_connections);
         curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
@@ -592,6 +609,7 @@ void http_client_free(struct http_client *c)
         cl_xfer_destroy(x);
     }
     curl_multi_cleanup(c->multi);
+    curl_slist_free_all(c->resolve);
     free(c->ca_file);
     free(c);
 }

@@ -9,7 +9,7 @@
  * Redirects are never followed (a 3xx is returned as is). Connections are
  * reused between requests of one client. A client is used by one thread at a
  * time; http_client_wakeup() may be called from any thread.
- * This is the only file that includes libcurl. */
+ * libcurl is included by this module only (http_client.c, http_tls.c). */
 #ifndef CORE_HTTP_CLIENT_H
 #define CORE_HTTP_CLIENT_H
 
@@ -67,6 +67,11 @@ struct http_client_opts {
     unsigned max_total_connections; /* 0 = no limit */
     const char *ca_file;            /* NULL = system store */
     bool insecure;                  /* skip TLS certificate verification */
+    /* "HOST:PORT:ADDRESS" entries, as curl's --resolve: connections to
+     * HOST:PORT go to ADDRESS, while the URL, the Host header and the TLS
+     * name stay HOST. Copied. */
+    const char *const *resolve;
+    size_t n_resolve;
 };
 
 struct http_client;

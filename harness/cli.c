@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "core/log.h"
 #include "core/parse.h"
 #include "core/xalloc.h"
@@ -21,196 +22,6 @@
 #include "reports/write.h"
 
 #define CLI_MAX_DURATION_MS (10ull * 60 * 1000)
-
-enum cli_id {
-    CLI_TARGET = 't',
-    CLI_SECRET = 's',
-    CLI_VERBOSE = 'v',
-    CLI_HELP = 'h',
-    CLI_VERSION = 'V',
-    CLI_HEADER = 0x100,
-    CLI_SUITE,
-    CLI_SCENARIO,
-    CLI_ONLY,
-    CLI_SKIP,
-    CLI_TAGS,
-    CLI_IGNORED_TOPICS,
-    CLI_PROBE_URL,
-    CLI_PROBE_CMD,
-    CLI_STATE_PROBE_URL,
-    CLI_PROBE_WAIT,
-    CLI_SETTLE,
-    CLI_TIMEOUT,
-    CLI_PROFILE,
-    CLI_TS_UNIT,
-    CLI_SCHEME,
-    CLI_STRICT,
-    CLI_LONG,
-    CLI_RESTART_CMD,
-    CLI_SEED,
-    CLI_REPORT,
-    CLI_REPORT_DIR,
-    CLI_NO_COLOR,
-};
-
-/* Columns: long name, argument (getopt_long's has_arg), id (a short
- * option's letter, or a number past 0xff), the argument's name in --help,
- * the help text, and what a re-run command does with it. */
-static const struct cli_option cli_options[] = {
-    {"target", required_argument, CLI_TARGET, "URL",
-     "the receiver's webhook URL (http or https; its query string is sent as given)",
-     CLI_RERUN_URL},
-    {"secret", required_argument, CLI_SECRET, "S",
-     "the webhook secret the receiver verifies with (default: $VAMBE_SECRET)", CLI_RERUN_SECRET},
-    {"header", required_argument, CLI_HEADER, "'NAME: VALUE'",
-     "add a header to every delivery (repeatable; values are never printed)", CLI_RERUN_HEADER},
-    {"suite", required_argument, CLI_SUITE, "DIR", "scenario folder (default: the built-in suite)",
-     CLI_RERUN_KEEP},
-    {"scenario", required_argument, CLI_SCENARIO, "FILE",
-     "run this scenario file (repeatable; without --suite, only these)", CLI_RERUN_KEEP},
-    {"only", required_argument, CLI_ONLY, "IDS", "run only these case ids (comma-separated)",
-     CLI_RERUN_DROP},
-    {"skip", required_argument, CLI_SKIP, "IDS", "skip these case ids (comma-separated)",
-     CLI_RERUN_DROP},
-    {"tags", required_argument, CLI_TAGS, "TAGS",
-     "run only cases with one of these tags (comma-separated)", CLI_RERUN_DROP},
-    {"ignored-topics", required_argument, CLI_IGNORED_TOPICS, "TOPICS",
-     "topics the receiver deliberately ignores (comma-separated, repeatable): DLV-007 does not "
-     "expect them processed",
-     CLI_RERUN_KEEP},
-    {"probe-url", required_argument, CLI_PROBE_URL, "TEMPLATE",
-     "side-effect probe: a URL with {event_id} answering {\"count\": N}; 404 means 0",
-     CLI_RERUN_URL},
-    {"probe-cmd", required_argument, CLI_PROBE_CMD, "CMD",
-     "side-effect probe: shell command given $VAMBE_EVENT_ID, printing N", CLI_RERUN_KEEP},
-    {"state-probe-url", required_argument, CLI_STATE_PROBE_URL, "TEMPLATE",
-     "state probe (ORD-002): a URL with {entity_id} answering {\"updated_at\": \"<RFC 3339>\"} "
-     "for a contact or ticket; 404 while unknown",
-     CLI_RERUN_URL},
-    {"restart-cmd", required_argument, CLI_RESTART_CMD, "CMD",
-     "shell command that restarts the receiver (DLV-010); the harness then waits up to 30 s for "
-     "it to accept connections",
-     CLI_RERUN_KEEP},
-    {"probe-wait", required_argument, CLI_PROBE_WAIT, "DUR",
-     "how long a probe waits for the expected count (default 5s)", CLI_RERUN_KEEP},
-    {"settle", required_argument, CLI_SETTLE, "DUR",
-     "after the expected count appears, wait this long and check it again (default 300ms)",
-     CLI_RERUN_KEEP},
-    {"timeout", required_argument, CLI_TIMEOUT, "DUR",
-     "per-exchange timeout (default 6s: above Vambe's 5 s, so a slow answer is measured)",
-     CLI_RERUN_KEEP},
-    {"scheme", required_argument, CLI_SCHEME, "NAME|FILE",
-     "how deliveries are signed: a built-in scheme (vambe-harness schemes lists them) or a "
-     "scheme file (default vambe)",
-     CLI_RERUN_KEEP},
-    {"profile", required_argument, CLI_PROFILE, "P",
-     "payload profile: documented, legacy or a provider's (default: the scheme's)", CLI_RERUN_KEEP},
-    {"timestamp-unit", required_argument, CLI_TS_UNIT, "U",
-     "the timestamp in ms or s (default: the scheme's; ms for vambe)", CLI_RERUN_KEEP},
-    {"strict", no_argument, CLI_STRICT, NULL, "a failed SHOULD case fails the run", CLI_RERUN_KEEP},
-    {"long", no_argument, CLI_LONG, NULL,
-     "also run the cases tagged long, which wait minutes (about 12 min in all)", CLI_RERUN_KEEP},
-    {"seed", required_argument, CLI_SEED, "N",
-     "seed for generated events (default: random, printed in the summary)", CLI_RERUN_SEED},
-    {"report", required_argument, CLI_REPORT, "FORMAT:PATH",
-     "write a report: junit, json, md or html (repeatable); PATH - is stdout", CLI_RERUN_DROP},
-    {"report-dir", required_argument, CLI_REPORT_DIR, "DIR",
-     "write every report format into DIR (report.xml, .json, .md, .html)", CLI_RERUN_DROP},
-    {"no-color", no_argument, CLI_NO_COLOR, NULL, "no colour, even on a terminal", CLI_RERUN_KEEP},
-    {"verbose", no_argument, CLI_VERBOSE, NULL, "log every exchange on stderr", CLI_RERUN_KEEP},
-    {"help", no_argument, CLI_HELP, NULL, "show this help", CLI_RERUN_DROP},
-    {"version", no_argument, CLI_VERSION, NULL, "show the version", CLI_RERUN_DROP},
-};
-#define CLI_N_OPTIONS (sizeof(cli_options) / sizeof(cli_options[0]))
-
-#define CLI_HELP_LEFT  28
-#define CLI_HELP_WIDTH 99
-
-/* One option of --help: the left column, then the text wrapped at word
- * boundaries to CLI_HELP_WIDTH columns. */
-static void cli_help_line(FILE *f, const char *left, const char *text)
-{
-    size_t room = CLI_HELP_WIDTH - CLI_HELP_LEFT - 3;
-    const char *p = text;
-
-    fprintf(f, "  %-*s ", CLI_HELP_LEFT, left);
-    if (strlen(left) > CLI_HELP_LEFT) {
-        fprintf(f, "\n  %-*s ", CLI_HELP_LEFT, "");
-    }
-    while (strlen(p) > room) {
-        size_t cut = room;
-        while (cut > 0 && p[cut] != ' ') {
-            cut--;
-        }
-        if (cut == 0) {
-            cut = room;
-        }
-        fprintf(f, "%.*s\n  %-*s ", (int)cut, p, CLI_HELP_LEFT, "");
-        p += cut;
-        while (*p == ' ') {
-            p++;
-        }
-    }
-    fprintf(f, "%s\n", p);
-}
-
-void hn_cli_help(FILE *f)
-{
-    fputs("usage: vambe-harness run --target URL --secret S [options]\n"
-          "       vambe-harness list [--suite DIR] [--scenario FILE]... [--only IDS] [--tags T]\n"
-          "       vambe-harness validate [FILE|DIR]... [--scenario FILE]... [--suite DIR]\n"
-          "       vambe-harness sign --scheme S --secret K [--timestamp T] [--id I] [--type T]\n"
-          "                          FILE|-\n"
-          "       vambe-harness schemes | list-topics [--scheme S | --profile P]\n"
-          "       vambe-harness --help | --version\n"
-          "\n"
-          "Fires the Vambe webhook conformance cases at a receiver and says, case by case,\n"
-          "whether it answers fast, with the right status, idempotently, and only to\n"
-          "correctly signed deliveries.\n"
-          "\n"
-          "commands:\n"
-          "  run        run the selected cases against --target\n"
-          "  list       list the cases: id, level, tags, title\n"
-          "  validate   check scenario files and folders (default: the built-in suite)\n"
-          "  sign       print the headers a sender would send for a body (debug a verifier)\n"
-          "  schemes    list the built-in signing schemes\n"
-          "  list-topics  list the event types of a scheme's payload profile\n"
-          "\n"
-          "options:\n",
-          f);
-    for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
-        const struct cli_option *o = &cli_options[i];
-        char left[64];
-        if (o->id < 0x100) {
-            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        } else {
-            snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        }
-        cli_help_line(f, left, o->help);
-    }
-    fputs("\n"
-          "exit status: 0 conformant, 1 not conformant, 2 usage, configuration or scenario\n"
-          "error (also: no case selected), 3 target unreachable.\n",
-          f);
-}
-
-const struct cli_option *hn_cli_option_by_id(int id)
-{
-    for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
-        if (cli_options[i].id == id) {
-            return &cli_options[i];
-        }
-    }
-    return NULL;
-}
-
-const struct cli_option *hn_cli_options(size_t *n)
-{
-    *n = CLI_N_OPTIONS;
-    return cli_options;
-}
 
 /* Appends p to a NULL-terminated growing array. */
 static void cli_push(const char ***arr, size_t *n, const char *p)
@@ -304,6 +115,23 @@ static int cli_option(struct hn_config *cfg, int id, const char *v, struct err *
             return -1;
         }
         cfg->state_probe_url = v;
+        return 0;
+    case CLI_CA_FILE: {
+        struct err why = {{0}};
+        FILE *f = file_open_regular(v, &why);
+
+        if (f == NULL) {
+            return err_set(e, "--ca-file: cannot read '%s': %s", v, why.msg);
+        }
+        fclose(f);
+        cfg->ca_file = v;
+        return 0;
+    }
+    case CLI_RESOLVE:
+        if (hn_resolve_check(v, e) != 0) {
+            return -1;
+        }
+        cli_push(&cfg->resolve, &cfg->n_resolve, v);
         return 0;
     case CLI_RESTART_CMD:
         if (v[0] == '\0') {
@@ -478,9 +306,8 @@ static int cli_check_run(struct hn_config *cfg, struct err *e)
 
 int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
 {
-    struct option longopts[CLI_N_OPTIONS + 1];
-    char shorts[64] = ":";
-    size_t ns = 1;
+    struct option longopts[CLI_MAX_OPTIONS + 1];
+    char shorts[64];
     bool asked = false;
     int c;
 
@@ -494,20 +321,7 @@ int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
     cfg->argc = argc;
     cfg->argv = xcalloc((size_t)argc + 1, sizeof(char *));
     memcpy(cfg->argv, argv, (size_t)argc * sizeof(char *));
-    for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
-        longopts[i].name = cli_options[i].name;
-        longopts[i].has_arg = cli_options[i].has_arg;
-        longopts[i].flag = NULL;
-        longopts[i].val = cli_options[i].id;
-        if (cli_options[i].id < 0x100) {
-            shorts[ns++] = (char)cli_options[i].id;
-            if (cli_options[i].has_arg == required_argument) {
-                shorts[ns++] = ':';
-            }
-        }
-    }
-    shorts[ns] = '\0';
-    memset(&longopts[CLI_N_OPTIONS], 0, sizeof(longopts[0]));
+    hn_cli_getopt(longopts, shorts, sizeof(shorts));
     optind = 0; /* GNU: reinitialise, so the parser can be called again */
     opterr = 0;
     while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
@@ -547,6 +361,7 @@ int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
 void hn_cli_cleanup(struct hn_config *cfg)
 {
     free(cfg->headers);
+    free(cfg->resolve);
     free(cfg->ignored_topics);
     free(cfg->scenarios);
     free(cfg->reports);

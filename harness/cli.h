@@ -44,6 +44,9 @@ struct hn_config {
     const char *probe_cmd;
     const char *state_probe_url;
     const char *restart_cmd; /* --restart-cmd; NULL when not given */
+    const char *ca_file;     /* --ca-file; NULL: the system's CA certificates */
+    const char **resolve;    /* --resolve entries */
+    size_t n_resolve;
     uint64_t timeout_ms;
     uint64_t settle_ms;
     uint64_t probe_wait_ms;

@@ -145,6 +145,9 @@ static struct hn_runner *command_runner(const struct hn_config *cfg, uint64_t se
     o.strict = cfg->strict;
     o.long_run = cfg->long_run;
     o.restart_cmd = cfg->restart_cmd;
+    o.ca_file = cfg->ca_file;
+    o.resolve = cfg->resolve;
+    o.n_resolve = cfg->n_resolve;
     o.seed = seed;
     o.ignored_topics = (const char *const *)topics;
     o.n_ignored_topics = n_topics;

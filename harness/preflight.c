@@ -52,7 +52,8 @@ static int preflight_connect(int fd, const struct addrinfo *ai, uint64_t timeout
     return soerr;
 }
 
-int hn_preflight_check(const struct hn_url *u, uint64_t timeout_ms, struct err *e)
+int hn_preflight_check(const struct hn_url *u, const char *address, uint64_t timeout_ms,
+                       struct err *e)
 {
     struct addrinfo hints;
     struct addrinfo *res = NULL;
@@ -63,8 +64,11 @@ int hn_preflight_check(const struct hn_url *u, uint64_t timeout_ms, struct err *
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
+    if (address != NULL) {
+        hints.ai_flags = AI_NUMERICHOST;
+    }
     snprintf(port, sizeof(port), "%u", u->port);
-    int g = getaddrinfo(u->host, port, &hints, &res);
+    int g = getaddrinfo(address != NULL ? address : u->host, port, &hints, &res);
     if (g != 0) {
         err_set(e, "cannot resolve '%s': %s", u->host, gai_strerror(g));
         goto out;

@@ -11,9 +11,11 @@
 #include "core/err.h"
 #include "harness/url.h"
 
-/* Resolves the host and connects to one of its addresses within
+/* Resolves the host (or takes address, a numeric address given by
+ * --resolve; NULL: none) and connects to one of its addresses within
  * timeout_ms. Returns 0, or -1 with the reason in e ("127.0.0.1:9:
  * connection refused"). */
-int hn_preflight_check(const struct hn_url *u, uint64_t timeout_ms, struct err *e);
+int hn_preflight_check(const struct hn_url *u, const char *address, uint64_t timeout_ms,
+                       struct err *e);
 
 #endif

@@ -68,7 +68,7 @@ struct hn_runner *hn_runner_new(const struct hn_runner_opts *o, struct err *e)
     r->dopts.webhook_id = r->webhook_id;
     r->dopts.user_headers = (const char *const *)r->headers;
     r->dopts.n_user_headers = o->n_headers;
-    r->client = http_client_new(NULL);
+    r->client = hn_runner_client(r);
     if (r->client == NULL) {
         err_set(e, "cannot start the HTTP client");
         goto fail;
@@ -135,9 +135,33 @@ void hn_runner_fit(const struct hn_runner *r, struct rp_exchange *x)
     }
 }
 
+int hn_runner_reach(const struct hn_runner *r, uint64_t timeout_ms, struct err *e)
+{
+    char addr[64];
+    bool given =
+        hn_resolve_find(r->o.resolve, r->o.n_resolve, r->url.host, r->url.port, addr, sizeof(addr));
+
+    return hn_preflight_check(&r->url, given ? addr : NULL, timeout_ms, e);
+}
+
 int hn_runner_preflight(struct hn_runner *r, struct err *e)
 {
-    return hn_preflight_check(&r->url, r->o.timeout_ms, e);
+    return hn_runner_reach(r, r->o.timeout_ms, e);
+}
+
+struct http_client_opts hn_runner_client_opts(const struct hn_runner *r)
+{
+    struct http_client_opts co = {
+        .ca_file = r->o.ca_file, .resolve = r->o.resolve, .n_resolve = r->o.n_resolve};
+
+    return co;
+}
+
+struct http_client *hn_runner_client(const struct hn_runner *r)
+{
+    struct http_client_opts co = hn_runner_client_opts(r);
+
+    return http_client_new(&co);
 }
 
 const char *hn_runner_target_shown(const struct hn_runner *r)

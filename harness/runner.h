@@ -37,8 +37,11 @@ struct hn_runner_opts {
     enum event_profile profile;
     enum signature_unit unit;
     bool strict;
-    bool long_run;           /* run the cases tagged "long" too (--long); else they SKIP */
-    const char *restart_cmd; /* NULL, or a shell command that restarts the receiver */
+    bool long_run;              /* run the cases tagged "long" too (--long); else they SKIP */
+    const char *restart_cmd;    /* NULL, or a shell command that restarts the receiver */
+    const char *ca_file;        /* NULL: the system's CA certificates */
+    const char *const *resolve; /* "HOST:PORT:ADDRESS" entries (--resolve) */
+    size_t n_resolve;
     uint64_t seed;
     const char *const *ignored_topics; /* topics the receiver deliberately ignores (DLV-007) */
     size_t n_ignored_topics;

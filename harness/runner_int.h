@@ -175,6 +175,16 @@ void hn_runner_case_on(struct hn_runner *r, const struct hn_scenario *s, struct 
 
 /* Frees what a deliver or burst step sent (runner.c). */
 void hn_runner_sent_cleanup(struct hn_runner_sent *s);
+/* Whether the target accepts a connection within timeout_ms (through
+ * --resolve). (runner.c) */
+int hn_runner_reach(const struct hn_runner *r, uint64_t timeout_ms, struct err *e);
+/* The run's HTTP client options (--ca-file, --resolve), and a client
+ * made with them (NULL when libcurl cannot start). (runner.c) */
+struct http_client_opts hn_runner_client_opts(const struct hn_runner *r);
+struct http_client *hn_runner_client(const struct hn_runner *r);
+/* runner_tls.c: the target's TLS certificate (SEC-004). */
+void hn_runner_tls(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
+                   struct hn_runner_outcome *out);
 /* runner_steps.c: the receiver restarted by --restart-cmd (DLV-010). */
 void hn_runner_restart(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
                        struct hn_runner_outcome *out);

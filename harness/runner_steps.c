@@ -5,7 +5,6 @@
 
 #include "core/clock.h"
 #include "core/xalloc.h"
-#include "harness/preflight.h"
 #include "harness/runner_int.h"
 #include "harness/shell.h"
 #include "harness/verdict.h"
@@ -148,7 +147,10 @@ void hn_runner_target(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
 {
     const struct hn_runner *r = rc->r;
 
-    (void)idx;
+    if (!rc->s->steps[idx].expect.https) {
+        hn_runner_tls(rc, idx, ps, out);
+        return;
+    }
     rp_setf(&ps->description, "inspect the target URL %s", r->target_shown);
     rp_set(&ps->expected, "an https:// URL");
     if (hn_url_is_loopback(&r->url)) {
@@ -203,7 +205,7 @@ void hn_runner_restart(struct hn_runner_case *rc, size_t idx, struct rp_step *ps
     }
     uint64_t t1 = clock_mono_us();
     uint64_t deadline = t1 + RESTART_BACK_MS * 1000u;
-    while (hn_preflight_check(&r->url, 1000, &e) != 0) {
+    while (hn_runner_reach(r, 1000, &e) != 0) {
         if (clock_mono_us() >= deadline) {
             hn_runner_outcome_set(out, RP_VERDICT_ERROR,
                                   "the receiver did not accept connections within 30 s of the "

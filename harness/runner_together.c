@@ -31,7 +31,7 @@ static bool together_own(struct hn_runner *r, struct together *t)
 {
     struct err e = {{0}};
 
-    t->client = http_client_new(NULL);
+    t->client = hn_runner_client(r);
     if (t->client == NULL) {
         return false;
     }

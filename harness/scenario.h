@@ -108,6 +108,10 @@ struct hn_expect {
     bool has_count;          /* probe only */
     long long count;
     bool https; /* target only */
+    /* target only: the TLS certificate verifies (chain, name, dates, TLS
+     * 1.2+) */
+    bool tls_verifies;
+    long long tls_days; /* target only: the certificate valid this many more days; 0: no bound */
     /* deliver only: the answer holds neither the secret (or token) nor the
      * signature the receiver expected for the bytes sent */
     bool reveals_nothing;

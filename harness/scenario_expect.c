@@ -136,6 +136,35 @@ static int step_status_consistent(struct hn_sp *p, const struct hn_expect *x)
     return 0;
 }
 
+/* A target step holds the URL to https, or its certificate to verifying
+ * or to lasting valid_days more days: one of the three. */
+static int step_expect_target(struct hn_sp *p, json_t *x, struct hn_expect *e)
+{
+    const char *scheme = NULL;
+    const char *cert = NULL;
+    bool present = false;
+
+    if (json_object_size(x) != 1) {
+        return jread_error(&p->r, "a target step expects one of 'scheme', 'certificate' or "
+                                  "'valid_days'");
+    }
+    if (jread_string(&p->r, x, "scheme", false, 16, &scheme) != 0 ||
+        jread_string(&p->r, x, "certificate", false, 16, &cert) != 0 ||
+        jread_int(&p->r, x, "valid_days", 1, 3650, &e->tls_days, &present) != 0) {
+        return -1;
+    }
+    if (scheme != NULL && strcmp(scheme, "https") != 0) {
+        return jread_error_at(&p->r, "scheme", "the only scheme a target can be held to is https");
+    }
+    if (cert != NULL && strcmp(cert, "valid") != 0) {
+        return jread_error_at(&p->r, "certificate",
+                              "the only thing a certificate can be held to is 'valid'");
+    }
+    e->https = scheme != NULL;
+    e->tls_verifies = cert != NULL;
+    return 0;
+}
+
 static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
 {
     static const char *const deliver_keys[] = {"status",          "status_not", "latency_max",
@@ -143,7 +172,7 @@ static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
     static const char *const burst_keys[] = {"status", "status_not", "latency_max", "p95_max",
                                              NULL};
     static const char *const probe_keys[] = {"count", NULL};
-    static const char *const target_keys[] = {"scheme", NULL};
+    static const char *const target_keys[] = {"scheme", "certificate", "valid_days", NULL};
     static const char *const answers_keys[] = {"status", "status_not", "retry_after", NULL};
     const char *const *keys = st->kind == HN_STEP_DELIVER   ? deliver_keys
                               : st->kind == HN_STEP_BURST   ? burst_keys
@@ -191,15 +220,7 @@ static int step_expect_body(struct hn_sp *p, json_t *x, struct hn_step *st)
         e->has_count = true;
         return 0;
     }
-    const char *scheme = NULL;
-    if (jread_string(&p->r, x, "scheme", true, 16, &scheme) != 0) {
-        return -1;
-    }
-    if (strcmp(scheme, "https") != 0) {
-        return jread_error_at(&p->r, "scheme", "the only scheme a target can be held to is https");
-    }
-    e->https = true;
-    return 0;
+    return step_expect_target(p, x, e);
 }
 
 int hn_sp_expect(struct hn_sp *p, json_t *js, struct hn_step *st)

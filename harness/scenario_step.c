@@ -332,7 +332,7 @@ static int step_probe(struct hn_sp *p, json_t *js, const struct hn_scenario *s, 
 
 static int step_target(struct hn_sp *p, json_t *js, struct hn_step *st)
 {
-    static const char *const keys[] = {"step", "name", "note", "expect", NULL};
+    static const char *const keys[] = {"step", "name", "note", "expect", "level", NULL};
 
     if (jread_keys(&p->r, js, keys, "field of a target step") != 0) {
         return -1;

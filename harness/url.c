@@ -3,6 +3,7 @@
  * nothing beyond scheme, host and port. */
 #include "harness/url.h"
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,77 @@ int hn_url_parse(const char *url, struct hn_url *out, struct err *e)
         out->port = (unsigned)v;
     }
     return 0;
+}
+
+/* Splits a --resolve entry; false when it has not three parts, a host, a
+ * port from 1 to 65535 and a numeric address. */
+static bool resolve_split(const char *entry, char *host, size_t host_size, unsigned *port,
+                          char *addr, size_t addr_size)
+{
+    const char *c1 = strchr(entry, ':');
+    const char *c2 = c1 != NULL ? strchr(c1 + 1, ':') : NULL;
+    const char *a;
+    size_t alen;
+    unsigned char bin[16];
+    unsigned long p = 0;
+
+    if (c1 == NULL || c2 == NULL || c1 == entry || (size_t)(c1 - entry) >= host_size ||
+        c2 == c1 + 1 || c2 - c1 > 6) {
+        return false;
+    }
+    for (const char *d = c1 + 1; d < c2; d++) {
+        if (*d < '0' || *d > '9') {
+            return false;
+        }
+        p = p * 10 + (unsigned long)(*d - '0');
+    }
+    a = c2 + 1;
+    alen = strlen(a);
+    if (alen >= 2 && a[0] == '[' && a[alen - 1] == ']') {
+        a++;
+        alen -= 2;
+    }
+    if (p == 0 || p > 65535 || alen == 0 || alen >= addr_size) {
+        return false;
+    }
+    memcpy(host, entry, (size_t)(c1 - entry));
+    host[c1 - entry] = '\0';
+    memcpy(addr, a, alen);
+    addr[alen] = '\0';
+    *port = (unsigned)p;
+    return inet_pton(AF_INET, addr, bin) == 1 || inet_pton(AF_INET6, addr, bin) == 1;
+}
+
+int hn_resolve_check(const char *entry, struct err *e)
+{
+    char host[HN_URL_HOST_MAX];
+    char addr[64];
+    unsigned port;
+
+    if (!resolve_split(entry, host, sizeof(host), &port, addr, sizeof(addr))) {
+        return err_set(e,
+                       "--resolve: '%s' is not HOST:PORT:ADDRESS (a port from 1 to 65535 and a "
+                       "numeric address, e.g. receiver.example.com:443:127.0.0.1)",
+                       entry);
+    }
+    return 0;
+}
+
+bool hn_resolve_find(const char *const *entries, size_t n, const char *host, unsigned port,
+                     char *out, size_t out_size)
+{
+    for (size_t i = 0; i < n; i++) {
+        char h[HN_URL_HOST_MAX];
+        char addr[64];
+        unsigned p;
+
+        if (resolve_split(entries[i], h, sizeof(h), &p, addr, sizeof(addr)) && p == port &&
+            strcasecmp(h, host) == 0) {
+            snprintf(out, out_size, "%s", addr);
+            return true;
+        }
+    }
+    return false;
 }
 
 bool hn_url_is_loopback(const struct hn_url *u)

@@ -6,6 +6,7 @@
 #define HARNESS_URL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/err.h"
 
@@ -21,6 +22,15 @@ struct hn_url {
 int hn_url_parse(const char *url, struct hn_url *out, struct err *e);
 /* True for localhost, *.localhost, 127.0.0.0/8 and ::1. */
 bool hn_url_is_loopback(const struct hn_url *u);
+/* Checks a --resolve entry, "HOST:PORT:ADDRESS" as curl's --resolve
+ * takes it (ADDRESS numeric, an IPv6 one in brackets or not). 0, or -1
+ * with e saying what is wrong. */
+int hn_resolve_check(const char *entry, struct err *e);
+/* The ADDRESS of the first of the n entries for host and port, copied
+ * into out without brackets; false when none is. */
+bool hn_resolve_find(const char *const *entries, size_t n, const char *host, unsigned port,
+                     char *out, size_t out_size);
+
 /* The placeholder of a --probe-url template. */
 #define HN_URL_EVENT_ID "{event_id}"
 

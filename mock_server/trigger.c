@@ -111,7 +111,7 @@ static int trigger_print(const struct http_response *resp, FILE *out, FILE *erro
 static int trigger_send(const struct ms_trigger_options *o, const char *body,
                         struct http_response *resp, FILE *errout)
 {
-    struct http_client_opts co = {0, 0, o->ca_file, o->insecure};
+    struct http_client_opts co = {.ca_file = o->ca_file, .insecure = o->insecure};
     struct http_client *client = http_client_new(&co);
     struct http_request req;
     size_t base_len = strlen(o->server);

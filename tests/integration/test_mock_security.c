@@ -181,7 +181,7 @@ struct target {
 static void request(const struct target *t, const char *method, const char *path, const char *body,
                     struct http_response *resp)
 {
-    struct http_client_opts co = {0, 0, t->ca_file, t->insecure};
+    struct http_client_opts co = {.ca_file = t->ca_file, .insecure = t->insecure};
     struct http_client *c = http_client_new(&co);
     struct http_request req;
     char url[512];

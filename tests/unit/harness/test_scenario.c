@@ -394,6 +394,15 @@ static const struct bad_case bad[] = {
     {"{\"step\": \"deliver\", \"extra_fields\": {\"a\": 1}, \"mutate\": {\"raw_body\": \"\"}}",
      NULL, "\"extra_fields\"", 0,
      "steps[0].extra_fields: 'extra_fields' has no effect with raw_body"},
+    /* 34. A certificate held to something else than valid. */
+    {"{\"step\": \"target\", \"expect\": {\"certificate\": \"trusted\"}}", NULL, "\"certificate\"",
+     0, "steps[0].expect.certificate: the only thing a certificate can be held to is 'valid'"},
+    /* 35. Two expectations in one target step. */
+    {"{\"step\": \"target\", \"expect\": {\"scheme\": \"https\", \"valid_days\": 14}}", NULL, NULL,
+     0, "a target step expects one of 'scheme', 'certificate' or 'valid_days'"},
+    /* 36. A validity of no days. */
+    {"{\"step\": \"target\", \"expect\": {\"valid_days\": 0}}", NULL, "\"valid_days\"", 0,
+     "valid_days"},
 };
 
 static void bad_scenarios(void **state)
@@ -467,13 +476,13 @@ static void builtin_suite(void **state)
         {"ORD-001", RP_LEVEL_MUST, true},    {"ORD-002", RP_LEVEL_SHOULD, false},
         {"RAT-001", RP_LEVEL_SHOULD, false}, {"RAT-002", RP_LEVEL_MUST, true},
         {"SEC-001", RP_LEVEL_SHOULD, false}, {"SEC-002", RP_LEVEL_MUST, false},
-        {"SEC-003", RP_LEVEL_SHOULD, true},  {"SIG-001", RP_LEVEL_MUST, false},
-        {"SIG-002", RP_LEVEL_MUST, false},   {"SIG-003", RP_LEVEL_MUST, false},
-        {"SIG-004", RP_LEVEL_MUST, false},   {"SIG-005", RP_LEVEL_MUST, false},
-        {"SIG-006", RP_LEVEL_MUST, false},   {"SIG-007", RP_LEVEL_MUST, true},
-        {"SIG-008", RP_LEVEL_MUST, true},    {"SIG-009", RP_LEVEL_MUST, true},
-        {"SIG-010", RP_LEVEL_MUST, true},    {"SIG-011", RP_LEVEL_MUST, false},
-        {"SIG-012", RP_LEVEL_MUST, true},
+        {"SEC-003", RP_LEVEL_SHOULD, true},  {"SEC-004", RP_LEVEL_MUST, false},
+        {"SIG-001", RP_LEVEL_MUST, false},   {"SIG-002", RP_LEVEL_MUST, false},
+        {"SIG-003", RP_LEVEL_MUST, false},   {"SIG-004", RP_LEVEL_MUST, false},
+        {"SIG-005", RP_LEVEL_MUST, false},   {"SIG-006", RP_LEVEL_MUST, false},
+        {"SIG-007", RP_LEVEL_MUST, true},    {"SIG-008", RP_LEVEL_MUST, true},
+        {"SIG-009", RP_LEVEL_MUST, true},    {"SIG-010", RP_LEVEL_MUST, true},
+        {"SIG-011", RP_LEVEL_MUST, false},   {"SIG-012", RP_LEVEL_MUST, true},
     };
     const char *src = getenv("VAMBE_SOURCE_DIR");
     char dir[1024];

@@ -85,11 +85,55 @@ static void redact(void **state)
     }
 }
 
+/* --resolve entries: curl's HOST:PORT:ADDRESS, checked and looked up. */
+static void resolve(void **state)
+{
+    static const char *const good[] = {"receiver.test:443:127.0.0.1", "h:1:::1", "h:65535:[::1]",
+                                       "h.example.com:8443:10.0.0.7"};
+    static const char *const bad[] = {
+        "",
+        "h",
+        "h:443",
+        ":443:127.0.0.1",
+        "h::127.0.0.1",
+        "h:0:127.0.0.1",
+        "h:65536:127.0.0.1",
+        "h:-1:127.0.0.1",
+        "h:44a:127.0.0.1",
+        "h:443:",
+        "h:443:localhost",
+        "h:443:[]",
+        "h:443:1.2.3",
+        "h:1234567:1.2.3.4",
+    };
+    const char *const entries[] = {"a.test:443:10.0.0.1", "B.test:8443:[::1]",
+                                   "b.test:443:1.2.3.4"};
+    struct err e = {{0}};
+    char addr[64];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        assert_int_equal(hn_resolve_check(good[i], &e), 0);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(hn_resolve_check(bad[i], &e), -1);
+        assert_non_null(strstr(e.msg, "is not HOST:PORT:ADDRESS"));
+    }
+    assert_true(hn_resolve_find(entries, 3, "b.test", 8443, addr, sizeof(addr)));
+    assert_string_equal(addr, "::1");
+    assert_true(hn_resolve_find(entries, 3, "b.test", 443, addr, sizeof(addr)));
+    assert_string_equal(addr, "1.2.3.4");
+    assert_false(hn_resolve_find(entries, 3, "a.test", 80, addr, sizeof(addr)));
+    assert_false(hn_resolve_find(entries, 3, "c.test", 443, addr, sizeof(addr)));
+    assert_false(hn_resolve_find(NULL, 0, "a.test", 443, addr, sizeof(addr)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse),
         cmocka_unit_test(redact),
+        cmocka_unit_test(resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
