@@ -6,6 +6,15 @@
 #include <stdio.h>
 #include <time.h>
 
+void clock_duration_text(uint64_t us, char *out, size_t out_size)
+{
+    if (us < 1000000u) {
+        snprintf(out, out_size, "%.1f ms", (double)us / 1000.0);
+    } else {
+        snprintf(out, out_size, "%.2f s", (double)us / 1000000.0);
+    }
+}
+
 uint64_t clock_mono_us(void)
 {
     struct timespec ts;

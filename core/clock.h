@@ -14,6 +14,8 @@ uint64_t clock_wall_ms(void);
 uint64_t clock_scale_ms(uint64_t delay_ms, double scale);
 /* ISO-8601 UTC with milliseconds, "2024-09-30T10:00:00.000Z" (25 bytes). */
 void clock_iso8601(uint64_t wall_ms, char *out, size_t out_size);
+/* A duration for people: "0.4 ms", "12.3 ms", "1.52 s". */
+void clock_duration_text(uint64_t us, char *out, size_t out_size);
 /* Parses an RFC 3339 date-time, "2024-09-30T10:00:00Z" with an optional
  * fraction (milliseconds kept, further digits dropped) and "Z" or an
  * offset "+03:00" (a 't' or a space may stand for the 'T', a 'z' for the

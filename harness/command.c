@@ -216,7 +216,7 @@ static void command_isolate(struct hn_runner *r, struct rp_run *run, const char 
     char note[512];
     bool idle = hn_runner_wait_idle(r, &waited);
 
-    hn_verdict_duration(waited, took, sizeof(took));
+    clock_duration_text(waited, took, sizeof(took));
     if (idle) {
         snprintf(note, sizeof(note),
                  "%s left deliveries unanswered; %s started once the receiver answered again "

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+#include "core/stats.h"
 #include "harness/verdict.h"
 
 #define OUT_BODY_EXCERPT 160
@@ -102,10 +104,10 @@ static void out_case_latency(const struct hn_output *o, const struct rp_case *c)
         n += rp_step_latencies(&c->steps[i], v + n);
     }
     if (n > 0) {
-        hn_verdict_duration(hn_verdict_percentile(v, n, 50), p50, sizeof(p50));
-        hn_verdict_duration(hn_verdict_percentile(v, n, 95), p95, sizeof(p95));
-        hn_verdict_duration(hn_verdict_percentile(v, n, 99), p99, sizeof(p99));
-        hn_verdict_duration(v[n - 1], max, sizeof(max));
+        clock_duration_text(stats_percentile(v, n, 50), p50, sizeof(p50));
+        clock_duration_text(stats_percentile(v, n, 95), p95, sizeof(p95));
+        clock_duration_text(stats_percentile(v, n, 99), p99, sizeof(p99));
+        clock_duration_text(v[n - 1], max, sizeof(max));
         fprintf(o->f, "  latency:   %zu answer%s: p50 %s, p95 %s, p99 %s, max %s\n", n,
                 n == 1 ? "" : "s", p50, p95, p99, max);
     }
@@ -166,7 +168,7 @@ void hn_output_summary(const struct hn_output *o, const struct rp_run *run)
     char took[32], p50[32], p95[32], p99[32], max[32];
     size_t bad = 0;
 
-    hn_verdict_duration(run->duration_us, took, sizeof(took));
+    clock_duration_text(run->duration_us, took, sizeof(took));
     fprintf(o->f, "\n%zu case%s:", run->n_cases, run->n_cases == 1 ? "" : "s");
     for (int v = 0; v < RP_VERDICT_COUNT; v++) {
         fprintf(o->f, "%s %zu ", v > 0 ? "," : "", run->counts[v]);
@@ -178,10 +180,10 @@ void hn_output_summary(const struct hn_output *o, const struct rp_run *run)
     }
     fprintf(o->f, " (in %s)\n", took);
     if (run->latency.samples > 0) {
-        hn_verdict_duration(run->latency.p50_us, p50, sizeof(p50));
-        hn_verdict_duration(run->latency.p95_us, p95, sizeof(p95));
-        hn_verdict_duration(run->latency.p99_us, p99, sizeof(p99));
-        hn_verdict_duration(run->latency.max_us, max, sizeof(max));
+        clock_duration_text(run->latency.p50_us, p50, sizeof(p50));
+        clock_duration_text(run->latency.p95_us, p95, sizeof(p95));
+        clock_duration_text(run->latency.p99_us, p99, sizeof(p99));
+        clock_duration_text(run->latency.max_us, max, sizeof(max));
         fprintf(o->f, "latency over %zu answered deliveries: p50 %s, p95 %s, p99 %s, max %s\n",
                 run->latency.samples, p50, p95, p99, max);
     }

@@ -218,10 +218,10 @@ void hn_runner_expect_text(const struct hn_expect *x, char *out, size_t out_size
         hn_verdict_expect_text(x, status, sizeof(status));
     }
     if (x->latency_max_ms > 0) {
-        hn_verdict_duration(x->latency_max_ms * 1000u, lat, sizeof(lat));
+        clock_duration_text(x->latency_max_ms * 1000u, lat, sizeof(lat));
     }
     if (x->p95_max_ms > 0) {
-        hn_verdict_duration(x->p95_max_ms * 1000u, p95, sizeof(p95));
+        clock_duration_text(x->p95_max_ms * 1000u, p95, sizeof(p95));
     }
     snprintf(out, out_size, "%s%s%s%s%s%s%s", status[0] ? "status " : "", status,
              status[0] && lat[0] ? ", " : "", lat[0] ? "answered within " : "", lat,
@@ -287,7 +287,7 @@ void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struc
     x->first_byte_us = resp->first_byte_us;
     x->total_us = resp->total_us;
     hn_runner_fit(r, x);
-    hn_verdict_duration(resp->total_us, took, sizeof(took));
+    clock_duration_text(resp->total_us, took, sizeof(took));
     if (resp->error != HTTP_ERROR_NONE) {
         log_debug("%s %s -> %s after %s (%s)", d->method, r->target_shown,
                   http_error_name(resp->error), took, event_id);

@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/event.h"
+#include "core/stats.h"
 #include "core/xalloc.h"
 #include "harness/runner_int.h"
 #include "harness/verdict.h"
@@ -91,11 +92,11 @@ static void runner_burst_judge(const struct hn_step *st, const struct http_respo
             silent++;
         }
     }
-    uint64_t p95_us = hn_verdict_percentile(lat, answered, 95);
-    hn_verdict_duration(hn_verdict_percentile(lat, answered, 50), p50, sizeof(p50));
-    hn_verdict_duration(p95_us, p95, sizeof(p95));
-    hn_verdict_duration(hn_verdict_percentile(lat, answered, 99), p99, sizeof(p99));
-    hn_verdict_duration(answered ? lat[answered - 1] : 0, max, sizeof(max));
+    uint64_t p95_us = stats_percentile(lat, answered, 95);
+    clock_duration_text(stats_percentile(lat, answered, 50), p50, sizeof(p50));
+    clock_duration_text(p95_us, p95, sizeof(p95));
+    clock_duration_text(stats_percentile(lat, answered, 99), p99, sizeof(p99));
+    clock_duration_text(answered ? lat[answered - 1] : 0, max, sizeof(max));
     snprintf(out->figure, sizeof(out->figure), "%u/%u as expected, p95 %s, max %s",
              n - failed - errored, n, p95, max);
     snprintf(out->actual, sizeof(out->actual),
@@ -111,7 +112,7 @@ static void runner_burst_judge(const struct hn_step *st, const struct http_respo
                               "first: %s",
                               errored, n, first_error);
     } else if (st->expect.p95_max_ms > 0 && p95_us > st->expect.p95_max_ms * 1000u) {
-        hn_verdict_duration(st->expect.p95_max_ms * 1000u, bound, sizeof(bound));
+        clock_duration_text(st->expect.p95_max_ms * 1000u, bound, sizeof(bound));
         snprintf(out->figure, sizeof(out->figure), "p95 %s", p95);
         hn_runner_outcome_set(out, RP_VERDICT_FAIL,
                               "p95 %s over %u deliveries, over the bound "

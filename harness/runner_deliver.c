@@ -28,7 +28,7 @@ static void answer_text(const struct http_response *resp, char *out, size_t out_
 {
     char took[32];
 
-    hn_verdict_duration(resp->total_us, took, sizeof(took));
+    clock_duration_text(resp->total_us, took, sizeof(took));
     if (resp->error != HTTP_ERROR_NONE) {
         snprintf(out, out_size, "no response (%s after %s)", http_error_name(resp->error), took);
     } else {
@@ -49,11 +49,11 @@ static void connection_text(const struct http_response *resp, char *out, size_t 
         snprintf(out, out_size, "on a kept-alive connection");
         return;
     }
-    hn_verdict_duration(resp->connect_us, conn, sizeof(conn));
+    clock_duration_text(resp->connect_us, conn, sizeof(conn));
     if (resp->tls_us > 0) {
-        hn_verdict_duration(resp->tls_us, tls, sizeof(tls));
+        clock_duration_text(resp->tls_us, tls, sizeof(tls));
     }
-    hn_verdict_duration(resp->first_byte_us, first, sizeof(first));
+    clock_duration_text(resp->first_byte_us, first, sizeof(first));
     snprintf(out, out_size, "on a new connection: connected %s, TLS %s, first byte %s", conn, tls,
              first);
 }
@@ -114,7 +114,7 @@ static void deliver_hung_up(const struct hn_step *st, struct rp_step *ps,
     char after[32];
     char text[96];
 
-    hn_verdict_duration(st->hang_up_ms * 1000u, after, sizeof(after));
+    clock_duration_text(st->hang_up_ms * 1000u, after, sizeof(after));
     if (resp->error == HTTP_ERROR_TIMEOUT) {
         struct rp_exchange *x = &ps->exchanges[ps->n_exchanges - 1];
         rp_set(&x->error, "hung up");
@@ -122,7 +122,7 @@ static void deliver_hung_up(const struct hn_step *st, struct rp_step *ps,
         out->verdict = RP_VERDICT_PASS;
     } else if (resp->error == HTTP_ERROR_NONE) {
         char took[32];
-        hn_verdict_duration(resp->total_us, took, sizeof(took));
+        clock_duration_text(resp->total_us, took, sizeof(took));
         snprintf(text, sizeof(text), "answered %ld in %s, before the hang-up", resp->status, took);
         out->verdict = RP_VERDICT_PASS;
     } else {

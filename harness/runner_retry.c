@@ -123,7 +123,7 @@ void hn_runner_retry(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
         if (k == 0) {
             break;
         }
-        hn_verdict_duration(wait * 1000u, took, sizeof(took));
+        clock_duration_text(wait * 1000u, took, sizeof(took));
         if (used < note_size) {
             char who[32] = "";
             if (n > 1) {

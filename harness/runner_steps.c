@@ -20,7 +20,7 @@ void hn_runner_wait(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
     const struct hn_step *st = &rc->s->steps[idx];
     char d[32];
 
-    hn_verdict_duration(st->wait_ms * 1000u, d, sizeof(d));
+    clock_duration_text(st->wait_ms * 1000u, d, sizeof(d));
     rp_setf(&ps->description, "wait %s", d);
     clock_sleep_us(st->wait_ms * 1000u);
     out->verdict = RP_VERDICT_PASS;
@@ -92,7 +92,7 @@ void hn_runner_probe(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
 
     if (settle_ms > 0) {
         char took[24];
-        hn_verdict_duration(settle_ms * 1000u, took, sizeof(took));
+        clock_duration_text(settle_ms * 1000u, took, sizeof(took));
         snprintf(settle, sizeof(settle), "after %s settle", took);
     } else {
         snprintf(settle, sizeof(settle), "(no copy sent)");
@@ -215,8 +215,8 @@ void hn_runner_restart(struct hn_runner_case *rc, size_t idx, struct rp_step *ps
         }
         clock_sleep_us(50000);
     }
-    hn_verdict_duration(t1 - t0, took, sizeof(took));
-    hn_verdict_duration(clock_mono_us() - t1, back, sizeof(back));
+    clock_duration_text(t1 - t0, took, sizeof(took));
+    clock_duration_text(clock_mono_us() - t1, back, sizeof(back));
     out->verdict = RP_VERDICT_PASS;
     rp_setf(&ps->actual, "the command took %s; the receiver accepted connections %s later", took,
             back);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
+
 bool hn_verdict_status_ok(const struct hn_expect *x, long status)
 {
     long cls = status / 100;
@@ -33,8 +35,8 @@ enum rp_verdict hn_verdict_exchange(const struct hn_expect *x, const struct http
 
     if (resp->error != HTTP_ERROR_NONE) {
         if (resp->error == HTTP_ERROR_TIMEOUT && x->latency_max_ms > 0) {
-            hn_verdict_duration(timeout_ms * 1000u, took, sizeof(took));
-            hn_verdict_duration(x->latency_max_ms * 1000u, want, sizeof(want));
+            clock_duration_text(timeout_ms * 1000u, took, sizeof(took));
+            clock_duration_text(x->latency_max_ms * 1000u, want, sizeof(want));
             snprintf(why, why_size, "no answer within %s (the bound is %s)", took, want);
             return RP_VERDICT_FAIL;
         }
@@ -42,14 +44,14 @@ enum rp_verdict hn_verdict_exchange(const struct hn_expect *x, const struct http
                  resp->error_text[0] != '\0' ? ": " : "", resp->error_text);
         return x->answered ? RP_VERDICT_FAIL : RP_VERDICT_ERROR;
     }
-    hn_verdict_duration(resp->total_us, took, sizeof(took));
+    clock_duration_text(resp->total_us, took, sizeof(took));
     if (x->has_status && !hn_verdict_status_ok(x, resp->status)) {
         hn_verdict_expect_text(x, want, sizeof(want));
         snprintf(why, why_size, "status %ld in %s, expected %s", resp->status, took, want);
         return RP_VERDICT_FAIL;
     }
     if (x->latency_max_ms > 0 && resp->total_us > x->latency_max_ms * 1000u) {
-        hn_verdict_duration(x->latency_max_ms * 1000u, want, sizeof(want));
+        clock_duration_text(x->latency_max_ms * 1000u, want, sizeof(want));
         snprintf(why, why_size, "answered (%ld) in %s, over the bound of %s", resp->status, took,
                  want);
         return RP_VERDICT_FAIL;
@@ -98,31 +100,6 @@ enum rp_verdict hn_verdict_case(enum rp_verdict worst_step, enum rp_level level,
     return RP_VERDICT_FAIL;
 }
 
-static int verdict_cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a;
-    uint64_t y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-uint64_t hn_verdict_percentile(uint64_t *v, size_t n, double p)
-{
-    if (n == 0) {
-        return 0;
-    }
-    qsort(v, n, sizeof(uint64_t), verdict_cmp_u64);
-    /* Nearest rank: the smallest value with at least p% of values at or
-     * below it (the same rule as rp_run_summarize). */
-    size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
-    if (rank < 1) {
-        rank = 1;
-    }
-    if (rank > n) {
-        rank = n;
-    }
-    return v[rank - 1];
-}
-
 /* Appends "s" to out at *used, keeping out NUL-terminated. */
 static void verdict_put(char *out, size_t out_size, size_t *used, const char *s)
 {
@@ -165,14 +142,5 @@ void hn_verdict_expect_text(const struct hn_expect *x, char *out, size_t out_siz
     }
     if (items == 0 && nots == 0) {
         verdict_put(out, out_size, &used, "any status");
-    }
-}
-
-void hn_verdict_duration(uint64_t us, char *out, size_t out_size)
-{
-    if (us < 1000000u) {
-        snprintf(out, out_size, "%.1f ms", (double)us / 1000.0);
-    } else {
-        snprintf(out, out_size, "%.2f s", (double)us / 1000000.0);
     }
 }

@@ -31,14 +31,7 @@ enum rp_verdict hn_verdict_worse(enum rp_verdict a, enum rp_verdict b);
  * SKIP and ERROR stand as they are. */
 enum rp_verdict hn_verdict_case(enum rp_verdict worst_step, enum rp_level level, bool strict);
 
-/* Nearest-rank percentile (0 < p <= 100) of n values; sorts v in place.
- * 0 when n is 0. */
-uint64_t hn_verdict_percentile(uint64_t *v, size_t n, double p);
-
 /* "401 or 403", "2xx", "not 3xx", "4xx (not 5xx)"; "any status" when none. */
 void hn_verdict_expect_text(const struct hn_expect *x, char *out, size_t out_size);
-
-/* A duration for people: "0.4 ms", "12.3 ms", "5.50 s". */
-void hn_verdict_duration(uint64_t us, char *out, size_t out_size);
 
 #endif

@@ -6,15 +6,6 @@
 
 #include "core/clock.h"
 
-void rp_fmt_duration(uint64_t us, char *buf, size_t size)
-{
-    if (us < 1000000) {
-        snprintf(buf, size, "%.1f ms", (double)us / 1000.0);
-    } else {
-        snprintf(buf, size, "%.2f s", (double)us / 1000000.0);
-    }
-}
-
 void rp_fmt_window(const struct rp_window *w, char *buf, size_t size)
 {
     if (!w->measured) {

@@ -9,8 +9,6 @@
 
 #include "reports/model.h"
 
-/* A duration for people: "0.4 ms", "12.3 ms", "1.52 s". */
-void rp_fmt_duration(uint64_t us, char *buf, size_t size);
 /* Microseconds as seconds with 3 decimals, "0.012" (JUnit's time). */
 void rp_fmt_seconds(uint64_t us, char *buf, size_t size);
 /* Epoch milliseconds as "2024-09-30T10:00:00", UTC without a zone: the

@@ -150,9 +150,9 @@ static const char dropped_note[] =
 static void put_exchange(FILE *f, const struct rp_exchange *x, bool open)
 {
     char c[32], fb[32], t[32];
-    rp_fmt_duration(x->connect_us, c, sizeof(c));
-    rp_fmt_duration(x->first_byte_us, fb, sizeof(fb));
-    rp_fmt_duration(x->total_us, t, sizeof(t));
+    clock_duration_text(x->connect_us, c, sizeof(c));
+    clock_duration_text(x->first_byte_us, fb, sizeof(fb));
+    clock_duration_text(x->total_us, t, sizeof(t));
     fprintf(f, "<details class=\"x\"%s><summary>", open ? " open" : "");
     esc(f, x->method ? x->method : "?");
     fputc(' ', f);
@@ -242,7 +242,7 @@ static void put_case(FILE *f, const struct rp_case *c, bool open)
 {
     const char *v = rp_verdict_name(c->verdict);
     char dur[32];
-    rp_fmt_duration(c->duration_us, dur, sizeof(dur));
+    clock_duration_text(c->duration_us, dur, sizeof(dur));
     fprintf(f,
             "<details class=\"case\" data-verdict=\"%s\"%s><summary class=\"row\">"
             "<span><span class=\"badge %s\">%s</span></span><span class=\"id\">",
@@ -323,7 +323,7 @@ static void put_meta(FILE *f, const struct rp_run *run)
     put_fact(f, "strict", run->strict ? "yes" : "no", false);
     clock_iso8601(run->started_wall_ms, buf, sizeof(buf));
     put_fact(f, "started", buf, false);
-    rp_fmt_duration(run->duration_us, buf, sizeof(buf));
+    clock_duration_text(run->duration_us, buf, sizeof(buf));
     put_fact(f, "duration", buf, false);
     fputs("</dl></div>\n", f);
 }
@@ -380,7 +380,7 @@ static void put_counts(FILE *f, const struct rp_run *run)
 static void put_tile(FILE *f, const char *label, uint64_t us)
 {
     char buf[32];
-    rp_fmt_duration(us, buf, sizeof(buf));
+    clock_duration_text(us, buf, sizeof(buf));
     fprintf(f, "<div class=\"tile\"><span>%s</span><b>%s</b></div>", label, buf);
 }
 

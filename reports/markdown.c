@@ -99,7 +99,7 @@ static const char *verdict_mark(enum rp_verdict v)
 static void put_header(FILE *f, const struct rp_run *run)
 {
     char dur[32], when[32];
-    rp_fmt_duration(run->duration_us, dur, sizeof(dur));
+    clock_duration_text(run->duration_us, dur, sizeof(dur));
     clock_iso8601(run->started_wall_ms, when, sizeof(when));
     fprintf(f, "# %s Vambe webhook conformance: %s\n\n",
             run->conformant ? verdict_mark(RP_VERDICT_PASS) : verdict_mark(RP_VERDICT_FAIL),
@@ -165,10 +165,10 @@ static void put_counts(FILE *f, const struct rp_run *run)
     fprintf(f, " **%zu** |\n\n", run->n_cases);
     if (run->latency.samples > 0) {
         char p50[32], p95[32], p99[32], max[32];
-        rp_fmt_duration(run->latency.p50_us, p50, sizeof(p50));
-        rp_fmt_duration(run->latency.p95_us, p95, sizeof(p95));
-        rp_fmt_duration(run->latency.p99_us, p99, sizeof(p99));
-        rp_fmt_duration(run->latency.max_us, max, sizeof(max));
+        clock_duration_text(run->latency.p50_us, p50, sizeof(p50));
+        clock_duration_text(run->latency.p95_us, p95, sizeof(p95));
+        clock_duration_text(run->latency.p99_us, p99, sizeof(p99));
+        clock_duration_text(run->latency.max_us, max, sizeof(max));
         fprintf(f, "**Latency** over %zu deliveries: p50 %s · p95 %s · p99 %s · max %s\n\n",
                 run->latency.samples, p50, p95, p99, max);
     }
@@ -300,7 +300,7 @@ static void put_table(struct md_doc *d, const struct rp_run *run)
     for (size_t i = 0; i < run->n_cases; i++) {
         const struct rp_case *c = &run->cases[i];
         char dur[32];
-        rp_fmt_duration(c->duration_us, dur, sizeof(dur));
+        clock_duration_text(c->duration_us, dur, sizeof(dur));
         struct md_block b;
         block_open(&b);
         fprintf(b.f, "| %s %s | ", verdict_mark(c->verdict), rp_verdict_name(c->verdict));

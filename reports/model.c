@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/stats.h"
 #include "core/xalloc.h"
 
 static const char *const verdict_names[RP_VERDICT_COUNT] = {"PASS", "FAIL", "WARN", "SKIP",
@@ -235,29 +236,6 @@ void rp_run_add_note(struct rp_run *run, const char *text)
     run->notes[run->n_notes++] = xstrdup(text);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a;
-    uint64_t y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted values. */
-static uint64_t percentile(const uint64_t *sorted, size_t n, double p)
-{
-    if (n == 0) {
-        return 0;
-    }
-    size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
-    if (rank < 1) {
-        rank = 1;
-    }
-    if (rank > n) {
-        rank = n;
-    }
-    return sorted[rank - 1];
-}
-
 static void summarize_latency(struct rp_run *run)
 {
     size_t n = 0;
@@ -273,11 +251,11 @@ static void summarize_latency(struct rp_run *run)
             k += rp_step_latencies(&run->cases[i].steps[j], v + k);
         }
     }
-    qsort(v, k, sizeof(uint64_t), cmp_u64);
+    stats_sort(v, k);
     run->latency.samples = k;
-    run->latency.p50_us = percentile(v, k, 50);
-    run->latency.p95_us = percentile(v, k, 95);
-    run->latency.p99_us = percentile(v, k, 99);
+    run->latency.p50_us = stats_percentile_sorted(v, k, 50);
+    run->latency.p95_us = stats_percentile_sorted(v, k, 95);
+    run->latency.p99_us = stats_percentile_sorted(v, k, 99);
     run->latency.max_us = k ? v[k - 1] : 0;
     free(v);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
 #include "reports/escape.h"
 #include "reports/fmt.h"
@@ -72,9 +73,9 @@ static void put_exchange(FILE *f, const struct rp_exchange *x, size_t n, size_t 
     if (x->error != NULL) {
         fprintf(f, "    ! %s\n", x->error);
     }
-    rp_fmt_duration(x->connect_us, c, sizeof(c));
-    rp_fmt_duration(x->first_byte_us, fb, sizeof(fb));
-    rp_fmt_duration(x->total_us, t, sizeof(t));
+    clock_duration_text(x->connect_us, c, sizeof(c));
+    clock_duration_text(x->first_byte_us, fb, sizeof(fb));
+    clock_duration_text(x->total_us, t, sizeof(t));
     fprintf(f, "    timings: connect %s, first byte %s, total %s\n", c, fb, t);
 }
 

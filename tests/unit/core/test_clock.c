@@ -1,4 +1,5 @@
-/* core/clock: reading RFC 3339 date-times back (clock_parse_iso8601). */
+/* core/clock: reading RFC 3339 date-times back (clock_parse_iso8601), and
+ * durations for people. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,26 @@
 #include <cmocka.h>
 
 #include "core/clock.h"
+
+static void duration_text(void **state)
+{
+    char out[32];
+
+    (void)state;
+    clock_duration_text(400, out, sizeof(out));
+    assert_string_equal(out, "0.4 ms");
+    clock_duration_text(12345, out, sizeof(out));
+    assert_string_equal(out, "12.3 ms");
+    clock_duration_text(999949, out, sizeof(out));
+    assert_string_equal(out, "999.9 ms");
+    clock_duration_text(1520000, out, sizeof(out));
+    assert_string_equal(out, "1.52 s");
+    clock_duration_text(5500000, out, sizeof(out));
+    assert_string_equal(out, "5.50 s");
+    /* A small buffer is cut, never overrun. */
+    clock_duration_text(12345, out, 4);
+    assert_string_equal(out, "12.");
+}
 
 static void parse_iso8601_round_trip(void **state)
 {
@@ -80,6 +101,7 @@ static void parse_iso8601_forms(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(duration_text),
         cmocka_unit_test(parse_iso8601_round_trip),
         cmocka_unit_test(parse_iso8601_forms),
     };

@@ -186,10 +186,6 @@ static void formats(void **state)
     assert_string_equal(buf, "1.234");
     rp_fmt_seconds(999, buf, sizeof(buf));
     assert_string_equal(buf, "0.000");
-    rp_fmt_duration(12345, buf, sizeof(buf));
-    assert_string_equal(buf, "12.3 ms");
-    rp_fmt_duration(1520000, buf, sizeof(buf));
-    assert_string_equal(buf, "1.52 s");
     clock_iso8601(1727690400123ull, buf, sizeof(buf));
     assert_string_equal(buf, "2024-09-30T10:00:00.123Z");
     rp_fmt_utc_plain(1727690400123ull, buf, sizeof(buf));
