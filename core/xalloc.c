@@ -2,6 +2,7 @@
 #include "core/xalloc.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,27 @@ void *xrealloc(void *p, size_t n)
         oom(n);
     }
     return q;
+}
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t first, size_t elem)
+{
+    size_t c = *cap > 0 ? *cap : (first > 0 ? first : 1);
+
+    if (need <= *cap) {
+        return p;
+    }
+    while (c < need) {
+        if (c > SIZE_MAX / 2) {
+            oom(SIZE_MAX);
+        }
+        c *= 2;
+    }
+    if (elem > 0 && c > SIZE_MAX / elem) {
+        oom(SIZE_MAX);
+    }
+    p = xrealloc(p, c * elem);
+    *cap = c;
+    return p;
 }
 
 char *xstrdup(const char *s)

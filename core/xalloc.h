@@ -11,6 +11,11 @@ void *xrealloc(void *p, size_t n);
 /* Returns a copy the caller frees; xstrdup(NULL) returns NULL. */
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* An array p of elem-sized items with room for *cap of them, grown so that
+ * it has room for at least need: the capacity doubles from first (first
+ * when *cap is 0). Returns the array (moved, maybe) and updates *cap;
+ * aborts as xrealloc does, also when the size would overflow. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t first, size_t elem);
 /* A growing text buffer: *p holds *len bytes and a NUL in *cap allocated.
  * xbuf_reserve makes room for more bytes (and the NUL), doubling from
  * first bytes but never past max (the caller keeps *len + more + 1 within

@@ -55,10 +55,7 @@ static struct delivery_header *delivery_slot(struct delivery_list *l, const char
         h->value = NULL;
         return h;
     }
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        l->h = xrealloc(l->h, l->cap * sizeof(*l->h));
-    }
+    l->h = xgrow(l->h, &l->cap, l->n + 1, 16, sizeof(*l->h));
     h = &l->h[l->n++];
     h->name = xstrdup(name);
     h->value = NULL;

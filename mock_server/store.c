@@ -769,10 +769,7 @@ int ms_store_webhook_list(struct ms_store *s, struct ms_webhook **out, size_t *n
     pthread_mutex_lock(&s->lock);
     sqlite3_stmt *st = s->st[ST_WEBHOOK_LIST];
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            cap = cap > 0 ? cap * 2 : 16;
-            arr = xrealloc(arr, cap * sizeof(*arr));
-        }
+        arr = xgrow(arr, &cap, len + 1, 16, sizeof(*arr));
         store_read_webhook(st, &arr[len++]);
     }
     if (rc != SQLITE_DONE) {

@@ -122,10 +122,7 @@ int ms_store_pending_load(struct ms_store *s, struct ms_pending_row **out, size_
     }
     st = s->st[ST_PENDING_LOAD];
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            cap = cap > 0 ? cap * 2 : EVENTS_FIRST_CAP;
-            rows = xrealloc(rows, cap * sizeof(*rows));
-        }
+        rows = xgrow(rows, &cap, len + 1, EVENTS_FIRST_CAP, sizeof(*rows));
         store_read_pending(st, &rows[len++]);
     }
     if (rc != SQLITE_DONE) {

@@ -43,10 +43,7 @@ void ms_timerq_push(struct ms_timerq *q, uint64_t due_us, void *item)
 {
     size_t i;
 
-    if (q->n == q->cap) {
-        q->cap = q->cap > 0 ? q->cap * 2 : TIMERQ_FIRST_CAP;
-        q->e = xrealloc(q->e, q->cap * sizeof(*q->e));
-    }
+    q->e = xgrow(q->e, &q->cap, q->n + 1, TIMERQ_FIRST_CAP, sizeof(*q->e));
     i = q->n++;
     q->e[i] = (struct timerq_entry){due_us, q->next_seq++, item};
     /* Sift up. */

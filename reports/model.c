@@ -16,11 +16,7 @@ static const char *const level_names[RP_LEVEL_COUNT] = {"MUST", "SHOULD", "INFO"
 /* Grows an array of elem_size items by one zeroed item; returns it. */
 static void *grow(void **items, size_t *n, size_t *cap, size_t elem_size)
 {
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 4;
-        *items = xrealloc(*items, ncap * elem_size);
-        *cap = ncap;
-    }
+    *items = xgrow(*items, cap, *n + 1, 4, elem_size);
     char *slot = (char *)*items + *n * elem_size;
     memset(slot, 0, elem_size);
     (*n)++;

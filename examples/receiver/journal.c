@@ -201,10 +201,7 @@ static struct rcv_journal_event *journal_event(struct rcv_journal_replay *r,
     if (*slot != 0) {
         return &r->events[*slot - 1];
     }
-    if (r->n == x->cap) {
-        x->cap = x->cap > 0 ? x->cap * 2 : 64;
-        r->events = xrealloc(r->events, x->cap * sizeof(*r->events));
-    }
+    r->events = xgrow(r->events, &x->cap, r->n + 1, 64, sizeof(*r->events));
     struct rcv_journal_event *ev = &r->events[r->n++];
     memset(ev, 0, sizeof(*ev));
     snprintf(ev->id, sizeof(ev->id), "%s", id);
@@ -306,10 +303,7 @@ static int journal_read(int fd, char **text, size_t *len)
 
     *len = 0;
     for (;;) {
-        if (*len + 4096 > cap) {
-            cap = cap > 0 ? cap * 2 : 65536;
-            *text = xrealloc(*text, cap);
-        }
+        *text = xgrow(*text, &cap, *len + 4096, 65536, 1);
         ssize_t n = pread(fd, *text + *len, cap - *len, (off_t)*len);
         if (n < 0 && errno == EINTR) {
             continue;
