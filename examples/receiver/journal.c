@@ -18,7 +18,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 
-#define JOURNAL_WANT "want 'A <event id>' or 'P <event id>'"
+#define JOURNAL_WANT "want 'A <event id>', 'P <event id>' or 'U <entity id> <ms>'"
 #define JOURNAL_SHOW 16 /* bytes of an unknown record quoted in a message */
 
 struct rcv_journal {
@@ -33,6 +33,7 @@ struct journal_index {
     size_t *slots;
     size_t n_slots; /* a power of two, or 0 */
     size_t cap;     /* events allocated */
+    size_t cap_updates;
 };
 
 /* ---- the text --------------------------------------------------------- */
@@ -137,10 +138,39 @@ static int journal_id(const char *p, size_t n, bool partial, char id[RCV_ID_MAX 
     return 0;
 }
 
-/* Reads one line (n bytes, without its newline) into *kind and id.
- * partial: the file ends inside it, so any start of a record passes. */
+/* A U record's fields after "U " (p, n bytes): the entity's id, a space,
+ * its updated_at in ms. */
+static int journal_update(const char *p, size_t n, bool partial, char id[RCV_ID_MAX + 1],
+                          uint64_t *at_ms, struct err *e)
+{
+    const char *sp = memchr(p, ' ', n);
+    uint64_t ms = 0;
+
+    if (sp == NULL) {
+        return partial ? journal_id(p, n, partial, id, e)
+                       : err_set(e, "'U' record without its time (want 'U <entity id> <ms>')");
+    }
+    if (journal_id(p, (size_t)(sp - p), false, id, e) != 0) {
+        return -1;
+    }
+    for (const char *d = sp + 1; d < p + n; d++) {
+        if (*d < '0' || *d > '9' || ms > (UINT64_MAX - 9) / 10) {
+            return err_set(e, "'U' record with a bad time (want milliseconds, digits only)");
+        }
+        ms = ms * 10 + (uint64_t)(*d - '0');
+    }
+    if (sp + 1 == p + n && !partial) {
+        return err_set(e, "'U' record without its time (want 'U <entity id> <ms>')");
+    }
+    *at_ms = ms;
+    return 0;
+}
+
+/* Reads one line (n bytes, without its newline) into *kind and id (and
+ * *at_ms for a U record). partial: the file ends inside it, so any start
+ * of a record passes. */
 static int journal_line(const char *line, size_t n, bool partial, char *kind,
-                        char id[RCV_ID_MAX + 1], struct err *e)
+                        char id[RCV_ID_MAX + 1], uint64_t *at_ms, struct err *e)
 {
     char shown[JOURNAL_SHOW * 4 + 8];
     size_t word = 0;
@@ -154,13 +184,16 @@ static int journal_line(const char *line, size_t n, bool partial, char *kind,
     while (word < n && line[word] != ' ') {
         word++;
     }
-    if ((line[0] != 'A' && line[0] != 'P') || word != 1) {
+    if ((line[0] != 'A' && line[0] != 'P' && line[0] != 'U') || word != 1) {
         journal_show(line, word > 0 ? word : n, shown, sizeof(shown));
         return err_set(e, "unknown record '%s' (%s)", shown, JOURNAL_WANT);
     }
     *kind = line[0];
     if (n <= 2 && !partial) {
         return err_set(e, "'%c' record without an event id", line[0]);
+    }
+    if (*kind == 'U' && n > 2) {
+        return journal_update(line + 2, n - 2, partial, id, at_ms, e);
     }
     return journal_id(n > 2 ? line + 2 : line, n > 2 ? n - 2 : 0, partial, id, e);
 }
@@ -212,7 +245,7 @@ static struct rcv_journal_event *journal_event(struct rcv_journal_replay *r,
 int rcv_journal_parse(const char *text, size_t len, const char *name,
                       struct rcv_journal_replay *out, struct err *e)
 {
-    struct journal_index x = {NULL, 0, 0};
+    struct journal_index x = {NULL, 0, 0, 0};
     size_t pos = 0;
     size_t lineno = 0;
     int rc = -1;
@@ -223,9 +256,10 @@ int rcv_journal_parse(const char *text, size_t len, const char *name,
         size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
         char kind = 0;
         char id[RCV_ID_MAX + 1];
+        uint64_t at_ms = 0;
 
         lineno++;
-        if (journal_line(text + pos, n, nl == NULL, &kind, id, e) != 0) {
+        if (journal_line(text + pos, n, nl == NULL, &kind, id, &at_ms, e) != 0) {
             err_prefix(e, "%s:%zu", name, lineno);
             goto out;
         }
@@ -233,11 +267,18 @@ int rcv_journal_parse(const char *text, size_t len, const char *name,
             out->torn_line = lineno; /* dropped: its 2xx was never sent */
             break;
         }
-        struct rcv_journal_event *ev = journal_event(out, &x, id);
-        if (kind == 'A') {
-            ev->accepted++;
+        if (kind == 'U') {
+            out->updates =
+                xgrow(out->updates, &x.cap_updates, out->n_updates + 1, 64, sizeof(*out->updates));
+            snprintf(out->updates[out->n_updates].entity, RCV_ID_MAX + 1, "%s", id);
+            out->updates[out->n_updates++].at_ms = at_ms;
         } else {
-            ev->processed++;
+            struct rcv_journal_event *ev = journal_event(out, &x, id);
+            if (kind == 'A') {
+                ev->accepted++;
+            } else {
+                ev->processed++;
+            }
         }
         out->records++;
         pos += n + 1;
@@ -252,6 +293,7 @@ out:
 void rcv_journal_replay_cleanup(struct rcv_journal_replay *r)
 {
     free(r->events);
+    free(r->updates);
     memset(r, 0, sizeof(*r));
 }
 
@@ -403,25 +445,14 @@ out:
     return j;
 }
 
-int rcv_journal_append(struct rcv_journal *j, unsigned records, const char *id, bool durable,
-                       struct err *e)
+/* Writes len bytes of whole records with one write (and fdatasync when
+ * durable); a record half written is cut from the file again. */
+static int journal_write(struct rcv_journal *j, const char *buf, size_t len, bool durable,
+                         struct err *e)
 {
-    char esc[RCV_JOURNAL_ID_MAX + 1];
-    char buf[2 * (RCV_JOURNAL_ID_MAX + 3) + 1];
-    size_t len = 0;
     size_t done = 0;
     int rc = -1;
 
-    if (id[0] == '\0' || strlen(id) > RCV_ID_MAX) {
-        return err_set(e, "event id of %zu bytes: not written (1 to %d)", strlen(id), RCV_ID_MAX);
-    }
-    rcv_journal_escape(id, esc, sizeof(esc));
-    if (records & RCV_JOURNAL_ACCEPTED) {
-        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "A %s\n", esc);
-    }
-    if (records & RCV_JOURNAL_PROCESSED) {
-        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "P %s\n", esc);
-    }
     pthread_mutex_lock(&j->lock);
     while (done < len) {
         ssize_t n = write(j->fd, buf + done, len - done);
@@ -448,6 +479,42 @@ out:
     }
     pthread_mutex_unlock(&j->lock);
     return rc;
+}
+
+int rcv_journal_append(struct rcv_journal *j, unsigned records, const char *id, bool durable,
+                       struct err *e)
+{
+    char esc[RCV_JOURNAL_ID_MAX + 1];
+    char buf[2 * (RCV_JOURNAL_ID_MAX + 3) + 1];
+    size_t len = 0;
+
+    if (id[0] == '\0' || strlen(id) > RCV_ID_MAX) {
+        return err_set(e, "event id of %zu bytes: not written (1 to %d)", strlen(id), RCV_ID_MAX);
+    }
+    rcv_journal_escape(id, esc, sizeof(esc));
+    if (records & RCV_JOURNAL_ACCEPTED) {
+        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "A %s\n", esc);
+    }
+    if (records & RCV_JOURNAL_PROCESSED) {
+        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "P %s\n", esc);
+    }
+    return journal_write(j, buf, len, durable, e);
+}
+
+int rcv_journal_append_update(struct rcv_journal *j, const char *entity, uint64_t at_ms,
+                              struct err *e)
+{
+    char esc[RCV_JOURNAL_ID_MAX + 1];
+    char buf[RCV_JOURNAL_ID_MAX + 32];
+    int len;
+
+    if (entity[0] == '\0' || strlen(entity) > RCV_ID_MAX) {
+        return err_set(e, "entity id of %zu bytes: not written (1 to %d)", strlen(entity),
+                       RCV_ID_MAX);
+    }
+    rcv_journal_escape(entity, esc, sizeof(esc));
+    len = snprintf(buf, sizeof(buf), "U %s %llu\n", esc, (unsigned long long)at_ms);
+    return journal_write(j, buf, (size_t)len, false, e);
 }
 
 void rcv_journal_close(struct rcv_journal *j)

@@ -6,6 +6,10 @@
  *                  Written and flushed to disk (fdatasync) before the 2xx
  *                  is sent: acknowledged means durable.
  *   P <event id>   processed once by the worker.
+ *   U <entity id> <ms>
+ *                  the contact or ticket an event changed, and its
+ *                  updated_at (ms since the epoch) as the worker applied it;
+ *                  written just before that event's P.
  *
  * Event ids come from the sender and may hold any byte but NUL (a space, a
  * newline, UTF-8): in the file every byte outside '!'..'~', and '%' itself,
@@ -15,8 +19,9 @@
  *
  * At start the receiver replays the file: every A id is seen (a duplicate
  * after a restart is still a duplicate), each P adds one to its id's count
- * (what the probe answers), and an A id with no P is handed to the worker
- * again. A last line without its newline is a write cut short by a crash
+ * (what the probe answers), U records give each entity its updated_at
+ * again (in order, as the worker applied them), and an A id with no P is
+ * handed to the worker again. A last line without its newline is a write cut short by a crash
  * (its 2xx was never sent): when it reads as the start of a record it is
  * dropped, with a warning, and cut from the file; anything else that is
  * not a record refuses the file, naming file:line.
@@ -28,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 #include "examples/receiver/idmap.h"
@@ -46,10 +52,18 @@ struct rcv_journal_event {
     unsigned processed; /* its P records */
 };
 
+/* One U record of a replayed journal. */
+struct rcv_journal_update {
+    char entity[RCV_ID_MAX + 1];
+    uint64_t at_ms;
+};
+
 /* A journal read back. */
 struct rcv_journal_replay {
     struct rcv_journal_event *events; /* in the order of their first record */
     size_t n;
+    struct rcv_journal_update *updates; /* the U records, in the file's order */
+    size_t n_updates;
     size_t records;   /* whole records read */
     size_t valid_len; /* bytes up to the end of the last whole line */
     size_t torn_line; /* the line cut short (dropped), 0 when none */
@@ -89,6 +103,11 @@ struct rcv_journal *rcv_journal_open(const char *path, struct rcv_journal_replay
  * written of it is cut from the file again). */
 int rcv_journal_append(struct rcv_journal *j, unsigned records, const char *id, bool durable,
                        struct err *e);
+/* Appends a U record: entity (an id as events have) now has updated_at
+ * at_ms. Not flushed to disk (what a P record is not either). -1 with e
+ * set as rcv_journal_append. */
+int rcv_journal_append_update(struct rcv_journal *j, const char *entity, uint64_t at_ms,
+                              struct err *e);
 /* NULL ok. */
 void rcv_journal_close(struct rcv_journal *j);
 

@@ -485,7 +485,7 @@ static const struct http_route server_routes[] = {
 struct rcv_server *rcv_server_start(const struct rcv_server_opts *o, struct err *e)
 {
     struct rcv_server *s = NULL;
-    struct rcv_journal_replay replay = {NULL, 0, 0, 0, 0};
+    struct rcv_journal_replay replay = {0};
     bool ok = false;
 
     const struct scheme *sc = o->scheme != NULL ? o->scheme : scheme_default();

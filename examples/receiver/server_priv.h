@@ -107,6 +107,7 @@ void rcv_server_state_requeue(struct rcv_server *s, const struct rcv_journal_rep
  * once without --state. */
 int rcv_server_state_accepted(struct rcv_server *s, const char *id, struct err *e);
 /* The P record of an event just processed; a failure is logged. */
-void rcv_server_state_processed(struct rcv_server *s, const char *id);
+void rcv_server_state_processed(struct rcv_server *s, const char *id, const char *entity,
+                                uint64_t at_ms);
 
 #endif

@@ -29,8 +29,14 @@ int rcv_server_state_open(struct rcv_server *s, const char *path, struct rcv_jou
         }
         *pending += rcv_journal_pending(ev);
     }
-    log_info("state file %s: %zu event%s replayed, %zu accepted but not processed: queued again",
-             path, replay->n, replay->n == 1 ? "" : "s", *pending);
+    for (size_t i = 0; i < replay->n_updates; i++) {
+        rcv_idmap_latest(s->entities, replay->updates[i].entity, replay->updates[i].at_ms,
+                         (s->flaws & RCV_FLAW_LAST_WRITE_WINS) != 0);
+    }
+    log_info("state file %s: %zu event%s and %zu entity change%s replayed, %zu accepted but not "
+             "processed: queued again",
+             path, replay->n, replay->n == 1 ? "" : "s", replay->n_updates,
+             replay->n_updates == 1 ? "" : "s", *pending);
     return 0;
 }
 
@@ -67,13 +73,19 @@ int rcv_server_state_accepted(struct rcv_server *s, const char *id, struct err *
     return rcv_journal_append(s->journal, RCV_JOURNAL_ACCEPTED, id, true, e);
 }
 
-void rcv_server_state_processed(struct rcv_server *s, const char *id)
+void rcv_server_state_processed(struct rcv_server *s, const char *id, const char *entity,
+                                uint64_t at_ms)
 {
     unsigned records = RCV_JOURNAL_PROCESSED;
     struct err e = {{0}};
 
     if (s->journal == NULL || id[0] == '\0') {
         return;
+    }
+    /* The entity before the event's P: a P on file means its change is on
+     * file too (a U without its P replays the same change again). */
+    if (entity != NULL && rcv_journal_append_update(s->journal, entity, at_ms, &e) != 0) {
+        log_error("%s: the change of %s by %s is not written down", e.msg, entity, id);
     }
     if (s->flaws & RCV_FLAW_ACK_BEFORE_DURABLE) {
         records |= RCV_JOURNAL_ACCEPTED; /* FLAW ack-before-durable: written down at last */

@@ -21,8 +21,10 @@
  * Applying it only when it is newer than what is held (in SQL: UPDATE ...
  * WHERE updated_at < $new) keeps the newest state whatever the order. An
  * event without the entity's id or a readable updated_at (data.updated_at,
- * legacy data.updatedAt) changes nothing. */
-static void worker_note_entity(struct rcv_server *s, const char *topic, const json_t *event)
+ * legacy data.updatedAt) changes nothing. Returns the entity's id (in
+ * event) with *at_ms, or NULL when nothing changed. */
+static const char *worker_note_entity(struct rcv_server *s, const char *topic, const json_t *event,
+                                      uint64_t *at_ms_out)
 {
     const char *id = rcv_parents_entity(topic, event, NULL);
     const json_t *data = json_object_get(event, "data");
@@ -33,7 +35,7 @@ static void worker_note_entity(struct rcv_server *s, const char *topic, const js
         at = json_string_value(json_object_get(data, "updatedAt")); /* legacy profile */
     }
     if (id == NULL || at == NULL || clock_parse_iso8601(at, &at_ms) != 0) {
-        return;
+        return NULL;
     }
     /* FLAW last-write-wins: the handler runs "UPDATE contacts SET ... =
      * $payload WHERE id = $id", copying every update as it arrives without
@@ -41,6 +43,8 @@ static void worker_note_entity(struct rcv_server *s, const char *topic, const js
      * attempt timed out, the sender tried again after the next update went
      * through) then overwrites the newer state with the older one. */
     rcv_idmap_latest(s->entities, id, at_ms, (s->flaws & RCV_FLAW_LAST_WRITE_WINS) != 0);
+    *at_ms_out = at_ms;
+    return id;
 }
 
 void rcv_server_process(struct rcv_server *s, const char *event_id, const char *topic,
@@ -59,11 +63,13 @@ void rcv_server_process(struct rcv_server *s, const char *event_id, const char *
     clock_sleep_us(work_ms * 1000u);
     /* The entity before the count: once the probe counts an event, the
      * entities probe already shows what it changed. */
+    const char *entity = NULL;
+    uint64_t at_ms = 0;
     if (event != NULL) {
-        worker_note_entity(s, topic, event);
+        entity = worker_note_entity(s, topic, event, &at_ms);
     }
     unsigned n = rcv_idmap_incr(s->processed, event_id);
-    rcv_server_state_processed(s, event_id);
+    rcv_server_state_processed(s, event_id, entity, at_ms);
     log_debug("processed %s (%u time%s)", event_id, n, n == 1 ? "" : "s");
 }
 

@@ -68,21 +68,27 @@ static int fx_teardown(void **state)
     return 0;
 }
 
-/* Starts the receiver on 127.0.0.1, port 0, with one --flaw unless flaw is
- * NULL. */
-static void fx_start(struct fixture *f, const char *flaw)
+/* Starts the receiver on 127.0.0.1, port 0, with one more flag and its
+ * value unless flag is NULL. */
+static void fx_start_with(struct fixture *f, const char *flag, const char *value)
 {
     const char *bin = proc_bin("VAMBE_RECEIVER_BIN");
     char *argv[6] = {(char *)bin, "--secret", SECRET, NULL, NULL, NULL};
     assert_non_null(bin);
-    if (flaw != NULL) {
-        argv[3] = "--flaw";
-        argv[4] = (char *)flaw;
+    if (flag != NULL) {
+        argv[3] = (char *)flag;
+        argv[4] = (char *)value;
     }
     assert_int_equal(proc_start(&f->p, argv, true, START_MS), 0);
     snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%u", f->p.port);
     f->client = http_client_new(NULL);
     assert_non_null(f->client);
+}
+
+/* Starts the receiver with one --flaw unless flaw is NULL. */
+static void fx_start(struct fixture *f, const char *flaw)
+{
+    fx_start_with(f, flaw != NULL ? "--flaw" : NULL, flaw);
 }
 
 /* Stops the receiver with SIGTERM and checks it exits 0. */
@@ -284,6 +290,27 @@ static void unreadable_updated_at(void **state)
     fx_stop(f);
 }
 
+/* With --state the entities survive a restart (the journal's U records):
+ * the late, older update sent after the restart still loses. */
+static void state_survives_restart(void **state)
+{
+    struct fixture *f = *state;
+    char path[64];
+
+    snprintf(path, sizeof(path), "/tmp/vambe-entities-%d.state", (int)getpid());
+    unlink(path);
+    fx_start_with(f, "--state", path);
+    send_event(f, "contact.created", "contact_id", "c_1", NULL, T0);
+    send_event(f, "contact.updated", "contact_id", "c_1", NULL, T2);
+    fx_stop(f);
+    fx_start_with(f, "--state", path);
+    entity_is(f, "c_1", T2_OUT);
+    send_event(f, "contact.updated", "contact_id", "c_1", NULL, T1);
+    entity_is(f, "c_1", T2_OUT);
+    fx_stop(f);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +318,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(flaw_last_write_wins, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(ticket_is_its_own_entity, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(unreadable_updated_at, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(state_survives_restart, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

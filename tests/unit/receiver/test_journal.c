@@ -19,7 +19,7 @@
 #include "examples/receiver/journal.h"
 #include "examples/receiver/server.h"
 
-#define WANT " (want 'A <event id>' or 'P <event id>')"
+#define WANT " (want 'A <event id>', 'P <event id>' or 'U <entity id> <ms>')"
 
 struct fixture {
     char dir[64];
@@ -115,9 +115,34 @@ static void replay_counts(void **state)
     assert_int_equal(find(&r, "evt_5")->accepted, 2);
     assert_true(rcv_journal_pending(find(&r, "evt_5")));
     assert_null(find(&r, "evt_6"));
+    assert_int_equal(r.n_updates, 0);
     rcv_journal_replay_cleanup(&r);
     assert_null(r.events);
     assert_int_equal(r.n, 0);
+}
+
+/* U records: each entity change in the file's order, apart from the
+ * events; a torn U at the end is dropped like any torn record. */
+static void replay_updates(void **state)
+{
+    (void)state;
+    static const char text[] = "A evt_1\nU con%201 1733400000000\nP evt_1\nU tkt_2 5\n"
+                               "U con%201 1733300000000\nU con_3 17";
+    struct rcv_journal_replay r;
+    struct err e = {{0}};
+
+    assert_int_equal(rcv_journal_parse(text, strlen(text), "st", &r, &e), 0);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.records, 5);
+    assert_int_equal(r.torn_line, 6);
+    assert_int_equal(r.n_updates, 3);
+    assert_string_equal(r.updates[0].entity, "con 1");
+    assert_int_equal(r.updates[0].at_ms, 1733400000000ull);
+    assert_string_equal(r.updates[1].entity, "tkt_2");
+    assert_int_equal(r.updates[1].at_ms, 5);
+    assert_int_equal(r.updates[2].at_ms, 1733300000000ull);
+    rcv_journal_replay_cleanup(&r);
+    assert_null(r.updates);
 }
 
 /* Many ids: the index grows and every count stays with its id. */
@@ -188,6 +213,15 @@ static void garbage_refused(void **state)
         /* a last line cut short, but not the start of a record */
         {"A evt_1\nhello", 0, "st:2: unknown record 'hello'" WANT},
         {"A evt_1\nA evt%G", 0, "st:2: bad escape '%G' in the event id (want %XX, two hex digits)"},
+        /* U records: an entity, a space, milliseconds */
+        {"U con_1\n", 0, "st:1: 'U' record without its time (want 'U <entity id> <ms>')"},
+        {"U con_1 \n", 0, "st:1: 'U' record without its time (want 'U <entity id> <ms>')"},
+        {"U con_1 12x\n", 0, "st:1: 'U' record with a bad time (want milliseconds, digits only)"},
+        {"U con_1 -5\n", 0, "st:1: 'U' record with a bad time (want milliseconds, digits only)"},
+        {"U con_1 99999999999999999999\n", 0,
+         "st:1: 'U' record with a bad time (want milliseconds, digits only)"},
+        {"U con%zz 5\n", 0, "st:1: bad escape '%zz' in the event id (want %XX, two hex digits)"},
+        {"U \n", 0, "st:1: 'U' record without an event id"},
     };
     struct rcv_journal_replay r;
     struct err e = {{0}};
@@ -331,9 +365,20 @@ static void append_and_read_back(void **state)
     rcv_journal_replay_cleanup(&r);
     /* appending goes on at the end */
     assert_int_equal(rcv_journal_append(j, RCV_JOURNAL_PROCESSED, "evt 3\nP evil%", false, &e), 0);
+    /* an entity change, escaped like an id */
+    assert_int_equal(rcv_journal_append_update(j, "con 9", 1733400000123ull, &e), 0);
+    assert_int_equal(rcv_journal_append_update(j, "", 1, &e), -1);
+    assert_string_equal(e.msg, "entity id of 0 bytes: not written (1 to 128)");
     rcv_journal_close(j);
     read_file(f->path, text, sizeof(text));
-    assert_non_null(strstr(text, "%25\nP evt%203%0AP%20evil%25\n"));
+    assert_non_null(strstr(text, "%25\nP evt%203%0AP%20evil%25\nU con%209 1733400000123\n"));
+    j = rcv_journal_open(f->path, &r, &e);
+    assert_non_null(j);
+    assert_int_equal(r.n_updates, 1);
+    assert_string_equal(r.updates[0].entity, "con 9");
+    assert_int_equal(r.updates[0].at_ms, 1733400000123ull);
+    rcv_journal_replay_cleanup(&r);
+    rcv_journal_close(j);
 }
 
 /* An empty file (a receiver that never accepted anything) replays to
@@ -471,6 +516,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(replay_counts),
         cmocka_unit_test(replay_many),
+        cmocka_unit_test(replay_updates),
         cmocka_unit_test(garbage_refused),
         cmocka_unit_test(empty_text),
         cmocka_unit_test(torn_tail),
