@@ -35,9 +35,15 @@ int hn_suite_default_dir(char *out, size_t out_size)
         if (slash != NULL) {
             *slash = '\0';
             snprintf(out, out_size, "%s/../share/vambe-kit/scenarios", exe);
-            if (suite_is_dir(out)) {
+            /* Reports name the folder: /usr/share/..., not /usr/bin/../share/...
+             * (in the build tree, the source folder its link points at). */
+            char *real = realpath(out, NULL);
+            if (real != NULL && suite_is_dir(real)) {
+                snprintf(out, out_size, "%s", real);
+                free(real);
                 return 0;
             }
+            free(real);
         }
     }
 #ifdef VAMBE_SUITE_BUILD_DIR
@@ -97,10 +103,7 @@ static int suite_walk(const char *dir, int depth, struct suite_paths *p, struct 
             err_set(e, "%s: more than %d scenario files", dir, SUITE_MAX_FILES);
             goto out;
         }
-        if (p->n == p->cap) {
-            p->cap = p->cap ? p->cap * 2 : 32;
-            p->v = xrealloc(p->v, p->cap * sizeof(char *));
-        }
+        p->v = xgrow(p->v, &p->cap, p->n + 1, 32, sizeof(char *));
         p->v[p->n++] = path;
     }
     rc = 0;

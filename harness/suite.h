@@ -14,8 +14,9 @@ struct hn_suite {
 };
 
 /* The built-in suite's folder: <exe dir>/../share/vambe-kit/scenarios, then
- * the source tree's scenarios/ (a build-tree binary), then the install
- * folder. Writes it into out and returns 0, or -1 when none exists. */
+ * the source tree's scenarios/ (only where VAMBE_SUITE_BUILD_DIR is defined:
+ * the library the tests link, never the installed program), then the
+ * install folder. Writes it into out and returns 0, or -1 when none exists. */
 int hn_suite_default_dir(char *out, size_t out_size);
 
 /* Every *.json file under dir (recursively, hidden entries skipped), sorted

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the kit needs to build, test and run its demo.
 # Installs only what is missing; quiet when everything is present.
-#   scripts/deps.sh            build and run (the demo)
+#   scripts/deps.sh            build and run (the demo); help2man writes the man pages
 #   scripts/deps.sh --test     also what the tests use (chromium renders the HTML report;
 #                              clang builds the fuzz targets; clang-format checks the
-#                              formatting in .ci/run; valgrind checks for leaks)
+#                              formatting in .ci/run; valgrind checks for leaks; lintian
+#                              checks the .deb)
 #   scripts/deps.sh --bench    also nginx and wrk (bench/ scripts)
 set -euo pipefail
 
@@ -13,11 +14,11 @@ packages=(
     libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev
     libssl-dev libsqlite3-dev
     libxml2-utils python3 python3-jsonschema
-    curl procps
+    curl procps help2man
 )
 for arg in "$@"; do
     case "$arg" in
-    --test) packages+=(chromium clang clang-format libclang-rt-14-dev valgrind openssl) ;;
+    --test) packages+=(chromium clang clang-format libclang-rt-14-dev valgrind openssl lintian) ;;
     --bench) packages+=(nginx wrk time) ;;
     *)
         echo "deps.sh: unknown option '$arg' (use --test or --bench)" >&2
