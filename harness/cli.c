@@ -1,15 +1,15 @@
-/* The command line (see cli.h). The option table below is the single
- * description of every option: getopt_long's table, --help and the re-run
- * command are all built from it. */
+/* The command line (see cli.h): options through the table of
+ * cli_table.c, then the command and what it needs. */
 #include "harness/cli.h"
 #include "harness/cli_priv.h"
 
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cli.h"
+#include "core/exit.h"
 #include "core/file.h"
 #include "core/log.h"
 #include "core/parse.h"
@@ -65,58 +65,58 @@ static int cli_duration(const char *flag, const char *v, bool zero_ok, uint64_t 
 }
 
 /* One option's value into cfg. */
-static int cli_option(struct hn_config *cfg, int id, const char *v, struct err *e)
+static int cli_apply(struct hn_config *cfg, int id, const char *v, struct err *e)
 {
     struct err pe = {{0}};
     long long n = 0;
 
     switch (id) {
-    case CLI_TARGET:
+    case HN_OPT_TARGET:
         cfg->target = v;
         return 0;
-    case CLI_SECRET:
+    case HN_OPT_SECRET:
         cfg->secret = v;
         return 0;
-    case CLI_HEADER:
+    case HN_OPT_HEADER:
         if (hn_delivery_header_check(v, e) != 0) {
             return -1;
         }
         cli_push(&cfg->headers, &cfg->n_headers, v);
         return 0;
-    case CLI_SUITE:
+    case HN_OPT_SUITE:
         cfg->suite = v;
         return 0;
-    case CLI_SCENARIO:
+    case HN_OPT_SCENARIO:
         cli_push(&cfg->scenarios, &cfg->n_scenarios, v);
         return 0;
-    case CLI_ONLY:
+    case HN_OPT_ONLY:
         cfg->only = v;
         return 0;
-    case CLI_SKIP:
+    case HN_OPT_SKIP:
         cfg->skip = v;
         return 0;
-    case CLI_TAGS:
+    case HN_OPT_TAGS:
         cfg->tags = v;
         return 0;
-    case CLI_IGNORED_TOPICS:
+    case HN_OPT_IGNORED_TOPICS:
         if (cli_topics_check(v, e) != 0) {
             return -1;
         }
         cli_push(&cfg->ignored_topics, &cfg->n_ignored_topics, v);
         return 0;
-    case CLI_PROBE_URL:
+    case HN_OPT_PROBE_URL:
         cfg->probe_url = v;
         return 0;
-    case CLI_PROBE_CMD:
+    case HN_OPT_PROBE_CMD:
         cfg->probe_cmd = v;
         return 0;
-    case CLI_STATE_PROBE_URL:
+    case HN_OPT_STATE_PROBE_URL:
         if (hn_state_probe_check(v, e) != 0) {
             return -1;
         }
         cfg->state_probe_url = v;
         return 0;
-    case CLI_CA_FILE: {
+    case HN_OPT_CA_FILE: {
         struct err why = {{0}};
         FILE *f = file_open_regular(v, &why);
 
@@ -127,37 +127,37 @@ static int cli_option(struct hn_config *cfg, int id, const char *v, struct err *
         cfg->ca_file = v;
         return 0;
     }
-    case CLI_RESOLVE:
+    case HN_OPT_RESOLVE:
         if (hn_resolve_check(v, e) != 0) {
             return -1;
         }
         cli_push(&cfg->resolve, &cfg->n_resolve, v);
         return 0;
-    case CLI_RESTART_CMD:
+    case HN_OPT_RESTART_CMD:
         if (v[0] == '\0') {
             return err_set(e, "--restart-cmd: an empty command");
         }
         cfg->restart_cmd = v;
         return 0;
-    case CLI_PROBE_WAIT:
+    case HN_OPT_PROBE_WAIT:
         return cli_duration("probe-wait", v, false, &cfg->probe_wait_ms, e);
-    case CLI_SETTLE:
+    case HN_OPT_SETTLE:
         return cli_duration("settle", v, true, &cfg->settle_ms, e);
-    case CLI_TIMEOUT:
+    case HN_OPT_TIMEOUT:
         return cli_duration("timeout", v, false, &cfg->timeout_ms, e);
-    case CLI_PROFILE:
+    case HN_OPT_PROFILE:
         if (event_profile_parse(v, &cfg->profile, &pe) != 0) {
             return err_set(e, "--profile: %s", pe.msg);
         }
         cfg->profile_set = true;
         return 0;
-    case CLI_TS_UNIT:
+    case HN_OPT_TS_UNIT:
         if (signature_unit_parse(v, false, &cfg->unit, &pe) != 0) {
             return err_set(e, "--timestamp-unit: %s", pe.msg);
         }
         cfg->unit_set = true;
         return 0;
-    case CLI_SCHEME:
+    case HN_OPT_SCHEME:
         if (cfg->scheme == NULL) {
             cfg->scheme = xmalloc(sizeof(*cfg->scheme));
         }
@@ -165,20 +165,20 @@ static int cli_option(struct hn_config *cfg, int id, const char *v, struct err *
             return err_set(e, "--scheme: %s", pe.msg);
         }
         return 0;
-    case CLI_STRICT:
+    case HN_OPT_STRICT:
         cfg->strict = true;
         return 0;
-    case CLI_LONG:
+    case HN_OPT_LONG:
         cfg->long_run = true;
         return 0;
-    case CLI_SEED:
+    case HN_OPT_SEED:
         if (parse_int(v, 0, INT64_MAX, &n, &pe) != 0) {
             return err_set(e, "--seed: %s", pe.msg);
         }
         cfg->seed = (uint64_t)n;
         cfg->has_seed = true;
         return 0;
-    case CLI_REPORT: {
+    case HN_OPT_REPORT: {
         enum rp_format fmt;
         const char *path = NULL;
         if (rp_report_spec_parse(v, &fmt, &path, e) != 0) {
@@ -187,19 +187,19 @@ static int cli_option(struct hn_config *cfg, int id, const char *v, struct err *
         cli_push(&cfg->reports, &cfg->n_reports, v);
         return 0;
     }
-    case CLI_REPORT_DIR:
+    case HN_OPT_REPORT_DIR:
         cfg->report_dir = v;
         return 0;
-    case CLI_NO_COLOR:
+    case HN_OPT_NO_COLOR:
         cfg->no_color = true;
         return 0;
-    case CLI_VERBOSE:
+    case HN_OPT_VERBOSE:
         cfg->verbose = true;
         return 0;
-    case CLI_HELP:
+    case HN_OPT_HELP:
         cfg->command = HN_CMD_HELP;
         return 0;
-    case CLI_VERSION:
+    case HN_OPT_VERSION:
         cfg->command = HN_CMD_VERSION;
         return 0;
     }
@@ -306,8 +306,10 @@ static int cli_check_run(struct hn_config *cfg, struct err *e)
 
 int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
 {
-    struct option longopts[CLI_MAX_OPTIONS + 1];
-    char shorts[64];
+    struct cli_option options[CLI_MAX_OPTIONS];
+    size_t n_options = hn_cli_options(options);
+    struct cli_parser p;
+    const char *v = NULL;
     bool asked = false;
     int c;
 
@@ -321,30 +323,19 @@ int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
     cfg->argc = argc;
     cfg->argv = xcalloc((size_t)argc + 1, sizeof(char *));
     memcpy(cfg->argv, argv, (size_t)argc * sizeof(char *));
-    hn_cli_getopt(longopts, shorts, sizeof(shorts));
-    optind = 0; /* GNU: reinitialise, so the parser can be called again */
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
-        if (c == '?') {
-            const char *arg = argv[optind - 1];
-            if (optopt != 0 && strncmp(arg, "--", 2) == 0) {
-                /* A known long option given a value it does not take. */
-                return err_set(e, "option '%.*s' takes no value", (int)strcspn(arg, "="), arg);
-            }
-            if (optopt != 0) {
-                return err_set(e, "unknown option '-%c'", optopt);
-            }
-            /* Never the value: "--secrt=TOPSECRET" is a mistyped secret. */
-            return err_set(e, "unknown option '%.*s'", (int)strcspn(argv[optind - 1], "="),
-                           argv[optind - 1]);
-        }
-        if (c == ':') {
-            return err_set(e, "option '%s' needs a value", argv[optind - 1]);
-        }
-        if (cli_option(cfg, c, optarg, e) != 0) {
+    /* Options anywhere: "run --target URL" and "--target URL run" alike. */
+    cli_parser_init(&p, false);
+    if (cli_parser_add(&p, options, n_options) != 0) {
+        return err_set(e, "internal error: the option table is wrong");
+    }
+    while ((c = cli_parser_next(&p, argc, argv, &v, e)) > 0) {
+        if (cli_apply(cfg, c, v, e) != 0) {
             return -1;
         }
-        asked = asked || c == CLI_HELP || c == CLI_VERSION;
+        asked = asked || c == HN_OPT_HELP || c == HN_OPT_VERSION;
+    }
+    if (c < 0) {
+        return -1;
     }
     if (asked) {
         return 0;
@@ -375,7 +366,7 @@ int hn_cli_main(int argc, char **argv)
 {
     struct hn_config cfg;
     struct err e = {{0}};
-    int code = HN_EXIT_USAGE;
+    int code = KIT_EXIT_USAGE;
 
     log_set_program("vambe-harness");
     if (hn_cli_parse(argc, argv, &cfg, &e) != 0) {
@@ -389,11 +380,11 @@ int hn_cli_main(int argc, char **argv)
     switch (cfg.command) {
     case HN_CMD_HELP:
         hn_cli_help(stdout);
-        code = HN_EXIT_CONFORMANT;
+        code = KIT_EXIT_OK;
         break;
     case HN_CMD_VERSION:
         printf("vambe-harness %s\n", VAMBE_VERSION);
-        code = HN_EXIT_CONFORMANT;
+        code = KIT_EXIT_OK;
         break;
     case HN_CMD_RUN:
         code = hn_command_run(&cfg, stdout, NULL);

@@ -13,14 +13,6 @@
 #include "core/scheme.h"
 #include "core/signature.h"
 
-/* Exit codes (DESIGN §7). */
-enum hn_exit {
-    HN_EXIT_CONFORMANT = 0,
-    HN_EXIT_NOT_CONFORMANT = 1,
-    HN_EXIT_USAGE = 2, /* usage, configuration or scenario error */
-    HN_EXIT_ENV = 3,   /* target unreachable */
-};
-
 enum hn_command { HN_CMD_RUN, HN_CMD_LIST, HN_CMD_VALIDATE, HN_CMD_HELP, HN_CMD_VERSION };
 
 /* A parsed command line. Strings are borrowed from argv or the environment;
@@ -80,7 +72,8 @@ void hn_cli_help(FILE *f);
  * With id NULL, every case (an audit's re-run: it judges the whole run).
  * Caller frees. */
 char *hn_cli_rerun(const struct hn_config *cfg, const char *id, uint64_t seed);
-/* Parses and runs a command line; returns the exit code. */
+/* Parses and runs a command line; returns the exit code (enum kit_exit,
+ * core/exit.h). */
 int hn_cli_main(int argc, char **argv);
 
 #endif

@@ -3,76 +3,64 @@
 #ifndef HARNESS_CLI_PRIV_H
 #define HARNESS_CLI_PRIV_H
 
-#include <getopt.h>
 #include <stddef.h>
 
-/* The options' ids: a short option's letter, or a number past 0xff. */
-enum cli_id {
-    CLI_TARGET = 't',
-    CLI_SECRET = 's',
-    CLI_VERBOSE = 'v',
-    CLI_HELP = 'h',
-    CLI_VERSION = 'V',
-    CLI_HEADER = 0x100,
-    CLI_SUITE,
-    CLI_SCENARIO,
-    CLI_ONLY,
-    CLI_SKIP,
-    CLI_TAGS,
-    CLI_IGNORED_TOPICS,
-    CLI_PROBE_URL,
-    CLI_PROBE_CMD,
-    CLI_STATE_PROBE_URL,
-    CLI_PROBE_WAIT,
-    CLI_SETTLE,
-    CLI_TIMEOUT,
-    CLI_PROFILE,
-    CLI_TS_UNIT,
-    CLI_SCHEME,
-    CLI_STRICT,
-    CLI_LONG,
-    CLI_RESTART_CMD,
-    CLI_CA_FILE,
-    CLI_RESOLVE,
-    CLI_SEED,
-    CLI_REPORT,
-    CLI_REPORT_DIR,
-    CLI_NO_COLOR,
+#include "core/cli.h"
+
+/* The options' ids (struct cli_option's id). */
+enum hn_opt {
+    HN_OPT_TARGET = 1,
+    HN_OPT_SECRET,
+    HN_OPT_VERBOSE,
+    HN_OPT_HELP,
+    HN_OPT_VERSION,
+    HN_OPT_HEADER,
+    HN_OPT_SUITE,
+    HN_OPT_SCENARIO,
+    HN_OPT_ONLY,
+    HN_OPT_SKIP,
+    HN_OPT_TAGS,
+    HN_OPT_IGNORED_TOPICS,
+    HN_OPT_PROBE_URL,
+    HN_OPT_PROBE_CMD,
+    HN_OPT_STATE_PROBE_URL,
+    HN_OPT_PROBE_WAIT,
+    HN_OPT_SETTLE,
+    HN_OPT_TIMEOUT,
+    HN_OPT_PROFILE,
+    HN_OPT_TS_UNIT,
+    HN_OPT_SCHEME,
+    HN_OPT_STRICT,
+    HN_OPT_LONG,
+    HN_OPT_RESTART_CMD,
+    HN_OPT_CA_FILE,
+    HN_OPT_RESOLVE,
+    HN_OPT_SEED,
+    HN_OPT_REPORT,
+    HN_OPT_REPORT_DIR,
+    HN_OPT_NO_COLOR,
 };
 
 /* How an option is written back into a re-run command. */
-enum cli_rerun {
-    CLI_RERUN_KEEP,   /* as given */
-    CLI_RERUN_DROP,   /* selection and report options: the re-run picks its case */
-    CLI_RERUN_SECRET, /* --secret "$VAMBE_SECRET" */
-    CLI_RERUN_HEADER, /* the value may be a token: "Name: ***" */
-    CLI_RERUN_URL,    /* query values may be tokens: redacted */
-    CLI_RERUN_SEED,   /* kept, and noted as present */
+enum hn_rerun {
+    HN_RERUN_KEEP,   /* as given */
+    HN_RERUN_DROP,   /* selection and report options: the re-run picks its case */
+    HN_RERUN_SECRET, /* --secret "$VAMBE_SECRET" */
+    HN_RERUN_HEADER, /* the value may be a token: "Name: ***" */
+    HN_RERUN_URL,    /* query values may be tokens: redacted */
+    HN_RERUN_SEED,   /* kept, and noted as present */
 };
 
-/* Columns: long name, argument (getopt_long's has_arg), id (a short
- * option's letter, or a number past 0xff), the argument's name in --help,
- * the help text, and what a re-run command does with it. */
-struct cli_option {
-    const char *name;
-    int has_arg;
-    int id;
-    const char *arg;
-    const char *help;
-    enum cli_rerun rerun;
+/* A row of the table: the option, and the harness's column more. */
+struct hn_cli_row {
+    struct cli_option opt;
+    enum hn_rerun rerun;
 };
 
-/* The most options the table may hold (checked where it is built). */
-#define CLI_MAX_OPTIONS 64
-
-/* Fills getopt_long's tables from the option table: longopts (room for
- * CLI_MAX_OPTIONS + 1, the last zeroed) and shorts (":" first: a missing
- * value is told apart from an unknown option). */
-void hn_cli_getopt(struct option *longopts, char *shorts, size_t shorts_size);
 /* The table, in --help order (static). */
-const struct cli_option *hn_cli_options(size_t *n);
-/* The option whose id (a short option's letter, or a number past 0xff) is
- * id; NULL when none. */
-const struct cli_option *hn_cli_option_by_id(int id);
+const struct hn_cli_row *hn_cli_rows(size_t *n);
+/* The table's options, for core/cli.h, into out (room for
+ * CLI_MAX_OPTIONS). Returns how many. */
+size_t hn_cli_options(struct cli_option *out);
 
 #endif

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "core/clock.h"
+#include "core/exit.h"
 #include "core/log.h"
 #include "core/signature.h"
 #include "core/xalloc.h"
@@ -291,7 +292,7 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
     struct err e = {{0}};
     char *where = NULL;
     uint64_t seed = command_seed(cfg);
-    int code = HN_EXIT_USAGE;
+    int code = KIT_EXIT_USAGE;
 
     if (run_out != NULL) {
         *run_out = NULL;
@@ -312,7 +313,7 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
     }
     if (hn_runner_preflight(r, &e) != 0) {
         log_error("target %s unreachable: %s", hn_runner_target_shown(r), e.msg);
-        code = HN_EXIT_ENV;
+        code = KIT_EXIT_ENV;
         goto out;
     }
     run = command_new_run(cfg, r, &suite, where, seed);
@@ -356,7 +357,7 @@ int hn_command_run(const struct hn_config *cfg, FILE *out, struct rp_run **run_o
     for (size_t i = 0; i < n_reports; i++) {
         if (rp_write_file(run, reports[i].format, reports[i].path, &e) != 0) {
             log_error("report %s: %s", reports[i].path, e.msg);
-            code = HN_EXIT_USAGE;
+            code = KIT_EXIT_USAGE;
         }
     }
     hn_interrupt_restore();
@@ -381,7 +382,7 @@ int hn_command_list(const struct hn_config *cfg, FILE *out)
     struct hn_output o;
     struct err e = {{0}};
     char *where = NULL;
-    int code = HN_EXIT_USAGE;
+    int code = KIT_EXIT_USAGE;
 
     if (command_suite(cfg, &suite, &where, &e) != 0 ||
         hn_suite_select(&suite, cfg->only, cfg->skip, cfg->tags, &e) != 0) {
@@ -390,7 +391,7 @@ int hn_command_list(const struct hn_config *cfg, FILE *out)
     }
     hn_output_init(&o, out, cfg->no_color);
     hn_output_list(&o, &suite);
-    code = HN_EXIT_CONFORMANT;
+    code = KIT_EXIT_OK;
 out:
     hn_suite_cleanup(&suite);
     free(where);
@@ -433,7 +434,7 @@ int hn_command_validate(const struct hn_config *cfg, FILE *out)
         if (hn_suite_default_dir(dir, sizeof(dir)) != 0) {
             log_error("validate: no file given and no built-in suite found");
             free(ops);
-            return HN_EXIT_USAGE;
+            return KIT_EXIT_USAGE;
         }
         ops[n_ops++] = dir;
     }
@@ -462,12 +463,12 @@ int hn_command_validate(const struct hn_config *cfg, FILE *out)
     free(ops);
     if (total == 0) {
         log_error("validate: no scenario file found");
-        return HN_EXIT_USAGE;
+        return KIT_EXIT_USAGE;
     }
     if (bad > 0) {
         log_error("%zu of %zu scenario%s with errors", bad, total, total == 1 ? "" : "s");
-        return HN_EXIT_USAGE;
+        return KIT_EXIT_USAGE;
     }
     fprintf(out, "%zu scenario%s OK\n", total, total == 1 ? "" : "s");
-    return HN_EXIT_CONFORMANT;
+    return KIT_EXIT_OK;
 }

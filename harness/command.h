@@ -1,6 +1,6 @@
 /* The commands of vambe-harness: run, list, validate. Each prints what the
  * user asked for on out, errors on stderr, and returns an exit code
- * (enum hn_exit). */
+ * (enum kit_exit, core/exit.h). */
 #ifndef HARNESS_COMMAND_H
 #define HARNESS_COMMAND_H
 

@@ -1,7 +1,6 @@
 /* The command that re-runs one failed case (see hn_cli_rerun in cli.h):
  * the original command line, option by option through the option table,
  * with secrets replaced and the selection narrowed to the case. */
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,19 +56,19 @@ static void cli_put_arg(struct cli_buf *b, const char *s)
 }
 
 /* Writes one option of the original command line into a re-run command. */
-static void cli_rerun_option(struct cli_buf *b, const struct cli_option *o, const char *value,
+static void cli_rerun_option(struct cli_buf *b, const struct hn_cli_row *r, const char *value,
                              bool *had_seed)
 {
     char flag[64];
 
-    snprintf(flag, sizeof(flag), "--%s", o->name);
-    switch (o->rerun) {
-    case CLI_RERUN_DROP:
+    snprintf(flag, sizeof(flag), "--%s", r->opt.name);
+    switch (r->rerun) {
+    case HN_RERUN_DROP:
         return;
-    case CLI_RERUN_SECRET:
+    case HN_RERUN_SECRET:
         cli_put(b, " --secret \"$VAMBE_SECRET\"");
         return;
-    case CLI_RERUN_HEADER: {
+    case HN_RERUN_HEADER: {
         size_t n = strcspn(value, ":");
         char *shown = xasprintf("%.*s: ***", (int)n, value);
         cli_put_arg(b, flag);
@@ -77,17 +76,17 @@ static void cli_rerun_option(struct cli_buf *b, const struct cli_option *o, cons
         free(shown);
         return;
     }
-    case CLI_RERUN_URL: {
+    case HN_RERUN_URL: {
         char *shown = hn_url_redact(value);
         cli_put_arg(b, flag);
         cli_put_arg(b, shown);
         free(shown);
         return;
     }
-    case CLI_RERUN_SEED:
+    case HN_RERUN_SEED:
         *had_seed = true;
         break;
-    case CLI_RERUN_KEEP:
+    case HN_RERUN_KEEP:
         break;
     }
     cli_put_arg(b, flag);
@@ -96,18 +95,32 @@ static void cli_rerun_option(struct cli_buf *b, const struct cli_option *o, cons
     }
 }
 
-/* Finds a long option by its exact name or a unique prefix, as getopt_long
- * does. */
-static const struct cli_option *cli_find_long(const char *name, size_t len)
+/* The option whose one-letter form is c; NULL when none. */
+static const struct hn_cli_row *cli_find_short(int c)
 {
-    const struct cli_option *hit = NULL;
-
     size_t n = 0;
-    const struct cli_option *all = hn_cli_options(&n);
+    const struct hn_cli_row *all = hn_cli_rows(&n);
 
     for (size_t i = 0; i < n; i++) {
-        if (strncmp(all[i].name, name, len) == 0) {
-            if (strlen(all[i].name) == len) {
+        if (all[i].opt.short_name == c) {
+            return &all[i];
+        }
+    }
+    return NULL;
+}
+
+/* Finds a long option by its exact name or a unique prefix, as getopt_long
+ * does. */
+static const struct hn_cli_row *cli_find_long(const char *name, size_t len)
+{
+    const struct hn_cli_row *hit = NULL;
+
+    size_t n = 0;
+    const struct hn_cli_row *all = hn_cli_rows(&n);
+
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(all[i].opt.name, name, len) == 0) {
+            if (strlen(all[i].opt.name) == len) {
                 return &all[i];
             }
             if (hit != NULL) {
@@ -130,23 +143,23 @@ char *hn_cli_rerun(const struct hn_config *cfg, const char *id, uint64_t seed)
         const char *a = cfg->argv[i];
         if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
             size_t len = strcspn(a + 2, "=");
-            const struct cli_option *o = cli_find_long(a + 2, len);
+            const struct hn_cli_row *o = cli_find_long(a + 2, len);
             const char *value = NULL;
             if (o == NULL) {
                 cli_put_arg(&b, a);
                 continue;
             }
-            if (o->has_arg == required_argument) {
+            if (o->opt.has_arg == required_argument) {
                 value = a[2 + len] == '=' ? a + 3 + len : (i + 1 < cfg->argc ? cfg->argv[++i] : "");
             }
             cli_rerun_option(&b, o, value, &had_seed);
         } else if (a[0] == '-' && a[1] != '\0' && a[1] != '-') {
             for (size_t j = 1; a[j] != '\0'; j++) {
-                const struct cli_option *o = hn_cli_option_by_id((unsigned char)a[j]);
+                const struct hn_cli_row *o = cli_find_short((unsigned char)a[j]);
                 if (o == NULL) {
                     break;
                 }
-                if (o->has_arg == required_argument) {
+                if (o->opt.has_arg == required_argument) {
                     const char *value =
                         a[j + 1] != '\0' ? a + j + 1 : (i + 1 < cfg->argc ? cfg->argv[++i] : "");
                     cli_rerun_option(&b, o, value, &had_seed);

@@ -2,34 +2,43 @@
  * Each has its own small option table; none sends anything. */
 #include "harness/tools.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cli.h"
 #include "core/clock.h"
 #include "core/event.h"
+#include "core/exit.h"
 #include "core/ids.h"
 #include "core/log.h"
 #include "core/rng.h"
 #include "core/scheme.h"
 #include "core/xalloc.h"
-#include "harness/cli.h"
 
 #define TOOLS_BODY_MAX (16u * 1024 * 1024)
 
-/* The options of every tool; each tool takes the ones its usage names. */
-enum tools_opt { OPT_SCHEME = 0x100, OPT_SECRET, OPT_TIMESTAMP, OPT_ID, OPT_TYPE, OPT_PROFILE };
+/* The options of every tool; each tool takes the ones its usage names.
+ * Columns as core/cli.h's; no help column: each tool's usage text below
+ * says what it takes. */
+enum tools_opt {
+    OPT_SCHEME = 1,
+    OPT_SECRET,
+    OPT_TIMESTAMP,
+    OPT_ID,
+    OPT_TYPE,
+    OPT_PROFILE,
+    OPT_HELP
+};
 
-static const struct option tools_options[] = {
-    {"scheme", required_argument, NULL, OPT_SCHEME},
-    {"secret", required_argument, NULL, OPT_SECRET},
-    {"timestamp", required_argument, NULL, OPT_TIMESTAMP},
-    {"id", required_argument, NULL, OPT_ID},
-    {"type", required_argument, NULL, OPT_TYPE},
-    {"profile", required_argument, NULL, OPT_PROFILE},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+static const struct cli_option tools_options[] = {
+    {"scheme", 0, required_argument, OPT_SCHEME, "NAME|FILE", NULL},
+    {"secret", 0, required_argument, OPT_SECRET, "S", NULL},
+    {"timestamp", 0, required_argument, OPT_TIMESTAMP, "T", NULL},
+    {"id", 0, required_argument, OPT_ID, "ID", NULL},
+    {"type", 0, required_argument, OPT_TYPE, "TYPE", NULL},
+    {"profile", 0, required_argument, OPT_PROFILE, "P", NULL},
+    {"help", 'h', no_argument, OPT_HELP, NULL, NULL},
 };
 
 struct tools_args {
@@ -60,46 +69,45 @@ static const char tools_sign_usage[] =
 static int tools_parse(int argc, char **argv, bool takes_file, struct tools_args *a, struct err *e)
 {
     struct err pe = {{0}};
+    struct cli_parser p;
+    const char *v = NULL;
     int c;
 
     memset(a, 0, sizeof(*a));
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", tools_options, NULL)) != -1) {
+    cli_parser_init(&p, false);
+    if (cli_parser_add(&p, tools_options, sizeof(tools_options) / sizeof(tools_options[0])) != 0) {
+        return err_set(e, "internal error: the option table is wrong");
+    }
+    while ((c = cli_parser_next(&p, argc, argv, &v, e)) > 0) {
         switch (c) {
         case OPT_SCHEME:
-            if (scheme_resolve(optarg, &a->scheme, &pe) != 0) {
+            if (scheme_resolve(v, &a->scheme, &pe) != 0) {
                 return err_set(e, "--scheme: %s", pe.msg);
             }
             a->has_scheme = true;
             break;
         case OPT_SECRET:
-            a->secret = optarg;
+            a->secret = v;
             break;
         case OPT_TIMESTAMP:
-            a->timestamp = optarg;
+            a->timestamp = v;
             break;
         case OPT_ID:
-            a->id = optarg;
+            a->id = v;
             break;
         case OPT_TYPE:
-            a->type = optarg;
+            a->type = v;
             break;
         case OPT_PROFILE:
-            a->profile = optarg;
+            a->profile = v;
             break;
-        case 'h':
+        case OPT_HELP:
             a->help = true;
             break;
-        case ':':
-            return err_set(e, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            if (optopt != 0 && strncmp(argv[optind - 1], "--", 2) != 0) {
-                return err_set(e, "unknown option '-%c'", optopt);
-            }
-            return err_set(e, "unknown option '%.*s'", (int)strcspn(argv[optind - 1], "="),
-                           argv[optind - 1]);
         }
+    }
+    if (c < 0) {
+        return -1;
     }
     if (takes_file && optind < argc) {
         a->file = argv[optind++];
@@ -252,7 +260,7 @@ int hn_tools_main(int argc, char **argv, FILE *out)
 
     if (tools_parse(argc, argv, sign, &a, &e) != 0) {
         log_error("%s: %s", tool, e.msg);
-        return HN_EXIT_USAGE;
+        return KIT_EXIT_USAGE;
     }
     if (a.help) {
         if (sign) {
@@ -264,18 +272,18 @@ int hn_tools_main(int argc, char **argv, FILE *out)
                   "Lists the event types a sender emits under the scheme's payload profile.\n",
                   out);
         }
-        return HN_EXIT_CONFORMANT;
+        return KIT_EXIT_OK;
     }
     if (sign) {
         if (tools_sign_check(&a, &e) != 0 || tools_sign(&a, out, &e) != 0) {
             log_error("sign: %s", e.msg);
-            return HN_EXIT_USAGE;
+            return KIT_EXIT_USAGE;
         }
     } else if (strcmp(tool, "schemes") == 0) {
         tools_schemes(out);
     } else if (tools_list_topics(&a, out, &e) != 0) {
         log_error("list-topics: %s", e.msg);
-        return HN_EXIT_USAGE;
+        return KIT_EXIT_USAGE;
     }
-    return HN_EXIT_CONFORMANT;
+    return KIT_EXIT_OK;
 }

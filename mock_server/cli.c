@@ -1,32 +1,33 @@
 /* vambe-mock's command line.
  *
- * The command table lists each subcommand with its option table; each
- * option row gives the long name, the short letter (0 for none), whether it
- * takes a value, the value's name in the help and the help line. The same
- * rows build getopt_long's struct option array, the short-option string, the
- * usage line and --help. `serve` also takes every delivery-policy flag: those
- * rows come from policy.c's table (one table for the flags, /mock/config
- * and their help) and are appended when a command asks for them. */
+ * The command table lists each subcommand with its option table
+ * (core/cli.h's rows: long name, short letter (0 for none), whether it
+ * takes a value, id, the value's name in the help and the help line). The
+ * same rows build getopt_long's tables, the usage line and --help. `serve`
+ * also takes every delivery-policy flag: those rows come from policy.c's
+ * table (one table for the flags, /mock/config and their help) and are
+ * appended when a command asks for them. */
 #include "mock_server/cli.h"
 
 #include <arpa/inet.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cli.h"
+#include "core/exit.h"
 #include "core/parse.h"
 #include "mock_server/dispatch.h"
 #include "mock_server/validate.h"
 
-#define CLI_PROGRAM     "vambe-mock"
-#define CLI_MAX_OPTIONS 64
+#define CLI_PROGRAM "vambe-mock"
 
+/* The options' ids (struct cli_option's id). */
 enum cli_opt_id {
-    OPT_HELP = 'h',
-    OPT_VERBOSE = 'v',
-    OPT_BIND = 256,
+    OPT_HELP = 1,
+    OPT_VERBOSE,
+    OPT_BIND,
     OPT_PORT,
     OPT_PORT_FILE,
     OPT_API_KEY,
@@ -45,14 +46,8 @@ enum cli_opt_id {
     OPT_POLICY = 512, /* + the row's index in ms_policy_flags() */
 };
 
-struct cli_option {
-    const char *name; /* long name, without "--" */
-    int short_name;   /* 0 when none */
-    int has_arg;      /* no_argument or required_argument */
-    int id;           /* enum cli_opt_id */
-    const char *arg;  /* the value's name in the help; NULL without a value */
-    const char *help;
-};
+/* The option list of a command's --help. */
+static const struct cli_help_layout cli_layout = {26, 0};
 
 /* `serve`'s options. */
 static const struct cli_option serve_options[] = {
@@ -204,24 +199,6 @@ static void cli_top_help(FILE *f)
             CLI_PROGRAM);
 }
 
-static void cli_help_row(FILE *f, const struct cli_option *o)
-{
-    char left[64];
-
-    if (o->short_name != 0) {
-        snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
-                 o->arg ? o->arg : "");
-    } else {
-        snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
-                 o->arg ? o->arg : "");
-    }
-    if (strlen(left) > 26) {
-        fprintf(f, "  %s\n  %-26s %s\n", left, "", o->help);
-    } else {
-        fprintf(f, "  %-26s %s\n", left, o->help);
-    }
-}
-
 static void cli_command_help(FILE *f, const struct cli_command *cmd)
 {
     struct cli_option rows[CLI_MAX_OPTIONS];
@@ -229,11 +206,10 @@ static void cli_command_help(FILE *f, const struct cli_command *cmd)
 
     cli_usage_line(f, cmd);
     fprintf(f, "\n%s.\n\noptions:\n", cmd->summary);
-    for (size_t i = 0; i < n; i++) {
-        if (rows[i].id == OPT_POLICY) {
-            fprintf(f, "\ndelivery options (GET and PUT /mock/config read and change them):\n");
-        }
-        cli_help_row(f, &rows[i]);
+    cli_help_options(f, rows, cmd->n_options, &cli_layout);
+    if (n > cmd->n_options) {
+        fprintf(f, "\ndelivery options (GET and PUT /mock/config read and change them):\n");
+        cli_help_options(f, rows + cmd->n_options, n - cmd->n_options, &cli_layout);
     }
 }
 
@@ -259,7 +235,7 @@ cli_fail(struct ms_cli *cli, FILE *errout, const struct cli_command *cmd, const 
     } else {
         cli_top_usage(errout);
     }
-    cli_done(cli, MS_EXIT_USAGE);
+    cli_done(cli, KIT_EXIT_USAGE);
 }
 
 /* ---- serve ---------------------------------------------------------------- */
@@ -445,16 +421,6 @@ static int cli_apply_trigger(struct ms_cli *cli, int id, const char *arg, char *
 
 /* ---- parsing -------------------------------------------------------------- */
 
-static const struct cli_option *cli_option_by_id(const struct cli_option *rows, size_t n, int id)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (rows[i].id == id) {
-            return &rows[i];
-        }
-    }
-    return NULL;
-}
-
 /* Takes the positional arguments left after the options. */
 static void cli_positionals(const struct cli_command *cmd, int argc, char **argv, FILE *errout,
                             struct ms_cli *cli)
@@ -482,63 +448,36 @@ static void cli_parse_command(const struct cli_command *cmd, int argc, char **ar
                               FILE *errout, struct ms_cli *cli)
 {
     struct cli_option rows[CLI_MAX_OPTIONS];
-    struct option longopts[CLI_MAX_OPTIONS + 1];
-    char shortopts[2 * CLI_MAX_OPTIONS + 3];
-    size_t k = 0;
+    struct cli_parser p;
+    struct err e = {{0}};
     size_t n = cli_rows(cmd, rows, CLI_MAX_OPTIONS);
+    const char *v = NULL;
     char msg[512];
     int c;
 
-    /* '+' (stop at the first non-option) for commands without positional
-     * arguments, so a stray word is reported; commands with one let
-     * getopt permute ("trigger TOPIC --count 2"). ':' reports a missing
-     * value as ':' rather than '?'. */
-    if (cmd->positional == NULL) {
-        shortopts[k++] = '+';
+    /* In order (stop at the first non-option) for commands without
+     * positional arguments, so a stray word is reported; commands with one
+     * let getopt permute ("trigger TOPIC --count 2"). */
+    cli_parser_init(&p, cmd->positional == NULL);
+    if (cli_parser_add(&p, rows, n) != 0) {
+        cli_fail(cli, errout, cmd, "internal error: the option table is wrong");
+        return;
     }
-    shortopts[k++] = ':';
-    for (size_t i = 0; i < n; i++) {
-        const struct cli_option *o = &rows[i];
-        longopts[i] = (struct option){o->name, o->has_arg, NULL, o->id};
-        if (o->short_name != 0) {
-            shortopts[k++] = (char)o->short_name;
-            if (o->has_arg == required_argument) {
-                shortopts[k++] = ':';
-            }
-        }
-    }
-    longopts[n] = (struct option){NULL, 0, NULL, 0};
-    shortopts[k] = '\0';
-
     cli->command = cmd->command;
-    optind = 0; /* glibc: start a fresh scan (the parser may run more than once) */
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-        if (c == '?') {
-            if (optopt != 0 && optopt < 256) {
-                cli_fail(cli, errout, cmd, "unknown option '-%c'", optopt);
-            } else {
-                /* Only the name: a mistyped "--api-kye=KEY" must not echo the key. */
-                const char *bad = argv[optind - 1];
-                cli_fail(cli, errout, cmd, "unknown option '%.*s'", (int)strcspn(bad, "="), bad);
-            }
-            return;
-        }
-        if (c == ':') {
-            const struct cli_option *o = cli_option_by_id(rows, n, optopt);
-            cli_fail(cli, errout, cmd, "option '--%s' needs a value (%s)",
-                     o != NULL ? o->name : "?", o != NULL && o->arg ? o->arg : "?");
-            return;
-        }
+    while ((c = cli_parser_next(&p, argc, argv, &v, &e)) > 0) {
         if (c == OPT_HELP) {
             cli_command_help(out, cmd);
-            cli_done(cli, MS_EXIT_OK);
+            cli_done(cli, KIT_EXIT_OK);
             return;
         }
-        if (cmd->apply(cli, c, optarg, msg, sizeof(msg)) != 0) {
+        if (cmd->apply(cli, c, v, msg, sizeof(msg)) != 0) {
             cli_fail(cli, errout, cmd, "%s", msg);
             return;
         }
+    }
+    if (c < 0) {
+        cli_fail(cli, errout, cmd, "%s", e.msg);
+        return;
     }
     cli_positionals(cmd, argc, argv, errout, cli);
     if (cli->command == cmd->command && cmd->check != NULL &&
@@ -567,12 +506,12 @@ void ms_cli_parse(int argc, char **argv, FILE *out, FILE *errout, struct ms_cli 
     name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         cli_top_help(out);
-        cli_done(cli, MS_EXIT_OK);
+        cli_done(cli, KIT_EXIT_OK);
         return;
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
         fprintf(out, "%s %s\n", CLI_PROGRAM, VAMBE_VERSION);
-        cli_done(cli, MS_EXIT_OK);
+        cli_done(cli, KIT_EXIT_OK);
         return;
     }
     for (size_t i = 0; i < CLI_N_COMMANDS; i++) {

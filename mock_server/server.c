@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/exit.h"
 #include "core/http_server.h"
 #include "core/jsonh.h"
 #include "core/lifecycle.h"
@@ -292,7 +293,7 @@ int ms_server_run(const struct ms_options *o)
     const char *bind = o->bind != NULL ? o->bind : MS_DEFAULT_BIND;
     bool v6 = strchr(bind, ':') != NULL;
     int sig = 0;
-    int ret = MS_EXIT_ENV;
+    int ret = KIT_EXIT_ENV;
 
     log_set_program("vambe-mock");
     log_set_format(o->log_format);
@@ -304,7 +305,7 @@ int ms_server_run(const struct ms_options *o)
 
     if (server_prepare(o, &tls, &e) != 0) {
         log_error("%s", e.msg);
-        ret = MS_EXIT_USAGE;
+        ret = KIT_EXIT_USAGE;
         goto out;
     }
     s = server_start(o, &tls, &e);
@@ -337,7 +338,7 @@ int ms_server_run(const struct ms_options *o)
     } else {
         log_info("%s received: stopping", lifecycle_signal_name(sig));
     }
-    ret = MS_EXIT_OK;
+    ret = KIT_EXIT_OK;
 out:
     if (port_file_written) {
         lifecycle_port_file_remove(o->port_file, ms_server_port(s));

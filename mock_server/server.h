@@ -19,13 +19,6 @@
 #define MS_API_KEY_ENV     "VAMBE_MOCK_API_KEY"
 #define MS_API_KEY_MAX     256
 
-/* Exit codes (DESIGN §7). */
-enum ms_exit {
-    MS_EXIT_OK = 0,
-    MS_EXIT_USAGE = 2, /* bad flags or configuration */
-    MS_EXIT_ENV = 3,   /* cannot bind, cannot open the database, cannot write the port file */
-};
-
 /* What `vambe-mock serve` runs with. Strings are borrowed and must outlive
  * the server (argv and the environment do). */
 struct ms_options {
@@ -97,11 +90,13 @@ struct ms_dispatch *ms_server_dispatch(struct ms_server *s);
 void ms_server_stop(struct ms_server *s);
 
 /* The whole life of `vambe-mock serve`: sets up logging, checks the
- * options and the TLS files (MS_EXIT_USAGE when they are refused: the
+ * options and the TLS files (KIT_EXIT_USAGE when they are refused: the
  * default key off loopback, an unreadable file, a certificate this
  * libmicrohttpd cannot serve), starts, writes the port file (atomically: a
  * temporary file renamed into place), prints the listening URL (https://
- * with TLS), waits for SIGINT or SIGTERM, stops. Returns an ms_exit code. */
+ * with TLS), waits for SIGINT or SIGTERM, stops. Returns an exit status
+ * (core/exit.h): KIT_EXIT_ENV when it cannot bind, open the database or
+ * write the port file. */
 int ms_server_run(const struct ms_options *o);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/exit.h"
 #include "core/http_client.h"
 #include "core/jsonh.h"
 #include "core/xalloc.h"
@@ -93,7 +94,7 @@ static int trigger_print(const struct http_response *resp, FILE *out, FILE *erro
         fprintf(errout, "%s: the server's answer has no event_ids: is it a vambe-mock?\n",
                 TRIGGER_PROGRAM);
         json_decref(j);
-        return MS_EXIT_ENV;
+        return KIT_EXIT_ENV;
     }
     json_array_foreach(ids, i, id)
     {
@@ -103,7 +104,7 @@ static int trigger_print(const struct http_response *resp, FILE *out, FILE *erro
         fprintf(errout, "%s: warning: %s\n", TRIGGER_PROGRAM, json_string_value(warning));
     }
     json_decref(j);
-    return MS_EXIT_OK;
+    return KIT_EXIT_OK;
 }
 
 /* Sends body to the mock; fills resp. 0, or -1 when no answer came (the
@@ -154,7 +155,7 @@ int ms_trigger_run(const struct ms_trigger_options *o, FILE *out, FILE *errout)
     struct http_response resp;
     json_t *data = NULL;
     char *body = NULL;
-    int ret = MS_EXIT_USAGE;
+    int ret = KIT_EXIT_USAGE;
 
     memset(&resp, 0, sizeof(resp));
     if (o->data != NULL && (data = trigger_data(o->data, errout)) == NULL) {
@@ -162,7 +163,7 @@ int ms_trigger_run(const struct ms_trigger_options *o, FILE *out, FILE *errout)
     }
     body = trigger_body(o, data);
     if (trigger_send(o, body, &resp, errout) != 0) {
-        ret = MS_EXIT_ENV;
+        ret = KIT_EXIT_ENV;
         goto out;
     }
     if (resp.status == 202) {
@@ -174,7 +175,7 @@ int ms_trigger_run(const struct ms_trigger_options *o, FILE *out, FILE *errout)
         fprintf(errout, "%s: the mock answered %ld: %s\n", TRIGGER_PROGRAM, resp.status,
                 msg != NULL ? msg : "(no message)");
         json_decref(j);
-        ret = resp.status >= 400 && resp.status < 500 ? MS_EXIT_USAGE : MS_EXIT_ENV;
+        ret = resp.status >= 400 && resp.status < 500 ? KIT_EXIT_USAGE : KIT_EXIT_ENV;
     }
 out:
     http_response_cleanup(&resp);

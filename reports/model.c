@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/exit.h"
 #include "core/stats.h"
 #include "core/xalloc.h"
 
@@ -277,7 +278,7 @@ void rp_run_summarize(struct rp_run *run)
 
 int rp_run_exit_code(const struct rp_run *run)
 {
-    return run->conformant ? 0 : 1;
+    return run->conformant ? KIT_EXIT_OK : KIT_EXIT_FAIL;
 }
 
 const char *rp_verdict_name(enum rp_verdict v)

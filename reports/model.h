@@ -205,7 +205,8 @@ void rp_run_add_note(struct rp_run *run, const char *text);
  * exchanges lost their detail to the budget, adds one note saying how
  * many (once, however often it is called). */
 void rp_run_summarize(struct rp_run *run);
-/* Exit status per DESIGN §7 for a summarized run: 0 conformant, 1 not. */
+/* Exit status per DESIGN §7 for a summarized run: KIT_EXIT_OK (0)
+ * conformant, KIT_EXIT_FAIL (1) not (core/exit.h). */
 int rp_run_exit_code(const struct rp_run *run);
 
 const char *rp_verdict_name(enum rp_verdict v); /* "PASS", ... */

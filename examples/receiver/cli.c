@@ -1,64 +1,64 @@
 /* Command-line parsing for vambe-receiver. The table below is the single
- * source of the options: getopt_long's table and the --help text are both
- * generated from it. */
+ * source of the options: getopt_long's tables and the --help text are both
+ * generated from it (core/cli.h). */
 #include "examples/receiver/cli.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cli.h"
 #include "core/parse.h"
 #include "examples/receiver/flaw.h"
 #include "examples/receiver/throttle.h"
 
 #define CLI_PROGRAM "vambe-receiver"
 
-/* Options without a one-letter form get values past any character. */
+/* The options' ids (struct cli_option's id). */
 enum {
-    CLI_SECRET = 256,
-    CLI_BIND,
-    CLI_PORT,
-    CLI_PORT_FILE,
-    CLI_STATE,
-    CLI_WORK,
-    CLI_RATE_LIMIT,
-    CLI_FLAW,
-    CLI_SCHEME,
-    CLI_VERSION,
+    RCV_OPT_SECRET = 1,
+    RCV_OPT_BIND,
+    RCV_OPT_PORT,
+    RCV_OPT_PORT_FILE,
+    RCV_OPT_STATE,
+    RCV_OPT_WORK,
+    RCV_OPT_RATE_LIMIT,
+    RCV_OPT_FLAW,
+    RCV_OPT_SCHEME,
+    RCV_OPT_VERBOSE,
+    RCV_OPT_HELP,
+    RCV_OPT_VERSION,
 };
 
-/* Columns: long name, whether it takes a value, its getopt value (a letter
- * for options that also have a short form), the value's placeholder in
- * --help (NULL for a switch), and the help line (under 56 characters, so
- * --help fits 80 columns). */
-static const struct {
-    const char *name;
-    int has_arg;
-    int val;
-    const char *arg;
-    const char *help;
-} cli_options[] = {
-    {"secret", required_argument, CLI_SECRET, "S",
+/* Columns (core/cli.h): long name, short letter, whether it takes a value,
+ * id, the value's placeholder in --help (NULL for a switch), and the help
+ * line (under 56 characters, so --help fits 80 columns). */
+static const struct cli_option cli_options[] = {
+    {"secret", 0, required_argument, RCV_OPT_SECRET, "S",
      "the webhook secret or token (default: $VAMBE_SECRET)"},
-    {"scheme", required_argument, CLI_SCHEME, "NAME|FILE",
+    {"scheme", 0, required_argument, RCV_OPT_SCHEME, "NAME|FILE",
      "how deliveries are signed (default vambe)"},
-    {"bind", required_argument, CLI_BIND, "ADDR", "address to listen on (default 127.0.0.1)"},
-    {"port", required_argument, CLI_PORT, "N",
+    {"bind", 0, required_argument, RCV_OPT_BIND, "ADDR",
+     "address to listen on (default 127.0.0.1)"},
+    {"port", 0, required_argument, RCV_OPT_PORT, "N",
      "port to listen on, 0 for a free one (default 8080)"},
-    {"port-file", required_argument, CLI_PORT_FILE, "PATH",
+    {"port-file", 0, required_argument, RCV_OPT_PORT_FILE, "PATH",
      "write the bound port to PATH (temp file + rename)"},
-    {"state", required_argument, CLI_STATE, "FILE",
+    {"state", 0, required_argument, RCV_OPT_STATE, "FILE",
      "keep accepted events in FILE, replayed at start"},
-    {"work", required_argument, CLI_WORK, "DUR",
+    {"work", 0, required_argument, RCV_OPT_WORK, "DUR",
      "work per event, done after the answer (default 5ms)"},
-    {"rate-limit", required_argument, CLI_RATE_LIMIT, "N",
+    {"rate-limit", 0, required_argument, RCV_OPT_RATE_LIMIT, "N",
      "answer 429 past N deliveries a second (default 0: off)"},
-    {"flaw", required_argument, CLI_FLAW, "NAME",
+    {"flaw", 0, required_argument, RCV_OPT_FLAW, "NAME",
      "break one behaviour on purpose (repeatable, below)"},
-    {"verbose", no_argument, 'v', NULL, "log every request and every processed event"},
-    {"help", no_argument, 'h', NULL, "show this help and exit"},
-    {"version", no_argument, CLI_VERSION, NULL, "show the version and exit"},
+    {"verbose", 'v', no_argument, RCV_OPT_VERBOSE, NULL,
+     "log every request and every processed event"},
+    {"help", 'h', no_argument, RCV_OPT_HELP, NULL, "show this help and exit"},
+    {"version", 0, no_argument, RCV_OPT_VERSION, NULL, "show the version and exit"},
 };
+
+/* The option list of --help. */
+static const struct cli_help_layout cli_layout = {22, 0};
 
 #define CLI_N (sizeof(cli_options) / sizeof(cli_options[0]))
 
@@ -80,17 +80,7 @@ void rcv_cli_help(FILE *out)
                  "and does the work on a worker thread. GET /_probe/events/{event_id} answers\n"
                  "{\"count\": N}, the times the event was processed, for vambe-harness\n"
                  "--probe-url.\n\noptions:\n");
-    for (size_t i = 0; i < CLI_N; i++) {
-        char label[64];
-        if (cli_options[i].val < 256) {
-            snprintf(label, sizeof(label), "-%c, --%s%s%s", cli_options[i].val, cli_options[i].name,
-                     cli_options[i].arg ? " " : "", cli_options[i].arg ? cli_options[i].arg : "");
-        } else {
-            snprintf(label, sizeof(label), "    --%s%s%s", cli_options[i].name,
-                     cli_options[i].arg ? " " : "", cli_options[i].arg ? cli_options[i].arg : "");
-        }
-        fprintf(out, "  %-22s %s\n", label, cli_options[i].help);
-    }
+    cli_help_options(out, cli_options, CLI_N, &cli_layout);
     fprintf(out, "Prefer VAMBE_SECRET to --secret: other users can read a command line.\n");
     size_t n;
     const struct rcv_flaw_info *flaws = rcv_flaw_table(&n);
@@ -111,29 +101,29 @@ static int cli_apply(int val, const char *arg, struct rcv_config *cfg, enum rcv_
 {
     long long n;
     switch (val) {
-    case CLI_SECRET:
+    case RCV_OPT_SECRET:
         cfg->server.secret = arg;
         return 0;
-    case CLI_BIND:
+    case RCV_OPT_BIND:
         cfg->server.bind = arg;
         return 0;
-    case CLI_PORT:
+    case RCV_OPT_PORT:
         if (parse_int(arg, 0, 65535, &n, e) != 0) {
             err_prefix(e, "--port");
             return -1;
         }
         cfg->server.port = (unsigned)n;
         return 0;
-    case CLI_PORT_FILE:
+    case RCV_OPT_PORT_FILE:
         cfg->port_file = arg;
         return 0;
-    case CLI_STATE:
+    case RCV_OPT_STATE:
         if (*arg == '\0') {
             return err_set(e, "--state: empty value");
         }
         cfg->server.state = arg;
         return 0;
-    case CLI_WORK:
+    case RCV_OPT_WORK:
         if (parse_duration_ms(arg, &cfg->server.work_ms, e) != 0) {
             err_prefix(e, "--work");
             return -1;
@@ -142,7 +132,7 @@ static int cli_apply(int val, const char *arg, struct rcv_config *cfg, enum rcv_
             return err_set(e, "--work: '%s': at most %us", arg, RCV_MAX_WORK_MS / 1000u);
         }
         return 0;
-    case CLI_RATE_LIMIT:
+    case RCV_OPT_RATE_LIMIT:
         /* 0 is the default spelled out: no limit. */
         if (parse_int(arg, 0, RCV_THROTTLE_MAX, &n, e) != 0) {
             err_prefix(e, "--rate-limit");
@@ -150,26 +140,26 @@ static int cli_apply(int val, const char *arg, struct rcv_config *cfg, enum rcv_
         }
         cfg->server.rate_limit = (unsigned)n;
         return 0;
-    case CLI_SCHEME:
+    case RCV_OPT_SCHEME:
         if (scheme_resolve(arg, &cfg->scheme, e) != 0) {
             err_prefix(e, "--scheme");
             return -1;
         }
         return 0;
-    case CLI_FLAW:
+    case RCV_OPT_FLAW:
         if (rcv_flaw_parse(arg, &cfg->server.flaws, e) != 0) {
             err_prefix(e, "--flaw");
             return -1;
         }
         return 0;
-    case 'v':
+    case RCV_OPT_VERBOSE:
         cfg->verbose = true;
         cfg->server.access_log = true;
         return 0;
-    case 'h':
+    case RCV_OPT_HELP:
         *action = RCV_CLI_HELP;
         return 0;
-    case CLI_VERSION:
+    case RCV_OPT_VERSION:
         *action = RCV_CLI_VERSION;
         return 0;
     default:
@@ -180,13 +170,11 @@ static int cli_apply(int val, const char *arg, struct rcv_config *cfg, enum rcv_
 int rcv_cli_parse(int argc, char *const argv[], struct rcv_config *cfg, enum rcv_cli_action *action,
                   struct err *e)
 {
-    struct option longopts[CLI_N + 1];
-    /* '+': stop at the first operand; ':': report a missing value as ':'. */
-    char shortopts[2 * CLI_N + 3] = "+:";
-    size_t ns = 2;
+    struct cli_parser p;
+    const char *v = NULL;
+    int c;
 
     memset(cfg, 0, sizeof(*cfg));
-    memset(longopts, 0, sizeof(longopts));
     cfg->argc = argc;
     cfg->argv = argv;
     cfg->server.port = RCV_DEFAULT_PORT;
@@ -194,40 +182,19 @@ int rcv_cli_parse(int argc, char *const argv[], struct rcv_config *cfg, enum rcv
     cfg->server.scheme = &cfg->scheme;
     cfg->server.work_ms = RCV_DEFAULT_WORK_MS;
     *action = RCV_CLI_RUN;
-    for (size_t i = 0; i < CLI_N; i++) {
-        longopts[i] =
-            (struct option){cli_options[i].name, cli_options[i].has_arg, NULL, cli_options[i].val};
-        if (cli_options[i].val < 256) {
-            shortopts[ns++] = (char)cli_options[i].val;
-            if (cli_options[i].has_arg == required_argument) {
-                shortopts[ns++] = ':';
-            }
-        }
+    /* In order: the first operand ends the options (and argv is not
+     * reordered: cfg->argv restarts the receiver as it was started). */
+    cli_parser_init(&p, true);
+    if (cli_parser_add(&p, cli_options, CLI_N) != 0) {
+        return err_set(e, "internal error: the option table is wrong");
     }
-    shortopts[ns] = '\0';
-    optind = 0; /* glibc: a full reset, so parsing can run again */
-    opterr = 0; /* our messages, not getopt's */
-    int c;
-    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-        if (c == '?') {
-            const char *arg = argv[optind - 1];
-            if (strncmp(arg, "--", 2) != 0) {
-                return err_set(e, "unknown option '-%c'", optopt);
-            }
-            /* A known long option with "=value" it does not take sets
-             * optopt; an unknown (or ambiguous) one leaves it 0. */
-            if (optopt != 0) {
-                return err_set(e, "option '%.*s' takes no value", (int)strcspn(arg, "="), arg);
-            }
-            /* Never the value: "--secrt=TOPSECRET" is a mistyped secret. */
-            return err_set(e, "unknown option '%.*s'", (int)strcspn(arg, "="), arg);
-        }
-        if (c == ':') {
-            return err_set(e, "option '%s' needs a value", argv[optind - 1]);
-        }
-        if (cli_apply(c, optarg, cfg, action, e) != 0) {
+    while ((c = cli_parser_next(&p, argc, argv, &v, e)) > 0) {
+        if (cli_apply(c, v, cfg, action, e) != 0) {
             return -1;
         }
+    }
+    if (c < 0) {
+        return -1;
     }
     if (optind < argc) {
         return err_set(e, "unexpected argument '%s'", argv[optind]);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "core/err.h"
+#include "core/exit.h"
 #include "core/log.h"
 #include "examples/receiver/cli.h"
 #include "examples/receiver/run.h"
@@ -17,15 +18,15 @@ int main(int argc, char **argv)
     if (rcv_cli_parse(argc, argv, &cfg, &action, &e) != 0) {
         fprintf(stderr, "vambe-receiver: %s\n", e.msg);
         rcv_cli_usage(stderr);
-        return RCV_EXIT_USAGE;
+        return KIT_EXIT_USAGE;
     }
     if (action == RCV_CLI_HELP) {
         rcv_cli_help(stdout);
-        return RCV_EXIT_OK;
+        return KIT_EXIT_OK;
     }
     if (action == RCV_CLI_VERSION) {
         printf("vambe-receiver %s\n", VAMBE_VERSION);
-        return RCV_EXIT_OK;
+        return KIT_EXIT_OK;
     }
     return rcv_run(&cfg);
 }

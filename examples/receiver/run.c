@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/exit.h"
 #include "core/lifecycle.h"
 #include "core/log.h"
 #include "examples/receiver/flaw.h"
@@ -19,7 +20,7 @@ int rcv_run(const struct rcv_config *cfg)
 {
     struct rcv_server *s = NULL;
     struct err e = {{0}};
-    int rc = RCV_EXIT_ENV;
+    int rc = KIT_EXIT_ENV;
     bool port_file_written = false;
     unsigned port = 0;
     sigset_t stop;
@@ -32,12 +33,12 @@ int rcv_run(const struct rcv_config *cfg)
     }
     if (cfg->port_file != NULL && lifecycle_port_file_check(cfg->port_file, &e) != 0) {
         log_error("--port-file: %s", e.msg);
-        rc = RCV_EXIT_USAGE;
+        rc = KIT_EXIT_USAGE;
         goto out;
     }
     if (cfg->server.state != NULL && rcv_journal_check(cfg->server.state, &e) != 0) {
         log_error("--state: %s", e.msg);
-        rc = RCV_EXIT_USAGE;
+        rc = KIT_EXIT_USAGE;
         goto out;
     }
     s = rcv_server_start(&cfg->server, &e);
@@ -80,7 +81,7 @@ int rcv_run(const struct rcv_config *cfg)
         }
     }
     log_info("stopping (%s)", lifecycle_signal_name(sig));
-    rc = RCV_EXIT_OK;
+    rc = KIT_EXIT_OK;
 out:
     if (port_file_written) {
         lifecycle_port_file_remove(cfg->port_file, port);

@@ -6,17 +6,13 @@
 
 #include "examples/receiver/cli.h"
 
-/* Exit statuses (DESIGN §7). */
-enum rcv_exit {
-    RCV_EXIT_OK = 0,    /* stopped by a signal */
-    RCV_EXIT_USAGE = 2, /* bad command line */
-    RCV_EXIT_ENV = 3,   /* cannot bind, write the port file, use the --state file */
-};
-
 /* Blocks the stop signals (core/lifecycle.h) in the calling thread (so
  * every thread started afterwards inherits the mask) and waits for one of
- * them with sigwait: no signal handler, no global flag. Returns an enum
- * rcv_exit value; never returns after a restart in place. */
+ * them with sigwait: no signal handler, no global flag. Returns an exit
+ * status (core/exit.h): KIT_EXIT_OK once stopped by a signal, KIT_EXIT_USAGE
+ * for options refused at start, KIT_EXIT_ENV when it cannot bind, write the
+ * port file or use the --state file; never returns after a restart in
+ * place. */
 int rcv_run(const struct rcv_config *cfg);
 
 #endif

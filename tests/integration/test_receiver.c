@@ -630,8 +630,11 @@ static void bad_command_lines(void **state)
         {{"--secret", "s", "--work", "5x"}, "--work: '5x': unknown unit"},
         {{"--secret", "s", "--rate-limit", "abc"}, "--rate-limit: 'abc': not an integer"},
         {{"--secret", "s", "--rate-limit", "-1"}, "--rate-limit: '-1': out of range (0 to 100000)"},
-        {{"--secret", "s", "--port", NULL}, "option '--port' needs a value"},
+        {{"--secret", "s", "--port", NULL}, "option '--port' needs a value (N)"},
         {{"--secret", "s", "extra", NULL}, "unexpected argument 'extra'"},
+        /* A mistyped option's value may be the secret: named, never shown. */
+        {{"--secrt=SECRETVALUE", NULL}, "unknown option '--secrt'"},
+        {{"--secret", "s", "--verbose=SECRETVALUE", NULL}, "option '--verbose' takes no value"},
         {{"--port", "0", NULL, NULL}, "a secret is required"},
     };
     unsetenv("VAMBE_SECRET");
@@ -644,6 +647,7 @@ static void bad_command_lines(void **state)
         assert_int_equal(proc_run(argv, NULL, 0, err, sizeof(err), 5000), 2);
         assert_non_null(strstr(err, cases[i].message));
         assert_non_null(strstr(err, "usage: vambe-receiver"));
+        assert_null(strstr(err, "SECRETVALUE"));
     }
 }
 

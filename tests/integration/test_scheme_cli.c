@@ -441,7 +441,11 @@ static void sign_refuses_bad_input(void **state)
          E "sign: unexpected argument 'extra'",
          NULL,
          NULL},
-        {H, {"sign", "--scheme"}, E "sign: option '--scheme' needs a value", NULL, NULL},
+        {H,
+         {"sign", "--scheme"},
+         E "sign: option '--scheme' needs a value (NAME|FILE)",
+         NULL,
+         NULL},
         {H,
          {"list-topics", "--profile", "nope"},
          E "list-topics: --profile: ",
@@ -541,7 +545,7 @@ static void unknown_options_hide_values(void **state)
         {H, NULL, "vambe-harness"},   {H, "run", "vambe-harness"},
         {H, "sign", "vambe-harness"}, {H, "list-topics", "vambe-harness"},
         {R, NULL, "vambe-receiver"},  {M, NULL, "vambe-mock"},
-        {M, "serve", "vambe-mock"},
+        {M, "serve", "vambe-mock"},   {M, "trigger", "vambe-mock"},
     };
     static const char *const forms[][2] = {
         {"--secrt=" LEAK, NULL},

@@ -144,7 +144,14 @@ static void usage_errors(void **state)
         {{"frobnicate"}, "unknown command 'frobnicate'"},
         {{"run", "--bogus"}, "unknown option '--bogus'"},
         {{"run", "-x"}, "unknown option '-x'"},
-        {{"run", "--target"}, "option '--target' needs a value"},
+        {{"run", "--target"}, "option '--target' needs a value (URL)"},
+        {{"run", "--tar"}, "option '--target' needs a value (URL)"},
+        {{"run", "-s"}, "option '-s' needs a value (S)"},
+        /* A mistyped option's value may be the secret: named, never shown. */
+        {{"run", "--secrt=SECRETVALUE"}, "unknown option '--secrt'"},
+        {{"run", "-vQSECRETVALUE"}, "unknown option '-Q'"},
+        {{"run", "--verbose", "-vQ"}, "unknown option '-Q'"},
+        {{"run", "--strict=SECRETVALUE"}, "option '--strict' takes no value"},
         {{"run", "--restart-cmd", ""}, "--restart-cmd: an empty command"},
         {{"run", "--long=yes"}, "option '--long' takes no value"},
         {{"run", "--secret", "s"}, "run: --target URL is required"},
@@ -177,7 +184,7 @@ static void usage_errors(void **state)
          "--state-probe-url: the template has no {entity_id}"},
         {{"run", "--state-probe-url", "ftp://h/{entity_id}"}, "--state-probe-url: 'ftp://h/"},
         {{"run", "--state-probe-url", "\x01{entity_id}"}, "--state-probe-url: "},
-        {{"run", "--state-probe-url"}, "option '--state-probe-url' needs a value"},
+        {{"run", "--state-probe-url"}, "option '--state-probe-url' needs a value (TEMPLATE)"},
     };
     unsetenv("VAMBE_SECRET");
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -194,6 +201,7 @@ static void usage_errors(void **state)
             fprintf(stderr, "case %zu: got '%s', want '%s'\n", i, e.msg, bad[i].msg);
         }
         assert_non_null(strstr(e.msg, bad[i].msg));
+        assert_null(strstr(e.msg, "SECRETVALUE"));
         hn_cli_cleanup(&cfg);
     }
 

@@ -165,6 +165,14 @@ static void usage_errors(void **state)
         {{"serve", "-q", NULL}, "vambe-mock: unknown option '-q'\n"},
         {{"serve", "--api-kee=abc", NULL}, "vambe-mock: unknown option '--api-kee'\n"},
         {{"serve", "now", NULL}, "vambe-mock: unexpected argument 'now'\n"},
+        /* A mistyped option's value may be a secret: never echoed. */
+        {{"serve", "--secrt=SECRETVALUE", NULL}, "vambe-mock: unknown option '--secrt'\n"},
+        {{"serve", "-vQSECRETVALUE", NULL}, "vambe-mock: unknown option '-Q'\n"},
+        {{"--secrt=SECRETVALUE", NULL}, "vambe-mock: unknown option '--secrt' (options follow"},
+        {{"serve", "--help=SECRETVALUE", NULL}, "vambe-mock: option '--help' takes no value\n"},
+        {{"serve", "--insecure=SECRETVALUE", NULL},
+         "vambe-mock: option '--insecure' takes no value\n"},
+        {{"serve", "--max-att", NULL}, "vambe-mock: option '--max-attempts' needs a value (N)\n"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -183,6 +191,7 @@ static void usage_errors(void **state)
             fail_msg("case %zu: stderr is '%s'", i, cap.err);
         }
         assert_non_null(strstr(cap.err, "\nusage: vambe-mock"));
+        assert_null(strstr(cap.err, "SECRETVALUE"));
         assert_string_equal(cap.out, "");
         captured_free(&cap);
     }
@@ -358,6 +367,11 @@ static void trigger_command(void **state)
         {{"trigger", "t", "--server", "ftp://x", NULL}, "vambe-mock: --server: "},
         {{"trigger", "t", "--max-attempts", "3", NULL},
          "vambe-mock: unknown option '--max-attempts'\n"},
+        {{"trigger", "t", "--api-kye=SECRETVALUE", NULL},
+         "vambe-mock: unknown option '--api-kye'\n"},
+        {{"trigger", "t", "--insecure=SECRETVALUE", NULL},
+         "vambe-mock: option '--insecure' takes no value\n"},
+        {{"trigger", "t", "--coun", NULL}, "vambe-mock: option '--count' needs a value (N)\n"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         char *a[7] = {"vambe-mock"};
@@ -373,6 +387,7 @@ static void trigger_command(void **state)
             fail_msg("case %zu: stderr is '%s'", i, cap.err);
         }
         assert_non_null(strstr(cap.err, "usage: vambe-mock trigger TOPIC"));
+        assert_null(strstr(cap.err, "SECRETVALUE"));
         captured_free(&cap);
     }
 

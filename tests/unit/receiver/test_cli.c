@@ -114,7 +114,12 @@ static void bad_command_lines(void **state)
     } cases[] = {
         {{"--nope", NULL}, "unknown option '--nope'"},
         {{"-q", NULL}, "unknown option '-q'"},
-        {{"--port", NULL}, "option '--port' needs a value"},
+        {{"--port", NULL}, "option '--port' needs a value (N)"},
+        {{"--rate", NULL}, "option '--rate-limit' needs a value (N)"},
+        {{"--por", NULL}, "unknown option '--por'"}, /* --port or --port-file */
+        {{"--secrt=TOPSECRET", NULL}, "unknown option '--secrt'"},
+        {{"-vQTOPSECRET", NULL}, "unknown option '-Q'"},
+        {{"--verbose", "-vQ"}, "unknown option '-Q'"},
         {{"--port", "-1"}, "--port: '-1': out of range"},
         {{"--port", "80x"}, "--port: '80x': not an integer"},
         {{"--work", "5"}, "--work: '5': missing unit"},
@@ -128,11 +133,12 @@ static void bad_command_lines(void **state)
         {{"--rate-limit", ""}, "--rate-limit: empty value"},
         {{"--rate-limit", NULL}, "option '--rate-limit' needs a value"},
         {{"--state", ""}, "--state: empty value"},
-        {{"--state", NULL}, "option '--state' needs a value"},
+        {{"--state", NULL}, "option '--state' needs a value (FILE)"},
         {{"--secret", ""}, "a secret is required"},
         {{"serve", NULL}, "unexpected argument 'serve'"},
         {{"--help=x", NULL}, "option '--help' takes no value"},
         {{"--version=2", NULL}, "option '--version' takes no value"},
+        {{"--verb=TOPSECRET", NULL}, "option '--verbose' takes no value"},
     };
     unsetenv("VAMBE_SECRET");
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -151,6 +157,7 @@ static void bad_command_lines(void **state)
         assert_int_equal(rcv_cli_parse(argc, argv, &cfg, &action, &e), -1);
         print_message("%s\n", e.msg);
         assert_non_null(strstr(e.msg, cases[i].message));
+        assert_null(strstr(e.msg, "TOPSECRET"));
     }
 }
 
