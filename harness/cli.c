@@ -14,7 +14,6 @@
 #include "core/log.h"
 #include "core/parse.h"
 #include "core/xalloc.h"
-#include "harness/command.h"
 #include "harness/delivery.h"
 #include "harness/runner.h"
 #include "harness/state_probe.h"
@@ -360,43 +359,4 @@ void hn_cli_cleanup(struct hn_config *cfg)
     free(cfg->argv);
     free(cfg->scheme);
     memset(cfg, 0, sizeof(*cfg));
-}
-
-int hn_cli_main(int argc, char **argv)
-{
-    struct hn_config cfg;
-    struct err e = {{0}};
-    int code = KIT_EXIT_USAGE;
-
-    log_set_program("vambe-harness");
-    if (hn_cli_parse(argc, argv, &cfg, &e) != 0) {
-        log_error("%s", e.msg);
-        fputs("vambe-harness: try 'vambe-harness --help'\n", stderr);
-        goto out;
-    }
-    if (cfg.verbose) {
-        log_set_level(LOG_LEVEL_DEBUG);
-    }
-    switch (cfg.command) {
-    case HN_CMD_HELP:
-        hn_cli_help(stdout);
-        code = KIT_EXIT_OK;
-        break;
-    case HN_CMD_VERSION:
-        printf("vambe-harness %s\n", VAMBE_VERSION);
-        code = KIT_EXIT_OK;
-        break;
-    case HN_CMD_RUN:
-        code = hn_command_run(&cfg, stdout, NULL);
-        break;
-    case HN_CMD_LIST:
-        code = hn_command_list(&cfg, stdout);
-        break;
-    case HN_CMD_VALIDATE:
-        code = hn_command_validate(&cfg, stdout);
-        break;
-    }
-out:
-    hn_cli_cleanup(&cfg);
-    return code;
 }

@@ -72,8 +72,5 @@ void hn_cli_help(FILE *f);
  * With id NULL, every case (an audit's re-run: it judges the whole run).
  * Caller frees. */
 char *hn_cli_rerun(const struct hn_config *cfg, const char *id, uint64_t seed);
-/* Parses and runs a command line; returns the exit code (enum kit_exit,
- * core/exit.h). */
-int hn_cli_main(int argc, char **argv);
 
 #endif
