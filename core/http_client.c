@@ -25,25 +25,8 @@
 #include "core/xalloc.h"
 
 #define CL_DEFAULT_TIMEOUT_MS 5000
-#define CL_MAX_HEADER_BYTES   (64 * 1024)
-#define CL_BODY_FIRST_CAP     4096
-#define CL_HEADERS_FIRST_CAP  512
 #define CL_POOL_MAX           256 /* idle easy handles kept for reuse */
 #define CL_RUN_POLL_MS        1000
-
-struct cl_xfer {
-    CURL *easy;
-    struct curl_slist *hdrs;
-    void *tag;
-    struct http_response *slot; /* http_client_run: where the answer goes */
-    struct http_response resp;
-    size_t max_body;
-    size_t body_cap;
-    size_t headers_cap;
-    char errbuf[CURL_ERROR_SIZE];
-    struct cl_xfer *prev; /* in the active list */
-    struct cl_xfer *next; /* in the active list, the done queue or the pool */
-};
 
 struct http_client {
     CURLM *multi;
@@ -74,131 +57,7 @@ bool http_curl_ready(void)
     return cl_init_rc == CURLE_OK;
 }
 
-const char *http_error_name(enum http_error e)
-{
-    switch (e) {
-    case HTTP_ERROR_NONE:
-        return "none";
-    case HTTP_ERROR_TIMEOUT:
-        return "timeout";
-    case HTTP_ERROR_REFUSED:
-        return "refused";
-    case HTTP_ERROR_RESET:
-        return "reset";
-    case HTTP_ERROR_TLS:
-        return "tls";
-    case HTTP_ERROR_RESOLVE:
-        return "resolve";
-    case HTTP_ERROR_PROTOCOL:
-        return "protocol";
-    case HTTP_ERROR_OTHER:
-        break;
-    }
-    return "other";
-}
-
-static enum http_error cl_map_error(CURLcode code)
-{
-    switch (code) {
-    case CURLE_OK:
-        return HTTP_ERROR_NONE;
-    case CURLE_OPERATION_TIMEDOUT:
-        return HTTP_ERROR_TIMEOUT;
-    case CURLE_COULDNT_CONNECT:
-        return HTTP_ERROR_REFUSED;
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-        return HTTP_ERROR_RESET;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_USE_SSL_FAILED:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_CLIENTCERT:
-        return HTTP_ERROR_TLS;
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        return HTTP_ERROR_RESOLVE;
-    case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-    case CURLE_HTTP3:
-    case CURLE_UNSUPPORTED_PROTOCOL: /* also an HTTP/0.9 answer */
-    case CURLE_BAD_CONTENT_ENCODING:
-        return HTTP_ERROR_PROTOCOL;
-    default:
-        return HTTP_ERROR_OTHER;
-    }
-}
-
-/* ---- buffers filled by libcurl's callbacks ---------------------------- */
-
-/* Keeps at most max_body bytes; the rest is read and dropped so that the
- * exchange completes (and the connection can be reused). */
-static size_t cl_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    struct cl_xfer *x = userdata;
-    struct http_response *r = &x->resp;
-    size_t n = size * nmemb;
-    size_t room = x->max_body - r->body_len;
-    size_t keep = n < room ? n : room;
-
-    r->body_size += n;
-    if (keep < n) {
-        r->body_truncated = true;
-    }
-    if (keep == 0) {
-        return n;
-    }
-    xbuf_append(&r->body, &r->body_len, &x->body_cap, ptr, keep, CL_BODY_FIRST_CAP,
-                x->max_body + 1);
-    return n;
-}
-
-/* Keeps the raw header lines of the final response (a 1xx response's lines
- * are dropped when the next status line comes), up to CL_MAX_HEADER_BYTES. */
-static size_t cl_on_header(char *ptr, size_t size, size_t nitems, void *userdata)
-{
-    struct cl_xfer *x = userdata;
-    struct http_response *r = &x->resp;
-    size_t n = size * nitems;
-
-    if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
-        r->headers_len = 0;
-    }
-    if ((n == 2 && ptr[0] == '\r' && ptr[1] == '\n') || (n == 1 && ptr[0] == '\n')) {
-        return n; /* the blank line closing the block */
-    }
-    if (r->headers_len + n > CL_MAX_HEADER_BYTES) {
-        return n;
-    }
-    xbuf_append(&r->headers, &r->headers_len, &x->headers_cap, ptr, n, CL_HEADERS_FIRST_CAP,
-                CL_MAX_HEADER_BYTES + 1);
-    return n;
-}
-
 /* ---- transfers -------------------------------------------------------- */
-
-static void cl_fail_response(struct http_response *r, const char *text)
-{
-    memset(r, 0, sizeof(*r));
-    r->error = HTTP_ERROR_OTHER;
-    snprintf(r->error_text, sizeof(r->error_text), "%s", text);
-    r->headers = xstrdup("");
-    r->body = xstrdup("");
-    r->started_wall_ms = clock_wall_ms();
-}
 
 static struct cl_xfer *cl_xfer_get(struct http_client *c)
 {
@@ -338,9 +197,9 @@ static int cl_xfer_setup(const struct http_client *c, struct cl_xfer *x,
     /* Webhook senders speak HTTP/1.1; never let ALPN pick h2. */
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, cl_on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)x);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, cl_on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, (void *)x);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdrs);
     if (c->ca_file != NULL) {
@@ -412,7 +271,7 @@ fail:
         cl_xfer_release(c, x);
     }
     if (slot != NULL) {
-        cl_fail_response(slot, why);
+        http_response_fail(slot, why);
     }
     return -1;
 }
@@ -456,7 +315,7 @@ static void cl_xfer_finish(struct cl_xfer *x, CURLcode code)
     r->connected = connects > 0;
     r->first_byte_us = cl_info_us(x->easy, CURLINFO_STARTTRANSFER_TIME_T);
     r->total_us = cl_info_us(x->easy, CURLINFO_TOTAL_TIME_T);
-    r->error = cl_map_error(code);
+    r->error = http_curl_error(code);
     if (code == CURLE_OUT_OF_MEMORY) {
         /* libcurl 7.x (Debian 12) reports a response header over its
          * limit (CURL_MAX_HTTP_HEADER) as "Out of memory"; the kit's own
@@ -652,14 +511,14 @@ int http_client_run(struct http_client *c, const struct http_request *req,
             if (x->slot != NULL) {
                 cl_active_unlink(c, x);
                 curl_multi_remove_handle(c->multi, x->easy);
-                cl_fail_response(x->slot, "the libcurl multi handle failed");
+                http_response_fail(x->slot, "the libcurl multi handle failed");
                 c->run_inflight--;
                 cl_xfer_release(c, x);
             }
             x = following;
         }
         for (; next < n; next++) {
-            cl_fail_response(&resp[next], "the libcurl multi handle failed");
+            http_response_fail(&resp[next], "the libcurl multi handle failed");
         }
     }
     return ret;
@@ -735,69 +594,4 @@ void http_client_wakeup(struct http_client *c)
     }
     atomic_store(&c->woken, true);
     curl_multi_wakeup(c->multi);
-}
-
-int http_response_header(const struct http_response *resp, const char *name, char *out,
-                         size_t out_size)
-{
-    const char *p;
-    const char *end;
-    size_t nlen;
-
-    if (resp == NULL || resp->headers == NULL || name == NULL || out == NULL || out_size == 0) {
-        return -1;
-    }
-    nlen = strlen(name);
-    p = resp->headers;
-    end = p + resp->headers_len;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *line_end = eol != NULL ? eol : end;
-
-        if ((size_t)(line_end - p) > nlen && p[nlen] == ':' && strncasecmp(p, name, nlen) == 0) {
-            const char *v = p + nlen + 1;
-            const char *ve = line_end;
-
-            while (v < ve && (*v == ' ' || *v == '\t')) {
-                v++;
-            }
-            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) {
-                ve--;
-            }
-            snprintf(out, out_size, "%.*s", (int)(ve - v), v);
-            return 0;
-        }
-        p = eol != NULL ? eol + 1 : end;
-    }
-    return -1;
-}
-
-void http_response_cleanup(struct http_response *resp)
-{
-    if (resp == NULL) {
-        return;
-    }
-    free(resp->headers);
-    free(resp->body);
-    memset(resp, 0, sizeof(*resp));
-}
-
-char *http_url_add_query(const char *url, const char *name, const char *value)
-{
-    CURLU *u = curl_url();
-    char *pair = xasprintf("%s=%s", name, value);
-    char *full = NULL;
-    char *out = NULL;
-
-    /* With CURLU_URLENCODE an appended "name=value" is encoded after its
-     * first '=' only, which is what a query parameter needs. */
-    if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_QUERY, pair, CURLU_APPENDQUERY | CURLU_URLENCODE) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK) {
-        out = xstrdup(full);
-    }
-    curl_free(full);
-    curl_url_cleanup(u);
-    free(pair);
-    return out;
 }
