@@ -40,7 +40,11 @@
 #define MS_DISPATCH_BODY_CAP      4096  /* response body bytes kept per call record */
 #define MS_DISPATCH_FLUSH_MS      50    /* the longest a finished attempt waits for the store */
 #define MS_DISPATCH_FLUSH_RECORDS 256   /* records per batch at most */
-#define MS_DISPATCH_WARNING_MAX   256
+/* A batch is submitted once the bodies it holds (the events' and the
+ * answers') reach this, whatever its count: with 200 KiB events, 256
+ * records would hold 50 MB. */
+#define MS_DISPATCH_FLUSH_BYTES (8u << 20)
+#define MS_DISPATCH_WARNING_MAX 256
 
 struct ms_dispatch;
 

@@ -148,6 +148,7 @@ static void loop_flush(struct ms_dispatch *d, bool force)
     }
     now = clock_mono_us();
     if (force || d->inflight == 0 || b->n_calls + b->n_ops >= MS_DISPATCH_FLUSH_RECORDS ||
+        b->bytes >= MS_DISPATCH_FLUSH_BYTES ||
         now - b->first_us >= (uint64_t)MS_DISPATCH_FLUSH_MS * 1000u) {
         b->keep = (struct ms_call_keep){d->pol.max_calls, d->pol.max_calls_bytes};
         loop_batch_streaks(d, b);

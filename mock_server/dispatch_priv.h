@@ -95,7 +95,10 @@ struct dsp_batch {
     struct ms_pending_op *ops;
     size_t n_ops;
     size_t cap_ops;
-    uint64_t first_us;        /* monotonic time of the first entry; 0 when empty */
+    uint64_t first_us; /* monotonic time of the first entry; 0 when empty */
+    /* The bytes of body the batch keeps alive: each record's event body
+     * (shared, counted once per record) and answer. */
+    size_t bytes;
     struct ms_call_keep keep; /* the call log's bounds when the batch was filled */
     /* The webhooks' auto-disable streaks as a JSON object, written with
      * the batch when they changed (owned; NULL: unchanged). */

@@ -165,6 +165,7 @@ void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_
         d->batch->first_us = now_mono;
     }
     settle_record(call, o, c, resp, now_wall, now_mono);
+    d->batch->bytes += c->ev->body_len + call->response_body_len;
     if (ok) {
         outcome = "succeeded";
         if (c->kind != MS_PENDING_DUPLICATE && c->hook->gave_up_streak > 0) {

@@ -4,8 +4,11 @@
  *
  * Batches go round: the engine fills one, submits it, and takes an emptied
  * one back from the spare list; in steady state nothing is allocated. At
- * most WRITER_QUEUE_MAX batches wait: beyond that the engine blocks in
- * submit (backpressure) rather than buffering without bound. */
+ * most WRITER_QUEUE_MAX batches, or WRITER_QUEUE_BYTES of the bodies they
+ * hold, wait: beyond that the engine blocks in submit (backpressure)
+ * rather than buffering without bound. Bytes matter as much as batches: a
+ * record holds its event's body, and with 200 KiB events eight full
+ * batches held 400 MB while the writer caught up. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 #include "mock_server/dispatch_priv.h"
 
 #define WRITER_QUEUE_MAX      8
+#define WRITER_QUEUE_BYTES    (32u << 20)
 #define WRITER_SPARE_MAX      4
 #define WRITER_FIRST_CAP      64
 #define WRITER_NICE           10 /* below the engine: see writer_main */
@@ -36,7 +40,8 @@ struct ms_dispatch_writer {
     struct dsp_batch *head;
     struct dsp_batch *tail;
     size_t queued;
-    bool busy; /* writing a batch outside the lock */
+    size_t queued_bytes; /* dsp_batch.bytes of the queued batches */
+    bool busy;           /* writing a batch outside the lock */
     bool stop;
     bool abandon;  /* drain(drop): give up the batch being retried */
     bool quitting; /* the mock is stopping: failing batches get WRITER_STOP_TRIES */
@@ -57,9 +62,11 @@ struct ms_call *ms_dispatch_writer_add_call(struct dsp_batch *b, struct dsp_owne
     size_t i;
 
     if (b->n_calls == b->cap_calls) {
-        b->cap_calls = b->cap_calls > 0 ? b->cap_calls * 2 : WRITER_FIRST_CAP;
-        b->calls = xrealloc(b->calls, b->cap_calls * sizeof(*b->calls));
-        b->owned = xrealloc(b->owned, b->cap_calls * sizeof(*b->owned));
+        size_t cap = b->cap_calls; /* the two arrays grow together */
+
+        b->calls = xgrow(b->calls, &cap, b->n_calls + 1, WRITER_FIRST_CAP, sizeof(*b->calls));
+        b->owned =
+            xgrow(b->owned, &b->cap_calls, b->n_calls + 1, WRITER_FIRST_CAP, sizeof(*b->owned));
     }
     i = b->n_calls++;
     memset(&b->calls[i], 0, sizeof(b->calls[i]));
@@ -70,10 +77,7 @@ struct ms_call *ms_dispatch_writer_add_call(struct dsp_batch *b, struct dsp_owne
 
 void ms_dispatch_writer_add_op(struct dsp_batch *b, const struct ms_pending_op *op)
 {
-    if (b->n_ops == b->cap_ops) {
-        b->cap_ops = b->cap_ops > 0 ? b->cap_ops * 2 : WRITER_FIRST_CAP;
-        b->ops = xrealloc(b->ops, b->cap_ops * sizeof(*b->ops));
-    }
+    b->ops = xgrow(b->ops, &b->cap_ops, b->n_ops + 1, WRITER_FIRST_CAP, sizeof(*b->ops));
     b->ops[b->n_ops++] = *op;
 }
 
@@ -93,6 +97,7 @@ void ms_dispatch_writer_clear(struct dsp_batch *b)
     b->n_calls = 0;
     b->n_ops = 0;
     b->first_us = 0;
+    b->bytes = 0;
     b->next = NULL;
 }
 
@@ -219,6 +224,7 @@ static void *writer_main(void *arg)
             w->tail = NULL;
         }
         w->queued--;
+        w->queued_bytes -= b->bytes;
         w->busy = true;
         w->busy_calls = b->n_calls;
         pthread_mutex_unlock(&w->lock);
@@ -316,7 +322,10 @@ void ms_dispatch_writer_submit(struct ms_dispatch_writer *w, struct dsp_batch *b
 {
     b->next = NULL;
     pthread_mutex_lock(&w->lock);
-    while (w->queued >= WRITER_QUEUE_MAX) {
+    /* One batch always gets in, whatever its size: the bound is on the
+     * batches waiting behind it. */
+    while (w->queued >= WRITER_QUEUE_MAX ||
+           (w->queued > 0 && w->queued_bytes + b->bytes > WRITER_QUEUE_BYTES)) {
         pthread_cond_wait(&w->room, &w->lock);
     }
     if (w->tail != NULL) {
@@ -326,6 +335,7 @@ void ms_dispatch_writer_submit(struct ms_dispatch_writer *w, struct dsp_batch *b
     }
     w->tail = b;
     w->queued++;
+    w->queued_bytes += b->bytes;
     pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->lock);
 }
@@ -340,6 +350,7 @@ void ms_dispatch_writer_drain(struct ms_dispatch_writer *w, bool drop)
         w->head = NULL;
         w->tail = NULL;
         w->queued = 0;
+        w->queued_bytes = 0;
         w->abandon = true; /* a batch being retried is dropped too */
         pthread_cond_broadcast(&w->work);
         pthread_cond_broadcast(&w->room);
