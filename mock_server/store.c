@@ -1,7 +1,8 @@
-/* The mock's store over SQLite: opening, migrations, webhooks. The call
- * log is in store_calls.c, the engine's events in store_events.c, the lock
- * and the integrity check of a file in store_guard.c; they share
- * store_priv.h and are the only files of the kit that include sqlite3.h.
+/* The mock's store over SQLite: opening and migrations. Webhooks and
+ * settings are in store_webhooks.c, the call log in store_calls.c, the
+ * engine's events in store_events.c, the lock and the integrity check of a
+ * file in store_guard.c; they share store_priv.h and are the only files of
+ * the kit that include sqlite3.h.
  *
  * Thread model: one connection guarded by one mutex, not a connection per
  * thread. The default database is ":memory:", and every connection to
@@ -180,149 +181,6 @@ static const char *const store_sql[ST_COUNT_] = {
     [ST_ROLLBACK] = "ROLLBACK",
 };
 
-/* ---- helpers ------------------------------------------------------------ */
-
-void ms_store_log_failure(struct ms_store *s, const char *what)
-{
-    log_error("store: %s: %s", what, sqlite3_errmsg(s->db));
-}
-
-/* Binds a text or NULL. SQLITE_TRANSIENT: SQLite copies the bytes, so the
- * caller's buffers need not outlive the statement. */
-int ms_store_bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v == NULL) {
-        return sqlite3_bind_null(st, i);
-    }
-    return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-}
-
-/* Binds a time in milliseconds; 0 becomes NULL. */
-int ms_store_bind_time(sqlite3_stmt *st, int i, uint64_t ms)
-{
-    if (ms == 0) {
-        return sqlite3_bind_null(st, i);
-    }
-    return sqlite3_bind_int64(st, i, (sqlite3_int64)ms);
-}
-
-uint64_t ms_store_col_time(sqlite3_stmt *st, int i)
-{
-    if (sqlite3_column_type(st, i) == SQLITE_NULL) {
-        return 0;
-    }
-    sqlite3_int64 v = sqlite3_column_int64(st, i);
-    return v > 0 ? (uint64_t)v : 0;
-}
-
-void ms_store_col_copy(sqlite3_stmt *st, int i, char *out, size_t out_size)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    snprintf(out, out_size, "%s", v != NULL ? (const char *)v : "");
-}
-
-/* A malloc'd copy of a text column, NULL for SQL NULL. */
-char *ms_store_col_dup(sqlite3_stmt *st, int i)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    if (v == NULL) {
-        return NULL;
-    }
-    return xstrndup((const char *)v, (size_t)sqlite3_column_bytes(st, i));
-}
-
-char *ms_store_col_bytes(sqlite3_stmt *st, int i, size_t *len)
-{
-    const unsigned char *v = sqlite3_column_text(st, i);
-    char *copy;
-
-    *len = 0;
-    if (v == NULL) {
-        return NULL;
-    }
-    *len = (size_t)sqlite3_column_bytes(st, i);
-    copy = xmalloc(*len + 1);
-    memcpy(copy, v, *len);
-    copy[*len] = '\0';
-    return copy;
-}
-
-void ms_store_done(sqlite3_stmt *st)
-{
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-}
-
-/* Runs a statement that returns no rows. 0 or -1. */
-int ms_store_step_done(struct ms_store *s, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-    ms_store_done(st);
-    if (rc != SQLITE_DONE) {
-        ms_store_log_failure(s, what);
-        return -1;
-    }
-    return 0;
-}
-
-static int store_begin(struct ms_store *s)
-{
-    return ms_store_step_done(s, s->st[ST_BEGIN], "beginning a transaction");
-}
-
-/* Not logged: the caller reports the failure (ms_store_tx_end fills its
- * error), and the call-log writer retries a failed batch, which would log
- * every try. */
-static int store_commit(struct ms_store *s)
-{
-    int rc = sqlite3_step(s->st[ST_COMMIT]);
-
-    sqlite3_reset(s->st[ST_COMMIT]);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Ends a failed transaction: rolled back in a file; in memory there is no
- * journal (ms_store_open), so the statements that succeeded are kept and
- * the transaction is closed. */
-static void store_rollback(struct ms_store *s)
-{
-    if (sqlite3_get_autocommit(s->db)) {
-        return; /* no transaction left: SQLite rolled it back itself (an I/O error, disk full) */
-    }
-    ms_store_step_done(s, s->st[s->durable ? ST_ROLLBACK : ST_COMMIT],
-                       s->durable ? "rolling back" : "closing a failed transaction");
-}
-
-int ms_store_tx_begin(struct ms_store *s, struct err *e)
-{
-    if (store_begin(s) != 0) {
-        return err_set(e, "store: cannot begin a transaction: %s", sqlite3_errmsg(s->db));
-    }
-    return 0;
-}
-
-int ms_store_tx_end(struct ms_store *s, bool ok, const char *what, struct err *e)
-{
-    if (ok && store_commit(s) == 0) {
-        return 0;
-    }
-    if (ok) {
-        err_set(e, "store: cannot commit %s: %s", what, sqlite3_errmsg(s->db));
-    }
-    store_rollback(s);
-    return -1;
-}
-
-int ms_store_trim_locked(struct ms_store *s, sqlite3_stmt *st, uint64_t keep, const char *what,
-                         struct err *e)
-{
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)(keep > INT64_MAX ? INT64_MAX : keep));
-    if (ms_store_step_done(s, st, what) != 0) {
-        return err_set(e, "store: %s: %s", what, sqlite3_errmsg(s->db));
-    }
-    return 0;
-}
-
 static int store_exec(struct ms_store *s, const char *sql, struct err *e)
 {
     char *msg = NULL;
@@ -401,7 +259,7 @@ out:
     return ret;
 }
 
-/* Ends a failed migration's transaction. Not store_rollback: the fixed
+/* Ends a failed migration's transaction. Not ms_store_rollback: the fixed
  * statements are prepared only after the migrations (they name the
  * migrated tables), so s->st[] is still empty here. A failed COMMIT may
  * already have ended the transaction. */
@@ -543,7 +401,7 @@ struct ms_store *ms_store_open(const char *path, struct err *e)
      * every page before a transaction first changes it) only serves a
      * ROLLBACK: without it the call log's writer does a third less work.
      * A failed batch then keeps its statements that succeeded (see
-     * store_rollback); each statement is still all or nothing. */
+     * ms_store_rollback); each statement is still all or nothing. */
     if (!s->durable && store_exec(s, "PRAGMA journal_mode = OFF", e) != 0) {
         err_prefix(e, "database %s", where);
         goto out;
@@ -598,231 +456,6 @@ int ms_store_schema_latest(void)
     return STORE_LATEST;
 }
 
-/* ---- webhooks ----------------------------------------------------------- */
-
-static void store_bind_webhook(sqlite3_stmt *st, const struct ms_webhook *w)
-{
-    ms_store_bind_text(st, 1, w->id);
-    ms_store_bind_text(st, 2, w->topic);
-    ms_store_bind_text(st, 3, w->url);
-    ms_store_bind_text(st, 4, w->secret);
-    sqlite3_bind_int(st, 5, w->active ? 1 : 0);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)w->created_ms);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)w->updated_ms);
-    ms_store_bind_time(st, 8, w->deleted_ms);
-}
-
-static void store_read_webhook(sqlite3_stmt *st, struct ms_webhook *w)
-{
-    ms_store_col_copy(st, 0, w->id, sizeof(w->id));
-    ms_store_col_copy(st, 1, w->topic, sizeof(w->topic));
-    ms_store_col_copy(st, 2, w->url, sizeof(w->url));
-    ms_store_col_copy(st, 3, w->secret, sizeof(w->secret));
-    w->active = sqlite3_column_int(st, 4) != 0;
-    w->created_ms = ms_store_col_time(st, 5);
-    w->updated_ms = ms_store_col_time(st, 6);
-    w->deleted_ms = ms_store_col_time(st, 7);
-}
-
-int ms_store_webhook_insert(struct ms_store *s, const struct ms_webhook *w, struct err *e)
-{
-    int ret = 0;
-
-    pthread_mutex_lock(&s->lock);
-    sqlite3_stmt *st = s->st[ST_WEBHOOK_INSERT];
-    store_bind_webhook(st, w);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        ret = err_set(e, "store: inserting webhook %s: %s", w->id, sqlite3_errmsg(s->db));
-    }
-    ms_store_done(st);
-    pthread_mutex_unlock(&s->lock);
-    return ret;
-}
-
-/* Reads one webhook; the caller holds the lock. */
-static enum ms_store_status store_get_locked(struct ms_store *s, const char *id,
-                                             struct ms_webhook *out)
-{
-    sqlite3_stmt *st = s->st[ST_WEBHOOK_GET];
-    enum ms_store_status ret = MS_STORE_NOT_FOUND;
-
-    ms_store_bind_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        store_read_webhook(st, out);
-        ret = MS_STORE_OK;
-    } else if (rc != SQLITE_DONE) {
-        ms_store_log_failure(s, "reading a webhook");
-        ret = MS_STORE_ERROR;
-    }
-    ms_store_done(st);
-    return ret;
-}
-
-static int store_save_locked(struct ms_store *s, const struct ms_webhook *w)
-{
-    sqlite3_stmt *st = s->st[ST_WEBHOOK_SAVE];
-    store_bind_webhook(st, w);
-    return ms_store_step_done(s, st, "saving a webhook");
-}
-
-enum ms_store_status ms_store_webhook_get(struct ms_store *s, const char *id,
-                                          struct ms_webhook *out)
-{
-    pthread_mutex_lock(&s->lock);
-    enum ms_store_status ret = store_get_locked(s, id, out);
-    pthread_mutex_unlock(&s->lock);
-    return ret;
-}
-
-/* Applies patch to w; true when a field was given. */
-static bool store_apply_patch(struct ms_webhook *w, const struct ms_webhook_patch *p)
-{
-    if (p->has_topic) {
-        snprintf(w->topic, sizeof(w->topic), "%s", p->topic);
-    }
-    if (p->has_url) {
-        snprintf(w->url, sizeof(w->url), "%s", p->url);
-    }
-    if (p->has_secret) {
-        snprintf(w->secret, sizeof(w->secret), "%s", p->secret);
-    }
-    if (p->has_active) {
-        w->active = p->active;
-    }
-    return p->has_topic || p->has_url || p->has_secret || p->has_active;
-}
-
-/* What a change does to deleted_ms. */
-enum store_deleted { STORE_DELETED_KEEP, STORE_DELETED_SET, STORE_DELETED_CLEAR };
-
-/* The read-modify-write of update, delete and restore, under the store
- * lock, so two concurrent changes never lose one another's fields. A patch
- * is refused on a deleted webhook (MS_STORE_DELETED); the row is written
- * only when something changed, and then gets updated_ms. */
-static enum ms_store_status store_change(struct ms_store *s, const char *id,
-                                         const struct ms_webhook_patch *patch,
-                                         enum store_deleted deleted, uint64_t now_ms,
-                                         struct ms_webhook *out)
-{
-    struct ms_webhook *w = xmalloc(sizeof(*w));
-    enum ms_store_status ret;
-    bool changed;
-
-    pthread_mutex_lock(&s->lock);
-    ret = store_get_locked(s, id, w);
-    if (ret != MS_STORE_OK) {
-        goto out;
-    }
-    if (patch != NULL && w->deleted_ms != 0) {
-        ret = MS_STORE_DELETED;
-        goto out;
-    }
-    changed = patch != NULL && store_apply_patch(w, patch);
-    if (deleted != STORE_DELETED_KEEP && (deleted == STORE_DELETED_SET) != (w->deleted_ms != 0)) {
-        w->deleted_ms = deleted == STORE_DELETED_SET ? now_ms : 0;
-        changed = true;
-    }
-    if (changed) {
-        w->updated_ms = now_ms;
-        if (store_save_locked(s, w) != 0) {
-            ret = MS_STORE_ERROR;
-            goto out;
-        }
-    }
-    if (out != NULL) {
-        *out = *w;
-    }
-out:
-    pthread_mutex_unlock(&s->lock);
-    free(w);
-    return ret;
-}
-
-enum ms_store_status ms_store_webhook_update(struct ms_store *s, const char *id,
-                                             const struct ms_webhook_patch *patch, uint64_t now_ms,
-                                             struct ms_webhook *out)
-{
-    return store_change(s, id, patch, STORE_DELETED_KEEP, now_ms, out);
-}
-
-enum ms_store_status ms_store_webhook_delete(struct ms_store *s, const char *id, uint64_t now_ms,
-                                             struct ms_webhook *out)
-{
-    return store_change(s, id, NULL, STORE_DELETED_SET, now_ms, out);
-}
-
-enum ms_store_status ms_store_webhook_restore(struct ms_store *s, const char *id, uint64_t now_ms,
-                                              struct ms_webhook *out)
-{
-    return store_change(s, id, NULL, STORE_DELETED_CLEAR, now_ms, out);
-}
-
-int ms_store_webhook_list(struct ms_store *s, struct ms_webhook **out, size_t *n)
-{
-    struct ms_webhook *arr = NULL;
-    size_t len = 0;
-    size_t cap = 0;
-    int ret = -1;
-    int rc;
-
-    pthread_mutex_lock(&s->lock);
-    sqlite3_stmt *st = s->st[ST_WEBHOOK_LIST];
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        arr = xgrow(arr, &cap, len + 1, 16, sizeof(*arr));
-        store_read_webhook(st, &arr[len++]);
-    }
-    if (rc != SQLITE_DONE) {
-        ms_store_log_failure(s, "listing webhooks");
-        goto out;
-    }
-    *out = arr;
-    *n = len;
-    arr = NULL;
-    ret = 0;
-out:
-    ms_store_done(st);
-    pthread_mutex_unlock(&s->lock);
-    free(arr);
-    return ret;
-}
-
-int ms_store_setting_get(struct ms_store *s, const char *key, char **value)
-{
-    sqlite3_stmt *st;
-    int rc;
-    int ret = 0;
-
-    *value = NULL;
-    pthread_mutex_lock(&s->lock);
-    st = s->st[ST_SETTING_GET];
-    ms_store_bind_text(st, 1, key);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *value = ms_store_col_dup(st, 0);
-    } else if (rc != SQLITE_DONE) {
-        ms_store_log_failure(s, "reading a setting");
-        ret = -1;
-    }
-    ms_store_done(st);
-    pthread_mutex_unlock(&s->lock);
-    return ret;
-}
-
-int ms_store_setting_put(struct ms_store *s, const char *key, const char *value)
-{
-    sqlite3_stmt *st;
-    int ret;
-
-    pthread_mutex_lock(&s->lock);
-    st = s->st[ST_SETTING_PUT];
-    ms_store_bind_text(st, 1, key);
-    ms_store_bind_text(st, 2, value);
-    ret = ms_store_step_done(s, st, "writing a setting");
-    pthread_mutex_unlock(&s->lock);
-    return ret;
-}
-
 bool ms_store_durable(const struct ms_store *s)
 {
     return s->durable; /* set at open, never changed */
@@ -840,7 +473,7 @@ int ms_store_reset(struct ms_store *s)
                      &e);
     if (ret != 0) {
         log_error("store: reset: %s", e.msg);
-        store_rollback(s);
+        ms_store_rollback(s);
     }
     ms_store_calls_recount_locked(s);
     pthread_mutex_unlock(&s->lock);

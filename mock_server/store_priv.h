@@ -70,6 +70,8 @@ struct ms_store {
     "scheduled_at, sent_at, next_attempt_at, created_at, request_timestamp, request_signature, "   \
     "scheme, request_body_size, response_body_size"
 
+/* Rolls back the open transaction, logging a failure (store_sql.c). */
+void ms_store_rollback(struct ms_store *s);
 /* Logs the connection's last error with what was being done. */
 void ms_store_log_failure(struct ms_store *s, const char *what);
 /* Binds a text or NULL, not copied: every statement is stepped and reset
