@@ -7,7 +7,8 @@
  * max_body get 413 without calling the handler. Every answer to an error the
  * server decides itself uses the kit's JSON error shape
  * {"statusCode": N, "error": "<reason>", "message": "..."}.
- * This is the only file that includes libmicrohttpd. */
+ * libmicrohttpd is included by this module only (http_server.c and the
+ * files of http_server_priv.h). */
 #ifndef CORE_HTTP_SERVER_H
 #define CORE_HTTP_SERVER_H
 
