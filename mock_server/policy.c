@@ -106,6 +106,7 @@ static const struct policy_spec policy_specs[] = {POLICY_TABLE(POL_SPEC_ROW)};
 _Static_assert(sizeof(policy_flags) / sizeof(policy_flags[0]) ==
                    sizeof(policy_specs) / sizeof(policy_specs[0]),
                "one spec per flag");
+_Static_assert(POLICY_N <= 64, "ms_policy_restore's mask has a bit per row");
 
 void ms_policy_init(struct ms_policy *p)
 {
@@ -547,67 +548,6 @@ int ms_policy_patch_json(struct ms_policy *p, const char *body, size_t len, stru
     ret = 0;
 out:
     json_decref(root);
-    return ret;
-}
-
-/* ---- kept across a restart ------------------------------------------------------ */
-
-_Static_assert(POLICY_N <= 64, "ms_policy_restore's mask has a bit per row");
-
-char *ms_policy_merge_patch(const char *stored, const char *patch, size_t patch_len)
-{
-    json_t *all = stored != NULL ? json_loads(stored, 0, NULL) : NULL;
-    json_t *add = json_loadb(patch, patch_len, 0, NULL);
-    char *text = NULL;
-
-    if (!json_is_object(all)) {
-        json_decref(all);
-        all = json_object();
-    }
-    if (json_is_object(add) && json_object_update(all, add) == 0) {
-        text = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS);
-    }
-    json_decref(add);
-    json_decref(all);
-    return text;
-}
-
-int ms_policy_restore(struct ms_policy *p, const char *stored, uint64_t given, char *keys,
-                      size_t keys_size, struct err *e)
-{
-    json_t *all = json_loads(stored, 0, NULL);
-    json_t *use = json_object();
-    const char *key = NULL;
-    json_t *v = NULL;
-    char *text = NULL;
-    size_t used = 0;
-    int ret = -1;
-
-    keys[0] = '\0';
-    if (!json_is_object(all)) {
-        err_set(e, "the stored delivery policy is not a JSON object");
-        goto out;
-    }
-    json_object_foreach(all, key, v)
-    {
-        size_t i = 0;
-
-        while (i < POLICY_N && strcmp(policy_flags[i].key, key) != 0) {
-            i++;
-        }
-        if (i < POLICY_N && (given & (1ull << i)) != 0) {
-            continue; /* given on the command line: the flag wins */
-        }
-        json_object_set(use, key, v);
-        used += (size_t)snprintf(keys + used, used < keys_size ? keys_size - used : 0, "%s%s",
-                                 used > 0 ? ", " : "", key);
-    }
-    text = json_dumps(use, JSON_COMPACT);
-    ret = text != NULL ? ms_policy_patch_json(p, text, strlen(text), e) : -1;
-out:
-    free(text);
-    json_decref(use);
-    json_decref(all);
     return ret;
 }
 
