@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "core/signature.h"
 #include "mock_server/server.h"
+#include "support/need.h"
 #include "support/proc.h"
 
 #define KEY         "k3y-SECURITY-test-5f1e9a7c0b"
@@ -116,10 +117,7 @@ static int group_teardown(void **state)
 
 static void need_tls(void)
 {
-    if (!tls.have) {
-        print_message("skipped: " OPENSSL " is missing or failed; cannot make a certificate\n");
-        skip();
-    }
+    test_need(tls.have, OPENSSL " to make a certificate (missing or failed)");
 }
 
 static char *read_file(const char *path)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "reports/chart.h"
+#include "support/need.h"
 #include "support/proc.h"
 #include "unit/reports/fixture.h"
 
@@ -252,11 +253,7 @@ static int chromium(const char *extra, const char *url, char *out, size_t out_si
 static void renders_in_chromium(void **state)
 {
     (void)state;
-    if (access(chromium_bin(), X_OK) != 0) {
-        fprintf(stderr, "SKIP: %s not installed (scripts/deps.sh --test installs it)\n",
-                chromium_bin());
-        skip();
-    }
+    test_need(access(chromium_bin(), X_OK) == 0, "chromium, to render the report");
     struct rp_run *run = fixture_run(true);
     char *path = fixture_write(run, RP_FORMAT_HTML, "report-browser.html");
     char url[2048];
