@@ -14,6 +14,11 @@ import re
 import subprocess
 import sys
 
+# The command list is read as the man pages' generator reads it: one parser.
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cmake"))
+from man_help import commands  # noqa: E402
+
 FLAG = re.compile(r"(?<![\w-])(--?[A-Za-z][\w-]*)")
 
 
@@ -23,19 +28,6 @@ def run_help(argv):
     if p.returncode != 0:
         sys.exit(f"FAIL: {' '.join(argv)} --help exited {p.returncode}")
     return p.stdout
-
-
-def commands(text):
-    names, inside = [], False
-    for line in text.splitlines():
-        if line.strip().lower() == "commands:":
-            inside = True
-        elif inside:
-            m = re.match(r"^  ([a-z][\w-]*)(\s|$)", line)
-            if not m:
-                break
-            names.append(m.group(1))
-    return names
 
 
 def page_text(path):
