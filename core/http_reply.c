@@ -54,27 +54,6 @@ void http_reply_text(struct http_server_reply *rep, unsigned status, const char 
                    content_type != NULL ? content_type : "text/plain; charset=utf-8");
 }
 
-/* json_string() refuses invalid UTF-8 (a message may quote a raw path):
- * replace every non-ASCII byte with '?' in that case. */
-static json_t *reply_json_string_lossy(const char *s)
-{
-    json_t *j = json_string(s);
-    char *copy;
-
-    if (j != NULL) {
-        return j;
-    }
-    copy = xstrdup(s);
-    for (char *p = copy; *p != '\0'; p++) {
-        if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20) {
-            *p = '?';
-        }
-    }
-    j = json_string(copy);
-    free(copy);
-    return j;
-}
-
 void http_reply_error(struct http_server_reply *rep, unsigned status, const char *fmt, ...)
 {
     char message[REPLY_MESSAGE_MAX];
@@ -90,7 +69,7 @@ void http_reply_error(struct http_server_reply *rep, unsigned status, const char
     j = json_object();
     json_object_set_new(j, "statusCode", json_integer((json_int_t)status));
     json_object_set_new(j, "error", json_string(http_reason_phrase(status)));
-    json_object_set_new(j, "message", reply_json_string_lossy(message));
+    json_object_set_new(j, "message", jsonh_stringn_lossy(message, strlen(message)));
     text = jsonh_dump(j, &len);
     json_decref(j);
     if (text == NULL) {
@@ -114,5 +93,9 @@ void http_reply_header(struct http_server_reply *rep, const char *name, const ch
     }
     i = rep->n_headers++;
     rep->header_names[i] = name;
-    snprintf(rep->header_values[i], sizeof(rep->header_values[i]), "%s", value);
+    if ((size_t)snprintf(rep->header_values[i], sizeof(rep->header_values[i]), "%s", value) >=
+        sizeof(rep->header_values[i])) {
+        log_warn("http server: reply header '%s' cut to %d bytes", name,
+                 HTTP_SERVER_HEADER_VALUE_MAX - 1);
+    }
 }

@@ -1,5 +1,6 @@
-/* The request accessors (see http_server.h): headers, query parameters,
- * whether the peer went away, the connection's id. */
+/* A request's state (srv_req) and the request accessors (see
+ * http_server.h): headers, query parameters, whether the peer went away,
+ * the connection's id. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -7,8 +8,91 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/clock.h"
 #include "core/http_server_priv.h"
 #include "core/xalloc.h"
+
+#define SRV_BODY_FIRST_CAP 1024
+
+struct srv_req *srv_req_new(const struct http_server *s, struct MHD_Connection *conn,
+                            const char *url, const char *method)
+{
+    struct srv_req *r = xmalloc(sizeof(*r));
+    const char *cl;
+
+    r->route = NULL;
+    r->early_status = 0;
+    r->too_large = false;
+    r->dropped = 0;
+    r->answered = false;
+    r->start_us = clock_mono_us();
+    r->body = NULL;
+    r->body_len = 0;
+    r->body_cap = 0;
+    r->status = 0;
+    r->bytes = 0;
+    r->path = NULL;
+    if (s->access_log) {
+        snprintf(r->method, sizeof(r->method), "%s", method);
+        /* The path is decoded: a "%0A" must not forge a log line. */
+        r->path = xstrdup(url);
+        for (char *p = r->path; *p != '\0'; p++) {
+            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                *p = '?';
+            }
+        }
+    } else {
+        r->method[0] = '\0';
+    }
+
+    srv_route_pick(s, method, url, r);
+    /* A body declared larger than the cap is refused before it is sent. */
+    cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl != NULL) {
+        char *end = NULL;
+        unsigned long long v;
+
+        errno = 0;
+        v = strtoull(cl, &end, 10);
+        if (end != cl && errno == 0 && v > s->max_body) {
+            r->early_status = 413;
+        } else if (errno == ERANGE) {
+            r->early_status = 413;
+        }
+    }
+    return r;
+}
+
+void srv_req_free(struct srv_req *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    free(r->body);
+    free(r->path);
+    free(r);
+}
+
+/* Keeps a piece of the body, or discards it once the cap is passed (the
+ * handler is then never called and the client gets 413). */
+void srv_req_absorb(const struct http_server *s, struct srv_req *r, const char *data, size_t len)
+{
+    if (r->too_large || r->early_status != 0) {
+        r->dropped += len;
+        return;
+    }
+    if (len > s->max_body - r->body_len) {
+        r->too_large = true;
+        r->dropped = r->body_len + len;
+        free(r->body);
+        r->body = NULL;
+        r->body_len = 0;
+        r->body_cap = 0;
+        return;
+    }
+    xbuf_append(&r->body, &r->body_len, &r->body_cap, data, len, SRV_BODY_FIRST_CAP,
+                s->max_body + 1);
+}
 
 const char *http_server_header(const struct http_server_request *req, const char *name)
 {

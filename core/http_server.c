@@ -48,7 +48,6 @@
 #define SRV_DEFAULT_MAX_BODY   (1024 * 1024)
 #define SRV_DEFAULT_CONN_LIMIT 4096
 #define SRV_DEFAULT_TIMEOUT_S  30
-#define SRV_BODY_FIRST_CAP     1024
 #define SRV_PARAM_BUF          512
 #define SRV_STOP_GRACE_MS      5000 /* how long a stop waits for requests in flight */
 /* Body bytes read and dropped (after a 404, 405 or mid-body 413) before the
@@ -81,96 +80,19 @@ static void srv_notify(void *cls, struct MHD_Connection *conn, void **socket_con
 
 /* ---- the request cycle ------------------------------------------------ */
 
-static struct srv_req *srv_req_new(const struct http_server *s, struct MHD_Connection *conn,
-                                   const char *url, const char *method)
-{
-    struct srv_req *r = xmalloc(sizeof(*r));
-    const char *cl;
-
-    r->route = NULL;
-    r->early_status = 0;
-    r->too_large = false;
-    r->dropped = 0;
-    r->answered = false;
-    r->start_us = clock_mono_us();
-    r->body = NULL;
-    r->body_len = 0;
-    r->body_cap = 0;
-    r->status = 0;
-    r->bytes = 0;
-    r->path = NULL;
-    if (s->access_log) {
-        snprintf(r->method, sizeof(r->method), "%s", method);
-        /* The path is decoded: a "%0A" must not forge a log line. */
-        r->path = xstrdup(url);
-        for (char *p = r->path; *p != '\0'; p++) {
-            if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-                *p = '?';
-            }
-        }
-    } else {
-        r->method[0] = '\0';
-    }
-
-    srv_route_pick(s, method, url, r);
-    /* A body declared larger than the cap is refused before it is sent. */
-    cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl != NULL) {
-        char *end = NULL;
-        unsigned long long v;
-
-        errno = 0;
-        v = strtoull(cl, &end, 10);
-        if (end != cl && errno == 0 && v > s->max_body) {
-            r->early_status = 413;
-        } else if (errno == ERANGE) {
-            r->early_status = 413;
-        }
-    }
-    return r;
-}
-
-static void srv_req_free(struct srv_req *r)
-{
-    if (r == NULL) {
-        return;
-    }
-    free(r->body);
-    free(r->path);
-    free(r);
-}
-
-/* Keeps a piece of the body, or discards it once the cap is passed (the
- * handler is then never called and the client gets 413). */
-static void srv_req_absorb(const struct http_server *s, struct srv_req *r, const char *data,
-                           size_t len)
-{
-    if (r->too_large || r->early_status != 0) {
-        r->dropped += len;
-        return;
-    }
-    if (len > s->max_body - r->body_len) {
-        r->too_large = true;
-        r->dropped = r->body_len + len;
-        free(r->body);
-        r->body = NULL;
-        r->body_len = 0;
-        r->body_cap = 0;
-        return;
-    }
-    xbuf_append(&r->body, &r->body_len, &r->body_cap, data, len, SRV_BODY_FIRST_CAP,
-                s->max_body + 1);
-}
-
 /* Sends rep (taking its body) and records what the access log needs. */
-static enum MHD_Result srv_send(struct srv_req *r, struct MHD_Connection *conn,
-                                struct http_server_reply *rep, bool close_after)
+static enum MHD_Result srv_send(struct http_server *s, struct srv_req *r,
+                                struct MHD_Connection *conn, struct http_server_reply *rep,
+                                bool close_after)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
     size_t len = rep->body != NULL ? rep->body_len : 0;
 
-    if (len > 0) {
+    if (rep->stream != NULL) {
+        resp = srv_stream_response(s, conn, rep->stream);
+        rep->stream = NULL;
+    } else if (len > 0) {
         resp = MHD_create_response_from_buffer_with_free_callback(len, rep->body, free);
         if (resp == NULL) {
             free(rep->body);
@@ -209,17 +131,18 @@ static enum MHD_Result srv_send(struct srv_req *r, struct MHD_Connection *conn,
 
 static void srv_reply_init(struct http_server_reply *rep)
 {
-    /* header_values (1 KiB) is written by http_reply_header before it is
+    /* header_values (2 KiB) is written by http_reply_header before it is
      * read, so it is not cleared on every request. */
     rep->status = 0;
     rep->content_type = NULL;
     rep->body = NULL;
     rep->body_len = 0;
     rep->n_headers = 0;
+    rep->stream = NULL;
 }
 
 /* Answers an error the server decides itself (404, 405, 413). */
-static enum MHD_Result srv_answer_early(const struct http_server *s, struct srv_req *r,
+static enum MHD_Result srv_answer_early(struct http_server *s, struct srv_req *r,
                                         struct MHD_Connection *conn, const char *url,
                                         const char *method, unsigned status)
 {
@@ -241,10 +164,10 @@ static enum MHD_Result srv_answer_early(const struct http_server *s, struct srv_
     }
     /* After a 413 the rest of the body is not worth reading, and a server
      * that is stopping takes no more: close. */
-    return srv_send(r, conn, &rep, status == 413 || status == 503);
+    return srv_send(s, r, conn, &rep, status == 413 || status == 503);
 }
 
-static enum MHD_Result srv_dispatch(const struct http_server *s, struct srv_req *r,
+static enum MHD_Result srv_dispatch(struct http_server *s, struct srv_req *r,
                                     struct MHD_Connection *conn, const char *url,
                                     const char *method)
 {
@@ -294,7 +217,7 @@ static enum MHD_Result srv_dispatch(const struct http_server *s, struct srv_req 
         http_reply_error(&rep, 500, "the handler of %s %s produced no answer", method,
                          r->route->pattern);
     }
-    ret = srv_send(r, conn, &rep, false);
+    ret = srv_send(s, r, conn, &rep, false);
     if (pbuf != pstack) {
         free(pbuf);
     }
@@ -410,6 +333,7 @@ static void srv_free(struct http_server *s)
     free(s->tls_key);
     pthread_mutex_destroy(&s->log_lock);
     pthread_mutex_destroy(&s->drain_lock);
+    pthread_mutex_destroy(&s->streams_lock);
     pthread_cond_destroy(&s->drained);
     free(s);
 }
@@ -423,6 +347,7 @@ static struct http_server *srv_new(const struct http_server_opts *opts, struct e
 
     pthread_mutex_init(&s->log_lock, NULL);
     pthread_mutex_init(&s->drain_lock, NULL);
+    pthread_mutex_init(&s->streams_lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->drained, &ca);
@@ -456,7 +381,8 @@ static int srv_daemon_start(struct http_server *s, const struct http_server_opts
     int mhd_fd;
 
     if (opts->threads > 0) {
-        flags |= MHD_USE_EPOLL;
+        /* Suspending is how a streamed reply waits (http_stream.c). */
+        flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
         if (opts->threads > 1) { /* 1 is the internal thread alone */
             extra[n++] =
                 (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)opts->threads, NULL};
@@ -590,6 +516,8 @@ void http_server_stop(struct http_server *s)
          * 503 while the rest drain. */
         MHD_socket fd = s->epoll ? MHD_INVALID_SOCKET : MHD_quiesce_daemon(s->daemon);
 
+        atomic_store(&s->stopping, true);
+        srv_streams_close(s);
         srv_drain(s);
         MHD_stop_daemon(s->daemon);
         if (fd != MHD_INVALID_SOCKET) {

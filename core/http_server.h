@@ -21,6 +21,10 @@
 
 #define HTTP_SERVER_MAX_PARAMS  4
 #define HTTP_SERVER_MAX_HEADERS 8
+/* The longest extra header value, NUL included (http_reply_header cuts a
+ * longer one and logs it). Room for the console's Content-Security-Policy
+ * (mock_server/ui.c, 158 bytes). */
+#define HTTP_SERVER_HEADER_VALUE_MAX 256
 
 struct http_server_request {
     const char *method;
@@ -42,8 +46,9 @@ struct http_server_reply {
     size_t body_len;
     /* Extra headers; names and values are copied when the reply is sent. */
     const char *header_names[HTTP_SERVER_MAX_HEADERS];
-    char header_values[HTTP_SERVER_MAX_HEADERS][128];
+    char header_values[HTTP_SERVER_MAX_HEADERS][HTTP_SERVER_HEADER_VALUE_MAX];
     size_t n_headers;
+    struct http_stream *stream; /* set by http_reply_stream; NULL otherwise */
 };
 
 typedef void (*http_server_handler_fn)(void *ctx, const struct http_server_request *req,
@@ -112,6 +117,36 @@ void http_reply_text(struct http_server_reply *rep, unsigned status, const char 
 void http_reply_error(struct http_server_reply *rep, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void http_reply_header(struct http_server_reply *rep, const char *name, const char *value);
+/* Streamed replies (Server-Sent Events): the body comes from a source,
+ * read as the client takes it, for as long as the source or the client
+ * wants. An idle stream costs no thread: in pool mode the connection is
+ * parked (suspended) until the source calls http_stream_wake; with a thread
+ * per connection that thread waits. A stop of the server ends every stream
+ * (its read is not called again) before it waits for requests in flight. */
+struct http_stream;
+/* Fills buf with up to max bytes. Returns how many, 0 when nothing is ready
+ * (the server waits for http_stream_wake), or -1 to end the reply. Called
+ * on a server thread, never twice at once for one stream. */
+typedef long (*http_stream_read_fn)(void *src, char *buf, size_t max);
+/* Called once when the reply ends, for whatever reason (the source ended,
+ * the client left, the server stops); the server forgets src after it. */
+typedef void (*http_stream_done_fn)(void *src);
+/* Makes rep a 200 streamed from src. Returns the stream, for the source to
+ * wake; it stays valid until done(src) returns, and done is called even
+ * when the reply cannot be sent. */
+struct http_stream *http_reply_stream(struct http_server_reply *rep, const char *content_type,
+                                      http_stream_read_fn read, http_stream_done_fn done,
+                                      void *src);
+/* Tells the server that src has bytes to give (or wants to end): its read
+ * is called again soon; nothing once the reply has ended. Any thread, with
+ * no lock held that done() takes. st must be alive: before done(src) has
+ * returned, or held. */
+void http_stream_wake(struct http_stream *st);
+/* Keeps st alive after the reply ends, so that a source that collected it
+ * under its own lock can wake it after letting that lock go. */
+void http_stream_hold(struct http_stream *st);
+void http_stream_release(struct http_stream *st);
+
 /* The standard reason phrase ("Not Found"). */
 const char *http_reason_phrase(unsigned status);
 

@@ -47,6 +47,10 @@ struct http_server {
     atomic_uintptr_t conns; /* connections accepted so far: the last id given */
     pthread_mutex_t drain_lock;
     pthread_cond_t drained;
+    /* Streamed replies being sent (http_stream.c), so that a stop can end
+     * them: a parked connection would otherwise never finish. */
+    pthread_mutex_t streams_lock;
+    struct http_stream *streams;
 };
 
 /* A captured path segment: a span of the request path. */
@@ -75,6 +79,15 @@ struct srv_req {
     char *path;
 };
 
+/* A request's state (http_request.c). */
+/* Creates it at the first call of the access handler: picks the route and
+ * refuses a declared body over the cap (r->early_status 413). */
+struct srv_req *srv_req_new(const struct http_server *s, struct MHD_Connection *conn,
+                            const char *url, const char *method);
+void srv_req_free(struct srv_req *r);
+/* Keeps a piece of the body, or discards it once the cap is passed. */
+void srv_req_absorb(const struct http_server *s, struct srv_req *r, const char *data, size_t len);
+
 /* Routing (http_route.c). */
 /* Matches path against pattern; "{}" captures one non-empty segment. Fills
  * caps (may be NULL) and returns the number of captures, or -1. */
@@ -88,6 +101,15 @@ void srv_route_pick(const struct http_server *s, const char *method, const char 
 /* The Allow header of a 405: every method whose pattern matches path. */
 void srv_allow_list(const struct http_server *s, const char *path, char *out, size_t out_size);
 int srv_routes_load(struct http_server *s, const struct http_server_opts *opts, struct err *e);
+
+/* Streamed replies (http_stream.c). */
+/* The libmicrohttpd response for st, which joins s's list; NULL (st is
+ * then done and freed) when it cannot be made. */
+struct MHD_Response *srv_stream_response(struct http_server *s, struct MHD_Connection *conn,
+                                         struct http_stream *st);
+/* Ends every stream of s: their reads end the replies, parked ones are
+ * resumed to do so. */
+void srv_streams_close(struct http_server *s);
 
 /* The listening socket (http_listen.c). */
 /* "127.0.0.1:8080" or "[::1]:8080": the address as the user wrote it. */

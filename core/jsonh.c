@@ -89,3 +89,25 @@ int jsonh_depth(const json_t *j)
     }
     return 0;
 }
+
+json_t *jsonh_stringn_lossy(const char *s, size_t len)
+{
+    json_t *j;
+    char *copy;
+
+    if (s == NULL) {
+        return json_null();
+    }
+    j = json_stringn(s, len);
+    if (j != NULL) {
+        return j;
+    }
+    copy = xmalloc(len + 1);
+    for (size_t i = 0; i < len; i++) {
+        copy[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+    }
+    copy[len] = '\0';
+    j = json_stringn(copy, len);
+    free(copy);
+    return j != NULL ? j : json_null();
+}

@@ -15,5 +15,9 @@ char *jsonh_dump(const json_t *j, size_t *len);
 json_t *jsonh_parse(const char *buf, size_t len, struct err *e);
 /* Depth of nesting of j (a scalar is 0). */
 int jsonh_depth(const json_t *j);
+/* A JSON string of len bytes that may hold NUL bytes (\u0000 in the text)
+ * and need not be UTF-8 (a receiver's answer, a raw path): when they are
+ * not, every byte >= 0x80 becomes '?'. NULL gives null. New reference. */
+json_t *jsonh_stringn_lossy(const char *s, size_t len);
 
 #endif

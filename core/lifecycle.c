@@ -1,12 +1,15 @@
-/* Stop signals and the port file (lifecycle.h). */
+/* Stop signals, the port file and the program shell around them
+ * (lifecycle.h). */
 #include "core/lifecycle.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/file.h"
@@ -118,4 +121,56 @@ void lifecycle_port_file_remove(const char *path, unsigned port)
             unlink(path);
         }
     }
+}
+
+void lifecycle_begin(struct lifecycle *lc, const char *port_file)
+{
+    lc->port_file = port_file;
+    lc->port = 0;
+    lc->written = false;
+    lifecycle_stop_signals(&lc->stop);
+    pthread_sigmask(SIG_BLOCK, &lc->stop, &lc->old);
+    /* libmicrohttpd and libcurl suppress SIGPIPE themselves on Linux; a
+     * write elsewhere (a log to a closed pipe) must not kill either. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int lifecycle_ready(struct lifecycle *lc, unsigned port, struct err *e)
+{
+    lc->port = port;
+    if (lc->port_file == NULL) {
+        return 0;
+    }
+    if (lifecycle_port_file_write(lc->port_file, port, e) != 0) {
+        return -1;
+    }
+    lc->written = true;
+    return 0;
+}
+
+int lifecycle_wait(struct lifecycle *lc, bool (*again)(int sig, void *arg), void *arg)
+{
+    int sig = 0;
+
+    for (;;) {
+        if (sigwait(&lc->stop, &sig) != 0) {
+            continue; /* only EINVAL, for a set that cannot be: try again */
+        }
+        if (again == NULL || !again(sig, arg)) {
+            return sig;
+        }
+    }
+}
+
+void lifecycle_end(struct lifecycle *lc)
+{
+    const struct timespec no_wait = {0, 0};
+
+    if (lc->written) {
+        lifecycle_port_file_remove(lc->port_file, lc->port);
+        lc->written = false;
+    }
+    while (sigtimedwait(&lc->stop, NULL, &no_wait) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &lc->old, NULL);
 }

@@ -1,5 +1,5 @@
 /* The built-in scheme files' text, generated into the build tree from
- * schemes/<name>.json (cmake/EmbedSchemes.cmake). Internal to core/scheme*.c. */
+ * schemes/<name>.json (cmake/EmbedFiles.cmake). Internal to core/scheme*.c. */
 #ifndef CORE_SCHEME_TEXTS_H
 #define CORE_SCHEME_TEXTS_H
 

@@ -315,7 +315,7 @@ static void api_set_deleted(struct ms_context *ctx, const struct http_server_req
     struct ms_webhook *w = NULL;
     enum ms_store_status st;
 
-    if (!ms_api_authorize(ctx, req, rep) || api_reserved_id(req, rep)) {
+    if (!ms_api_authorize(ctx, req, rep) || (deleted && api_reserved_id(req, rep))) {
         return;
     }
     w = xmalloc(sizeof(*w));

@@ -18,6 +18,7 @@
 #include "core/cli.h"
 #include "core/exit.h"
 #include "core/parse.h"
+#include "mock_server/cli_client.h"
 #include "mock_server/dispatch.h"
 #include "mock_server/validate.h"
 
@@ -131,6 +132,19 @@ static const struct cli_command cli_commands[] = {
 
 #define CLI_N_COMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))
 
+/* Clients of a running mock that parse their own options (several actions,
+ * several usage lines) and run in place: ms_cli_parse hands them argv and
+ * returns their exit code as MS_CLI_DONE (cli_client.h). Columns: name,
+ * summary, entry point. */
+static const struct {
+    const char *name;
+    const char *summary;
+    int (*main)(int argc, char **argv, FILE *out, FILE *errout);
+} cli_clients[] = {
+    {"webhooks", MS_CLI_WEBHOOKS_SUMMARY, ms_cli_webhooks_main},
+    {"calls", MS_CLI_CALLS_SUMMARY, ms_cli_calls_main},
+};
+
 /* ---- the rows of a command -------------------------------------------------- */
 
 /* A command's own rows followed, when it takes them, by the policy rows
@@ -191,6 +205,9 @@ static void cli_top_help(FILE *f)
                "commands:\n");
     for (size_t i = 0; i < CLI_N_COMMANDS; i++) {
         fprintf(f, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
+    }
+    for (size_t i = 0; i < sizeof(cli_clients) / sizeof(cli_clients[0]); i++) {
+        fprintf(f, "  %-10s %s\n", cli_clients[i].name, cli_clients[i].summary);
     }
     fprintf(f,
             "\nRun '%s <command> --help' for a command's options.\n"
@@ -517,6 +534,12 @@ void ms_cli_parse(int argc, char **argv, FILE *out, FILE *errout, struct ms_cli 
     for (size_t i = 0; i < CLI_N_COMMANDS; i++) {
         if (strcmp(name, cli_commands[i].name) == 0) {
             cli_parse_command(&cli_commands[i], argc - 1, argv + 1, out, errout, cli);
+            return;
+        }
+    }
+    for (size_t i = 0; i < sizeof(cli_clients) / sizeof(cli_clients[0]); i++) {
+        if (strcmp(name, cli_clients[i].name) == 0) {
+            cli_done(cli, cli_clients[i].main(argc - 1, argv + 1, out, errout));
             return;
         }
     }

@@ -12,11 +12,13 @@
 #include "mock_server/store.h"
 
 struct ms_api_key;
+struct ms_stream_hub;
 
 struct ms_context {
     struct ms_store *store;       /* owned by the server */
     struct ms_cache *cache;       /* owned by the server */
     struct ms_dispatch *dispatch; /* owned by the server: the delivery engine */
+    struct ms_stream_hub *stream; /* owned by the server: GET /mock/stream */
     struct ms_api_key *api_key;   /* owned by the server: see api.h */
     char *topics_json;            /* GET /api/webhooks/topics, serialised once */
     size_t topics_json_len;

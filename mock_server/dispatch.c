@@ -143,6 +143,8 @@ struct ms_dispatch *ms_dispatch_new(struct ms_store *store, struct ms_cache *cac
     if (opts != NULL) {
         d->client_opts.ca_file = opts->ca_file != NULL ? xstrdup(opts->ca_file) : NULL;
         d->client_opts.insecure = opts->insecure;
+        d->on_written = opts->on_written;
+        d->on_written_arg = opts->on_written_arg;
     }
     if (ms_store_meta_bump(store, DSP_RUNS_KEY, &d->run) != 0) {
         err_set(e, "cannot update the database (see the log)");
@@ -224,7 +226,7 @@ int ms_dispatch_start(struct ms_dispatch *d, struct err *e)
         return -1;
     }
     dsp_restore_streaks(d);
-    d->writer = ms_dispatch_writer_new(d->store);
+    d->writer = ms_dispatch_writer_new(d->store, d->on_written, d->on_written_arg);
     if (d->writer == NULL) {
         return err_set(e, "cannot start the call-log writer thread");
     }

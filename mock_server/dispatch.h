@@ -60,6 +60,10 @@ enum ms_dispatch_status {
 struct ms_dispatch_opts {
     const char *ca_file; /* NULL: the system's CA store */
     bool insecure;       /* do not verify receivers' TLS certificates */
+    /* Called on the call-log writer's thread after each batch of records
+     * is committed (NULL: none); it must be quick and must not block. */
+    void (*on_written)(void *arg);
+    void *on_written_arg;
 };
 
 /* A trigger, validated by the control API. Pointers are borrowed. */

@@ -187,7 +187,7 @@ static void loop_drop(struct ms_dispatch *d, struct dsp_chain *c, const struct m
     o->error = xasprintf("not sent: %s", why);
     call->error = o->error;
     call->duration_ms = -1;
-    snprintf(call->outcome, sizeof(call->outcome), "dropped");
+    call->outcome = MS_OUTCOME_DROPPED;
     call->scheduled_ms = c->due_wall_ms;
     call->created_ms = now_wall;
     log_debug("delivery of %s to webhook %s dropped: %s", c->ev->id, c->webhook_id, why);

@@ -111,6 +111,8 @@ struct ms_dispatch_writer;
 struct ms_dispatch {
     struct ms_store *store;
     struct ms_cache *cache;
+    void (*on_written)(void *arg); /* ms_dispatch_opts.on_written */
+    void *on_written_arg;
     /* Created by the engine thread when it first has an attempt to send,
      * not at start-up: libcurl's and TLS's initialisation is most of an idle
      * mock's memory. Set under lock; NULL until then (wake the engine with
@@ -208,7 +210,8 @@ void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_
 /* ---- dispatch_writer.c ---------------------------------------------------- */
 
 /* Starts the writer thread over store. NULL when the thread cannot start. */
-struct ms_dispatch_writer *ms_dispatch_writer_new(struct ms_store *store);
+struct ms_dispatch_writer *ms_dispatch_writer_new(struct ms_store *store,
+                                                  void (*on_written)(void *arg), void *arg);
 /* The mock is stopping: a batch that cannot be written gets
  * WRITER_STOP_TRIES more tries, then is given up (counted as lost), so
  * that an engine blocked on a full queue can finish. Called before the

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "mock_server/dispatch_priv.h"
+#include "mock_server/settle_rule.h"
 
 #define SETTLE_RETRY_AFTER_MAX 64
 
@@ -56,26 +57,16 @@ static int settle_disable(struct ms_dispatch *d, const char *id)
     return st == MS_STORE_OK ? 0 : -1;
 }
 
-/* The outcome of a last failed attempt: gave_up, or webhook_disabled when
- * it completes --disable-after consecutive events that gave up. */
-static const char *settle_gave_up(struct ms_dispatch *d, struct dsp_chain *c, struct ms_call *call,
-                                  struct dsp_owned *o)
+/* Deactivates the webhook the decision says to, noting why in the record;
+ * the outcome becomes gave_up when the store cannot. */
+static enum ms_outcome settle_disable_webhook(struct ms_dispatch *d, struct dsp_chain *c,
+                                              struct ms_call *call, struct dsp_owned *o)
 {
-    struct dsp_hook *h = c->hook;
     unsigned n = d->pol.disable_after;
     char last[64];
 
-    if (c->kind == MS_PENDING_DUPLICATE) {
-        return "gave_up"; /* a copy is not another event */
-    }
-    h->gave_up_streak++;
-    d->streaks_dirty = true;
-    if (n == 0 || h->gave_up_streak < n || c->kind == MS_PENDING_REPLAY) {
-        return "gave_up";
-    }
-    h->gave_up_streak = 0;
     if (settle_disable(d, c->webhook_id) != 0) {
-        return "gave_up";
+        return MS_OUTCOME_GAVE_UP;
     }
     if (call->error != NULL) {
         snprintf(last, sizeof(last), "%s", call->error);
@@ -87,7 +78,7 @@ static const char *settle_gave_up(struct ms_dispatch *d, struct dsp_chain *c, st
     call->error = o->error;
     log_warn("webhook %s deactivated after %u consecutive events gave up (last: %s)", c->webhook_id,
              n, last);
-    return "webhook_disabled";
+    return MS_OUTCOME_WEBHOOK_DISABLED;
 }
 
 static uint64_t settle_retry_delay(struct ms_dispatch *d, const struct dsp_chain *c,
@@ -157,38 +148,43 @@ void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_
     struct ms_call *call = ms_dispatch_writer_add_call(d->batch, &o);
     uint64_t now_wall = clock_wall_ms();
     uint64_t now_mono = clock_mono_us();
-    bool ok = resp->error == HTTP_ERROR_NONE && resp->status >= 200 && resp->status < 300;
     struct ms_pending_op op = {c->pending_id, true, 0, 0};
-    const char *outcome;
+    struct ms_settle_facts facts;
+    struct ms_settle_decision dec;
 
     if (d->batch->first_us == 0) {
         d->batch->first_us = now_mono;
     }
     settle_record(call, o, c, resp, now_wall, now_mono);
     d->batch->bytes += c->ev->body_len + call->response_body_len;
-    if (ok) {
-        outcome = "succeeded";
-        if (c->kind != MS_PENDING_DUPLICATE && c->hook->gave_up_streak > 0) {
-            c->hook->gave_up_streak = 0;
-            d->streaks_dirty = true;
-        }
-    } else if (!settle_still_usable(d, c)) {
-        outcome = "failed"; /* deactivated or deleted meanwhile: no retry */
-    } else if (c->attempt < d->pol.max_attempts) {
+    facts.answered_2xx =
+        resp->error == HTTP_ERROR_NONE && resp->status >= 200 && resp->status < 300;
+    /* The cache is read only when the answer is not a success. */
+    facts.webhook_usable = facts.answered_2xx || settle_still_usable(d, c);
+    facts.attempt = c->attempt;
+    facts.max_attempts = d->pol.max_attempts;
+    facts.kind = c->kind;
+    facts.streak = c->hook->gave_up_streak;
+    facts.disable_after = d->pol.disable_after;
+    ms_settle_decide(&facts, &dec);
+    if (dec.streak != c->hook->gave_up_streak) {
+        c->hook->gave_up_streak = dec.streak;
+        d->streaks_dirty = true;
+    }
+    if (dec.outcome == MS_OUTCOME_RETRY_SCHEDULED) {
         uint64_t delay = settle_retry_delay(d, c, resp, now_wall);
 
-        outcome = "retry_scheduled";
         c->attempt++;
         c->due_wall_ms = now_wall + delay;
         c->due_mono_us = now_mono + delay * 1000u;
         call->next_attempt_ms = c->due_wall_ms;
         op = (struct ms_pending_op){c->pending_id, false, c->attempt, c->due_wall_ms};
-    } else {
-        outcome = settle_gave_up(d, c, call, o);
+    } else if (dec.disable) {
+        dec.outcome = settle_disable_webhook(d, c, call, o);
     }
-    snprintf(call->outcome, sizeof(call->outcome), "%s", outcome);
+    call->outcome = dec.outcome;
     log_debug("delivery %s of %s to webhook %s, attempt %u: %s", call->id, call->event_id,
-              call->webhook_id, call->attempt, outcome);
+              call->webhook_id, call->attempt, ms_outcome_name(dec.outcome));
     ms_dispatch_writer_add_op(d->batch, &op);
     http_response_cleanup(resp);
     if (op.done) {

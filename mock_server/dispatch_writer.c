@@ -33,6 +33,8 @@
 
 struct ms_dispatch_writer {
     struct ms_store *store;
+    void (*on_written)(void *arg); /* after each committed batch; NULL: none */
+    void *on_written_arg;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t work; /* a batch was queued, or stop */
@@ -185,6 +187,9 @@ static void writer_write(struct ms_dispatch_writer *w, struct dsp_batch *b)
             if (was_failing) {
                 log_info("the call log is written again");
             }
+            if (b->n_calls > 0 && w->on_written != NULL) {
+                w->on_written(w->on_written_arg);
+            }
             return;
         }
         if (writer_failed(w, b, e.msg, &stop_tries)) {
@@ -252,11 +257,14 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-struct ms_dispatch_writer *ms_dispatch_writer_new(struct ms_store *store)
+struct ms_dispatch_writer *ms_dispatch_writer_new(struct ms_store *store,
+                                                  void (*on_written)(void *arg), void *arg)
 {
     struct ms_dispatch_writer *w = xcalloc(1, sizeof(*w));
 
     w->store = store;
+    w->on_written = on_written;
+    w->on_written_arg = arg;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->work, NULL);
     pthread_cond_init(&w->room, NULL);

@@ -1,6 +1,7 @@
 /* JSON views of webhooks and call-log records. */
 #include "mock_server/render.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +15,34 @@
 #define RENDER_MASK_SHOWN 4
 #define RENDER_MASK_MIN   12 /* shortest secret whose tail is shown */
 
+/* A UTF-8 continuation byte: not the start of a character. */
+static bool render_continuation(char c)
+{
+    return ((unsigned char)c & 0xC0) == 0x80;
+}
+
 void ms_render_mask_secret(const char *secret, char out[MS_RENDER_MASK_MAX])
 {
     size_t len = secret != NULL ? strlen(secret) : 0;
+    size_t chars = 0;
+    size_t tail = len;
+    unsigned shown = 0;
 
-    if (len < RENDER_MASK_MIN) {
+    for (size_t i = 0; i < len; i++) {
+        chars += render_continuation(secret[i]) ? 0 : 1;
+    }
+    if (chars < RENDER_MASK_MIN) {
         snprintf(out, MS_RENDER_MASK_MAX, "****");
         return;
     }
-    snprintf(out, MS_RENDER_MASK_MAX, "****%s", secret + len - RENDER_MASK_SHOWN);
+    while (tail > 0 && shown < RENDER_MASK_SHOWN) {
+        tail--;
+        if (!render_continuation(secret[tail])) {
+            shown++;
+        }
+    }
+    snprintf(out, MS_RENDER_MASK_MAX, "****%.*s", (int)(len - tail < 16 ? len - tail : 16),
+             secret + tail);
 }
 
 json_t *ms_render_time(uint64_t ms)
@@ -36,35 +56,10 @@ json_t *ms_render_time(uint64_t ms)
     return json_string(text);
 }
 
-/* A JSON string for len bytes that may hold NUL bytes (\u0000 in the
- * JSON text) and may not be valid UTF-8 (a receiver's response body):
- * invalid text has its non-ASCII bytes replaced with '?'. NULL gives null. */
-static json_t *render_bytes(const char *s, size_t len)
-{
-    json_t *j;
-    char *copy;
-
-    if (s == NULL) {
-        return json_null();
-    }
-    j = json_stringn(s, len);
-    if (j != NULL) {
-        return j;
-    }
-    copy = xmalloc(len + 1);
-    for (size_t i = 0; i < len; i++) {
-        copy[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
-    }
-    copy[len] = '\0';
-    j = json_stringn(copy, len);
-    free(copy);
-    return j != NULL ? j : json_null();
-}
-
-/* render_bytes for a C string. */
+/* jsonh_stringn_lossy for a C string. */
 static json_t *render_string(const char *s)
 {
-    return render_bytes(s, s != NULL ? strlen(s) : 0);
+    return jsonh_stringn_lossy(s, s != NULL ? strlen(s) : 0);
 }
 
 /* A record's response body: response_body_len bytes, or up to the NUL
@@ -74,7 +69,7 @@ static json_t *render_response_body(const struct ms_call *c)
     if (c->response_body != NULL && c->response_body_len == 0) {
         return render_string(c->response_body);
     }
-    return render_bytes(c->response_body, c->response_body_len);
+    return jsonh_stringn_lossy(c->response_body, c->response_body_len);
 }
 
 /* Headers are stored as JSON object text; anything else is shown as text. */
@@ -157,7 +152,7 @@ json_t *ms_render_call(const struct ms_call *c, const struct scheme *custom)
     json_object_set_new(j, "duration_ms",
                         c->duration_ms >= 0 ? json_integer(c->duration_ms) : json_null());
     json_object_set_new(j, "error", render_string(c->error));
-    json_object_set_new(j, "outcome", render_string(c->outcome));
+    json_object_set_new(j, "outcome", json_string(ms_outcome_name(c->outcome)));
     json_object_set_new(j, "scheduled_at", ms_render_time(c->scheduled_ms));
     json_object_set_new(j, "sent_at", ms_render_time(c->sent_ms));
     json_object_set_new(j, "next_attempt_at", ms_render_time(c->next_attempt_ms));

@@ -9,11 +9,13 @@
 #include "core/scheme.h"
 #include "mock_server/store.h"
 
-#define MS_RENDER_MASK_MAX 16
+#define MS_RENDER_MASK_MAX 24 /* "****" and four characters of up to 4 bytes */
 
 /* Writes the masked form of a secret into out: "****" followed by its last
  * four characters when it has at least 12, "****" alone otherwise (four
- * characters of a short secret would give too much of it away). */
+ * characters of a short secret would give too much of it away). Characters
+ * are UTF-8 ones, never cut: a tail of bytes could split one and leave the
+ * JSON view without its secret member. */
 void ms_render_mask_secret(const char *secret, char out[MS_RENDER_MASK_MAX]);
 
 /* The webhook object: id, topic, url, secret (masked), active, created_at,

@@ -10,9 +10,7 @@
  * loop sending, one writer committing the call log in batches. The thread
  * that called ms_server_run only waits for a stop signal.
  *
- * Signals: ms_server_run blocks SIGINT and SIGTERM before any thread starts
- * (threads inherit the mask) and takes them with sigwait, so no handler runs
- * asynchronously and no stop flag is needed. */
+ * Signals and the port file: core/lifecycle.h, as in vambe-receiver. */
 #include "mock_server/server.h"
 
 #include <errno.h>
@@ -35,6 +33,8 @@
 #include "mock_server/context.h"
 #include "mock_server/control.h"
 #include "mock_server/render.h"
+#include "mock_server/stream.h"
+#include "mock_server/ui.h"
 
 #define SERVER_MAX_THREADS 64
 #define SERVER_CONN_LIMIT  8192
@@ -44,7 +44,7 @@
 struct ms_server {
     struct ms_options opts;
     struct ms_context ctx;
-    struct http_route *routes; /* api + control, concatenated */
+    struct http_route *routes; /* api + control + ui, concatenated */
     size_t n_routes;
     struct http_server *http;
 };
@@ -66,15 +66,23 @@ static unsigned server_threads(const struct ms_options *o)
 /* One table for the HTTP server: every module's routes, in order. */
 static void server_routes_build(struct ms_server *s)
 {
-    size_t n_api = 0;
-    size_t n_control = 0;
-    const struct http_route *api = ms_api_routes(&n_api);
-    const struct http_route *control = ms_control_routes(&n_control);
+    typedef const struct http_route *(*routes_fn)(size_t * n);
+    static const routes_fn modules[] = {ms_api_routes, ms_control_routes, ms_stream_routes,
+                                        ms_ui_routes};
+    size_t n[sizeof(modules) / sizeof(modules[0])];
+    const struct http_route *tables[sizeof(modules) / sizeof(modules[0])];
+    size_t at = 0;
 
-    s->n_routes = n_api + n_control;
+    s->n_routes = 0;
+    for (size_t i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
+        tables[i] = modules[i](&n[i]);
+        s->n_routes += n[i];
+    }
     s->routes = xcalloc(s->n_routes, sizeof(*s->routes));
-    memcpy(s->routes, api, n_api * sizeof(*api));
-    memcpy(s->routes + n_api, control, n_control * sizeof(*control));
+    for (size_t i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
+        memcpy(s->routes + at, tables[i], n[i] * sizeof(*tables[i]));
+        at += n[i];
+    }
 }
 
 /* With --db: puts the settings PUT /mock/config stored over pol, except
@@ -136,12 +144,19 @@ static struct ms_server *server_start(const struct ms_options *o, const struct m
     }
     pol = o->policy;
     server_restore_policy(s->ctx.store, o, &pol);
+    s->ctx.stream = ms_stream_hub_new(s->ctx.store, e);
+    if (s->ctx.stream == NULL) {
+        goto out;
+    }
     dopts.ca_file = o->ca_file;
     dopts.insecure = o->insecure;
+    dopts.on_written = ms_stream_hub_written;
+    dopts.on_written_arg = s->ctx.stream;
     s->ctx.dispatch = ms_dispatch_new(s->ctx.store, s->ctx.cache, &pol, &dopts, e);
     if (s->ctx.dispatch == NULL || ms_dispatch_start(s->ctx.dispatch, e) != 0) {
         goto out;
     }
+    ms_stream_hub_start(s->ctx.stream, s->ctx.dispatch);
     server_routes_build(s);
 
     memset(&ho, 0, sizeof(ho));
@@ -214,6 +229,7 @@ void ms_server_stop(struct ms_server *s)
      * and the store; then the engine, which writes its last batch. */
     http_server_stop(s->http);
     ms_dispatch_free(s->ctx.dispatch);
+    ms_stream_hub_free(s->ctx.stream); /* after the engine: its writer calls the hub */
     ms_cache_free(s->ctx.cache);
     ms_store_close(s->ctx.store);
     free(s->routes);
@@ -286,21 +302,16 @@ int ms_server_run(const struct ms_options *o)
     struct ms_server *s = NULL;
     struct ms_tls_pem tls = {NULL, NULL};
     struct err e = {{0}};
-    sigset_t stop_set;
-    sigset_t old_set;
-    const struct timespec no_wait = {0, 0};
-    bool port_file_written = false;
+    struct lifecycle lc;
     const char *bind = o->bind != NULL ? o->bind : MS_DEFAULT_BIND;
     bool v6 = strchr(bind, ':') != NULL;
-    int sig = 0;
     int ret = KIT_EXIT_ENV;
 
     log_set_program("vambe-mock");
     log_set_format(o->log_format);
     log_set_level(o->verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 
-    lifecycle_stop_signals(&stop_set);
-    pthread_sigmask(SIG_BLOCK, &stop_set, &old_set);
+    lifecycle_begin(&lc, o->port_file);
     server_raise_fd_limit();
 
     if (server_prepare(o, &tls, &e) != 0) {
@@ -323,31 +334,14 @@ int ms_server_run(const struct ms_options *o)
     }
     log_info("listening on %s://%s%s%s:%u", o->tls_cert_file != NULL ? "https" : "http",
              v6 ? "[" : "", bind, v6 ? "]" : "", ms_server_port(s));
-    /* The port file last: whoever waits for it finds the lines above
-     * already in the log. */
-    if (o->port_file != NULL) {
-        if (lifecycle_port_file_write(o->port_file, ms_server_port(s), &e) != 0) {
-            log_error("%s", e.msg);
-            goto out;
-        }
-        port_file_written = true;
+    if (lifecycle_ready(&lc, ms_server_port(s), &e) != 0) {
+        log_error("%s", e.msg);
+        goto out;
     }
-
-    if (sigwait(&stop_set, &sig) != 0) {
-        log_error("waiting for a stop signal failed");
-    } else {
-        log_info("%s received: stopping", lifecycle_signal_name(sig));
-    }
+    log_info("%s received: stopping", lifecycle_signal_name(lifecycle_wait(&lc, NULL, NULL)));
     ret = KIT_EXIT_OK;
 out:
-    if (port_file_written) {
-        lifecycle_port_file_remove(o->port_file, ms_server_port(s));
-    }
     ms_server_stop(s);
-    /* A second signal that came while stopping must not kill the process
-     * once the mask is restored: take it now. */
-    while (sigtimedwait(&stop_set, NULL, &no_wait) > 0) {
-    }
-    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+    lifecycle_end(&lc);
     return ret;
 }

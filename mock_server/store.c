@@ -158,6 +158,8 @@ static const char *const store_sql[ST_COUNT_] = {
     [ST_CALL_DROP_UPTO] = "DELETE FROM calls WHERE seq <= ? RETURNING bytes",
     [ST_CALL_BYTES] = "SELECT COALESCE(SUM(bytes), 0) FROM calls",
     [ST_CALL_GET] = "SELECT " CALL_COLS " FROM calls WHERE id = ?",
+    [ST_CALL_AFTER] = "SELECT " CALL_COLS " FROM calls WHERE seq > ? ORDER BY seq LIMIT ?",
+    [ST_CALL_LAST] = "SELECT COALESCE(MAX(seq), 0) FROM calls",
     [ST_EVENT_INSERT] = "INSERT OR IGNORE INTO events (id, topic, profile, body, created_at) "
                         "VALUES (?, ?, ?, ?, ?)",
     /* Events still referenced by a pending attempt are kept. */

@@ -24,12 +24,12 @@
 
 #include "core/err.h"
 #include "core/ids.h"
+#include "mock_server/outcome.h"
 
 #define MS_WEBHOOK_URL_MAX    2048 /* bytes, validated by the API */
 #define MS_WEBHOOK_SECRET_MAX 256
 #define MS_TOPIC_MAX          127
 #define MS_EVENT_ID_MAX       127
-#define MS_OUTCOME_MAX        31
 #define MS_CALL_TIMESTAMP_MAX 24  /* x-vambe-timestamp: digits */
 #define MS_CALL_SIGNATURE_MAX 63  /* x-vambe-signature as shown (log_redact) */
 #define MS_CALL_SCHEME_MAX    48  /* a scheme's name (SCHEME_NAME_MAX) */
@@ -113,9 +113,9 @@ struct ms_call {
      * keeps the first response_body_len bytes; 0 on insert means
      * response_body_len (nothing cut). */
     size_t response_body_size;
-    int64_t duration_ms;              /* -1 when not measured (NULL in JSON) */
-    char *error;                      /* "timeout", "refused", ...; NULL on success */
-    char outcome[MS_OUTCOME_MAX + 1]; /* succeeded, failed, retry_scheduled, ... */
+    int64_t duration_ms; /* -1 when not measured (NULL in JSON) */
+    char *error;         /* "timeout", "refused", ...; NULL on success */
+    enum ms_outcome outcome;
     uint64_t scheduled_ms;
     uint64_t sent_ms;
     uint64_t next_attempt_ms;
@@ -195,6 +195,13 @@ uint64_t ms_store_calls_bytes(struct ms_store *s);
 /* Keeps the newest `keep` records and drops the older ones (retention).
  * Sets *dropped (may be NULL) to the number removed. 0 or -1. */
 int ms_store_calls_trim(struct ms_store *s, uint64_t keep, uint64_t *dropped);
+/* Following the call log as it grows (store_follow.c, for the live
+ * stream): the records after seq after_seq, oldest first, at most max of
+ * them (records that own their buffers, freed with ms_store_calls_free);
+ * and the newest record's seq (0 when the log is empty). 0 or -1. */
+int ms_store_calls_after(struct ms_store *s, int64_t after_seq, unsigned max, struct ms_call **out,
+                         size_t *n);
+int ms_store_calls_last_seq(struct ms_store *s, int64_t *seq);
 /* Frees n records filled by ms_store_calls_query and the array. NULL ok. */
 void ms_store_calls_free(struct ms_call *calls, size_t n);
 

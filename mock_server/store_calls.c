@@ -82,7 +82,7 @@ static uint64_t store_bind_call(sqlite3_stmt *st, const struct ms_call *c, uint6
         sqlite3_bind_null(st, 12);
     }
     ms_store_bind_text(st, 13, c->error);
-    ms_store_bind_text(st, 14, c->outcome);
+    ms_store_bind_text(st, 14, ms_outcome_name(c->outcome));
     ms_store_bind_time(st, 15, c->scheduled_ms);
     ms_store_bind_time(st, 16, c->sent_ms);
     ms_store_bind_time(st, 17, c->next_attempt_ms);
@@ -375,7 +375,7 @@ static int store_bind_filters(sqlite3_stmt *st, const struct ms_call_filter *f)
     return i;
 }
 
-static void store_read_call(sqlite3_stmt *st, struct ms_call *c)
+void ms_store_read_call(sqlite3_stmt *st, struct ms_call *c)
 {
     c->seq = sqlite3_column_int64(st, 0);
     ms_store_col_copy(st, 1, c->id, sizeof(c->id));
@@ -391,7 +391,7 @@ static void store_read_call(sqlite3_stmt *st, struct ms_call *c)
     c->response_body = ms_store_col_bytes(st, 11, &c->response_body_len);
     c->duration_ms = sqlite3_column_type(st, 12) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 12);
     c->error = ms_store_col_dup(st, 13);
-    ms_store_col_copy(st, 14, c->outcome, sizeof(c->outcome));
+    c->outcome = ms_outcome_parse((const char *)sqlite3_column_text(st, 14));
     c->scheduled_ms = ms_store_col_time(st, 15);
     c->sent_ms = ms_store_col_time(st, 16);
     c->next_attempt_ms = ms_store_col_time(st, 17);
@@ -460,7 +460,7 @@ int ms_store_calls_query(struct ms_store *s, const struct ms_call_filter *f, str
     sqlite3_bind_int64(st, i + 1, (sqlite3_int64)((page - 1) * limit));
     arr = xcalloc(limit, sizeof(*arr));
     while (len < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        store_read_call(st, &arr[len++]);
+        ms_store_read_call(st, &arr[len++]);
     }
     if (len < limit && rc != SQLITE_DONE) {
         ms_store_log_failure(s, "reading calls");
@@ -492,7 +492,7 @@ enum ms_store_status ms_store_call_get(struct ms_store *s, const char *id, struc
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *out = xcalloc(1, sizeof(**out));
-        store_read_call(st, *out);
+        ms_store_read_call(st, *out);
         ret = MS_STORE_OK;
     } else if (rc != SQLITE_DONE) {
         ms_store_log_failure(s, "reading a call");

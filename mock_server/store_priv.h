@@ -1,5 +1,5 @@
 /* Private to the store's files (store.c, store_calls.c, store_events.c,
- * store_guard.c): the store's
+ * store_follow.c, store_guard.c): the store's
  * state and the helpers they share. Nothing outside mock_server/store*.c
  * includes this header. */
 #ifndef MOCK_SERVER_STORE_PRIV_H
@@ -26,6 +26,8 @@ enum store_stmt {
     ST_CALL_TRIM,
     ST_CALL_TRIM_FAST,
     ST_CALL_GET,
+    ST_CALL_AFTER,
+    ST_CALL_LAST,
     ST_CALL_OLDEST,
     ST_CALL_DROP_UPTO,
     ST_CALL_BYTES,
@@ -129,5 +131,8 @@ bool ms_store_rc_damaged(int rc);
 /* Sets e to the message for such a code, naming the file (where), what
  * SQLite said (detail) and what to do. Returns -1. */
 int ms_store_damaged(const char *where, int rc, const char *detail, struct err *e);
+
+/* Fills c from a row of CALL_COLS (store_calls.c). */
+void ms_store_read_call(sqlite3_stmt *st, struct ms_call *c);
 
 #endif

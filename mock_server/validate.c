@@ -13,11 +13,6 @@
 #include "core/jsonh.h"
 #include "core/topics.h"
 
-/* The outcomes of a call-log record (issue: delivery engine). */
-static const char *const validate_outcomes[] = {
-    "succeeded", "failed", "retry_scheduled", "gave_up", "webhook_disabled", "dropped",
-};
-
 #define VALIDATE_PAGE_MAX 1000000000LL
 
 /* ---- URLs ----------------------------------------------------------------- */
@@ -456,12 +451,7 @@ int ms_validate_time(const char *s, uint64_t *out_ms, struct err *e)
 
 bool ms_validate_outcome(const char *s)
 {
-    for (size_t i = 0; i < sizeof(validate_outcomes) / sizeof(validate_outcomes[0]); i++) {
-        if (strcmp(s, validate_outcomes[i]) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return ms_outcome_parse(s) != MS_OUTCOME_UNKNOWN;
 }
 
 int ms_validate_bool(const char *s, bool *out)

@@ -91,6 +91,7 @@ mock_port=$(wait_port "$work/mock.port")
 receiver=http://127.0.0.1:$receiver_port
 mock=http://127.0.0.1:$mock_port
 echo "receiver: $receiver/   mock: $mock/"
+echo "console: $mock/ui   (docs/console.md; key vambe-mock-local-key)"
 
 bold "== 3. Run the conformance suite against the receiver"
 mkdir -p "$out_dir"

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the kit needs to build, test and run its demo.
 # Installs only what is missing; quiet when everything is present.
-#   scripts/deps.sh            build and run (the demo); help2man writes the man pages
-#   scripts/deps.sh --test     also what the tests use (chromium renders the HTML report;
+#   scripts/deps.sh            build and run (the demo); help2man writes the man pages;
+#                              python3-yaml turns docs/openapi.yaml into the mock's
+#                              /openapi.json
+#   scripts/deps.sh --test     also what the tests use (chromium renders the HTML report
+#                              and, with chromium-driver and python3-selenium, drives the
+#                              mock's web console;
 #                              clang builds the fuzz targets; clang-format checks the
 #                              formatting in .ci/run; valgrind checks for leaks; lintian
-#                              checks the .deb)
+#                              checks the .deb; npm installs the OpenAPI validator of
+#                              tests/openapi, python3-yaml reads docs/openapi.yaml)
 #   scripts/deps.sh --bench    also nginx and wrk (bench/ scripts)
 set -euo pipefail
 
@@ -13,12 +18,18 @@ packages=(
     build-essential cmake pkg-config git
     libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev libcmocka-dev
     libssl-dev libsqlite3-dev
-    libxml2-utils python3 python3-jsonschema
+    libxml2-utils python3 python3-jsonschema python3-yaml
     curl procps help2man
 )
 for arg in "$@"; do
     case "$arg" in
-    --test) packages+=(chromium clang clang-format libclang-rt-14-dev valgrind openssl lintian) ;;
+    --test)
+        packages+=(chromium chromium-driver python3-selenium clang clang-format
+                   libclang-rt-14-dev valgrind openssl lintian
+                   nodejs util-linux)
+        # A nodejs package from elsewhere may bundle npm and conflict with Debian's.
+        command -v npm >/dev/null || packages+=(npm)
+        ;;
     --bench) packages+=(nginx wrk time) ;;
     *)
         echo "deps.sh: unknown option '$arg' (use --test or --bench)" >&2

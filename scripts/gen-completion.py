@@ -34,8 +34,9 @@ ROW = re.compile(r"^(?P<indent> {1,8})(?:(?P<short>-[A-Za-z0-9]),\s+)?"
 VALUES_HEADING = re.compile(r"^\S.*\((?P<flag>--[A-Za-z0-9][A-Za-z0-9-]*)\b[^)]*\):\s*$")
 # "junit, json, md or html": the first such list in a help text.
 PROSE_LIST = re.compile(r"\b([a-z0-9]+(?:, [a-z0-9]+)*,? or [a-z0-9]+)\b")
-# Every word the generated bash holds unquoted must be plain.
-SAFE_WORD = re.compile(r"^[A-Za-z0-9._+@-]+$")
+# Every word the generated bash holds unquoted must be plain ("_": the
+# outcomes of vambe-mock calls --outcome, retry_scheduled and the like).
+SAFE_WORD = re.compile(r"^[A-Za-z0-9_.+@-]+$")
 
 
 class HelpError(Exception):

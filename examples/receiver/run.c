@@ -16,18 +16,41 @@
 #include "examples/receiver/restart.h"
 #include "examples/receiver/server.h"
 
+/* SIGUSR2, for tests: a crash and a restart in place, from the main thread
+ * (a signal handler could not exec safely). Nothing is cleaned up on the
+ * way: the new image writes the same port to the port file. The stop
+ * signals stay blocked across the exec, so one sent while it starts waits
+ * for its sigwait instead of killing it. Returns true (wait on) when the
+ * exec failed; any other signal stops. */
+struct run_restart_arg {
+    const struct rcv_config *cfg;
+    unsigned port;
+};
+
+static bool run_restart(int sig, void *arg)
+{
+    const struct run_restart_arg *r = arg;
+    struct err e = {{0}};
+
+    if (sig != SIGUSR2) {
+        return false;
+    }
+    log_info("SIGUSR2: restarting in place; what is not in --state is lost");
+    if (rcv_restart_exec(r->cfg->argc, r->cfg->argv, r->port, &e) != 0) {
+        log_error("%s", e.msg);
+    }
+    return true;
+}
+
 int rcv_run(const struct rcv_config *cfg)
 {
     struct rcv_server *s = NULL;
     struct err e = {{0}};
+    struct lifecycle lc;
+    struct run_restart_arg restart = {cfg, 0};
     int rc = KIT_EXIT_ENV;
-    bool port_file_written = false;
-    unsigned port = 0;
-    sigset_t stop;
 
-    lifecycle_stop_signals(&stop);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN); /* a sender hanging up is not a reason to die */
+    lifecycle_begin(&lc, cfg->port_file);
     if (cfg->verbose) {
         log_set_level(LOG_LEVEL_DEBUG);
     }
@@ -46,14 +69,7 @@ int rcv_run(const struct rcv_config *cfg)
         log_error("%s", e.msg);
         goto out;
     }
-    port = rcv_server_port(s);
-    if (cfg->port_file != NULL) {
-        if (lifecycle_port_file_write(cfg->port_file, port, &e) != 0) {
-            log_error("--port-file: %s", e.msg);
-            goto out;
-        }
-        port_file_written = true;
-    }
+    restart.port = rcv_server_port(s);
     if (cfg->server.flaws != 0) {
         char names[1024]; /* every flaw, comma-separated, fits */
         rcv_flaw_describe(cfg->server.flaws, names, sizeof(names));
@@ -61,31 +77,15 @@ int rcv_run(const struct rcv_config *cfg)
     }
     const char *host = cfg->server.bind ? cfg->server.bind : "127.0.0.1";
     bool v6 = strchr(host, ':') != NULL;
-    log_info("listening on http://%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", port);
-    int sig = 0;
-    for (;;) {
-        if (sigwait(&stop, &sig) != 0) {
-            continue;
-        }
-        if (sig != SIGUSR2) {
-            break;
-        }
-        /* For tests: a crash and a restart in place, from this thread (a
-         * signal handler could not exec safely). Nothing is cleaned up on
-         * the way: the new image writes the same port to the port file.
-         * The stop signals stay blocked across the exec, so one sent while
-         * it starts waits for its sigwait instead of killing it. */
-        log_info("SIGUSR2: restarting in place; what is not in --state is lost");
-        if (rcv_restart_exec(cfg->argc, cfg->argv, port, &e) != 0) {
-            log_error("%s", e.msg);
-        }
+    log_info("listening on http://%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "", restart.port);
+    if (lifecycle_ready(&lc, restart.port, &e) != 0) {
+        log_error("--port-file: %s", e.msg);
+        goto out;
     }
-    log_info("stopping (%s)", lifecycle_signal_name(sig));
+    log_info("stopping (%s)", lifecycle_signal_name(lifecycle_wait(&lc, run_restart, &restart)));
     rc = KIT_EXIT_OK;
 out:
-    if (port_file_written) {
-        lifecycle_port_file_remove(cfg->port_file, port);
-    }
     rcv_server_stop(s);
+    lifecycle_end(&lc);
     return rc;
 }

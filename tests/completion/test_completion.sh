@@ -211,7 +211,12 @@ expect_only "vambe-harness --scheme vambe ru" run
 expect_has "vambe-harness sign --" --scheme --secret --timestamp --id --type --help
 expect_lacks "vambe-harness sign --" --target --only
 expect_only "vambe-harness schemes --" --help
-expect_only "vambe-mock " serve trigger
+expect_only "vambe-mock " serve trigger webhooks calls
+expect_only "vambe-mock w" webhooks
+expect_has "vambe-mock webhooks --" --topic --url --secret --active --json --server --api-key
+expect_lacks "vambe-mock webhooks --" --port --data --follow
+expect_has "vambe-mock calls --" --follow --webhook --topic --outcome --event --limit --page
+expect_lacks "vambe-mock calls --" --url --secret
 expect_only "vambe-mock serve --po" --port --port-file
 expect_only "vambe-mock serve --port-f" --port-file=
 # Options follow a command: the mock refuses "vambe-mock --port".
@@ -273,6 +278,10 @@ expect_only "vambe-mock trigger contact.created --data @b" @body.json
 expect_only "vambe-mock trigger contact.created --data @rep" @reports/
 expect_only "vambe-mock trigger contact.created --data {"
 expect_only "vambe-mock trigger contact.created --count "
+expect_only "vambe-mock webhooks update --active " true false
+expect_only "vambe-mock calls --outcome re" retry_scheduled
+expect_has "vambe-mock calls --outcome=" succeeded gave_up webhook_disabled dropped
+expect_only "vambe-mock calls --limit "
 
 # A shell whose COMP_WORDBREAKS lacks ":" and "=" (as some setups make it):
 # readline then replaces the whole word, so the replies are whole words.

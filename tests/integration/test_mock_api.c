@@ -846,7 +846,7 @@ static void insert_calls(struct fx *fx)
                  rows[i].hook[0] == 'A' ? HOOK_A : HOOK_B);
         snprintf(c->event_id, sizeof(c->event_id), "%s", rows[i].event);
         snprintf(c->topic, sizeof(c->topic), "%s", rows[i].topic);
-        snprintf(c->outcome, sizeof(c->outcome), "%s", rows[i].outcome);
+        c->outcome = ms_outcome_parse(rows[i].outcome);
         c->attempt = (i == 1 || i == 3) ? 2 : 1;
         c->url = "http://receiver.example/hook";
         c->request_headers = "{\"x-vambe-event\":\"message.received\"}";

@@ -404,7 +404,7 @@ static void db_survives_restart(void **state)
     snprintf(call.webhook_id, sizeof(call.webhook_id), "%.36s", id_live);
     snprintf(call.event_id, sizeof(call.event_id), "evt_persisted");
     snprintf(call.topic, sizeof(call.topic), "message.received");
-    snprintf(call.outcome, sizeof(call.outcome), "succeeded");
+    call.outcome = MS_OUTCOME_SUCCEEDED;
     call.attempt = 1;
     call.response_status = 200;
     call.duration_ms = 3;

@@ -155,7 +155,7 @@ static long make_store(const char *path)
             snprintf(c->webhook_id, sizeof(c->webhook_id), "%s", w.id);
             snprintf(c->event_id, sizeof(c->event_id), "evt_%d", n);
             snprintf(c->topic, sizeof(c->topic), "message.received");
-            snprintf(c->outcome, sizeof(c->outcome), "succeeded");
+            c->outcome = MS_OUTCOME_SUCCEEDED;
             c->attempt = 1;
             c->response_status = 200;
             c->response_body = "{\"ok\":true}";

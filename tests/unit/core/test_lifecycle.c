@@ -10,6 +10,9 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,12 +158,79 @@ static void stop_signals(void **state)
     assert_string_equal(lifecycle_signal_name(SIGTERM), "SIGTERM");
 }
 
+static bool count_usr2(int sig, void *arg)
+{
+    if (sig != SIGUSR2) {
+        return false;
+    }
+    (*(int *)arg)++;
+    return true;
+}
+
+static bool is_blocked(int sig)
+{
+    sigset_t now;
+
+    pthread_sigmask(SIG_BLOCK, NULL, &now);
+    return sigismember(&now, sig) == 1;
+}
+
+/* The program shell: the signals wait for sigwait, a signal the callback
+ * keeps is waited past, the port file lives from ready to end, and end
+ * takes a late signal before it restores the mask (or the process would
+ * die of it here). */
+static void shell_round_trip(void **state)
+{
+    struct dir *d = *state;
+    struct lifecycle lc;
+    struct err e = {{0}};
+    struct stat st;
+    int usr2 = 0;
+    char text[32];
+
+    assert_false(is_blocked(SIGTERM));
+    lifecycle_begin(&lc, d->port);
+    assert_true(is_blocked(SIGTERM));
+    assert_true(is_blocked(SIGUSR2));
+    assert_int_equal(stat(d->port, &st), -1); /* not before ready */
+    assert_int_equal(lifecycle_ready(&lc, 4242, &e), 0);
+    slurp(d->port, text, sizeof(text));
+    assert_string_equal(text, "4242\n");
+
+    raise(SIGUSR2);
+    raise(SIGTERM);
+    assert_int_equal(lifecycle_wait(&lc, count_usr2, &usr2), SIGTERM);
+    assert_int_equal(usr2, 1);
+    raise(SIGHUP);
+    assert_int_equal(lifecycle_wait(&lc, NULL, NULL), SIGHUP);
+
+    raise(SIGINT); /* a second Ctrl-C while stopping */
+    lifecycle_end(&lc);
+    assert_int_equal(stat(d->port, &st), -1);
+    assert_false(is_blocked(SIGTERM));
+    assert_false(is_blocked(SIGINT));
+}
+
+/* A port file the shell cannot write leaves nothing to remove. */
+static void shell_ready_refused(void **state)
+{
+    struct dir *d = *state;
+    struct lifecycle lc;
+    struct err e = {{0}};
+
+    lifecycle_begin(&lc, d->fifo);
+    assert_int_equal(lifecycle_ready(&lc, 4243, &e), -1);
+    assert_non_null(strstr(e.msg, "FIFO"));
+    lifecycle_end(&lc);
+    assert_false(is_blocked(SIGTERM));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(write_and_remove),
-        cmocka_unit_test(other_kinds_refused),
-        cmocka_unit_test(stop_signals),
+        cmocka_unit_test(write_and_remove),    cmocka_unit_test(other_kinds_refused),
+        cmocka_unit_test(stop_signals),        cmocka_unit_test(shell_round_trip),
+        cmocka_unit_test(shell_ready_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

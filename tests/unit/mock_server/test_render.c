@@ -33,6 +33,16 @@ static void masking(void **state)
     big[299] = '\0';
     ms_render_mask_secret(big, out);
     assert_string_equal(out, "****WXYZ");
+    /* Characters, not bytes: twelve euro signs (36 bytes) show the last
+     * four whole; eleven (33 bytes) are too short to show any. */
+    ms_render_mask_secret(
+        "\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac", out);
+    assert_string_equal(out, "****\u20ac\u20ac\u20ac\u20ac");
+    ms_render_mask_secret("\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac\u20ac",
+                          out);
+    assert_string_equal(out, "****");
+    ms_render_mask_secret("abcdefghijk\xf0\x9f\x94\x91", out); /* 12 characters, a key emoji last */
+    assert_string_equal(out, "****ijk\xf0\x9f\x94\x91");
 }
 
 static void webhook_view(void **state)
@@ -66,7 +76,7 @@ static void call_view(void **state)
 
     memset(&c, 0, sizeof(c));
     snprintf(c.id, sizeof(c.id), "c1");
-    snprintf(c.outcome, sizeof(c.outcome), "failed");
+    c.outcome = MS_OUTCOME_FAILED;
     c.attempt = 3;
     c.duration_ms = -1;
     c.request_headers = "{\"x-vambe-attempt\":\"3\"}";

@@ -48,7 +48,7 @@ static void make_call(struct ms_call *c, int n, const char *hook, const char *ou
     snprintf(c->webhook_id, sizeof(c->webhook_id), "%s", hook);
     snprintf(c->event_id, sizeof(c->event_id), "evt_%d", n / 2);
     snprintf(c->topic, sizeof(c->topic), "message.sent");
-    snprintf(c->outcome, sizeof(c->outcome), "%s", outcome);
+    c->outcome = ms_outcome_parse(outcome);
     c->attempt = 1;
     c->duration_ms = -1;
     c->created_ms = 1000 + (uint64_t)n;

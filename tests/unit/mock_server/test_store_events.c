@@ -41,7 +41,7 @@ static void make_call(struct ms_call *c, int n, const char *event_id, const char
     snprintf(c->webhook_id, sizeof(c->webhook_id), "%s", HOOK);
     snprintf(c->event_id, sizeof(c->event_id), "%s", event_id);
     snprintf(c->topic, sizeof(c->topic), "message.received");
-    snprintf(c->outcome, sizeof(c->outcome), "%s", outcome);
+    c->outcome = ms_outcome_parse(outcome);
     c->attempt = 1;
     c->duration_ms = 1;
     c->created_ms = 2000 + (uint64_t)n;
@@ -114,7 +114,7 @@ static void add_load_flush(void **state)
     struct ms_call *got = NULL;
     assert_int_equal(ms_store_call_get(s, calls[1].id, &got), MS_STORE_OK);
     assert_string_equal(got->event_id, "evt_a");
-    assert_string_equal(got->outcome, "retry_scheduled");
+    assert_int_equal(got->outcome, MS_OUTCOME_RETRY_SCHEDULED);
     ms_store_calls_free(got, 1);
     assert_int_equal(ms_store_call_get(s, "nope", &got), MS_STORE_NOT_FOUND);
     assert_null(got);
