@@ -122,18 +122,21 @@ def api(base, method, path, body=None):
         return json.loads(r.read() or b"null")
 
 
-def start_mock(work):
+# Retries come 0.6 s apart (6 s at a time scale of 0.1), then the fifth
+# attempt waits 30 s: the timeline shows four attempts and the next due.
+MOCK_OPTIONS = ("--time-scale", "0.1", "--retry-schedule", "6s,6s,6s,300s", "--jitter", "0",
+                "--max-attempts", "5", "-v")
+
+
+def start_mock(work, options=MOCK_OPTIONS):
     binary = os.environ.get("VAMBE_MOCK_BIN")
     if not binary or not os.access(binary, os.X_OK):
         sys.exit("ui.console: VAMBE_MOCK_BIN does not name the built vambe-mock")
     port_file = os.path.join(work, "mock.port")
     log = open(os.path.join(work, "mock.log"), "wb")
-    # Retries come 0.6 s apart (6 s at a time scale of 0.1), then the fifth
-    # attempt waits 30 s: the timeline shows four attempts and the next due.
     proc = subprocess.Popen(
-        [binary, "serve", "--port", "0", "--port-file", port_file, "--api-key", KEY,
-         "--time-scale", "0.1", "--retry-schedule", "6s,6s,6s,300s", "--jitter", "0",
-         "--max-attempts", "5", "-v"],
+        [binary, "serve", "--port", "0", "--port-file", port_file, "--api-key", KEY] +
+        list(options),
         stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
