@@ -31,6 +31,8 @@ esac
 BENCH_REPS=${BENCH_REPS:-3}
 BENCH_DURATION=${BENCH_DURATION:-5}
 bench_name=$(basename "$0" .sh)
+# shellcheck source=scripts/port-file.sh
+source "$bench_root/scripts/port-file.sh"
 
 mock_bin=$BUILD_DIR/mock_server/vambe-mock
 harness_bin=$BUILD_DIR/harness/vambe-harness
@@ -148,16 +150,7 @@ bench_stop() {
 
 # bench_wait_port FILE PID: prints the port written to FILE (at most 10 s).
 bench_wait_port() {
-    local file=$1 pid=$2 i
-    for ((i = 0; i < 1000; i++)); do
-        if [[ -s $file ]]; then
-            head -1 "$file"
-            return 0
-        fi
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.01
-    done
-    bench_die "no port in $file (see $bench_work/*.log)"
+    wait_port "$1" "$2" || bench_die "no port in $1 (see $bench_work/*.log)"
 }
 
 # A free loopback port (for nginx, which cannot report the one it got).

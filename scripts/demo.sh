@@ -63,18 +63,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Waits (at most 10 s) for a program to write the port it chose.
-wait_port() {
-    local file=$1 i
-    for ((i = 0; i < 1000; i++)); do
-        if [[ -s "$file" ]]; then
-            cat "$file"
-            return 0
-        fi
-        sleep 0.01
-    done
-    echo "demo.sh: no port in $file after 10 s" >&2
-    return 1
-}
+# shellcheck source=scripts/port-file.sh
+source "$root/scripts/port-file.sh"
 
 secret="demo-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export VAMBE_SECRET=$secret

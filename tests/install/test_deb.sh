@@ -44,17 +44,8 @@ fail() {
 step() { echo "== $*"; }
 
 # Waits (at most 10 s) for a program to write the port it chose.
-wait_port() {
-    local file=$1 i
-    for ((i = 0; i < 1000; i++)); do
-        if [[ -s "$file" ]]; then
-            cat "$file"
-            return 0
-        fi
-        sleep 0.01
-    done
-    fail "no port in $file after 10 s"
-}
+# shellcheck source=scripts/port-file.sh
+source "$src/scripts/port-file.sh"
 
 step "build the package"
 if ! cmake --build "$build" --target package >"$work/package.log" 2>&1; then
