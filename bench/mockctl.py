@@ -19,6 +19,13 @@
         line per request, "200\\n") shows all but the last batch delivered.
         B is the count F already held. Returns once F shows B + N. With D,
         each event's data carries a text of D bytes (a body of about D).
+    mockctl.py URL KEY rate N --per-second R [--timeout S]
+        Triggers N events at R a second (a batch every 100 ms, on a fixed
+        schedule: open loop), then waits until the call log counts N more
+        succeeded. Prints "events N seconds S rps R lag_p50_ms A lag_p99_ms B",
+        S from the first trigger to the last success, the lags those of
+        sent_at after scheduled_at over the records of the run (how late the
+        engine sent each attempt).
     mockctl.py URL KEY total [--outcome O]
         Prints the call log's total (with that outcome).
     mockctl.py URL KEY calls [--outcome O]
@@ -90,11 +97,18 @@ class Mock:
         return last
 
 
+def iso_ms(text):
+    """Epoch milliseconds of the mock's "2024-09-30T10:00:00.123Z"."""
+    import calendar
+    base, frac = text.rstrip("Z").split(".")
+    return calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S")) * 1000 + int(frac)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("url")
     p.add_argument("key")
-    p.add_argument("command", choices=["config", "deliver", "trigger", "paced", "total", "calls"])
+    p.add_argument("command", choices=["config", "deliver", "trigger", "paced", "rate", "total", "calls"])
     p.add_argument("n", nargs="?", type=int, default=0)
     p.add_argument("--topic", default="message.received")
     p.add_argument("--outcome", default=None)
@@ -103,6 +117,7 @@ def main():
     p.add_argument("--count-file", default=None)
     p.add_argument("--base", type=int, default=0)
     p.add_argument("--data-bytes", type=int, default=0)
+    p.add_argument("--per-second", type=float, default=1000.0)
     a = p.parse_args()
     m = Mock(a.url, a.key, a.data_bytes)
 
@@ -136,6 +151,41 @@ def main():
             m.trigger(c, a.topic, a.chunk)
             sent += c
         wait_for(a.n)
+    elif a.command == "rate":
+        base = m.total("succeeded")
+        per_tick = max(1, int(round(a.per_second / 10)))
+        t0 = time.monotonic()
+        sent = 0
+        tick = 0
+        while sent < a.n:
+            due = t0 + tick * 0.1
+            now = time.monotonic()
+            if due > now:
+                time.sleep(due - now)
+            c = min(per_tick, a.n - sent)
+            m.trigger(c, a.topic, a.chunk)
+            sent += c
+            tick += 1
+        deadline = t0 + a.timeout
+        while m.total("succeeded") - base < a.n:
+            if time.monotonic() > deadline:
+                raise SystemExit("mockctl: not all %d delivered after %.0f s" % (a.n, a.timeout))
+            time.sleep(0.05)
+        secs = time.monotonic() - t0
+        lags = []
+        page = 1
+        while len(lags) < a.n:
+            q = {"limit": "500", "page": str(page), "outcome": "succeeded"}
+            r = m.call("GET", "/api/webhooks/calls?" + urllib.parse.urlencode(q))
+            for rec in r["data"]:
+                lags.append(iso_ms(rec["sent_at"]) - iso_ms(rec["scheduled_at"]))
+            if len(r["data"]) < 500:
+                break
+            page += 1
+        lags.sort()
+        pick = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))] if lags else 0
+        print("events %d seconds %.3f rps %.0f lag_p50_ms %d lag_p99_ms %d" % (
+            a.n, secs, a.n / secs, pick(0.50), pick(0.99)))
     elif a.command == "calls":
         page = 1
         while True:
