@@ -23,7 +23,7 @@ export BUILD_DIR
 
 scripts=("$@")
 if ((${#scripts[@]} == 0)); then
-    scripts=(api create delivery retry accuracy burst harness_memory suite memory)
+    scripts=(api create delivery console retry accuracy burst harness_load harness_memory suite memory)
 fi
 
 # Build everything once (the scripts then skip it).

@@ -443,6 +443,9 @@ struct http_client *http_client_new(const struct http_client_opts *opts)
                           (long)opts->max_host_connections);
         curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                           (long)opts->max_total_connections);
+        if (opts->max_idle_connections > 0) {
+            curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)opts->max_idle_connections);
+        }
     }
     return c;
 }

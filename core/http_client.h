@@ -72,6 +72,10 @@ struct http_client_opts {
      * name stay HOST. Copied. */
     const char *const *resolve;
     size_t n_resolve;
+    /* Idle connections kept for reuse; 0 = libcurl's default, 4 per
+     * transfer in flight at the time, which closes connections when a
+     * sender's transfers dip between two waves (vambe-harness load). */
+    unsigned max_idle_connections;
 };
 
 struct http_client;

@@ -12,7 +12,10 @@
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/xalloc.h"
 
 #define TIMESTAMP_MAX_DIGITS 15
 
@@ -27,6 +30,100 @@ static void alg_fetch(void)
 {
     hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
     sha256_alg = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* Keying an HMAC context (the digest looked up by name, the key hashed
+ * into the pads) costs more than the MAC of a webhook body, and a sender
+ * signs thousands a second with one key. Each thread keeps the context it
+ * keyed last and copies it while digest and key stay the same. The copy of
+ * the key is wiped when replaced; the cache is freed when its thread ends
+ * (the main thread's at exit). */
+struct hmac_cache {
+    char digest[8];
+    unsigned char *key;
+    size_t key_len;
+    EVP_MAC_CTX *keyed;
+};
+static pthread_key_t hmac_cache_key;
+static pthread_once_t hmac_cache_once = PTHREAD_ONCE_INIT;
+static bool hmac_cache_ok; /* written once, under hmac_cache_once */
+
+static void hmac_cache_drop(struct hmac_cache *c)
+{
+    EVP_MAC_CTX_free(c->keyed);
+    c->keyed = NULL;
+    if (c->key != NULL) {
+        OPENSSL_cleanse(c->key, c->key_len);
+        free(c->key);
+    }
+    c->key = NULL;
+    c->key_len = 0;
+    c->digest[0] = '\0';
+}
+
+static void hmac_cache_free(void *p)
+{
+    hmac_cache_drop(p);
+    free(p);
+}
+
+static void hmac_cache_init(void)
+{
+    hmac_cache_ok = pthread_key_create(&hmac_cache_key, hmac_cache_free) == 0;
+}
+
+/* This thread's cache; NULL when there can be none (no thread key). */
+static struct hmac_cache *hmac_cache_get(void)
+{
+    struct hmac_cache *c;
+
+    pthread_once(&hmac_cache_once, hmac_cache_init);
+    if (!hmac_cache_ok) {
+        return NULL;
+    }
+    c = pthread_getspecific(hmac_cache_key);
+    if (c == NULL) {
+        c = xcalloc(1, sizeof(*c));
+        if (pthread_setspecific(hmac_cache_key, c) != 0) {
+            free(c);
+            c = NULL;
+        }
+    }
+    return c;
+}
+
+/* A context keyed with key for digest name (OpenSSL's), the caller's to
+ * free; NULL when OpenSSL failed. */
+static EVP_MAC_CTX *hmac_keyed(const char *name, const void *key, size_t key_len,
+                               const OSSL_PARAM *params)
+{
+    struct hmac_cache *c = hmac_cache_get();
+    EVP_MAC_CTX *ctx;
+
+    if (c != NULL && c->keyed != NULL && strcmp(c->digest, name) == 0 && c->key_len == key_len &&
+        (key_len == 0 || CRYPTO_memcmp(c->key, key, key_len) == 0)) {
+        return EVP_MAC_CTX_dup(c->keyed);
+    }
+    ctx = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
+    /* An empty key is a valid HMAC key; OpenSSL wants a non-NULL pointer. */
+    if (ctx == NULL ||
+        EVP_MAC_init(ctx, key_len > 0 ? key : (const void *)"", key_len, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        return NULL;
+    }
+    if (c != NULL) {
+        hmac_cache_drop(c);
+        c->key = xmalloc(key_len > 0 ? key_len : 1);
+        c->keyed = EVP_MAC_CTX_dup(ctx);
+        if (c->keyed == NULL) {
+            hmac_cache_drop(c);
+        } else {
+            memcpy(c->key, key, key_len);
+            c->key_len = key_len;
+            snprintf(c->digest, sizeof(c->digest), "%s", name);
+        }
+    }
+    return ctx;
 }
 
 int signature_hmac(const char *digest, const void *key, size_t key_len,
@@ -54,10 +151,8 @@ int signature_hmac(const char *digest, const void *key, size_t key_len,
         OSSL_PARAM_construct_end(),
     };
     pthread_once(&alg_once, alg_fetch);
-    ctx = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
-    /* An empty key is a valid HMAC key; OpenSSL wants a non-NULL pointer. */
-    if (ctx == NULL ||
-        EVP_MAC_init(ctx, key_len > 0 ? key : (const void *)"", key_len, params) != 1) {
+    ctx = hmac_keyed(name, key, key_len, params);
+    if (ctx == NULL) {
         goto out;
     }
     for (size_t i = 0; i < n_parts; i++) {

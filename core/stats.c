@@ -18,7 +18,7 @@ void stats_sort(uint64_t *v, size_t n)
     }
 }
 
-uint64_t stats_percentile_sorted(const uint64_t *sorted, size_t n, double p)
+size_t stats_rank(size_t n, double p)
 {
     size_t rank;
 
@@ -32,7 +32,15 @@ uint64_t stats_percentile_sorted(const uint64_t *sorted, size_t n, double p)
     if (rank > n) {
         rank = n;
     }
-    return sorted[rank - 1];
+    return rank;
+}
+
+uint64_t stats_percentile_sorted(const uint64_t *sorted, size_t n, double p)
+{
+    if (n == 0) {
+        return 0;
+    }
+    return sorted[stats_rank(n, p) - 1];
 }
 
 uint64_t stats_percentile(uint64_t *v, size_t n, double p)

@@ -63,8 +63,7 @@ static int cli_duration(const char *flag, const char *v, bool zero_ok, uint64_t 
     return 0;
 }
 
-/* One option's value into cfg. */
-static int cli_apply(struct hn_config *cfg, int id, const char *v, struct err *e)
+int hn_cli_apply(struct hn_config *cfg, int id, const char *v, struct err *e)
 {
     struct err pe = {{0}};
     long long n = 0;
@@ -222,8 +221,11 @@ static int cli_operands(int argc, char **argv, int first, struct hn_config *cfg,
             cli_push(&cfg->files, &cfg->n_files, argv[i]);
         }
         return 0;
+    } else if (strcmp(cmd, "load") == 0) {
+        /* load has its own options: main.c routes it only from argv[1]. */
+        return err_set(e, "load must come first: vambe-harness load [options]");
     } else {
-        return err_set(e, "unknown command '%s' (use run, list or validate)", cmd);
+        return err_set(e, "unknown command '%s' (use run, list, validate or load)", cmd);
     }
     if (first + 1 < argc) {
         return err_set(e, "%s: unexpected argument '%s'", cmd, argv[first + 1]);
@@ -231,8 +233,7 @@ static int cli_operands(int argc, char **argv, int first, struct hn_config *cfg,
     return 0;
 }
 
-/* The scheme and what it implies where the user said nothing. */
-static int cli_scheme_defaults(struct hn_config *cfg, struct err *e)
+int hn_cli_scheme_defaults(struct hn_config *cfg, struct err *e)
 {
     struct err pe = {{0}};
 
@@ -249,13 +250,12 @@ static int cli_scheme_defaults(struct hn_config *cfg, struct err *e)
     return 0;
 }
 
-/* What run needs beyond well-formed options. */
-static int cli_check_run(struct hn_config *cfg, struct err *e)
+int hn_cli_check_target(struct hn_config *cfg, const char *command, struct err *e)
 {
     struct hn_url u;
 
     if (cfg->target == NULL) {
-        return err_set(e, "run: --target URL is required");
+        return err_set(e, "%s: --target URL is required", command);
     }
     if (hn_url_parse(cfg->target, &u, e) != 0) {
         err_prefix(e, "--target");
@@ -264,7 +264,7 @@ static int cli_check_run(struct hn_config *cfg, struct err *e)
     if (cfg->secret == NULL) {
         const char *env = getenv("VAMBE_SECRET");
         if ((env == NULL || env[0] == '\0') && cfg->scheme->kind != SCHEME_NONE) {
-            return err_set(e, "run: --secret is required (or set VAMBE_SECRET)");
+            return err_set(e, "%s: --secret is required (or set VAMBE_SECRET)", command);
         }
         cfg->secret = env != NULL ? env : "";
         cfg->secret_from_env = env != NULL;
@@ -280,6 +280,15 @@ static int cli_check_run(struct hn_config *cfg, struct err *e)
         if (hn_delivery_header_free(cfg->scheme, cfg->headers[i], e) != 0) {
             return -1;
         }
+    }
+    return 0;
+}
+
+/* What run needs beyond well-formed options. */
+static int cli_check_run(struct hn_config *cfg, struct err *e)
+{
+    if (hn_cli_check_target(cfg, "run", e) != 0) {
+        return -1;
     }
     /* SIG-009 signs with these and expects a refusal: with one of them as
      * the real secret, every verdict of the SIG family would be wrong. */
@@ -328,7 +337,7 @@ int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
         return err_set(e, "internal error: the option table is wrong");
     }
     while ((c = cli_parser_next(&p, argc, argv, &v, e)) > 0) {
-        if (cli_apply(cfg, c, v, e) != 0) {
+        if (hn_cli_apply(cfg, c, v, e) != 0) {
             return -1;
         }
         asked = asked || c == HN_OPT_HELP || c == HN_OPT_VERSION;
@@ -339,7 +348,7 @@ int hn_cli_parse(int argc, char **argv, struct hn_config *cfg, struct err *e)
     if (asked) {
         return 0;
     }
-    if (cli_operands(argc, argv, optind, cfg, e) != 0 || cli_scheme_defaults(cfg, e) != 0) {
+    if (cli_operands(argc, argv, optind, cfg, e) != 0 || hn_cli_scheme_defaults(cfg, e) != 0) {
         return -1;
     }
     if (cfg->command == HN_CMD_RUN) {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "core/cli.h"
+#include "harness/cli.h"
 
 /* The options' ids (struct cli_option's id). */
 enum hn_opt {
@@ -56,6 +57,19 @@ struct hn_cli_row {
     struct cli_option opt;
     enum hn_rerun rerun;
 };
+
+/* The row of option id (static), or NULL: `load` takes the rows of the
+ * options it shares with run from here. */
+const struct cli_option *hn_cli_option_by_id(int id);
+/* One option's value into cfg (the options of this table). 0, or -1 with
+ * e set, never echoing a secret. */
+int hn_cli_apply(struct hn_config *cfg, int id, const char *v, struct err *e);
+/* The scheme and what it implies where the user said nothing. */
+int hn_cli_scheme_defaults(struct hn_config *cfg, struct err *e);
+/* What a command that sends needs: --target (a valid http(s) URL), the
+ * secret (--secret or $VAMBE_SECRET; usable by the scheme), --header lines
+ * that do not name the scheme's headers. command names it in messages. */
+int hn_cli_check_target(struct hn_config *cfg, const char *command, struct err *e);
 
 /* The table, in --help order (static). */
 const struct hn_cli_row *hn_cli_rows(size_t *n);

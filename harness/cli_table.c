@@ -109,6 +109,8 @@ static const struct cli_help_layout cli_layout = {28, 99};
 void hn_cli_help(FILE *f)
 {
     fputs("usage: vambe-harness run --target URL --secret S [options]\n"
+          "       vambe-harness load --target URL --secret S (--rate N --duration D | --ramp)\n"
+          "                          [options]\n"
           "       vambe-harness list [--suite DIR] [--scenario FILE]... [--only IDS] [--tags T]\n"
           "       vambe-harness validate [FILE|DIR]... [--scenario FILE]... [--suite DIR]\n"
           "       vambe-harness sign --scheme S --secret K [--timestamp T] [--id I] [--type T]\n"
@@ -122,6 +124,7 @@ void hn_cli_help(FILE *f)
           "\n"
           "commands:\n"
           "  run        run the selected cases against --target\n"
+          "  load       measure capacity: deliveries at a fixed rate or a ramp, to the knee\n"
           "  list       list the cases: id, level, tags, title\n"
           "  validate   check scenario files and folders (default: the built-in suite)\n"
           "  sign       print the headers a sender would send for a body (debug a verifier)\n"
@@ -138,6 +141,16 @@ void hn_cli_help(FILE *f)
           "exit status: 0 conformant, 1 not conformant, 2 usage, configuration or scenario\n"
           "error (also: no case selected), 3 target unreachable.\n",
           f);
+}
+
+const struct cli_option *hn_cli_option_by_id(int id)
+{
+    for (size_t i = 0; i < CLI_N_OPTIONS; i++) {
+        if (cli_rows[i].opt.id == id) {
+            return &cli_rows[i].opt;
+        }
+    }
+    return NULL;
 }
 
 const struct hn_cli_row *hn_cli_rows(size_t *n)

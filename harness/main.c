@@ -1,14 +1,16 @@
 /* vambe-harness: runs the Vambe webhook conformance suite against a
  * receiver. Everything is in the harness library: the command line
- * (cli.h), the commands (command.h) and the tools (tools.h); this file
- * only dispatches, so that no library file calls back into another that
- * includes it. */
+ * (cli.h), the commands (command.h), the load command (load.h) and the
+ * tools (tools.h); this file only dispatches, so that no library file
+ * calls back into another that includes it. */
 #include <stdio.h>
+#include <string.h>
 
 #include "core/exit.h"
 #include "core/log.h"
 #include "harness/cli.h"
 #include "harness/command.h"
+#include "harness/load.h"
 #include "harness/tools.h"
 
 static int harness_main(int argc, char **argv)
@@ -52,6 +54,10 @@ out:
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "load") == 0) {
+        log_set_program("vambe-harness");
+        return hn_load_main(argc - 1, argv + 1, stdout);
+    }
     if (argc > 1 && hn_tools_is_tool(argv[1])) {
         log_set_program("vambe-harness");
         return hn_tools_main(argc - 1, argv + 1, stdout);

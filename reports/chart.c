@@ -1,6 +1,7 @@
 /* The latency histogram as inline SVG. */
 #include "reports/chart.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,155 @@ void rp_chart_latency_write(FILE *f, const struct rp_run *run)
         put_bars(f, &b, ymax);
         put_marker(f, "p50", run->latency.p50_us, b.hi_us, 0, "#1a7f37");
         put_marker(f, "p95", run->latency.p95_us, b.hi_us, 1, "#bc4c00");
+    }
+    fputs("</svg>\n", f);
+}
+
+/* ---- the load report's chart: latency against rate ---------------------- */
+
+/* The y axis is logarithmic (latencies from 0.1 ms to seconds share one
+ * chart), from the decade below the smallest p50 to the decade above the
+ * largest p99 or the budget, so the budget line is always on it. The x
+ * axis puts the steps at equal distances, labelled with their rates: a
+ * ramp's rates double, so that is a log2 scale. */
+static double load_decade_floor(uint64_t us)
+{
+    double d = 1.0;
+    while (d * 10.0 <= (double)us) {
+        d *= 10.0;
+    }
+    return d;
+}
+
+static double load_y(double us, double lo, double hi)
+{
+    double v = us < lo ? lo : (us > hi ? hi : us);
+    double at = (log10(v) - log10(lo)) / (log10(hi) - log10(lo));
+    return CH_TOP + PLOT_H - at * PLOT_H;
+}
+
+static double load_x(size_t i, size_t n)
+{
+    return n <= 1 ? CH_LEFT + PLOT_W / 2.0
+                  : CH_LEFT + 20 + (double)i * (PLOT_W - 40) / (double)(n - 1);
+}
+
+static void load_axes(FILE *f, const struct rp_load *l, double lo, double hi)
+{
+    for (double d = lo; d <= hi * 1.0001; d *= 10.0) {
+        double y = load_y(d, lo, hi);
+        fprintf(f,
+                "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#d8dee4\"/>"
+                "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" class=\"tick\">%g</text>\n",
+                CH_LEFT, y, CH_LEFT + PLOT_W, y, CH_LEFT - 8, y + 4, d / 1000.0);
+    }
+    for (size_t i = 0; i < l->n_steps; i++) {
+        double x = load_x(i, l->n_steps);
+        fprintf(f,
+                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#57606a\"/>"
+                "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" class=\"tick\">%llu</text>\n",
+                x, CH_TOP + PLOT_H, x, CH_TOP + PLOT_H + 5, x, CH_TOP + PLOT_H + 20,
+                (unsigned long long)l->steps[i].rate);
+    }
+    fprintf(f,
+            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#57606a\"/>"
+            "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#57606a\"/>\n"
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"axis\">deliveries per second "
+            "asked for</text>\n"
+            "<text x=\"16\" y=\"%d\" text-anchor=\"middle\" class=\"axis\" "
+            "transform=\"rotate(-90 16 %d)\">latency (ms, log scale)</text>\n",
+            CH_LEFT, CH_TOP, CH_LEFT, CH_TOP + PLOT_H, CH_LEFT, CH_TOP + PLOT_H, CH_LEFT + PLOT_W,
+            CH_TOP + PLOT_H, CH_LEFT + PLOT_W / 2, CH_H - 14, CH_TOP + PLOT_H / 2,
+            CH_TOP + PLOT_H / 2);
+}
+
+/* One percentile's line over the steps that got an answer, with a point
+ * per step (red where the step was not ok). */
+static void load_series(FILE *f, const struct rp_load *l, bool p99, double lo, double hi,
+                        const char *color)
+{
+    bool open = false;
+    for (size_t i = 0; i < l->n_steps; i++) {
+        const struct rp_load_step *s = &l->steps[i];
+        if (s->latency.samples == 0) {
+            continue;
+        }
+        double us = (double)(p99 ? s->latency.p99_us : s->latency.p50_us);
+        fprintf(f, "%s%.1f,%.1f",
+                open ? " " : "<polyline fill=\"none\" stroke-width=\"2\" points=\"",
+                load_x(i, l->n_steps), load_y(us, lo, hi));
+        open = true;
+    }
+    if (open) {
+        fprintf(f, "\" stroke=\"%s\"/>\n", color);
+    }
+    for (size_t i = 0; i < l->n_steps; i++) {
+        const struct rp_load_step *s = &l->steps[i];
+        if (s->latency.samples == 0) {
+            continue;
+        }
+        uint64_t us = p99 ? s->latency.p99_us : s->latency.p50_us;
+        fprintf(f,
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"><title>%llu/s: %s %.1f ms "
+                "(%s)</title></circle>\n",
+                load_x(i, l->n_steps), load_y((double)us, lo, hi),
+                s->status == RP_LOAD_OK ? color : "#cf222e", (unsigned long long)s->rate,
+                p99 ? "p99" : "p50", (double)us / 1000.0, rp_load_status_name(s->status));
+    }
+}
+
+void rp_chart_load_write(FILE *f, const struct rp_load *l)
+{
+    uint64_t small = UINT64_MAX;
+    uint64_t big = l->budget_us;
+    size_t answered = 0;
+
+    for (size_t i = 0; i < l->n_steps; i++) {
+        const struct rp_load_step *s = &l->steps[i];
+        if (s->latency.samples > 0) {
+            answered++;
+            small = s->latency.p50_us < small ? s->latency.p50_us : small;
+            big = s->latency.p99_us > big ? s->latency.p99_us : big;
+        }
+    }
+    double lo = load_decade_floor(small == UINT64_MAX || small < 10 ? 10 : small);
+    double hi = load_decade_floor(big) * 10.0;
+    fprintf(f,
+            "<svg id=\"load-chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+            "role=\"img\" aria-labelledby=\"load-chart-title\">\n"
+            "<title id=\"load-chart-title\">Latency (p50 and p99) against the rate asked for, "
+            "over %zu steps</title>\n",
+            CH_W, CH_H, l->n_steps);
+    load_axes(f, l, lo, hi);
+    double by = load_y((double)l->budget_us, lo, hi);
+    fprintf(f,
+            "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#cf222e\" "
+            "stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
+            "class=\"mark\" fill=\"#cf222e\">budget %g ms</text>\n",
+            CH_LEFT, by, CH_LEFT + PLOT_W, by, CH_LEFT + PLOT_W - 4, by - 5,
+            (double)l->budget_us / 1000.0);
+    if (l->has_knee) {
+        double kx = load_x(l->knee, l->n_steps);
+        /* Labelled at the foot of the plot: the budget's label is at its top. */
+        fprintf(f,
+                "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#1a7f37\" "
+                "stroke-dasharray=\"5 4\" stroke-width=\"1.5\"/><text x=\"%.1f\" y=\"%d\" "
+                "text-anchor=\"end\" class=\"mark\" fill=\"#1a7f37\">knee %llu/s</text>\n",
+                kx, CH_TOP, kx, CH_TOP + PLOT_H, kx - 5, CH_TOP + PLOT_H - 8,
+                (unsigned long long)l->steps[l->knee].rate);
+    }
+    if (answered == 0) {
+        fprintf(f,
+                "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"axis\">No delivery got a "
+                "response</text>\n",
+                CH_LEFT + PLOT_W / 2, CH_TOP + PLOT_H / 2);
+    } else {
+        load_series(f, l, false, lo, hi, "#1a7f37");
+        load_series(f, l, true, lo, hi, "#bc4c00");
+        fprintf(f,
+                "<text x=\"%d\" y=\"%d\" class=\"mark\" fill=\"#1a7f37\">p50</text>"
+                "<text x=\"%d\" y=\"%d\" class=\"mark\" fill=\"#bc4c00\">p99</text>\n",
+                CH_LEFT + 4, CH_TOP - 22, CH_LEFT + 44, CH_TOP - 22);
     }
     fputs("</svg>\n", f);
 }

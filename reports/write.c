@@ -184,20 +184,37 @@ static void sync_dir(const char *dir)
     }
 }
 
+/* A run and the format to render it in, for rp_write_atomic. */
+struct write_run {
+    const struct rp_run *run;
+    enum rp_format format;
+};
+
+static int write_run(const void *obj, FILE *f)
+{
+    const struct write_run *w = obj;
+    return writers[w->format](w->run, f);
+}
+
 int rp_write_file(const struct rp_run *run, enum rp_format format, const char *path, struct err *e)
+{
+    struct write_run w = {run, format};
+    if ((unsigned)format >= RP_FORMAT_COUNT) {
+        return err_set(e, "report '%s': unknown format", path);
+    }
+    return rp_write_atomic(write_run, &w, path, e);
+}
+
+int rp_write_atomic(rp_writer_fn write, const void *obj, const char *path, struct err *e)
 {
     int rc = -1;
     char *dir = NULL, *tmp = NULL;
     const char *base = NULL;
     FILE *f = NULL;
     struct stat st;
-    if ((unsigned)format >= RP_FORMAT_COUNT) {
-        err_set(e, "report '%s': unknown format", path);
-        goto out;
-    }
     if (strcmp(path, "-") == 0) {
         errno = 0;
-        if (writers[format](run, stdout) != 0 || fflush(stdout) != 0) {
+        if (write(obj, stdout) != 0 || fflush(stdout) != 0) {
             err_set(e, "report to standard output: write failed: %s",
                     strerror(errno ? errno : EIO));
             goto out;
@@ -223,7 +240,7 @@ int rp_write_file(const struct rp_run *run, enum rp_format format, const char *p
     }
     /* errno after a failed write says why (ENOSPC, EFBIG, EIO, ...). */
     errno = 0;
-    int wrc = writers[format](run, f);
+    int wrc = write(obj, f);
     int why = errno;
     int crc = sync_close(f);
     if (wrc == 0 || why == 0) {

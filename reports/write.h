@@ -29,6 +29,10 @@ int rp_check_writable(const char *path, struct err *e);
 
 /* Writes run as format to path atomically. */
 int rp_write_file(const struct rp_run *run, enum rp_format format, const char *path, struct err *e);
+/* What rp_write_file does, for any model: write(obj, f) renders it, to
+ * standard output for "-", else to a temporary file renamed over path. */
+typedef int (*rp_writer_fn)(const void *obj, FILE *f);
+int rp_write_atomic(rp_writer_fn write, const void *obj, const char *path, struct err *e);
 
 /* The writers, to a stream. 0 or -1 (a write error). */
 int rp_junit_write(const struct rp_run *run, FILE *f);
