@@ -30,7 +30,11 @@ static void stringn_lossy(void **state)
 
     j = jsonh_stringn_lossy("ok \xff\xfe<\0>\xe2\x82", 10);
     assert_int_equal(json_string_length(j), 10);
-    assert_memory_equal(json_string_value(j), "ok ?" "?<\0>?" "?", 10);
+    assert_memory_equal(json_string_value(j),
+                        "ok ?"
+                        "?<\0>?"
+                        "?",
+                        10);
     json_decref(j);
 
     j = jsonh_stringn_lossy(NULL, 4);
