@@ -111,3 +111,11 @@ json_t *jsonh_stringn_lossy(const char *s, size_t len)
     free(copy);
     return j != NULL ? j : json_null();
 }
+
+json_t *jsonh_must(json_t *j)
+{
+    if (j == NULL) {
+        abort();
+    }
+    return j;
+}

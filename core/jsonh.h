@@ -13,6 +13,9 @@ char *jsonh_dump(const json_t *j, size_t *len);
 /* Parses exactly one JSON value from buf. On failure fills e with
  * "line L, column C: reason" and returns NULL. Caller owns the result. */
 json_t *jsonh_parse(const char *buf, size_t len, struct err *e);
+/* j, or an abort when it is NULL: for values built from text already made
+ * valid, where jansson returns NULL only for lack of memory. */
+json_t *jsonh_must(json_t *j);
 /* Depth of nesting of j (a scalar is 0). */
 int jsonh_depth(const json_t *j);
 /* A JSON string of len bytes that may hold NUL bytes (\u0000 in the text)

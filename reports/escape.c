@@ -164,6 +164,23 @@ void rp_escape_markup_str(FILE *f, const char *s)
     }
 }
 
+void rp_escape_xml_attr(FILE *f, const char *name, const char *value)
+{
+    fprintf(f, " %s=\"", name);
+    if (value != NULL) {
+        rp_escape_markup(f, value, strlen(value), RP_ESCAPE_ATTR);
+    }
+    fputc('"', f);
+}
+
+void rp_escape_xml_property(FILE *f, const char *name, const char *value)
+{
+    fputs("      <property", f);
+    rp_escape_xml_attr(f, "name", name);
+    rp_escape_xml_attr(f, "value", value != NULL ? value : "");
+    fputs("/>\n", f);
+}
+
 /* ASCII characters that mean something in inline Markdown (GitHub's
  * flavour: tables, code spans, emphasis, links, strikethrough, headings'
  * closing hashes, mentions, math): each gets a backslash. */

@@ -47,6 +47,10 @@ size_t rp_escape_cut(const char *s, size_t len, size_t cap);
 void rp_escape_markup(FILE *f, const char *s, size_t len, enum rp_escape_mode mode);
 /* Same for a NUL-terminated string; NULL writes nothing. */
 void rp_escape_markup_str(FILE *f, const char *s);
+/* Writes ` name="value"` with value escaped (NULL: empty), and a JUnit
+ * `<property name=".." value=".."/>` line, for the JUnit writers. */
+void rp_escape_xml_attr(FILE *f, const char *name, const char *value);
+void rp_escape_xml_property(FILE *f, const char *name, const char *value);
 
 /* Writes s[0..len) as one line of Markdown text (a table cell, a heading):
  * line breaks and tabs become spaces, Markdown punctuation is

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/jsonh.h"
 #include "reports/escape.h"
 #include "reports/fmt.h"
 #include "reports/write.h"
@@ -20,23 +21,13 @@
 #define REPORT_FORMAT         "vambe-conformance-report"
 #define REPORT_FORMAT_VERSION 1
 
-/* Aborts on NULL: jansson returns NULL here only for lack of memory, the
- * input having been made valid UTF-8 first. */
-static json_t *must(json_t *j)
-{
-    if (j == NULL) {
-        abort();
-    }
-    return j;
-}
-
 /* A string value from len bytes, repaired to valid UTF-8; *repaired (may be
  * NULL) says whether any byte was replaced. */
 static json_t *text_n(const char *s, size_t len, int *repaired)
 {
     size_t out_len = 0, bad = 0;
     char *ok = rp_escape_utf8(s, len, &out_len, &bad);
-    json_t *j = must(json_stringn(ok, out_len));
+    json_t *j = jsonh_must(json_stringn(ok, out_len));
     free(ok);
     if (repaired != NULL) {
         *repaired = bad > 0;
@@ -52,7 +43,7 @@ static json_t *text(const char *s)
 
 static json_t *u64(uint64_t v)
 {
-    return must(json_integer(v > (uint64_t)LLONG_MAX ? LLONG_MAX : (json_int_t)v));
+    return jsonh_must(json_integer(v > (uint64_t)LLONG_MAX ? LLONG_MAX : (json_int_t)v));
 }
 
 static void put(json_t *obj, const char *key, json_t *value)
@@ -69,7 +60,7 @@ static json_t *json_window(const struct rp_window *w)
     if (!w->measured) {
         return json_null();
     }
-    json_t *o = must(json_object());
+    json_t *o = jsonh_must(json_object());
     put(o, "accepted_s", w->accepted_any ? u64(w->accepted_s) : json_null());
     put(o, "refused_s", w->refused_any ? u64(w->refused_s) : json_null());
     return o;
@@ -91,7 +82,7 @@ static void put_body(json_t *obj, const char *key, const char *body, size_t len)
     if (repaired) {
         char *b64 = rp_escape_base64(body, len);
         snprintf(name, sizeof(name), "%s_base64", key);
-        put(obj, name, must(json_string(b64)));
+        put(obj, name, jsonh_must(json_string(b64)));
         free(b64);
     }
 }
@@ -105,14 +96,14 @@ static void append(json_t *array, json_t *value)
 
 static json_t *exchange_json(const struct rp_exchange *x)
 {
-    json_t *o = must(json_object());
+    json_t *o = jsonh_must(json_object());
     put(o, "method", text(x->method));
     put(o, "url", text(x->url));
     put(o, "event_id", text(x->event_id));
     put(o, "request_headers", text(x->request_headers));
     put_body(o, "request_body", x->request_body, x->request_body_len);
     put(o, "request_body_truncated", json_boolean(x->request_body_truncated));
-    put(o, "status", must(json_integer(x->status)));
+    put(o, "status", jsonh_must(json_integer(x->status)));
     put(o, "response_headers", text(x->response_headers));
     put_body(o, "response_body", x->response_body, x->response_body_len);
     put(o, "response_body_truncated", json_boolean(x->response_body_truncated));
@@ -128,14 +119,14 @@ static json_t *exchange_json(const struct rp_exchange *x)
 
 static json_t *step_json(const struct rp_step *s)
 {
-    json_t *o = must(json_object());
-    put(o, "index", must(json_integer(s->index)));
+    json_t *o = jsonh_must(json_object());
+    put(o, "index", jsonh_must(json_integer(s->index)));
     put(o, "kind", text(s->kind));
     put(o, "description", text(s->description));
-    put(o, "verdict", must(json_string(rp_verdict_name(s->verdict))));
+    put(o, "verdict", jsonh_must(json_string(rp_verdict_name(s->verdict))));
     put(o, "expected", text(s->expected));
     put(o, "actual", text(s->actual));
-    json_t *xs = must(json_array());
+    json_t *xs = jsonh_must(json_array());
     for (size_t i = 0; i < s->n_exchanges; i++) {
         append(xs, exchange_json(&s->exchanges[i]));
     }
@@ -146,31 +137,31 @@ static json_t *step_json(const struct rp_step *s)
 
 static json_t *case_json(const struct rp_case *c)
 {
-    json_t *o = must(json_object());
+    json_t *o = jsonh_must(json_object());
     put(o, "id", text(c->id));
     put(o, "area", text(c->area));
     put(o, "title", text(c->title));
-    put(o, "level", must(json_string(rp_level_name(c->level))));
+    put(o, "level", jsonh_must(json_string(rp_level_name(c->level))));
     put(o, "reference", text(c->reference));
-    json_t *tags = must(json_array());
+    json_t *tags = jsonh_must(json_array());
     for (size_t i = 0; i < c->n_tags; i++) {
         append(tags, text(c->tags[i]));
     }
     put(o, "tags", tags);
     put(o, "file", text(c->file));
-    put(o, "verdict", must(json_string(rp_verdict_name(c->verdict))));
+    put(o, "verdict", jsonh_must(json_string(rp_verdict_name(c->verdict))));
     put(o, "reason", text(c->reason));
     put(o, "figure", text(c->figure));
     put(o, "rerun", text(c->rerun));
     put(o, "duration_us", u64(c->duration_us));
-    put(o, "steps", must(json_array())); /* filled by put_case, one step at a time */
+    put(o, "steps", jsonh_must(json_array())); /* filled by put_case, one step at a time */
     return o;
 }
 
 /* {"PASS": n, "FAIL": n, ...} */
 static json_t *counts_json(const size_t *counts)
 {
-    json_t *o = must(json_object());
+    json_t *o = jsonh_must(json_object());
     for (int v = 0; v < RP_VERDICT_COUNT; v++) {
         put(o, rp_verdict_name((enum rp_verdict)v), u64(counts[v]));
     }
@@ -179,17 +170,17 @@ static json_t *counts_json(const size_t *counts)
 
 static json_t *summary_json(const struct rp_run *run)
 {
-    json_t *o = must(json_object());
+    json_t *o = jsonh_must(json_object());
     put(o, "conformant", json_boolean(run->conformant));
-    put(o, "exit_code", must(json_integer(rp_run_exit_code(run))));
+    put(o, "exit_code", jsonh_must(json_integer(rp_run_exit_code(run))));
     put(o, "cases", u64(run->n_cases));
     put(o, "counts", counts_json(run->counts));
-    json_t *levels = must(json_object());
+    json_t *levels = jsonh_must(json_object());
     for (int l = 0; l < RP_LEVEL_COUNT; l++) {
         put(levels, rp_level_name((enum rp_level)l), counts_json(run->level_counts[l]));
     }
     put(o, "level_counts", levels);
-    json_t *lat = must(json_object());
+    json_t *lat = jsonh_must(json_object());
     put(lat, "samples", u64(run->latency.samples));
     put(lat, "p50_us", u64(run->latency.p50_us));
     put(lat, "p95_us", u64(run->latency.p95_us));
@@ -202,9 +193,9 @@ static json_t *summary_json(const struct rp_run *run)
 static json_t *run_json(const struct rp_run *run)
 {
     char buf[64];
-    json_t *o = must(json_object());
-    put(o, "format", must(json_string(REPORT_FORMAT)));
-    put(o, "format_version", must(json_integer(REPORT_FORMAT_VERSION)));
+    json_t *o = jsonh_must(json_object());
+    put(o, "format", jsonh_must(json_string(REPORT_FORMAT)));
+    put(o, "format_version", jsonh_must(json_integer(REPORT_FORMAT_VERSION)));
     put(o, "harness_version", text(run->harness_version));
     put(o, "target", text(run->target));
     put(o, "suite", text(run->suite));
@@ -214,34 +205,34 @@ static json_t *run_json(const struct rp_run *run)
     put(o, "timestamp_unit", text(run->timestamp_unit));
     put(o, "probe", text(run->probe));
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)run->seed);
-    put(o, "seed", must(json_string(buf)));
+    put(o, "seed", jsonh_must(json_string(buf)));
     put(o, "strict", json_boolean(run->strict));
     if (run->interrupted != NULL) {
-        put(o, "interrupted", must(json_string(run->interrupted)));
+        put(o, "interrupted", jsonh_must(json_string(run->interrupted)));
     }
     if (run->largest_body > 0) {
-        json_t *lb = must(json_object());
+        json_t *lb = jsonh_must(json_object());
         put(lb, "accepted", u64(run->largest_body));
         put(lb, "refused", run->smallest_refused > 0 ? u64(run->smallest_refused) : json_null());
         put(o, "largest_body", lb);
     }
     if (run->ts_past.measured || run->ts_future.measured) {
-        json_t *tw = must(json_object());
+        json_t *tw = jsonh_must(json_object());
         put(tw, "past", json_window(&run->ts_past));
         put(tw, "future", json_window(&run->ts_future));
         put(o, "timestamp_window", tw);
     }
     clock_iso8601(run->started_wall_ms, buf, sizeof(buf));
-    put(o, "started_at", must(json_string(buf)));
+    put(o, "started_at", jsonh_must(json_string(buf)));
     put(o, "started_wall_ms", u64(run->started_wall_ms));
     put(o, "duration_us", u64(run->duration_us));
-    json_t *notes = must(json_array()); /* always present: [] when there are none */
+    json_t *notes = jsonh_must(json_array()); /* always present: [] when there are none */
     for (size_t i = 0; i < run->n_notes; i++) {
         append(notes, text(run->notes[i]));
     }
     put(o, "notes", notes);
     put(o, "summary", summary_json(run));
-    put(o, "cases", must(json_array())); /* filled by rp_json_write, one case at a time */
+    put(o, "cases", jsonh_must(json_array())); /* filled by rp_json_write, one case at a time */
     return o;
 }
 

@@ -31,45 +31,28 @@ static const char *area_of(const struct rp_case *c)
     return c->area != NULL && c->area[0] != '\0' ? c->area : "OTHER";
 }
 
-static void put_attr(FILE *f, const char *name, const char *value)
-{
-    fprintf(f, " %s=\"", name);
-    if (value != NULL) {
-        rp_escape_markup(f, value, strlen(value), RP_ESCAPE_ATTR);
-    }
-    fputc('"', f);
-}
-
-static void put_property(FILE *f, const char *name, const char *value)
-{
-    fputs("      <property", f);
-    put_attr(f, "name", name);
-    put_attr(f, "value", value ? value : "");
-    fputs("/>\n", f);
-}
-
 static void put_properties(FILE *f, const struct rp_run *run)
 {
     char buf[64];
     fputs("    <properties>\n", f);
-    put_property(f, "target", run->target);
+    rp_escape_xml_property(f, "target", run->target);
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)run->seed);
-    put_property(f, "seed", buf);
-    put_property(f, "harness_version", run->harness_version);
-    put_property(f, "suite", run->suite);
-    put_property(f, "suite_checksum", run->suite_checksum);
-    put_property(f, "profile", run->profile);
-    put_property(f, "scheme", run->scheme);
-    put_property(f, "timestamp_unit", run->timestamp_unit);
-    put_property(f, "probe", run->probe);
-    put_property(f, "strict", run->strict ? "true" : "false");
-    put_property(f, "conformant", run->conformant ? "true" : "false");
+    rp_escape_xml_property(f, "seed", buf);
+    rp_escape_xml_property(f, "harness_version", run->harness_version);
+    rp_escape_xml_property(f, "suite", run->suite);
+    rp_escape_xml_property(f, "suite_checksum", run->suite_checksum);
+    rp_escape_xml_property(f, "profile", run->profile);
+    rp_escape_xml_property(f, "scheme", run->scheme);
+    rp_escape_xml_property(f, "timestamp_unit", run->timestamp_unit);
+    rp_escape_xml_property(f, "probe", run->probe);
+    rp_escape_xml_property(f, "strict", run->strict ? "true" : "false");
+    rp_escape_xml_property(f, "conformant", run->conformant ? "true" : "false");
     clock_iso8601(run->started_wall_ms, buf, sizeof(buf));
-    put_property(f, "started_at", buf);
+    rp_escape_xml_property(f, "started_at", buf);
     /* One "note" property per note, in order: the schema allows any number
      * of properties and puts no uniqueness rule on their names. */
     for (size_t i = 0; i < run->n_notes; i++) {
-        put_property(f, "note", run->notes[i]);
+        rp_escape_xml_property(f, "note", run->notes[i]);
     }
     fputs("    </properties>\n", f);
 }
@@ -140,23 +123,23 @@ static void put_testcase(FILE *f, const struct rp_case *c)
     char *name = xasprintf("%s %s", c->id ? c->id : "?", c->title ? c->title : "");
     rp_fmt_seconds(c->duration_us, secs, sizeof(secs));
     fputs("    <testcase", f);
-    put_attr(f, "classname", area_of(c));
-    put_attr(f, "name", name);
-    put_attr(f, "time", secs);
+    rp_escape_xml_attr(f, "classname", area_of(c));
+    rp_escape_xml_attr(f, "name", name);
+    rp_escape_xml_attr(f, "time", secs);
     fputs(">\n", f);
     free(name);
     char *msg = case_message(c);
     if (c->verdict == RP_VERDICT_FAIL || c->verdict == RP_VERDICT_ERROR) {
         const char *tag = c->verdict == RP_VERDICT_FAIL ? "failure" : "error";
         fprintf(f, "      <%s", tag);
-        put_attr(f, "message", msg);
-        put_attr(f, "type", rp_level_name(c->level));
+        rp_escape_xml_attr(f, "message", msg);
+        rp_escape_xml_attr(f, "type", rp_level_name(c->level));
         fputs(">", f);
         put_case_text(f, c, true);
         fprintf(f, "</%s>\n", tag);
     } else if (c->verdict == RP_VERDICT_SKIP) {
         fputs("      <skipped", f);
-        put_attr(f, "message", msg);
+        rp_escape_xml_attr(f, "message", msg);
         fputs("/>\n", f);
     }
     free(msg);
@@ -187,11 +170,11 @@ static void put_testsuite(FILE *f, const struct rp_run *run, const char *area)
     rp_fmt_seconds(us, secs, sizeof(secs));
     rp_fmt_utc_plain(run->started_wall_ms, stamp, sizeof(stamp));
     fputs("  <testsuite", f);
-    put_attr(f, "name", area);
+    rp_escape_xml_attr(f, "name", area);
     fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"", tests, failures,
             errors, skipped);
-    put_attr(f, "time", secs);
-    put_attr(f, "timestamp", stamp);
+    rp_escape_xml_attr(f, "time", secs);
+    rp_escape_xml_attr(f, "timestamp", stamp);
     fputs(">\n", f);
     put_properties(f, run);
     for (size_t i = 0; i < run->n_cases; i++) {
@@ -210,7 +193,7 @@ int rp_junit_write(const struct rp_run *run, FILE *f)
     fputs("<testsuites name=\"vambe-harness\"", f);
     fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\"", run->n_cases,
             run->counts[RP_VERDICT_FAIL], run->counts[RP_VERDICT_ERROR]);
-    put_attr(f, "time", secs);
+    rp_escape_xml_attr(f, "time", secs);
     fputs(">\n", f);
     /* Areas in order of first appearance; few, so a linear scan is fine. */
     const char **areas = xcalloc(run->n_cases ? run->n_cases : 1, sizeof(char *));

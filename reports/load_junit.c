@@ -20,40 +20,23 @@
 #include "reports/fmt.h"
 #include "reports/load.h"
 
-static void put_attr(FILE *f, const char *name, const char *value)
-{
-    fprintf(f, " %s=\"", name);
-    if (value != NULL) {
-        rp_escape_markup(f, value, strlen(value), RP_ESCAPE_ATTR);
-    }
-    fputc('"', f);
-}
-
-static void put_property(FILE *f, const char *name, const char *value)
-{
-    fputs("      <property", f);
-    put_attr(f, "name", name);
-    put_attr(f, "value", value ? value : "");
-    fputs("/>\n", f);
-}
-
 static void put_property_u64(FILE *f, const char *name, uint64_t v)
 {
     char buf[32];
     snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-    put_property(f, name, buf);
+    rp_escape_xml_property(f, name, buf);
 }
 
 static void put_properties(FILE *f, const struct rp_load *l)
 {
     char buf[512];
     fputs("    <properties>\n", f);
-    put_property(f, "target", l->target);
-    put_property(f, "harness_version", l->harness_version);
-    put_property(f, "scheme", l->scheme);
-    put_property(f, "profile", l->profile);
-    put_property(f, "topics", l->topics);
-    put_property(f, "mode", rp_load_mode_name(l->mode));
+    rp_escape_xml_property(f, "target", l->target);
+    rp_escape_xml_property(f, "harness_version", l->harness_version);
+    rp_escape_xml_property(f, "scheme", l->scheme);
+    rp_escape_xml_property(f, "profile", l->profile);
+    rp_escape_xml_property(f, "topics", l->topics);
+    rp_escape_xml_property(f, "mode", rp_load_mode_name(l->mode));
     if (l->mode == RP_LOAD_RAMP) {
         put_property_u64(f, "start", l->start);
         put_property_u64(f, "max", l->max);
@@ -65,14 +48,14 @@ static void put_properties(FILE *f, const struct rp_load *l)
     put_property_u64(f, "concurrency", l->concurrency);
     put_property_u64(f, "seed", l->seed);
     clock_iso8601(l->started_wall_ms, buf, sizeof(buf));
-    put_property(f, "started_at", buf);
-    put_property(f, "stop", rp_load_stop_name(l->stop));
+    rp_escape_xml_property(f, "started_at", buf);
+    rp_escape_xml_property(f, "stop", rp_load_stop_name(l->stop));
     rp_load_stop_text(l, buf, sizeof(buf));
-    put_property(f, "stop_reason", buf);
+    rp_escape_xml_property(f, "stop_reason", buf);
     rp_load_knee_text(l, buf, sizeof(buf));
-    put_property(f, "knee", buf);
+    rp_escape_xml_property(f, "knee", buf);
     for (size_t i = 0; i < l->n_notes; i++) {
-        put_property(f, "note", l->notes[i]);
+        rp_escape_xml_property(f, "note", l->notes[i]);
     }
     fputs("    </properties>\n", f);
 }
@@ -86,13 +69,13 @@ static void put_testcase(FILE *f, const struct rp_load *l, const struct rp_load_
     rp_load_step_why(l, s, why, sizeof(why));
     rp_load_step_facts(l, s, facts, sizeof(facts));
     fputs("    <testcase classname=\"load\"", f);
-    put_attr(f, "name", name);
-    put_attr(f, "time", secs);
+    rp_escape_xml_attr(f, "name", name);
+    rp_escape_xml_attr(f, "time", secs);
     fputs(">\n", f);
     if (s->status == RP_LOAD_ERRORS || s->status == RP_LOAD_OVER_BUDGET) {
         fputs("      <failure", f);
-        put_attr(f, "message", why);
-        put_attr(f, "type", rp_load_status_name(s->status));
+        rp_escape_xml_attr(f, "message", why);
+        rp_escape_xml_attr(f, "type", rp_load_status_name(s->status));
         fputs(">", f);
         rp_escape_markup(f, facts, strlen(facts), RP_ESCAPE_TEXT);
         fputs("</failure>\n", f);
@@ -101,7 +84,7 @@ static void put_testcase(FILE *f, const struct rp_load *l, const struct rp_load_
     }
     if (s->status != RP_LOAD_OK) {
         fputs("      <skipped", f);
-        put_attr(f, "message", why);
+        rp_escape_xml_attr(f, "message", why);
         fputs("/>\n", f);
     }
     fputs("      <system-out>", f);
@@ -126,14 +109,14 @@ int rp_load_junit_write(const struct rp_load *l, FILE *f)
     fprintf(f,
             "<testsuites name=\"vambe-harness load\" tests=\"%zu\" failures=\"%zu\" errors=\"0\"",
             l->n_steps, failures);
-    put_attr(f, "time", secs);
+    rp_escape_xml_attr(f, "time", secs);
     fputs(">\n", f);
     fprintf(f,
             "  <testsuite name=\"load\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
             "skipped=\"%zu\"",
             l->n_steps, failures, skipped);
-    put_attr(f, "time", secs);
-    put_attr(f, "timestamp", stamp);
+    rp_escape_xml_attr(f, "time", secs);
+    rp_escape_xml_attr(f, "timestamp", stamp);
     fputs(">\n", f);
     put_properties(f, l);
     for (size_t i = 0; i < l->n_steps; i++) {
