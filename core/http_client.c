@@ -430,14 +430,9 @@ struct http_client *http_client_new(const struct http_client_opts *opts)
     if (opts != NULL) {
         c->ca_file = xstrdup(opts->ca_file);
         c->insecure = opts->insecure;
-        for (size_t i = 0; i < opts->n_resolve; i++) {
-            struct curl_slist *l = curl_slist_append(c->resolve, opts->resolve[i]);
-
-            if (l == NULL) {
-                http_client_free(c);
-                return NULL;
-            }
-            c->resolve = l;
+        if (http_resolve_list(opts, &c->resolve) != 0) {
+            http_client_free(c);
+            return NULL;
         }
         curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                           (long)opts->max_host_connections);

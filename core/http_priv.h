@@ -40,5 +40,9 @@ enum http_error http_curl_error(CURLcode code);
  * dropped when the next status line comes). (http_response.c) */
 size_t http_on_body(char *ptr, size_t size, size_t nmemb, void *userdata);
 size_t http_on_header(char *ptr, size_t size, size_t nitems, void *userdata);
+/* opts' resolve entries as a curl list in *out (NULL when opts has none);
+ * -1 when out of memory, with *out NULL. The caller frees the list with
+ * curl_slist_free_all. (http_response.c) */
+int http_resolve_list(const struct http_client_opts *opts, struct curl_slist **out);
 
 #endif

@@ -173,6 +173,22 @@ int http_response_header(const struct http_response *resp, const char *name, cha
     return -1;
 }
 
+int http_resolve_list(const struct http_client_opts *opts, struct curl_slist **out)
+{
+    *out = NULL;
+    for (size_t i = 0; opts != NULL && i < opts->n_resolve; i++) {
+        struct curl_slist *l = curl_slist_append(*out, opts->resolve[i]);
+
+        if (l == NULL) {
+            curl_slist_free_all(*out);
+            *out = NULL;
+            return -1;
+        }
+        *out = l;
+    }
+    return 0;
+}
+
 void http_response_cleanup(struct http_response *resp)
 {
     if (resp == NULL) {

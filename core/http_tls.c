@@ -146,16 +146,10 @@ int http_tls_inspect(const char *url, const struct http_client_opts *opts, uint6
         snprintf(out->detail, sizeof(out->detail), "libcurl cannot start");
         return -1;
     }
-    for (size_t i = 0; opts != NULL && i < opts->n_resolve; i++) {
-        struct curl_slist *l = curl_slist_append(resolve, opts->resolve[i]);
-
-        if (l == NULL) {
-            curl_slist_free_all(resolve);
-            curl_easy_cleanup(h);
-            snprintf(out->detail, sizeof(out->detail), "out of memory");
-            return -1;
-        }
-        resolve = l;
+    if (http_resolve_list(opts, &resolve) != 0) {
+        curl_easy_cleanup(h);
+        snprintf(out->detail, sizeof(out->detail), "out of memory");
+        return -1;
     }
     rc = tls_handshake(h, url, opts, resolve, timeout_ms, true, out->version, errbuf);
     out->problem = tls_kind(rc, errbuf);

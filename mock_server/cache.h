@@ -11,7 +11,7 @@
  * first list read after a change.
  *
  * Whoever changes one webhook in the store (the API on create, update,
- * delete and restore; the delivery engine when it auto-disables one) does
+ * delete and restore; the call-log writer when it writes an auto-disable) does
  * so between ms_cache_write_begin and ms_cache_write_end and hands the row
  * it wrote to ms_cache_put, so the next read sees the change. Changes that
  * touch every webhook (start-up, reset) call ms_cache_refresh instead.

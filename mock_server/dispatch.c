@@ -226,7 +226,7 @@ int ms_dispatch_start(struct ms_dispatch *d, struct err *e)
         return -1;
     }
     dsp_restore_streaks(d);
-    d->writer = ms_dispatch_writer_new(d->store, d->on_written, d->on_written_arg);
+    d->writer = ms_dispatch_writer_new(d->store, d->cache, d->on_written, d->on_written_arg);
     if (d->writer == NULL) {
         return err_set(e, "cannot start the call-log writer thread");
     }

@@ -7,8 +7,9 @@
  * timer queue of attempts by due time; the loop sleeps exactly until the
  * next attempt is due or a transfer finishes. A writer thread commits the
  * call records in batches (every 50 ms or 256 records, one transaction
- * each, together with the pending-attempt changes they settle), so SQLite
- * never stalls the sends. The functions below are called from the HTTP
+ * each, together with the pending-attempt changes they settle and the
+ * auto-disables they decide), so SQLite never stalls the sends: the engine
+ * thread never touches the store. The functions below are called from the HTTP
  * server's threads; each is safe from any thread.
  *
  * Durability: an event and its pending attempts are in the store before

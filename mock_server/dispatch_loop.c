@@ -201,7 +201,7 @@ static void loop_launch(struct ms_dispatch *d, struct dsp_chain *c, struct dsp_h
                         const struct ms_cache_snapshot *snap)
 {
     const struct ms_webhook *w = ms_cache_find(snap, c->webhook_id);
-    const char *why = ms_dispatch_unusable(w, c->kind);
+    const char *why = ms_dispatch_hook_unusable(h, w, c->kind);
     struct ms_wire wire;
     struct ms_wire_input in;
     struct http_request req;

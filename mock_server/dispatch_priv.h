@@ -72,7 +72,12 @@ struct dsp_chain {
 struct dsp_hook {
     char id[IDS_UUID_LEN + 1];
     unsigned inflight;
-    unsigned gave_up_streak;     /* consecutive events that gave up */
+    unsigned gave_up_streak; /* consecutive events that gave up */
+    /* An auto-disable decided and not yet in the cache (the writer puts it
+     * there with its batch): until then the engine treats the webhook as
+     * inactive while its cached row is the one it decided on. */
+    bool disabling;
+    uint64_t disabling_seen_ms;  /* that row's updated_ms */
     struct dsp_chain *wait_head; /* due, held back by the per-webhook limit */
     struct dsp_chain *wait_tail;
     struct dsp_hook *next; /* hash bucket */
@@ -85,6 +90,18 @@ struct dsp_owned {
     char *resp_headers;
     char *resp_body;
     char *error; /* NULL when the record's error is a static string */
+};
+
+/* An auto-disable the engine decided (dispatch_settle.c), applied by the
+ * writer with the batch that holds its record (dispatch_writer.c). */
+struct dsp_disable {
+    char webhook_id[IDS_UUID_LEN + 1];
+    uint64_t seen_ms; /* the webhook's updated_ms when the engine decided */
+    uint64_t now_ms;  /* the new updated_ms */
+    size_t call;      /* the batch's record that decided it */
+    unsigned after;   /* the streak that reached disable_after */
+    char last[64];    /* the last attempt's failure, for the record */
+    bool dropped;     /* the webhook changed meanwhile: the API's change stands */
 };
 
 struct dsp_batch {
@@ -103,6 +120,9 @@ struct dsp_batch {
     /* The webhooks' auto-disable streaks as a JSON object, written with
      * the batch when they changed (owned; NULL: unchanged). */
     char *streaks;
+    struct dsp_disable *disables;
+    size_t n_disables;
+    size_t cap_disables;
     struct dsp_batch *next;
 };
 
@@ -203,6 +223,10 @@ void ms_dispatch_loop_set_streak(struct ms_dispatch *d, const char *id, unsigned
 /* Why a chain cannot go to w (NULL: it can): gone, deleted, or inactive
  * (a replay goes to an inactive webhook). */
 const char *ms_dispatch_unusable(const struct ms_webhook *w, enum ms_pending_kind kind);
+/* The same, from the engine's view: an auto-disable of h it decided and
+ * the cache does not show yet counts as done. */
+const char *ms_dispatch_hook_unusable(struct dsp_hook *h, const struct ms_webhook *w,
+                                      enum ms_pending_kind kind);
 /* Records a finished attempt in the current batch and either ends its
  * chain or queues its next attempt. Consumes resp. */
 void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_response *resp);
@@ -210,7 +234,7 @@ void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_
 /* ---- dispatch_writer.c ---------------------------------------------------- */
 
 /* Starts the writer thread over store. NULL when the thread cannot start. */
-struct ms_dispatch_writer *ms_dispatch_writer_new(struct ms_store *store,
+struct ms_dispatch_writer *ms_dispatch_writer_new(struct ms_store *store, struct ms_cache *cache,
                                                   void (*on_written)(void *arg), void *arg);
 /* The mock is stopping: a batch that cannot be written gets
  * WRITER_STOP_TRIES more tries, then is given up (counted as lost), so

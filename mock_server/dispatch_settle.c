@@ -1,6 +1,7 @@
 /* Settling a finished attempt: its call record, then the next attempt
  * (backoff or Retry-After), the end of its chain, or the webhook's
- * deactivation. Runs on the engine thread only. */
+ * deactivation (decided here, written by the call-log writer). Runs on the
+ * engine thread only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,58 +28,64 @@ const char *ms_dispatch_unusable(const struct ms_webhook *w, enum ms_pending_kin
     return NULL;
 }
 
-static bool settle_still_usable(struct ms_dispatch *d, const struct dsp_chain *c)
+const char *ms_dispatch_hook_unusable(struct dsp_hook *h, const struct ms_webhook *w,
+                                      enum ms_pending_kind kind)
+{
+    const char *why = ms_dispatch_unusable(w, kind);
+
+    if (why != NULL || !h->disabling) {
+        return why;
+    }
+    if (w->updated_ms != h->disabling_seen_ms) {
+        h->disabling = false; /* the cache has it now, or the API changed it since */
+        return NULL;
+    }
+    return kind != MS_PENDING_REPLAY ? "the webhook is inactive" : NULL;
+}
+
+/* Whether the chain's webhook can still take it; *updated_ms is its
+ * cached row's. */
+static bool settle_still_usable(struct ms_dispatch *d, struct dsp_chain *c, uint64_t *updated_ms)
 {
     const struct ms_cache_snapshot *snap = ms_cache_acquire(d->cache);
-    bool ok = ms_dispatch_unusable(ms_cache_find(snap, c->webhook_id), c->kind) == NULL;
+    const struct ms_webhook *w = ms_cache_find(snap, c->webhook_id);
+    bool ok = ms_dispatch_hook_unusable(c->hook, w, c->kind) == NULL;
 
+    *updated_ms = ok ? w->updated_ms : 0;
     ms_cache_release(snap);
     return ok;
 }
 
-/* Deactivates a webhook through the store and publishes it. 0 when it was
- * active and is not any more. */
-static int settle_disable(struct ms_dispatch *d, const char *id)
+/* Hands the batch the webhook's deactivation (the writer applies it with
+ * the record, in one transaction, and publishes it) and notes why in the
+ * record. Until the cache shows it, the engine's own view has it. */
+static void settle_disable_webhook(struct ms_dispatch *d, struct dsp_chain *c, struct ms_call *call,
+                                   struct dsp_owned *o, uint64_t seen_ms, uint64_t now_wall)
 {
-    struct ms_webhook_patch *patch = xcalloc(1, sizeof(*patch));
-    struct ms_webhook *w = xmalloc(sizeof(*w));
-    enum ms_store_status st;
-
-    patch->has_active = true;
-    patch->active = false;
-    ms_cache_write_begin(d->cache);
-    st = ms_store_webhook_update(d->store, id, patch, clock_wall_ms(), w);
-    if (st == MS_STORE_OK) {
-        ms_cache_put(d->cache, w);
-    }
-    ms_cache_write_end(d->cache);
-    free(patch);
-    free(w);
-    return st == MS_STORE_OK ? 0 : -1;
-}
-
-/* Deactivates the webhook the decision says to, noting why in the record;
- * the outcome becomes gave_up when the store cannot. */
-static enum ms_outcome settle_disable_webhook(struct ms_dispatch *d, struct dsp_chain *c,
-                                              struct ms_call *call, struct dsp_owned *o)
-{
+    struct dsp_batch *b = d->batch;
+    struct dsp_disable *x;
     unsigned n = d->pol.disable_after;
-    char last[64];
 
-    if (settle_disable(d, c->webhook_id) != 0) {
-        return MS_OUTCOME_GAVE_UP;
-    }
+    b->disables = xgrow(b->disables, &b->cap_disables, b->n_disables + 1, 4, sizeof(*b->disables));
+    x = &b->disables[b->n_disables++];
+    memset(x, 0, sizeof(*x));
+    memcpy(x->webhook_id, c->webhook_id, sizeof(x->webhook_id));
+    x->seen_ms = seen_ms;
+    x->now_ms = now_wall;
+    x->call = b->n_calls - 1;
+    x->after = n;
+    c->hook->disabling = true;
+    c->hook->disabling_seen_ms = seen_ms;
     if (call->error != NULL) {
-        snprintf(last, sizeof(last), "%s", call->error);
+        snprintf(x->last, sizeof(x->last), "%s", call->error);
     } else {
-        snprintf(last, sizeof(last), "status %d", call->response_status);
+        snprintf(x->last, sizeof(x->last), "status %d", call->response_status);
     }
     free(o->error);
-    o->error = xasprintf("%s; webhook deactivated after %u consecutive events gave up", last, n);
+    o->error = xasprintf("%s; webhook deactivated after %u consecutive events gave up", x->last, n);
     call->error = o->error;
     log_warn("webhook %s deactivated after %u consecutive events gave up (last: %s)", c->webhook_id,
-             n, last);
-    return MS_OUTCOME_WEBHOOK_DISABLED;
+             n, x->last);
 }
 
 static uint64_t settle_retry_delay(struct ms_dispatch *d, const struct dsp_chain *c,
@@ -151,6 +158,7 @@ void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_
     struct ms_pending_op op = {c->pending_id, true, 0, 0};
     struct ms_settle_facts facts;
     struct ms_settle_decision dec;
+    uint64_t seen_ms = 0;
 
     if (d->batch->first_us == 0) {
         d->batch->first_us = now_mono;
@@ -160,7 +168,7 @@ void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_
     facts.answered_2xx =
         resp->error == HTTP_ERROR_NONE && resp->status >= 200 && resp->status < 300;
     /* The cache is read only when the answer is not a success. */
-    facts.webhook_usable = facts.answered_2xx || settle_still_usable(d, c);
+    facts.webhook_usable = facts.answered_2xx || settle_still_usable(d, c, &seen_ms);
     facts.attempt = c->attempt;
     facts.max_attempts = d->pol.max_attempts;
     facts.kind = c->kind;
@@ -180,7 +188,7 @@ void ms_dispatch_settle(struct ms_dispatch *d, struct dsp_chain *c, struct http_
         call->next_attempt_ms = c->due_wall_ms;
         op = (struct ms_pending_op){c->pending_id, false, c->attempt, c->due_wall_ms};
     } else if (dec.disable) {
-        dec.outcome = settle_disable_webhook(d, c, call, o);
+        settle_disable_webhook(d, c, call, o, seen_ms, now_wall);
     }
     call->outcome = dec.outcome;
     log_debug("delivery %s of %s to webhook %s, attempt %u: %s", call->id, call->event_id,

@@ -33,6 +33,7 @@
 
 struct ms_dispatch_writer {
     struct ms_store *store;
+    struct ms_cache *cache;        /* where the batches' auto-disables are published */
     void (*on_written)(void *arg); /* after each committed batch; NULL: none */
     void *on_written_arg;
     pthread_t thread;
@@ -96,6 +97,7 @@ void ms_dispatch_writer_clear(struct dsp_batch *b)
     }
     free(b->streaks);
     b->streaks = NULL;
+    b->n_disables = 0;
     b->n_calls = 0;
     b->n_ops = 0;
     b->first_us = 0;
@@ -112,6 +114,7 @@ void ms_dispatch_writer_batch_free(struct dsp_batch *b)
     free(b->calls);
     free(b->owned);
     free(b->ops);
+    free(b->disables);
     free(b);
 }
 
@@ -167,19 +170,101 @@ static void writer_pause(struct ms_dispatch_writer *w, unsigned ms)
     pthread_mutex_unlock(&w->lock);
 }
 
+/* Drops an auto-disable whose webhook changed after the engine decided
+ * (an API update or delete stands): its record says so and gave up. */
+static void writer_disable_drop(struct dsp_batch *b, struct dsp_disable *x)
+{
+    struct ms_call *call = &b->calls[x->call];
+    struct dsp_owned *o = &b->owned[x->call];
+    char *why = xasprintf("%s; %u consecutive events gave up, but the webhook changed before "
+                          "its deactivation was written: it stays as changed",
+                          x->last, x->after);
+
+    x->dropped = true;
+    call->outcome = MS_OUTCOME_GAVE_UP;
+    free(o->error);
+    o->error = why;
+    call->error = why;
+    log_info("webhook %s changed before its deactivation was written; the change stands",
+             x->webhook_id);
+}
+
+/* Publishes the batch's auto-disables whose webhook is still the row the
+ * engine decided on, and fills rows[] with them and was[] with the rows
+ * they replace; returns how many. The caller holds the cache's write
+ * mutex, so no API change comes between this, the store's write and a
+ * revert. */
+static size_t writer_disables_publish(struct ms_dispatch_writer *w, struct dsp_batch *b,
+                                      struct ms_webhook *rows, struct ms_webhook *was)
+{
+    const struct ms_cache_snapshot *snap = ms_cache_acquire(w->cache);
+    size_t n = 0;
+
+    for (size_t i = 0; i < b->n_disables; i++) {
+        struct dsp_disable *x = &b->disables[i];
+        const struct ms_webhook *cur = ms_cache_find(snap, x->webhook_id);
+
+        if (x->dropped) {
+            continue;
+        }
+        if (cur == NULL || cur->deleted_ms != 0 || !cur->active || cur->updated_ms != x->seen_ms) {
+            writer_disable_drop(b, x);
+            continue;
+        }
+        was[n] = *cur;
+        rows[n] = *cur;
+        rows[n].active = false;
+        rows[n].updated_ms = x->now_ms;
+        n++;
+    }
+    ms_cache_release(snap);
+    for (size_t i = 0; i < n; i++) {
+        ms_cache_put(w->cache, &rows[i]);
+    }
+    return n;
+}
+
+/* One try at the batch: with auto-disables, under the cache's write
+ * mutex, published before the commit (a reader who sees the record sees
+ * the webhook inactive) and taken back when it fails. */
+static int writer_flush(struct ms_dispatch_writer *w, struct dsp_batch *b, struct ms_webhook *rows,
+                        struct ms_webhook *was, struct err *e)
+{
+    struct ms_store_setting streaks = {DSP_STREAKS_KEY, b->streaks};
+    struct ms_store_batch sb = {b->calls, b->n_calls, b->ops,
+                                b->n_ops, b->keep,    b->streaks != NULL ? &streaks : NULL,
+                                rows,     0};
+    int rc;
+
+    if (b->n_disables == 0) {
+        return ms_store_flush(w->store, &sb, e);
+    }
+    ms_cache_write_begin(w->cache);
+    sb.n_webhooks = writer_disables_publish(w, b, rows, was);
+    rc = ms_store_flush(w->store, &sb, e);
+    for (size_t i = 0; rc != 0 && i < sb.n_webhooks; i++) {
+        ms_cache_put(w->cache, &was[i]);
+    }
+    ms_cache_write_end(w->cache);
+    return rc;
+}
+
 static void writer_write(struct ms_dispatch_writer *w, struct dsp_batch *b)
 {
     unsigned delay_ms = WRITER_RETRY_FIRST_MS;
     unsigned stop_tries = 0;
+    struct ms_webhook *rows = NULL;
+    struct ms_webhook *was = NULL;
 
+    if (b->n_disables > 0) {
+        rows = xcalloc(b->n_disables, sizeof(*rows));
+        was = xcalloc(b->n_disables, sizeof(*was));
+    }
     for (;;) {
         struct err e = {{0}};
         bool was_failing;
 
-        struct ms_store_setting streaks = {DSP_STREAKS_KEY, b->streaks};
-
-        if (ms_store_flush(w->store, b->calls, b->n_calls, b->ops, b->n_ops, &b->keep,
-                           b->streaks != NULL ? &streaks : NULL, &e) == 0) {
+        if (writer_flush(w, b, rows, was, &e) == 0) {
             pthread_mutex_lock(&w->lock);
             was_failing = w->failing;
             w->failing = false;
@@ -190,14 +275,16 @@ static void writer_write(struct ms_dispatch_writer *w, struct dsp_batch *b)
             if (b->n_calls > 0 && w->on_written != NULL) {
                 w->on_written(w->on_written_arg);
             }
-            return;
+            break;
         }
         if (writer_failed(w, b, e.msg, &stop_tries)) {
-            return;
+            break;
         }
         writer_pause(w, delay_ms);
         delay_ms = delay_ms * 2 < WRITER_RETRY_MAX_MS ? delay_ms * 2 : WRITER_RETRY_MAX_MS;
     }
+    free(rows);
+    free(was);
 }
 
 static void *writer_main(void *arg)
@@ -257,12 +344,13 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-struct ms_dispatch_writer *ms_dispatch_writer_new(struct ms_store *store,
+struct ms_dispatch_writer *ms_dispatch_writer_new(struct ms_store *store, struct ms_cache *cache,
                                                   void (*on_written)(void *arg), void *arg)
 {
     struct ms_dispatch_writer *w = xcalloc(1, sizeof(*w));
 
     w->store = store;
+    w->cache = cache;
     w->on_written = on_written;
     w->on_written_arg = arg;
     pthread_mutex_init(&w->lock, NULL);

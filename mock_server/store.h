@@ -298,13 +298,26 @@ struct ms_store_setting {
     const char *value;
 };
 
-/* One transaction: inserts n_calls records, applies n_ops pending changes,
- * writes the setting (NULL: none) and trims the call log to keep. 0, or -1
- * with e set: nothing written in a file; in memory (no rollback journal)
- * the statements before the failing one stay. */
-int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_calls,
-                   const struct ms_pending_op *ops, size_t n_ops, const struct ms_call_keep *keep,
-                   const struct ms_store_setting *setting, struct err *e);
+/* What one ms_store_flush writes. */
+struct ms_store_batch {
+    const struct ms_call *calls; /* records to insert */
+    size_t n_calls;
+    const struct ms_pending_op *ops; /* pending changes to apply */
+    size_t n_ops;
+    struct ms_call_keep keep;               /* the call log's bounds after the insert */
+    const struct ms_store_setting *setting; /* NULL: none */
+    /* Webhook rows written as they are (the auto-disables of the batch's
+     * records, decided by the call-log writer against the cache). */
+    const struct ms_webhook *webhooks;
+    size_t n_webhooks;
+};
+
+/* One transaction: inserts the records, applies the pending changes,
+ * writes the setting, trims the call log to keep and saves the webhook
+ * rows. 0, or -1 with e set: nothing written in a file; in memory (no
+ * rollback journal) the statements before the failing one stay, the
+ * webhook rows coming last. */
+int ms_store_flush(struct ms_store *s, const struct ms_store_batch *b, struct err *e);
 
 /* Every pending chain, soonest due first (chains whose event is missing are
  * deleted). *out is released with ms_store_pending_free. 0 or -1. */

@@ -279,27 +279,23 @@ static int store_apply_ops_locked(struct ms_store *s, const struct ms_pending_op
     return 0;
 }
 
-int ms_store_flush(struct ms_store *s, const struct ms_call *calls, size_t n_calls,
-                   const struct ms_pending_op *ops, size_t n_ops, const struct ms_call_keep *keep,
-                   const struct ms_store_setting *setting, struct err *e)
+int ms_store_flush(struct ms_store *s, const struct ms_store_batch *b, struct err *e)
 {
+    size_t n_ops = s->durable ? b->n_ops : 0; /* no pending chains in memory (store.h) */
+    /* In memory nothing outlives the process. */
+    const struct ms_store_setting *setting = s->durable ? b->setting : NULL;
     int ret = -1;
 
-    if (!s->durable) {
-        n_ops = 0; /* no pending chains in memory (store.h) */
-    }
-    if (!s->durable) {
-        setting = NULL; /* nothing outlives the process */
-    }
-    if (n_calls == 0 && n_ops == 0 && setting == NULL) {
+    if (b->n_calls == 0 && n_ops == 0 && setting == NULL && b->n_webhooks == 0) {
         return 0;
     }
     pthread_mutex_lock(&s->lock);
     if (ms_store_tx_begin(s, e) == 0) {
-        bool ok = store_insert_calls_locked(s, calls, n_calls, e) == 0 &&
-                  store_apply_ops_locked(s, ops, n_ops, e) == 0 &&
+        bool ok = store_insert_calls_locked(s, b->calls, b->n_calls, e) == 0 &&
+                  store_apply_ops_locked(s, b->ops, n_ops, e) == 0 &&
                   (setting == NULL || store_setting_locked(s, setting, e) == 0) &&
-                  (n_calls == 0 || store_calls_keep_locked(s, keep, e) == 0);
+                  (b->n_calls == 0 || store_calls_keep_locked(s, &b->keep, e) == 0) &&
+                  ms_store_webhooks_save_locked(s, b->webhooks, b->n_webhooks, e) == 0;
         ret = ms_store_tx_end(s, ok, "a batch of calls", e);
         if (ret != 0) {
             ms_store_calls_recount_locked(s);

@@ -106,6 +106,11 @@ int ms_store_tx_end(struct ms_store *s, bool ok, const char *what, struct err *e
 int ms_store_trim_locked(struct ms_store *s, sqlite3_stmt *st, uint64_t keep, const char *what,
                          struct err *e);
 
+/* Saves n webhook rows as they are (ms_store_flush); fills e on failure.
+ * The caller holds the lock. (store_webhooks.c) */
+int ms_store_webhooks_save_locked(struct ms_store *s, const struct ms_webhook *w, size_t n,
+                                  struct err *e);
+
 /* Sets call_bytes from the table (after open, reset or a failed batch);
  * the caller holds the lock. On failure call_bytes stays as it was. */
 void ms_store_calls_recount_locked(struct ms_store *s);

@@ -79,6 +79,17 @@ static int store_save_locked(struct ms_store *s, const struct ms_webhook *w)
     return ms_store_step_done(s, st, "saving a webhook");
 }
 
+int ms_store_webhooks_save_locked(struct ms_store *s, const struct ms_webhook *w, size_t n,
+                                  struct err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (store_save_locked(s, &w[i]) != 0) {
+            return err_set(e, "store: saving webhook %s: %s", w[i].id, sqlite3_errmsg(s->db));
+        }
+    }
+    return 0;
+}
+
 enum ms_store_status ms_store_webhook_get(struct ms_store *s, const char *id,
                                           struct ms_webhook *out)
 {

@@ -89,8 +89,12 @@ static void add_load_flush(void **state)
     make_call(&calls[1], 2, "evt_a", "retry_scheduled");
     ops[0] = (struct ms_pending_op){pend[1].id, true, 0, 0};
     ops[1] = (struct ms_pending_op){pend[0].id, false, 2, 9000};
-    assert_int_equal(ms_store_flush(s, calls, 2, ops, 2, &(struct ms_call_keep){100, 0}, NULL, &e),
-                     0);
+    assert_int_equal(
+        ms_store_flush(s,
+                       &(struct ms_store_batch){
+                           .calls = calls, .n_calls = 2, .ops = ops, .n_ops = 2, .keep = {100, 0}},
+                       &e),
+        0);
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 2);
     assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
@@ -103,8 +107,12 @@ static void add_load_flush(void **state)
 
     /* A failing flush changes nothing: the same call id twice. */
     ops[0] = (struct ms_pending_op){pend[2].id, true, 0, 0};
-    assert_int_equal(ms_store_flush(s, calls, 1, ops, 1, &(struct ms_call_keep){100, 0}, NULL, &e),
-                     -1);
+    assert_int_equal(
+        ms_store_flush(s,
+                       &(struct ms_store_batch){
+                           .calls = calls, .n_calls = 1, .ops = ops, .n_ops = 1, .keep = {100, 0}},
+                       &e),
+        -1);
     assert_true(strlen(e.msg) > 0);
     assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
     assert_int_equal(n, 2);
@@ -150,12 +158,16 @@ static void retention(void **state)
     for (int i = 0; i < 10; i++) {
         make_call(&calls[i], i, "evt_x", "succeeded");
     }
-    assert_int_equal(ms_store_flush(s, calls, 6, NULL, 0, &(struct ms_call_keep){4, 0}, NULL, &e),
-                     0);
+    assert_int_equal(
+        ms_store_flush(s, &(struct ms_store_batch){.calls = calls, .n_calls = 6, .keep = {4, 0}},
+                       &e),
+        0);
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 4);
     assert_int_equal(
-        ms_store_flush(s, calls + 6, 4, NULL, 0, &(struct ms_call_keep){4, 0}, NULL, &e), 0);
+        ms_store_flush(
+            s, &(struct ms_store_batch){.calls = calls + 6, .n_calls = 4, .keep = {4, 0}}, &e),
+        0);
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 4);
     struct ms_call *got = NULL;
@@ -211,7 +223,10 @@ static void byte_budget(void **state)
         calls[i].response_body_size = 9000; /* the client kept 5 of 9000 */
     }
     for (int i = 0; i < N; i += 4) {
-        assert_int_equal(ms_store_flush(s, calls + i, 4, NULL, 0, &keep, NULL, &e), 0);
+        assert_int_equal(
+            ms_store_flush(
+                s, &(struct ms_store_batch){.calls = calls + i, .n_calls = 4, .keep = keep}, &e),
+            0);
         assert_true(ms_store_calls_bytes(s) <= keep.bytes);
     }
     /* A record counts its kept body (64 KiB) and its overhead: 15 or 16 of
@@ -235,7 +250,9 @@ static void byte_budget(void **state)
     calls[0].request_body = "{}";
     calls[0].response_body_size = 0;
     snprintf(calls[0].id, sizeof(calls[0].id), "22222222-0000-4000-8000-000000000000");
-    assert_int_equal(ms_store_flush(s, calls, 1, NULL, 0, &keep, NULL, &e), 0);
+    assert_int_equal(
+        ms_store_flush(s, &(struct ms_store_batch){.calls = calls, .n_calls = 1, .keep = keep}, &e),
+        0);
     assert_int_equal(ms_store_call_get(s, calls[0].id, &got), MS_STORE_OK);
     assert_string_equal(got->request_body, "{}");
     assert_int_equal(got->request_body_size, 2);
@@ -268,7 +285,9 @@ static void byte_count_survives_a_reopen(void **state)
         make_call(&calls[i], i, "evt_x", "succeeded");
         calls[i].request_body = "{\"id\":\"evt_x\"}";
     }
-    assert_int_equal(ms_store_flush(s, calls, 3, NULL, 0, &keep, NULL, &e), 0);
+    assert_int_equal(
+        ms_store_flush(s, &(struct ms_store_batch){.calls = calls, .n_calls = 3, .keep = keep}, &e),
+        0);
     bytes = ms_store_calls_bytes(s);
     assert_int_equal(bytes, 3 * (MS_CALL_RECORD_OVERHEAD + strlen(calls[0].request_body)));
     ms_store_close(s);
@@ -296,8 +315,12 @@ static void memory_keeps_no_pending(void **state)
     assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
     assert_int_equal(n, 0);
     make_call(&call, 1, "evt_m", "retry_scheduled");
-    assert_int_equal(ms_store_flush(s, &call, 1, &op, 1, &(struct ms_call_keep){100, 0}, NULL, &e),
-                     0);
+    assert_int_equal(
+        ms_store_flush(s,
+                       &(struct ms_store_batch){
+                           .calls = &call, .n_calls = 1, .ops = &op, .n_ops = 1, .keep = {100, 0}},
+                       &e),
+        0);
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 1);
     assert_int_equal(ms_store_pending_load(s, &rows, &n), 0);
@@ -310,14 +333,18 @@ static void memory_keeps_no_pending(void **state)
     struct ms_call two[2];
     make_call(&two[0], 2, "evt_m", "succeeded");
     make_call(&two[1], 2, "evt_m", "succeeded");
-    assert_int_equal(ms_store_flush(s, two, 2, NULL, 0, &(struct ms_call_keep){100, 0}, NULL, &e),
-                     -1);
+    assert_int_equal(
+        ms_store_flush(s, &(struct ms_store_batch){.calls = two, .n_calls = 2, .keep = {100, 0}},
+                       &e),
+        -1);
     assert_non_null(strstr(e.msg, "call 1"));
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 2);
     make_call(&call, 3, "evt_m", "succeeded");
-    assert_int_equal(ms_store_flush(s, &call, 1, NULL, 0, &(struct ms_call_keep){100, 0}, NULL, &e),
-                     0);
+    assert_int_equal(
+        ms_store_flush(s, &(struct ms_store_batch){.calls = &call, .n_calls = 1, .keep = {100, 0}},
+                       &e),
+        0);
     assert_int_equal(ms_store_calls_count(s, &total), 0);
     assert_int_equal(total, 3);
     ms_store_close(s);
