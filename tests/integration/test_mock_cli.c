@@ -23,6 +23,8 @@
 #include "mock_server/server.h"
 #include "support/api.h"
 #include "support/mock.h"
+#include "support/mock_prog.h"
+#include "support/ok_rx.h"
 #include "support/proc.h"
 
 #define CLI_KEY "test-key-cli-0123"
@@ -44,46 +46,10 @@ struct fx {
 static char out[65536];
 static char err[8192];
 
-static const char *cli_mock_bin(void)
-{
-    const char *bin = proc_bin("VAMBE_MOCK_BIN");
-
-    if (bin == NULL) {
-        fail_msg("VAMBE_MOCK_BIN is not set");
-    }
-    return bin;
-}
-
-static void receiver_ok(void *ctx, const struct http_server_request *req,
-                        struct http_server_reply *rep)
-{
-    (void)ctx;
-    (void)req;
-    http_reply_text(rep, 200, "text/plain", "ok", 2);
-}
-
-/* A receiver that answers every delivery 200. */
-static struct http_server *cli_receiver_start(void)
-{
-    static const struct http_route routes[] = {{"POST", "/hook", receiver_ok}};
-    struct http_server_opts o;
-    struct http_server *s;
-    struct err e = {{0}};
-
-    memset(&o, 0, sizeof(o));
-    o.routes = routes;
-    o.n_routes = 1;
-    s = http_server_start(&o, &e);
-    if (s == NULL) {
-        fail_msg("receiver: %s", e.msg);
-    }
-    return s;
-}
-
 /* A port that was free a moment ago: bind port 0, read it, close. */
 static unsigned cli_free_port(void)
 {
-    struct http_server *s = cli_receiver_start();
+    struct http_server *s = ok_rx_start();
     unsigned port = http_server_port(s);
 
     http_server_stop(s);
@@ -105,7 +71,7 @@ static int fx_setup(void **state)
     snprintf(fx->server_url, sizeof(fx->server_url), "http://127.0.0.1:%u", fx->port);
     fx->client = http_client_new(NULL);
     assert_non_null(fx->client);
-    fx->receiver = cli_receiver_start();
+    fx->receiver = ok_rx_start();
     snprintf(fx->receiver_url, sizeof(fx->receiver_url), "http://127.0.0.1:%u/hook",
              http_server_port(fx->receiver));
     fx->dead_port = cli_free_port();
@@ -133,7 +99,7 @@ static int cli(struct fx *fx, ...)
     va_list ap;
     char *a;
 
-    argv[n++] = (char *)cli_mock_bin();
+    argv[n++] = (char *)mock_prog_bin();
     va_start(ap, fx);
     while ((a = va_arg(ap, char *)) != NULL && n < 34) {
         argv[n++] = a;
@@ -156,7 +122,7 @@ static int cli_bare(const char *first, ...)
     va_list ap;
     const char *a = first;
 
-    argv[n++] = (char *)cli_mock_bin();
+    argv[n++] = (char *)mock_prog_bin();
     va_start(ap, first);
     while (a != NULL && n < 15) {
         argv[n++] = (char *)a;
@@ -312,8 +278,8 @@ static void webhooks_errors(void **state)
                      2);
     assert_non_null(strstr(err, "400: topic: unknown topic 'message.deleted'"));
     no_secret_anywhere();
-    char *bad_key[] = {(char *)cli_mock_bin(), "webhooks",  "list",      "--server",
-                       fx->server_url,         "--api-key", "wrong-key", NULL};
+    char *bad_key[] = {(char *)mock_prog_bin(), "webhooks",  "list",      "--server",
+                       fx->server_url,          "--api-key", "wrong-key", NULL};
     assert_int_equal(proc_run(bad_key, out, sizeof(out), err, sizeof(err), 20000), 2);
     assert_non_null(strstr(err, "the mock answered 401"));
     assert_null(strstr(err, "wrong-key"));
@@ -353,7 +319,7 @@ static void webhooks_errors(void **state)
 
     /* Nothing listens there: 3. */
     snprintf(dead, sizeof(dead), "http://127.0.0.1:%u", fx->dead_port);
-    char *unreachable[] = {(char *)cli_mock_bin(), "webhooks", "list", "--server", dead, NULL};
+    char *unreachable[] = {(char *)mock_prog_bin(), "webhooks", "list", "--server", dead, NULL};
     assert_int_equal(proc_run(unreachable, out, sizeof(out), err, sizeof(err), 20000), 3);
     assert_string_equal(out, "");
     assert_non_null(strstr(err, "vambe-mock: cannot reach the mock at http://127.0.0.1:"));
@@ -471,7 +437,7 @@ static void calls_page(void **state)
     usage_error(cli_bare("calls", "--outcome", NULL), "option '--outcome' needs a value (OUTCOME)");
 
     snprintf(dead, sizeof(dead), "http://127.0.0.1:%u", fx->dead_port);
-    char *unreachable[] = {(char *)cli_mock_bin(), "calls", "--server", dead, NULL};
+    char *unreachable[] = {(char *)mock_prog_bin(), "calls", "--server", dead, NULL};
     assert_int_equal(proc_run(unreachable, out, sizeof(out), err, sizeof(err), 20000), 3);
     assert_non_null(strstr(err, "cannot reach the mock at"));
 

@@ -28,6 +28,8 @@
 #include "core/ids.h"
 #include "core/log.h"
 #include "support/api.h"
+#include "support/mock_prog.h"
+#include "support/ok_rx.h"
 #include "support/proc.h"
 
 #define KEY       "test-key-follow-0123"
@@ -40,47 +42,12 @@ struct follower {
     char err_path[128];
 };
 
-static const char *mock_bin(void)
-{
-    const char *bin = proc_bin("VAMBE_MOCK_BIN");
-
-    if (bin == NULL) {
-        fail_msg("VAMBE_MOCK_BIN is not set");
-    }
-    return bin;
-}
-
-static void receiver_ok(void *ctx, const struct http_server_request *req,
-                        struct http_server_reply *rep)
-{
-    (void)ctx;
-    (void)req;
-    http_reply_text(rep, 200, "text/plain", "ok", 2);
-}
-
-static struct http_server *receiver_start(void)
-{
-    static const struct http_route routes[] = {{"POST", "/hook", receiver_ok}};
-    struct http_server_opts o;
-    struct http_server *s;
-    struct err e = {{0}};
-
-    memset(&o, 0, sizeof(o));
-    o.routes = routes;
-    o.n_routes = 1;
-    s = http_server_start(&o, &e);
-    if (s == NULL) {
-        fail_msg("receiver: %s", e.msg);
-    }
-    return s;
-}
-
 /* A mock process on port (0: any; the chosen one in p->port). A port just
  * given up by the mock before may take a moment to bind again: a few
  * tries. */
 static void mock_start(struct proc *p, unsigned port)
 {
-    char *argv[] = {(char *)mock_bin(),
+    char *argv[] = {(char *)mock_prog_bin(),
                     "serve",
                     "--api-key",
                     KEY,
@@ -131,7 +98,7 @@ static void mock_start(struct proc *p, unsigned port)
 
 static void follower_start(struct follower *f, const char *tag, char *const extra[])
 {
-    char *argv[24] = {(char *)mock_bin(), "calls", "--follow", "--api-key", KEY};
+    char *argv[24] = {(char *)mock_prog_bin(), "calls", "--follow", "--api-key", KEY};
     size_t n = 5;
 
     snprintf(f->out_path, sizeof(f->out_path), "/tmp/vambe-follow-%d-%s.out", (int)getpid(), tag);
@@ -280,7 +247,7 @@ static void json_lines_are_records(const char *path, const char *evt)
  * SIGTERM ends it with 0. Needs no stream. */
 static void follow_unreachable_then_stop(void **state)
 {
-    struct http_server *s = receiver_start();
+    struct http_server *s = ok_rx_start();
     char server[64];
     char *extra[] = {"--server", server, NULL};
     struct follower f;
@@ -314,8 +281,14 @@ static void follow_refused(void **state)
     (void)state;
     mock_start(&mock, 0);
     snprintf(server, sizeof(server), "http://127.0.0.1:%u", mock.port);
-    char *argv[] = {(char *)mock_bin(), "calls",     "--follow", "--server", server,
-                    "--api-key",        "wrong-key", NULL};
+    char *argv[] = {(char *)mock_prog_bin(),
+                    "calls",
+                    "--follow",
+                    "--server",
+                    server,
+                    "--api-key",
+                    "wrong-key",
+                    NULL};
     assert_int_equal(proc_run(argv, out, sizeof(out), err, sizeof(err), WAIT_MS), 2);
     assert_non_null(strstr(err, "vambe-mock: the mock answered 401"));
     assert_null(strstr(err, LOST_TEXT));
@@ -326,7 +299,7 @@ static void follow_refused(void **state)
  * starts on the same port, the follower is back, SIGTERM. */
 static void follow_across_a_restart(void **state)
 {
-    struct http_server *receiver = receiver_start();
+    struct http_server *receiver = ok_rx_start();
     struct http_client *c = http_client_new(NULL);
     struct proc mock;
     struct follower fs[2];

@@ -1,8 +1,9 @@
-/* The real vambe-mock program and its --db file: one mock per file, and a
- * damaged file refused at start. Each refusal is an environment error: exit
- * 3 and one line naming the file, why, and what to do. The files are made
- * with the store's own API and the SQLite C API (through the mock's
- * library), and damaged with plain file I/O. */
+/* The real vambe-mock program and its --db file: one mock per file, a
+ * damaged file refused at start, and what a restart keeps. Each refusal is
+ * an environment error: exit 3 and one line naming the file, why, and what
+ * to do. The files are made with the store's own API and the SQLite C API
+ * (through the mock's library), and damaged with plain file I/O
+ * (support/db.h). A full disk is in test_mock_store_disk_full.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,25 +28,17 @@
 #include "mock_server/store.h"
 #include "support/api.h"
 #include "support/db.h"
+#include "support/mock_prog.h"
 #include "support/proc.h"
 
 #define START_MS 10000
 #define STOP_MS  10000
 #define RUN_MS   10000
 
-static const char *mock_bin(void)
-{
-    const char *bin = proc_bin("VAMBE_MOCK_BIN");
-    if (bin == NULL) {
-        fail_msg("VAMBE_MOCK_BIN is not set");
-    }
-    return bin;
-}
-
 /* Starts `vambe-mock serve --db db` (proc_start adds the port flags). */
 static void start_on(struct proc *p, const char *db)
 {
-    char *argv[] = {(char *)mock_bin(), "serve", "--db", (char *)db, NULL};
+    char *argv[] = {(char *)mock_prog_bin(), "serve", "--db", (char *)db, NULL};
 
     if (proc_start(p, argv, true, START_MS) != 0) {
         char log[4096];
@@ -58,7 +51,7 @@ static void start_on(struct proc *p, const char *db)
  * its stderr in err. */
 static int run_on(const char *db, char *err, size_t size)
 {
-    char *argv[] = {(char *)mock_bin(), "serve", "--port", "0", "--db", (char *)db, NULL};
+    char *argv[] = {(char *)mock_prog_bin(), "serve", "--port", "0", "--db", (char *)db, NULL};
 
     return proc_run(argv, NULL, 0, err, size, RUN_MS);
 }
@@ -108,22 +101,6 @@ static void db_in_use_exit_3(void **state)
     test_db_remove(db);
 }
 
-/* Writes n bytes of a fixed pseudo-random sequence (xorshift32) to path. */
-static void write_noise(const char *path, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    uint32_t x = 88675123u;
-
-    assert_non_null(f);
-    for (size_t i = 0; i < n; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        assert_int_equal(fputc((int)(x & 0xff), f), (int)(x & 0xff));
-    }
-    assert_int_equal(fclose(f), 0);
-}
-
 /* A store made by the mock's store: one webhook and 2000 call records, so
  * that most of the file is call-log pages, which the mock does not read
  * when it starts. Returns the file's size. */
@@ -169,45 +146,6 @@ static long make_store(const char *path)
     return (long)sb.st_size;
 }
 
-/* Overwrites len bytes of path at offset with 0xA5. */
-static void damage_file(const char *path, long offset, size_t len)
-{
-    FILE *f = fopen(path, "r+b");
-
-    assert_non_null(f);
-    assert_int_equal(fseek(f, offset, SEEK_SET), 0);
-    for (size_t i = 0; i < len; i++) {
-        assert_int_equal(fputc(0xA5, f), 0xA5);
-    }
-    assert_int_equal(fclose(f), 0);
-}
-
-/* What the mock shows of PRAGMA quick_check on path: the first line of its
- * first row, after SQLite's "*** in database main ***" line. Read here, not
- * written out: SQLite's wording changes between versions. */
-static void quick_check_line(const char *path, char *out, size_t size)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    const char *text;
-    const char *nl;
-
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    text = (const char *)sqlite3_column_text(st, 0);
-    assert_non_null(text);
-    assert_string_not_equal(text, "ok");
-    if (strncmp(text, "*** in database main ***\n", 25) == 0) {
-        text += 25;
-    }
-    nl = strchr(text, '\n');
-    snprintf(out, size, "%.*s", nl != NULL ? (int)(nl - text) : (int)strlen(text), text);
-    assert_true(strlen(out) > 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-}
-
 /* A --db file of noise, and a store whose call-log pages were overwritten
  * in the middle, each exit 3 with one line saying the file is damaged and
  * what to do. Before the fix the first gave SQLite's "file is not a
@@ -224,7 +162,7 @@ static void damaged_db_exit_3(void **state)
 
     test_db_path(db, sizeof(db), "mock-store-noise");
     test_db_remove(db);
-    write_noise(db, 4096);
+    test_db_write_noise(db, 4096, 88675123u);
     rc = run_on(db, err, sizeof(err));
     snprintf(want, sizeof(want),
              "vambe-mock: error: database %s is not a SQLite database or is damaged (file is "
@@ -240,8 +178,8 @@ static void damaged_db_exit_3(void **state)
     long size = make_store(db);
     long middle = size / 2 / 4096 * 4096; /* the start of a page */
     assert_true(middle >= 8 * 4096);
-    damage_file(db, middle, 2048);
-    quick_check_line(db, line, sizeof(line));
+    test_db_damage(db, middle, 2048);
+    test_db_quick_check_line(db, line, sizeof(line));
     rc = run_on(db, err, sizeof(err));
     snprintf(want, sizeof(want),
              "vambe-mock: error: database %s is damaged (PRAGMA quick_check: %s); restore it "
@@ -251,221 +189,6 @@ static void damaged_db_exit_3(void **state)
         fail_msg("exit %d, stderr: %s", rc, err);
     }
     test_db_remove(db);
-}
-
-/* ---- a full disk ------------------------------------------------------- */
-
-static atomic_size_t rx_hits;
-/* The mock of the test running, killed by its teardown after a failed
- * assertion (its output would keep CTest waiting). */
-static struct proc *running;
-
-static int kill_running(void **state)
-{
-    (void)state;
-    if (running != NULL) {
-        proc_kill(running);
-        running = NULL;
-    }
-    return 0;
-}
-
-/* The receiver: 200 after 20 ms, so that 100 deliveries one at a time
- * take about 2 s, most of them after the disk is full. */
-static void rx_ok(void *ctx, const struct http_server_request *req, struct http_server_reply *rep)
-{
-    (void)ctx;
-    (void)req;
-    clock_sleep_us(20000);
-    atomic_fetch_add(&rx_hits, 1);
-    http_reply_text(rep, 200, "text/plain", "ok", 2);
-}
-
-/* A receiver on 127.0.0.1 with one route. */
-static struct http_server *start_rx(const struct http_route *routes)
-{
-    struct http_server_opts o;
-    struct err e = {{0}};
-    struct http_server *rx;
-
-    memset(&o, 0, sizeof(o));
-    o.routes = routes;
-    o.n_routes = 1;
-    o.threads = 2;
-    rx = http_server_start(&o, &e);
-    if (rx == NULL) {
-        fail_msg("receiver: %s", e.msg);
-    }
-    return rx;
-}
-
-static long file_size(const char *path)
-{
-    struct stat st;
-
-    return stat(path, &st) == 0 ? (long)st.st_size : 0;
-}
-
-/* GET /mock/health: the status, and the JSON in *out (caller frees). */
-static long health_json(unsigned port, json_t **out)
-{
-    struct http_client *c = http_client_new(NULL);
-    long status;
-
-    assert_non_null(c);
-    status = api_json(c, port, NULL, "GET", "/mock/health", NULL, out);
-    http_client_free(c);
-    return status;
-}
-
-static json_int_t health_count(json_t *j, const char *key)
-{
-    return json_integer_value(json_object_get(json_object_get(j, "call_log"), key));
-}
-
-/* The database's files cannot grow (RLIMIT_FSIZE set on the running mock,
- * as a full file system would): the records of the deliveries made
- * meanwhile wait in memory, /mock/health answers 503 and names the error,
- * and once the files can grow again every delivery the receiver got is in
- * the call log. Before the fix 66 of 100 records were never written (on a
- * 2 MiB tmpfs), even after space was freed. */
-static void disk_full(bool stop_while_full)
-{
-    enum { EVENTS = 100 };
-    static const struct http_route routes[] = {{"POST", "/hook", rx_ok}};
-    struct http_server *rx = start_rx(routes);
-    struct http_client *c = http_client_new(NULL);
-    static struct proc p; /* static: kill_running reaches it after a failure */
-    char db[256];
-    char wal[300];
-    char body[256];
-    json_t *j = NULL;
-    struct rlimit lim;
-    bool saw_503 = false;
-    uint64_t deadline;
-    char *argv[] = {(char *)mock_bin(),
-                    "serve",
-                    "--db",
-                    db,
-                    "--max-attempts",
-                    "1",
-                    "--per-webhook-concurrency",
-                    "1",
-                    "--no-access-log",
-                    NULL};
-
-    assert_non_null(c);
-    atomic_store(&rx_hits, 0);
-    test_db_path(db, sizeof(db), "mock-store-full");
-    test_db_remove(db);
-    snprintf(wal, sizeof(wal), "%s-wal", db);
-    if (proc_start(&p, argv, true, START_MS) != 0) {
-        fail_msg("vambe-mock did not start");
-    }
-    running = &p;
-    snprintf(body, sizeof(body),
-             "{\"topic\":\"message.received\",\"url\":\"http://127.0.0.1:%u/hook\","
-             "\"secret\":\"disk-full-secret\"}",
-             http_server_port(rx));
-    assert_int_equal(
-        api_json(c, p.port, "vambe-mock-local-key", "POST", "/api/webhooks", body, NULL), 201);
-    snprintf(body, sizeof(body), "{\"topic\":\"message.received\",\"count\":%d}", EVENTS);
-    assert_int_equal(
-        api_json(c, p.port, "vambe-mock-local-key", "POST", "/mock/events", body, NULL), 202);
-    /* The events are stored; from here neither file may grow. Only the
-     * soft limit: raising it again needs no privilege. */
-    assert_int_equal(prlimit(p.pid, RLIMIT_FSIZE, NULL, &lim), 0);
-    lim.rlim_cur = (rlim_t)(file_size(db) > file_size(wal) ? file_size(db) : file_size(wal));
-    assert_int_equal(prlimit(p.pid, RLIMIT_FSIZE, &lim, NULL), 0);
-    deadline = clock_mono_us() + 20000000u;
-    while (!saw_503 && clock_mono_us() < deadline) {
-        long status = health_json(p.port, &j);
-
-        if (status == 503) {
-            saw_503 = true;
-            assert_string_equal(json_string_value(json_object_get(j, "status")), "failing");
-            assert_non_null(strstr(json_string_value(json_object_get(j, "error")),
-                                   "the call log cannot be written: "));
-            assert_true(health_count(j, "write_failures") >= 1);
-            assert_true(health_count(j, "records_waiting") >= 1);
-            assert_int_equal(health_count(j, "records_lost"), 0);
-        }
-        json_decref(j);
-        j = NULL;
-        clock_sleep_us(20000); /* polling the health */
-    }
-    if (!saw_503) {
-        fail_msg("/mock/health never answered 503");
-    }
-    if (stop_while_full) {
-        char log[4096];
-
-        /* Long enough for the writer's queue to fill (a batch every 50 ms,
-         * 8 queued) and the engine to block on it. */
-        clock_sleep_us(1500000);
-        running = NULL;
-        assert_int_equal(proc_stop(&p, STOP_MS), 0);
-        proc_read_log(&p, log, sizeof(log));
-        if (strstr(log, "given up at stop: their attempts are sent again after a restart") ==
-            NULL) {
-            fail_msg("the mock said:\n%s", log);
-        }
-        http_server_stop(rx);
-        http_client_free(c);
-        test_db_remove(db);
-        return;
-    }
-    /* Space comes back: every record is written, none lost. */
-    lim.rlim_cur = lim.rlim_max;
-    assert_int_equal(prlimit(p.pid, RLIMIT_FSIZE, &lim, NULL), 0);
-    deadline = clock_mono_us() + 20000000u;
-    for (;;) {
-        json_int_t total;
-
-        assert_int_equal(api_json(c, p.port, "vambe-mock-local-key", "GET",
-                                  "/api/webhooks/calls?limit=1", NULL, &j),
-                         200);
-        total = json_integer_value(json_object_get(j, "total"));
-        json_decref(j);
-        j = NULL;
-        if (total == EVENTS && atomic_load(&rx_hits) == EVENTS) {
-            break;
-        }
-        if (clock_mono_us() > deadline) {
-            char log[4096];
-
-            proc_read_log(&p, log, sizeof(log));
-            fail_msg("%lld call records for %zu deliveries; the mock said:\n%s", (long long)total,
-                     atomic_load(&rx_hits), log);
-        }
-        clock_sleep_us(50000); /* polling the call log */
-    }
-    assert_int_equal(health_json(p.port, &j), 200);
-    assert_true(health_count(j, "write_failures") >= 1);
-    assert_int_equal(health_count(j, "records_waiting"), 0);
-    assert_int_equal(health_count(j, "records_lost"), 0);
-    json_decref(j);
-    running = NULL;
-    assert_int_equal(proc_stop(&p, STOP_MS), 0);
-    http_server_stop(rx);
-    http_client_free(c);
-    test_db_remove(db);
-}
-
-static void disk_full_loses_no_record(void **state)
-{
-    (void)state;
-    disk_full(false);
-}
-
-/* SIGTERM while the disk is full: the mock stops (exit 0, within the stop
- * timeout) after a few more tries of what it could not write, and says
- * so; the deliveries stay pending in the file. Before the fix the engine,
- * blocked on the writer's full queue, never let the stop finish. */
-static void stop_while_disk_full(void **state)
-{
-    (void)state;
-    disk_full(true);
 }
 
 /* ---- what a restart keeps ---------------------------------------------------- */
@@ -538,8 +261,8 @@ static void wait_outcome(struct http_client *c, unsigned port, const char *event
 
 static void start_mock_db(struct proc *p, const char *db, const char *flag, const char *value)
 {
-    char *argv[] = {(char *)mock_bin(), "serve",      "--db",        (char *)db,
-                    "--no-access-log",  (char *)flag, (char *)value, NULL};
+    char *argv[] = {(char *)mock_prog_bin(), "serve",      "--db",        (char *)db,
+                    "--no-access-log",       (char *)flag, (char *)value, NULL};
 
     if (proc_start(p, argv, true, START_MS) != 0) {
         char log[4096];
@@ -547,12 +270,12 @@ static void start_mock_db(struct proc *p, const char *db, const char *flag, cons
         proc_read_log(p, log, sizeof(log));
         fail_msg("vambe-mock did not start: %s", log);
     }
-    running = p;
+    mock_prog_running = p;
 }
 
 static void stop_mock(struct proc *p)
 {
-    running = NULL;
+    mock_prog_running = NULL;
     assert_int_equal(proc_stop(p, STOP_MS), 0);
 }
 
@@ -566,7 +289,7 @@ static void restart_keeps_policy_streaks_and_drops(void **state)
 {
     (void)state;
     static const struct http_route routes[] = {{"POST", "/fail", rx_fail}};
-    struct http_server *rx = start_rx(routes);
+    struct http_server *rx = mock_prog_rx_start(routes);
     struct http_client *c = http_client_new(NULL);
     static struct proc p; /* static: kill_running reaches it after a failure */
     char db[256];
@@ -651,9 +374,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(db_in_use_exit_3),
         cmocka_unit_test(damaged_db_exit_3),
-        cmocka_unit_test_teardown(disk_full_loses_no_record, kill_running),
-        cmocka_unit_test_teardown(stop_while_disk_full, kill_running),
-        cmocka_unit_test_teardown(restart_keeps_policy_streaks_and_drops, kill_running),
+        cmocka_unit_test_teardown(restart_keeps_policy_streaks_and_drops, mock_prog_kill_running),
     };
     unsetenv("VAMBE_MOCK_API_KEY");
     return cmocka_run_group_tests(tests, NULL, NULL);

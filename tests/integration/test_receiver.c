@@ -1,5 +1,7 @@
 /* vambe-receiver, the real binary: what the receiver done right answers,
- * what each --flaw changes (and only that), and its command line.
+ * what each --flaw changes (and only that), and its command line. The
+ * 5 s budget and the rate limit are in test_receiver_budget.c; the
+ * fixture (support/receiver_fx.h) is shared with it.
  *
  * Side effects are read through the receiver's probe. "Processed once and
  * no more" is checked without sleeping: after the delivery under test a
@@ -17,255 +19,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "core/clock.h"
 #include "core/event.h"
 #include "core/http_client.h"
 #include "core/rng.h"
-#include "core/signature.h"
 #include "examples/receiver/flaw.h"
 #include "support/proc.h"
+#include "support/receiver_fx.h"
 
-#define SECRET      "whsec_receiver_test"
-#define MANY        (-1) /* an expected count: more than one */
-#define BURST       50   /* concurrent deliveries in the burst tests */
-#define COPIES      8    /* concurrent copies of one event */
-#define WAIT_MS     5000 /* longest wait for a count to appear */
-#define START_MS    10000
-#define SKEW_MS     (600u * 1000u) /* twice the 300 s window */
-#define STOP_MS     10000
-#define LOG_SIZE    8192
-#define HEADERS_MAX 6
-
-enum kind {
-    KIND_VALID,     /* signed with the right secret, now */
-    KIND_OTHER_KEY, /* signed with another secret */
-    KIND_UNSIGNED,  /* no signature headers */
-    KIND_STALE,     /* validly signed, 10 minutes old */
-    KIND_FUTURE,    /* validly signed, 10 minutes ahead */
-    KIND_MALFORMED, /* validly signed, the body is not JSON */
-    KIND_NO_HEADER, /* validly signed, the event id only in the body */
-};
-
-/* One delivery and the request that sends it. */
-struct delivery {
-    struct event ev;
-    char headers[HEADERS_MAX][192];
-    const char *hp[HEADERS_MAX];
-    struct http_request req;
-    char url[80];
-};
-
-struct fixture {
-    struct proc p;
-    char base[64];
-    struct http_client *client;
-    struct rng rng;
-};
-
-static const char *bin(void)
-{
-    const char *b = proc_bin("VAMBE_RECEIVER_BIN");
-    assert_non_null(b);
-    return b;
-}
-
-/* Stops the receiver with SIGTERM and checks it exits 0. */
-static void fx_stop(struct fixture *f)
-{
-    http_client_free(f->client);
-    f->client = NULL;
-    assert_int_equal(proc_stop(&f->p, STOP_MS), 0);
-    unlink(f->p.log_file);
-}
-
-/* Kills the receiver at once, if it runs (nothing is left to check). */
-static void fx_kill(struct fixture *f)
-{
-    http_client_free(f->client);
-    f->client = NULL;
-    if (f->p.pid > 0) {
-        proc_kill(&f->p);
-        unlink(f->p.port_file);
-        unlink(f->p.log_file);
-    }
-}
-
-/* Each test gets a zeroed fixture; the teardown also runs after a failed
- * assertion, so no receiver outlives its test. */
-static int fx_setup(void **state)
-{
-    *state = calloc(1, sizeof(struct fixture));
-    return *state != NULL ? 0 : -1;
-}
-
-static int fx_teardown(void **state)
-{
-    fx_kill(*state);
-    free(*state);
-    return 0;
-}
-
-/* Starts the receiver with n_extra more arguments (at most 2). */
-static void fx_start_with(struct fixture *f, char *const *extra, size_t n_extra)
-{
-    char *argv[6] = {(char *)bin(), "--secret", SECRET, NULL};
-    size_t n = 3;
-    assert_true(n_extra <= 2);
-    for (size_t i = 0; i < n_extra; i++) {
-        argv[n++] = extra[i];
-    }
-    argv[n] = NULL;
-    fx_kill(f);
-    memset(f, 0, sizeof(*f));
-    assert_int_equal(proc_start(&f->p, argv, true, START_MS), 0);
-    snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%u", f->p.port);
-    f->client = http_client_new(NULL);
-    assert_non_null(f->client);
-    rng_seed(&f->rng, 7);
-}
-
-/* Starts the receiver, with one --flaw unless flaw is NULL. */
-static void fx_start(struct fixture *f, const char *flaw)
-{
-    char *extra[] = {"--flaw", (char *)flaw};
-    fx_start_with(f, extra, flaw != NULL ? 2 : 0);
-}
-
-static void delivery_header(struct delivery *d, const char *name, const char *value)
-{
-    size_t i = d->req.n_headers++;
-    char line[sizeof(d->headers[i])];
-    int n = snprintf(line, sizeof(line), "%s: %s", name, value);
-    assert_true(n > 0 && (size_t)n < sizeof(line));
-    memcpy(d->headers[i], line, (size_t)n + 1);
-    d->hp[i] = d->headers[i];
-}
-
-/* Builds a delivery of topic (a fresh event id) in the given kind. */
-static void delivery_make(struct delivery *d, struct fixture *f, const char *topic, enum kind k)
-{
-    struct err e = {{0}};
-    memset(d, 0, sizeof(*d));
-    uint64_t now = clock_wall_ms();
-    assert_int_equal(event_build(topic, NULL, EVENT_PROFILE_DOCUMENTED, &f->rng, now, &d->ev, &e),
-                     0);
-    if (k == KIND_MALFORMED) {
-        free(d->ev.body);
-        d->ev.body = strdup("{\"id\": \"evt_broken\", \"event\": ");
-        assert_non_null(d->ev.body);
-        d->ev.body_len = strlen(d->ev.body);
-    }
-    uint64_t ts_ms = k == KIND_STALE ? now - SKEW_MS : k == KIND_FUTURE ? now + SKEW_MS : now;
-    char ts[32];
-    char sig[SIGNATURE_MAX + 1];
-    signature_timestamp(ts_ms, SIGNATURE_UNIT_MS, ts, sizeof(ts));
-    assert_int_equal(signature_sign(k == KIND_OTHER_KEY ? "whsec_someone_else" : SECRET, ts,
-                                    d->ev.body, d->ev.body_len, sig),
-                     0);
-    delivery_header(d, "Content-Type", "application/json");
-    delivery_header(d, "x-vambe-event", topic);
-    if (k != KIND_NO_HEADER) {
-        delivery_header(d, "x-vambe-event-id", d->ev.id);
-    }
-    if (k != KIND_UNSIGNED) {
-        delivery_header(d, "x-vambe-timestamp", ts);
-        delivery_header(d, "x-vambe-signature", sig);
-    }
-    snprintf(d->url, sizeof(d->url), "%s/", f->base);
-    d->req.method = "POST";
-    d->req.url = d->url;
-    d->req.headers = d->hp;
-    d->req.body = d->ev.body;
-    d->req.body_len = d->ev.body_len;
-}
-
-/* Sends d once and returns the status (0 when no response came). */
-static long send1(struct fixture *f, const struct delivery *d)
-{
-    struct http_response resp;
-    memset(&resp, 0, sizeof(resp));
-    assert_int_equal(http_client_run(f->client, &d->req, &resp, 1, 1), 0);
-    long status = resp.status;
-    http_response_cleanup(&resp);
-    return status;
-}
-
-/* Builds, sends and releases one delivery; returns the status. When id is
- * not NULL it receives the event id. */
-static long send_kind(struct fixture *f, const char *topic, enum kind k, char *id, size_t id_size)
-{
-    struct delivery d;
-    delivery_make(&d, f, topic, k);
-    long status = send1(f, &d);
-    if (id != NULL) {
-        snprintf(id, id_size, "%s", d.ev.id);
-    }
-    event_cleanup(&d.ev);
-    return status;
-}
-
-/* The probe's count for id, or -1 when the probe did not answer. */
-static long probe(struct fixture *f, const char *id)
-{
-    char url[160];
-    snprintf(url, sizeof(url), "%s/_probe/events/%s", f->base, id);
-    struct http_request req = {.method = "GET", .url = url};
-    struct http_response resp;
-    memset(&resp, 0, sizeof(resp));
-    assert_int_equal(http_client_run(f->client, &req, &resp, 1, 1), 0);
-    long count = -1;
-    if (resp.status == 200) {
-        if (sscanf(resp.body, "{\"count\":%ld}", &count) != 1) {
-            count = -1;
-        }
-    }
-    http_response_cleanup(&resp);
-    return count;
-}
-
-static void nap_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Polls the probe until id's count reaches at least want (bounded by
- * WAIT_MS); returns the last count seen. */
-static long wait_count(struct fixture *f, const char *id, long want)
-{
-    uint64_t deadline = clock_mono_us() + (uint64_t)WAIT_MS * 1000u;
-    long n = probe(f, id);
-    while (n < want && clock_mono_us() < deadline) {
-        nap_ms(5);
-        n = probe(f, id);
-    }
-    return n;
-}
+#define MANY     (-1) /* an expected count: more than one */
+#define COPIES   8    /* concurrent copies of one event */
+#define LOG_SIZE 8192
 
 /* Sends a fresh valid event and waits until it is processed: everything
  * the worker was given before it has been processed too. */
-static void fence(struct fixture *f)
+static void fence(struct receiver_fx *f)
 {
     char id[64];
-    long status = send_kind(f, "message.received", KIND_VALID, id, sizeof(id));
+    long status = receiver_fx_send_kind(f, "message.received", KIND_VALID, id, sizeof(id));
     assert_true(status >= 200 && status < 300);
-    assert_int_equal(wait_count(f, id, 1), 1);
+    assert_int_equal(receiver_fx_wait_count(f, id, 1), 1);
 }
 
 /* Checks id's final count: exactly 0 or 1, or MANY (at least 2). */
-static void final_count_is(struct fixture *f, const char *id, long want, bool can_fence)
+static void final_count_is(struct receiver_fx *f, const char *id, long want, bool can_fence)
 {
     if (want == MANY) {
-        assert_true(wait_count(f, id, 2) >= 2);
+        assert_true(receiver_fx_wait_count(f, id, 2) >= 2);
         return;
     }
     if (can_fence) {
         fence(f);
     }
-    assert_int_equal(probe(f, id), want);
+    assert_int_equal(receiver_fx_probe(f, id), want);
 }
 
 /* ---- the matrix: the receiver done right and each quick flaw ---------- */
@@ -364,12 +151,12 @@ static const struct row rows[] = {
 /* clang-format on */
 
 /* Sends COPIES copies of one event at once; returns the event id. */
-static void send_copies(struct fixture *f, const struct row *r, char *id, size_t id_size)
+static void send_copies(struct receiver_fx *f, const struct row *r, char *id, size_t id_size)
 {
-    struct delivery d;
+    struct receiver_delivery d;
     struct http_request req[COPIES];
     struct http_response resp[COPIES];
-    delivery_make(&d, f, "ticket.updated", KIND_VALID);
+    receiver_fx_delivery(&d, f, "ticket.updated", KIND_VALID);
     for (size_t i = 0; i < COPIES; i++) {
         req[i] = d.req;
     }
@@ -384,30 +171,33 @@ static void send_copies(struct fixture *f, const struct row *r, char *id, size_t
     event_cleanup(&d.ev);
 }
 
-static void run_row(struct fixture *f, const struct row *r)
+static void run_row(struct receiver_fx *f, const struct row *r)
 {
-    struct delivery d;
+    struct receiver_delivery d;
     char id[64];
     /* Events are processed unless the flaw drops them (redirect): only
      * then is there no fence to wait on. */
     bool can_fence = r->valid_n > 0;
 
     print_message("flaw %s\n", r->flaw ? r->flaw : "(none)");
-    fx_start(f, r->flaw);
-    delivery_make(&d, f, "message.received", KIND_VALID);
-    assert_int_equal(send1(f, &d), r->valid);
+    receiver_fx_start(f, r->flaw);
+    receiver_fx_delivery(&d, f, "message.received", KIND_VALID);
+    assert_int_equal(receiver_fx_send1(f, &d), r->valid);
     final_count_is(f, d.ev.id, r->valid_n, can_fence);
-    assert_int_equal(send1(f, &d), r->dup);
+    assert_int_equal(receiver_fx_send1(f, &d), r->dup);
     final_count_is(f, d.ev.id, r->dup_n, can_fence);
     event_cleanup(&d.ev);
 
-    assert_int_equal(send_kind(f, "message.sent", KIND_OTHER_KEY, id, sizeof(id)), r->other_key);
+    assert_int_equal(receiver_fx_send_kind(f, "message.sent", KIND_OTHER_KEY, id, sizeof(id)),
+                     r->other_key);
     final_count_is(f, id, r->other_key_n, can_fence);
-    assert_int_equal(send_kind(f, "message.sent", KIND_UNSIGNED, NULL, 0), r->unsigned_);
-    assert_int_equal(send_kind(f, "contact.created", KIND_STALE, NULL, 0), r->stale);
-    assert_int_equal(send_kind(f, "contact.created", KIND_FUTURE, NULL, 0), r->future);
-    assert_int_equal(send_kind(f, "stage.changed", KIND_MALFORMED, NULL, 0), r->malformed);
-    assert_int_equal(send_kind(f, "invoice.paid", KIND_VALID, NULL, 0), r->unknown);
+    assert_int_equal(receiver_fx_send_kind(f, "message.sent", KIND_UNSIGNED, NULL, 0),
+                     r->unsigned_);
+    assert_int_equal(receiver_fx_send_kind(f, "contact.created", KIND_STALE, NULL, 0), r->stale);
+    assert_int_equal(receiver_fx_send_kind(f, "contact.created", KIND_FUTURE, NULL, 0), r->future);
+    assert_int_equal(receiver_fx_send_kind(f, "stage.changed", KIND_MALFORMED, NULL, 0),
+                     r->malformed);
+    assert_int_equal(receiver_fx_send_kind(f, "invoice.paid", KIND_VALID, NULL, 0), r->unknown);
 
     struct http_request get = {.method = "GET", .url = d.url};
     struct http_response resp;
@@ -418,7 +208,7 @@ static void run_row(struct fixture *f, const struct row *r)
 
     send_copies(f, r, id, sizeof(id));
     final_count_is(f, id, r->copies_n, can_fence);
-    fx_stop(f);
+    receiver_fx_stop(f);
 }
 
 static void matrix(void **state)
@@ -453,13 +243,13 @@ static void matrix(void **state)
 
 static void answers_and_errors(void **state)
 {
-    struct fixture *f = *state;
-    struct delivery d;
+    struct receiver_fx *f = *state;
+    struct receiver_delivery d;
     struct http_response resp;
-    fx_start(f, NULL);
+    receiver_fx_start(f, NULL);
 
     /* The answer is the documented one. */
-    delivery_make(&d, f, "ticket.closed", KIND_VALID);
+    receiver_fx_delivery(&d, f, "ticket.closed", KIND_VALID);
     memset(&resp, 0, sizeof(resp));
     assert_int_equal(http_client_run(f->client, &d.req, &resp, 1, 1), 0);
     assert_int_equal(resp.status, 200);
@@ -468,7 +258,7 @@ static void answers_and_errors(void **state)
     event_cleanup(&d.ev);
 
     /* A rejection says why, in the kit's JSON error shape. */
-    delivery_make(&d, f, "ticket.closed", KIND_STALE);
+    receiver_fx_delivery(&d, f, "ticket.closed", KIND_STALE);
     memset(&resp, 0, sizeof(resp));
     assert_int_equal(http_client_run(f->client, &d.req, &resp, 1, 1), 0);
     assert_int_equal(resp.status, 401);
@@ -479,140 +269,30 @@ static void answers_and_errors(void **state)
 
     /* The event id may come from the body alone (no x-vambe-event-id). */
     char id[64];
-    assert_int_equal(send_kind(f, "contact.updated", KIND_NO_HEADER, id, sizeof(id)), 200);
-    assert_int_equal(wait_count(f, id, 1), 1);
+    assert_int_equal(receiver_fx_send_kind(f, "contact.updated", KIND_NO_HEADER, id, sizeof(id)),
+                     200);
+    assert_int_equal(receiver_fx_wait_count(f, id, 1), 1);
 
     /* Never processed: the probe answers 0, not 404. */
-    assert_int_equal(probe(f, "evt_never_sent"), 0);
-    fx_stop(f);
+    assert_int_equal(receiver_fx_probe(f, "evt_never_sent"), 0);
+    receiver_fx_stop(f);
 }
 
 /* Every topic of the catalogue and its alias are accepted and processed. */
 static void every_topic(void **state)
 {
-    struct fixture *f = *state;
+    struct receiver_fx *f = *state;
     static const char *const topics[] = {
         "message.received", "message.sent",    "ticket.created", "ticket.updated", "ticket.closed",
         "contact.created",  "contact.updated", "stage.changed",  "ticket.opened",
     };
     char id[64];
-    fx_start(f, NULL);
+    receiver_fx_start(f, NULL);
     for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++) {
-        assert_int_equal(send_kind(f, topics[i], KIND_VALID, id, sizeof(id)), 200);
-        assert_int_equal(wait_count(f, id, 1), 1);
+        assert_int_equal(receiver_fx_send_kind(f, topics[i], KIND_VALID, id, sizeof(id)), 200);
+        assert_int_equal(receiver_fx_wait_count(f, id, 1), 1);
     }
-    fx_stop(f);
-}
-
-/* Sends BURST distinct events at once with a 5 s timeout; returns how many
- * got a 2xx and fills ids. */
-static size_t burst(struct fixture *f, char ids[BURST][64])
-{
-    static struct delivery d[BURST];
-    struct http_request req[BURST];
-    struct http_response resp[BURST];
-    size_t ok = 0;
-    for (size_t i = 0; i < BURST; i++) {
-        delivery_make(&d[i], f, "message.received", KIND_VALID);
-        req[i] = d[i].req;
-        req[i].timeout_ms = 5000;
-        int n = snprintf(ids[i], 64, "%s", d[i].ev.id);
-        assert_true(n > 0 && n < 64);
-    }
-    memset(resp, 0, sizeof(resp));
-    assert_int_equal(http_client_run(f->client, req, resp, BURST, BURST), 0);
-    for (size_t i = 0; i < BURST; i++) {
-        ok += resp[i].status >= 200 && resp[i].status < 300;
-        http_response_cleanup(&resp[i]);
-        event_cleanup(&d[i].ev);
-    }
-    return ok;
-}
-
-/* The work happens after the answer: a burst is answered within the budget
- * and every event is then processed once. */
-static void burst_done_right(void **state)
-{
-    struct fixture *f = *state;
-    static char ids[BURST][64];
-    fx_start(f, NULL);
-    assert_int_equal(burst(f, ids), BURST);
-    for (size_t i = 0; i < BURST; i++) {
-        assert_int_equal(wait_count(f, ids[i], 1), 1);
-    }
-    fx_stop(f);
-}
-
-/* FLAW sync with the default --work: the same burst blows the 5 s budget. */
-static void burst_sync(void **state)
-{
-    struct fixture *f = *state;
-    static char ids[BURST][64];
-    fx_start(f, "sync");
-    assert_true(burst(f, ids) < BURST);
-    /* The handlers still queued on the lock would hold a clean stop for
-     * seconds more. */
-    fx_kill(f);
-}
-
-/* FLAW slow: the answer is right but comes after the 5 s budget. */
-static void slow(void **state)
-{
-    struct fixture *f = *state;
-    struct delivery d;
-    struct http_response resp;
-    fx_start(f, "slow");
-    delivery_make(&d, f, "message.received", KIND_VALID);
-    d.req.timeout_ms = 8000;
-    memset(&resp, 0, sizeof(resp));
-    assert_int_equal(http_client_run(f->client, &d.req, &resp, 1, 1), 0);
-    assert_int_equal(resp.status, 200);
-    assert_true(resp.total_us > 5000000u);
-    http_response_cleanup(&resp);
-    assert_int_equal(wait_count(f, d.ev.id, 1), 1);
-    event_cleanup(&d.ev);
-    fx_stop(f);
-}
-
-/* --rate-limit: past the limit, 429 with Retry-After: 1 and a JSON error;
- * the probe still answers; the refused event was not marked seen, so its
- * retry, once the window has passed, is processed. */
-static void rate_limit(void **state)
-{
-    struct fixture *f = *state;
-    char *extra[] = {"--rate-limit", "2"};
-    struct delivery d;
-    struct http_response resp;
-    char retry[16];
-    fx_start_with(f, extra, 2);
-    for (int i = 0;; i++) {
-        assert_true(i < 100);
-        delivery_make(&d, f, "message.received", KIND_VALID);
-        memset(&resp, 0, sizeof(resp));
-        assert_int_equal(http_client_run(f->client, &d.req, &resp, 1, 1), 0);
-        if (resp.status == 429) {
-            break;
-        }
-        assert_int_equal(resp.status, 200);
-        http_response_cleanup(&resp);
-        event_cleanup(&d.ev);
-    }
-    assert_int_equal(http_response_header(&resp, "Retry-After", retry, sizeof(retry)), 0);
-    assert_string_equal(retry, "1");
-    assert_non_null(strstr(resp.body, "\"statusCode\":429"));
-    http_response_cleanup(&resp);
-    for (int i = 0; i < 5; i++) {
-        assert_int_equal(probe(f, d.ev.id), 0);
-    }
-    long status = 429;
-    for (int i = 0; i < 50 && status == 429; i++) {
-        nap_ms(100);
-        status = send1(f, &d);
-    }
-    assert_int_equal(status, 200);
-    assert_int_equal(wait_count(f, d.ev.id, 1), 1);
-    event_cleanup(&d.ev);
-    fx_stop(f);
+    receiver_fx_stop(f);
 }
 
 /* ---- the command line -------------------------------------------------- */
@@ -639,7 +319,7 @@ static void bad_command_lines(void **state)
     };
     unsetenv("VAMBE_SECRET");
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *argv[6] = {(char *)bin()};
+        char *argv[6] = {(char *)receiver_fx_bin()};
         for (size_t j = 0; j < 4 && cases[i].args[j] != NULL; j++) {
             argv[j + 1] = (char *)cases[i].args[j];
         }
@@ -655,7 +335,7 @@ static void help_and_version(void **state)
 {
     (void)state;
     static char out[16384];
-    char *help[] = {(char *)bin(), "--help", NULL};
+    char *help[] = {(char *)receiver_fx_bin(), "--help", NULL};
     assert_int_equal(proc_run(help, out, sizeof(out), NULL, 0, 5000), 0);
     size_t n;
     const struct rcv_flaw_info *flaws = rcv_flaw_table(&n);
@@ -665,7 +345,7 @@ static void help_and_version(void **state)
     }
     assert_non_null(strstr(out, "--port-file PATH"));
     assert_non_null(strstr(out, "--rate-limit N"));
-    char *version[] = {(char *)bin(), "--version", NULL};
+    char *version[] = {(char *)receiver_fx_bin(), "--version", NULL};
     assert_int_equal(proc_run(version, out, sizeof(out), NULL, 0, 5000), 0);
     assert_non_null(strstr(out, "vambe-receiver " VAMBE_VERSION));
 }
@@ -673,10 +353,10 @@ static void help_and_version(void **state)
 /* The banner, the secret from the environment, SIGINT. */
 static void banner_env_sigint(void **state)
 {
-    struct fixture *f = *state;
+    struct receiver_fx *f = *state;
     char log[LOG_SIZE];
     char want[96];
-    char *argv[] = {(char *)bin(), NULL};
+    char *argv[] = {(char *)receiver_fx_bin(), NULL};
     setenv("VAMBE_SECRET", SECRET, 1);
     assert_int_equal(proc_start(&f->p, argv, true, START_MS), 0);
     unsetenv("VAMBE_SECRET");
@@ -684,7 +364,7 @@ static void banner_env_sigint(void **state)
     f->client = http_client_new(NULL);
     assert_non_null(f->client);
     rng_seed(&f->rng, 11);
-    assert_int_equal(send_kind(f, "message.received", KIND_VALID, NULL, 0), 200);
+    assert_int_equal(receiver_fx_send_kind(f, "message.received", KIND_VALID, NULL, 0), 200);
     proc_read_log(&f->p, log, sizeof(log));
     snprintf(want, sizeof(want), "vambe-receiver: listening on http://127.0.0.1:%u\n", f->p.port);
     assert_non_null(strstr(log, want));
@@ -700,31 +380,28 @@ static void banner_env_sigint(void **state)
 /* A port already taken: exit 3 with the reason. */
 static void cannot_bind(void **state)
 {
-    struct fixture *f = *state;
+    struct receiver_fx *f = *state;
     char port[16];
     char err[4096];
-    fx_start(f, NULL);
+    receiver_fx_start(f, NULL);
     snprintf(port, sizeof(port), "%u", f->p.port);
-    char *argv[] = {(char *)bin(), "--secret", SECRET, "--port", port, NULL};
+    char *argv[] = {(char *)receiver_fx_bin(), "--secret", SECRET, "--port", port, NULL};
     assert_int_equal(proc_run(argv, NULL, 0, err, sizeof(err), 5000), 3);
     assert_non_null(strstr(err, port));
-    fx_stop(f);
+    receiver_fx_stop(f);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(answers_and_errors, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(every_topic, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(matrix, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(burst_done_right, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(burst_sync, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(slow, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(rate_limit, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(answers_and_errors, receiver_fx_setup,
+                                        receiver_fx_teardown),
+        cmocka_unit_test_setup_teardown(every_topic, receiver_fx_setup, receiver_fx_teardown),
+        cmocka_unit_test_setup_teardown(matrix, receiver_fx_setup, receiver_fx_teardown),
         cmocka_unit_test(bad_command_lines),
         cmocka_unit_test(help_and_version),
-        cmocka_unit_test_setup_teardown(banner_env_sigint, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(cannot_bind, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(banner_env_sigint, receiver_fx_setup, receiver_fx_teardown),
+        cmocka_unit_test_setup_teardown(cannot_bind, receiver_fx_setup, receiver_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

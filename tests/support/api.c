@@ -16,6 +16,7 @@
 
 #include "support/api.h"
 
+#include "core/clock.h"
 #include "core/jsonh.h"
 
 #define API_TIMEOUT_MS 30000
@@ -162,4 +163,30 @@ long api_json(struct http_client *c, unsigned port, const char *key, const char 
     }
     api_reply_free(&r);
     return status;
+}
+
+json_t *api_calls_wait(struct http_client *c, unsigned port, const char *key, const char *query,
+                       size_t n, int wait_ms)
+{
+    char path[512];
+    uint64_t deadline = clock_mono_us() + (uint64_t)wait_ms * 1000u;
+
+    snprintf(path, sizeof(path), "/api/webhooks/calls?limit=500%s%s", query[0] ? "&" : "", query);
+    for (;;) {
+        json_t *j = NULL;
+        json_t *data;
+
+        assert_int_equal(api_json(c, port, key, "GET", path, NULL, &j), 200);
+        data = json_object_get(j, "data");
+        if (json_array_size(data) >= n) {
+            json_incref(data);
+            json_decref(j);
+            return data;
+        }
+        json_decref(j);
+        if (clock_mono_us() > deadline) {
+            fail_msg("the call log has fewer than %zu records for '%s'", n, query);
+        }
+        clock_sleep_us(5000); /* polling the call log: nothing to wait on */
+    }
 }

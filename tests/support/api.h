@@ -31,4 +31,11 @@ void api_reply_free(struct api_reply *r);
 long api_json(struct http_client *c, unsigned port, const char *key, const char *method,
               const char *path, const char *body, json_t **out);
 
+/* Polls (bounded: wait_ms) GET /api/webhooks/calls?limit=500&<query>
+ * (query "" for none) until the call log holds at least n matching
+ * records; returns the "data" array, newest first as the API gives it
+ * (the caller decrefs). Fails the test when the time runs out. */
+json_t *api_calls_wait(struct http_client *c, unsigned port, const char *key, const char *query,
+                       size_t n, int wait_ms);
+
 #endif
