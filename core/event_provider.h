@@ -4,10 +4,12 @@
  * inputs and dispatches to event_provider_root.
  *
  *   event_provider.c           the profile table (names, types, ids), the
- *                              dispatch and override merge, shared helpers,
- *                              Standard Webhooks and Slack
+ *                              dispatch and override merge, Standard
+ *                              Webhooks and Slack
  *   event_provider_github.c    GitHub
  *   event_provider_commerce.c  Stripe and Shopify
+ *   event_provider_draw.c      the helpers the builders share (tokens,
+ *                              times, people)
  *
  * The rule of every builder, as in core/event.c: every generated value is
  * drawn from the caller's rng in a fixed order and every time derives from
@@ -68,7 +70,8 @@ struct event_provider_person {
     char mail[96];  /* "emily.smith42@gmail.com" */
 };
 
-/* prefix + n characters of alphabet drawn from r into out. */
+/* The helpers (event_provider_draw.c). prefix + n characters of alphabet
+ * drawn from r into out. */
 void event_provider_token(struct rng *r, const char *prefix, const char *alphabet, size_t n,
                           char *out, size_t size);
 /* "2024-09-30T10:00:00Z" with offset_min EVP_ZULU, else local time and its

@@ -10,7 +10,7 @@
  * (http_client_run) or queues it for http_client_poll() to report through
  * the done callback. */
 #include "core/http_client.h"
-#include "core/http_priv.h"
+#include "core/http_client_priv.h"
 
 #include <curl/curl.h>
 #include <limits.h>
@@ -453,7 +453,7 @@ void http_client_free(struct http_client *c)
         return;
     }
     while ((x = c->active) != NULL) {
-        cl_active_unlink(c, x);
+        c->active = x->next; /* the whole list goes: no need to unlink */
         curl_multi_remove_handle(c->multi, x->easy);
         cl_xfer_destroy(x);
     }

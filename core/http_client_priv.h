@@ -1,7 +1,7 @@
 /* Internal to the HTTP client module (http_client.c, http_response.c,
- * http_tls.c). */
-#ifndef CORE_HTTP_PRIV_H
-#define CORE_HTTP_PRIV_H
+ * http_tls.c, http_client_stream.c). */
+#ifndef CORE_HTTP_CLIENT_PRIV_H
+#define CORE_HTTP_CLIENT_PRIV_H
 
 #include <curl/curl.h>
 #include <stdbool.h>

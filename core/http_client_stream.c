@@ -5,7 +5,7 @@
  * seldom as once a second). The header and error-body callbacks are the
  * client's own (http_response.c), on a struct cl_xfer. */
 #include "core/http_client_stream.h"
-#include "core/http_priv.h"
+#include "core/http_client_priv.h"
 
 #include <curl/curl.h>
 #include <limits.h>

@@ -54,9 +54,7 @@ struct srv_req *srv_req_new(const struct http_server *s, struct MHD_Connection *
 
         errno = 0;
         v = strtoull(cl, &end, 10);
-        if (end != cl && errno == 0 && v > s->max_body) {
-            r->early_status = 413;
-        } else if (errno == ERANGE) {
+        if ((end != cl && errno == 0 && v > s->max_body) || errno == ERANGE) {
             r->early_status = 413;
         }
     }

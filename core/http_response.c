@@ -2,7 +2,7 @@
  * lookup of a header, the names of the errors and the mapping of libcurl's
  * codes to them, and URL queries. Part of the HTTP client module. */
 #include "core/http_client.h"
-#include "core/http_priv.h"
+#include "core/http_client_priv.h"
 
 #include <stdio.h>
 #include <stdlib.h>

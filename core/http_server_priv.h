@@ -1,7 +1,7 @@
 /* Internal to the HTTP server module (http_server.c, http_route.c,
- * http_listen.c, http_request.c, http_reply.c): the server's and a
- * request's state, routing and the listening socket. libmicrohttpd is
- * included by this module only. */
+ * http_listen.c, http_request.c, http_server_reply.c, http_stream.c): the
+ * server's and a request's state, routing and the listening socket.
+ * libmicrohttpd is included by this module only. */
 #ifndef CORE_HTTP_SERVER_PRIV_H
 #define CORE_HTTP_SERVER_PRIV_H
 

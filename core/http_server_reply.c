@@ -1,4 +1,4 @@
-/* http_reply: the reply helpers of core/http_server.h (JSON, text, the
+/* http_server_reply: the reply helpers of core/http_server.h (JSON, text, the
  * kit's error shape, extra headers). Kept apart from the libmicrohttpd
  * wrapper: nothing here knows how a reply is sent. */
 #include <stdarg.h>

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/http_priv.h"
+#include "core/http_client_priv.h"
 
 #define TLS_USING "SSL connection using "
 

@@ -124,6 +124,18 @@ static void jscan_value(struct jscan *j)
     } while (level > 0 && jscan_more(j));
 }
 
+/* Skips the value at pos and the comma after it; false when no comma
+ * follows (the container ends, or the text does). */
+static bool jscan_next(struct jscan *j)
+{
+    jscan_value(j);
+    jscan_ws(j);
+    if (!jscan_more(j) || j->s[j->pos] != ',') {
+        return false;
+    }
+    j->pos++;
+    return true;
+}
 /* At an object: finds member key. On success leaves pos at its value and
  * stores the key's position in *at. */
 static bool jscan_member(struct jscan *j, const char *key, size_t *at)
@@ -155,12 +167,9 @@ static bool jscan_member(struct jscan *j, const char *key, size_t *at)
             *at = start;
             return true;
         }
-        jscan_value(j);
-        jscan_ws(j);
-        if (!jscan_more(j) || j->s[j->pos] != ',') {
+        if (!jscan_next(j)) {
             return false;
         }
-        j->pos++;
     }
 }
 
@@ -180,12 +189,9 @@ static bool jscan_element(struct jscan *j, size_t index)
         if (i == index) {
             return true;
         }
-        jscan_value(j);
-        jscan_ws(j);
-        if (!jscan_more(j) || j->s[j->pos] != ',') {
+        if (!jscan_next(j)) {
             return false;
         }
-        j->pos++;
     }
 }
 

@@ -5,17 +5,20 @@
 
 #include <stddef.h>
 
-void *xmalloc(size_t n);
-void *xcalloc(size_t count, size_t size);
-void *xrealloc(void *p, size_t n);
+/* Never NULL, which the attribute tells the compiler and the analyzers. */
+#define XALLOC_NONNULL __attribute__((returns_nonnull))
+
+void *xmalloc(size_t n) XALLOC_NONNULL;
+void *xcalloc(size_t count, size_t size) XALLOC_NONNULL;
+void *xrealloc(void *p, size_t n) XALLOC_NONNULL;
 /* Returns a copy the caller frees; xstrdup(NULL) returns NULL. */
 char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
+char *xstrndup(const char *s, size_t n) XALLOC_NONNULL;
 /* An array p of elem-sized items with room for *cap of them, grown so that
  * it has room for at least need: the capacity doubles from first (first
  * when *cap is 0). Returns the array (moved, maybe) and updates *cap;
  * aborts as xrealloc does, also when the size would overflow. */
-void *xgrow(void *p, size_t *cap, size_t need, size_t first, size_t elem);
+void *xgrow(void *p, size_t *cap, size_t need, size_t first, size_t elem) XALLOC_NONNULL;
 /* A growing text buffer: *p holds *len bytes and a NUL in *cap allocated.
  * xbuf_reserve makes room for more bytes (and the NUL), doubling from
  * first bytes but never past max (the caller keeps *len + more + 1 within
@@ -25,6 +28,6 @@ void xbuf_reserve(char **p, size_t len, size_t *cap, size_t more, size_t first, 
 void xbuf_append(char **p, size_t *len, size_t *cap, const void *data, size_t n, size_t first,
                  size_t max);
 /* printf into a new string the caller frees. */
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2))) XALLOC_NONNULL;
 
 #endif

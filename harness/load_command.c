@@ -121,8 +121,8 @@ static void load_progress(void *arg, const struct rp_load_step *s, const struct 
             "%llu, in flight %llu, p99 %s",
             s->index, (unsigned long long)s->rate, (double)elapsed_us / 1e6,
             (double)s->duration_us / 1e6, (unsigned long long)t->sent, (unsigned long long)t->ok,
-            (unsigned long long)(t->non_2xx + t->errors), (unsigned long long)t->not_sent,
-            (unsigned long long)t->in_flight, p99);
+            (unsigned long long)t->non_2xx + (unsigned long long)t->errors,
+            (unsigned long long)t->not_sent, (unsigned long long)t->in_flight, p99);
     fflush(stderr);
     sh->drawn = true;
 }

@@ -75,19 +75,20 @@ const char *hn_probe_kind(const struct hn_probe *p)
 char *hn_probe_fill(const char *tmpl, const char *placeholder, const char *value)
 {
     size_t plen = strlen(placeholder);
+    size_t vlen = strlen(value);
     size_t n = 0;
 
     for (const char *s = strstr(tmpl, placeholder); s != NULL; s = strstr(s + plen, placeholder)) {
         n++;
     }
-    char *out = xmalloc(strlen(tmpl) + n * strlen(value) + 1);
+    char *out = xmalloc(strlen(tmpl) + n * vlen + 1);
     size_t o = 0;
     const char *s = tmpl;
     for (const char *hit = strstr(s, placeholder); hit != NULL; hit = strstr(s, placeholder)) {
         memcpy(out + o, s, (size_t)(hit - s));
         o += (size_t)(hit - s);
-        memcpy(out + o, value, strlen(value));
-        o += strlen(value);
+        memcpy(out + o, value, vlen); // NOLINT(bugprone-not-null-terminated-result): ended below
+        o += vlen;
         s = hit + plen;
     }
     memcpy(out + o, s, strlen(s) + 1);

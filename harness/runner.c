@@ -1,10 +1,12 @@
 /* The runner (see runner.h): cases, their steps in order, and the result
  * model they fill. Each kind of step is in a file of its own: deliver in
  * runner_deliver.c, burst in runner_burst.c, probe, wait and target in
- * runner_steps.c; what a scheme lacks for a case in runner_needs.c. */
+ * runner_steps.c; what a scheme lacks for a case in runner_needs.c. The
+ * helpers the step files share are in files of their own too, which call
+ * nothing here: a step's outcome in runner_outcome.c, an exchange recorded
+ * in runner_record.c, the run's HTTP client in runner_client.c. */
 #include "harness/runner.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +15,9 @@
 #include "core/clock.h"
 #include "core/http_client.h"
 #include "core/jsonh.h"
-#include "core/log.h"
 #include "core/xalloc.h"
 #include "harness/hint.h"
-#include "harness/preflight.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 #include "harness/state_probe.h"
 #include "harness/verdict.h"
 
@@ -121,47 +121,9 @@ void hn_runner_set_detail(struct hn_runner *r, struct rp_detail *d)
     r->detail = d;
 }
 
-void hn_runner_fit(const struct hn_runner *r, struct rp_exchange *x)
-{
-    /* The lock guards the budget, not the runner's value: a const runner
-     * still takes it. */
-    pthread_mutex_lock((pthread_mutex_t *)&r->lock);
-    bool first_drop = !rp_detail_fit(r->detail, x) && r->detail->dropped == 1;
-    pthread_mutex_unlock((pthread_mutex_t *)&r->lock);
-    if (first_drop) {
-        log_warn("exchange detail budget of %.1f MiB reached: later exchanges keep their "
-                 "status and timings only (the reports say how many)",
-                 (double)r->detail->budget / (1024.0 * 1024.0));
-    }
-}
-
-int hn_runner_reach(const struct hn_runner *r, uint64_t timeout_ms, struct err *e)
-{
-    char addr[64];
-    bool given =
-        hn_resolve_find(r->o.resolve, r->o.n_resolve, r->url.host, r->url.port, addr, sizeof(addr));
-
-    return hn_preflight_check(&r->url, given ? addr : NULL, timeout_ms, e);
-}
-
 int hn_runner_preflight(struct hn_runner *r, struct err *e)
 {
     return hn_runner_reach(r, r->o.timeout_ms, e);
-}
-
-struct http_client_opts hn_runner_client_opts(const struct hn_runner *r)
-{
-    struct http_client_opts co = {
-        .ca_file = r->o.ca_file, .resolve = r->o.resolve, .n_resolve = r->o.n_resolve};
-
-    return co;
-}
-
-struct http_client *hn_runner_client(const struct hn_runner *r)
-{
-    struct http_client_opts co = hn_runner_client_opts(r);
-
-    return http_client_new(&co);
 }
 
 const char *hn_runner_target_shown(const struct hn_runner *r)
@@ -175,17 +137,6 @@ void hn_runner_largest_body(const struct hn_runner *r, uint64_t *accepted, uint6
     *refused = r->smallest_refused;
 }
 
-void hn_runner_set_window(struct hn_runner *r, int direction, const struct rp_window *w)
-{
-    pthread_mutex_lock(&r->lock); /* the run's, as cases may run together */
-    if (direction < 0) {
-        r->ts_past = *w;
-    } else {
-        r->ts_future = *w;
-    }
-    pthread_mutex_unlock(&r->lock);
-}
-
 void hn_runner_windows(const struct hn_runner *r, struct rp_window *past, struct rp_window *future)
 {
     *past = r->ts_past;
@@ -195,116 +146,6 @@ void hn_runner_windows(const struct hn_runner *r, struct rp_window *past, struct
 const char *hn_runner_probe_kind(const struct hn_runner *r)
 {
     return r->probe != NULL ? hn_probe_kind(r->probe) : "none";
-}
-
-uint64_t hn_runner_timeout(const struct hn_runner *r, const struct hn_expect *x)
-{
-    /* With a latency bound, the exchange may take a little longer than the
-     * bound, so a slow receiver is measured (FAIL, with its time) rather
-     * than cut off at a shorter --timeout. */
-    if (x->latency_max_ms > 0 && r->o.timeout_ms < x->latency_max_ms + 1000u) {
-        return x->latency_max_ms + 1000u;
-    }
-    return r->o.timeout_ms;
-}
-
-void hn_runner_expect_text(const struct hn_expect *x, char *out, size_t out_size)
-{
-    char status[96] = "";
-    char lat[32] = "";
-    char p95[32] = "";
-
-    if (x->has_status) {
-        hn_verdict_expect_text(x, status, sizeof(status));
-    }
-    if (x->latency_max_ms > 0) {
-        clock_duration_text(x->latency_max_ms * 1000u, lat, sizeof(lat));
-    }
-    if (x->p95_max_ms > 0) {
-        clock_duration_text(x->p95_max_ms * 1000u, p95, sizeof(p95));
-    }
-    snprintf(out, out_size, "%s%s%s%s%s%s%s", status[0] ? "status " : "", status,
-             status[0] && lat[0] ? ", " : "", lat[0] ? "answered within " : "", lat,
-             (status[0] || lat[0]) && p95[0] ? ", " : "", p95[0] ? "p95 within " : "");
-    if (p95[0] != '\0') {
-        size_t n = strlen(out);
-        snprintf(out + n, out_size - n, "%s", p95);
-    }
-}
-
-bool hn_runner_accepted(const struct http_response *resp)
-{
-    return resp->error == HTTP_ERROR_NONE && resp->status >= 200 && resp->status <= 299;
-}
-
-void hn_runner_sent_cleanup(struct hn_runner_sent *s)
-{
-    for (size_t i = 0; i < s->n_ids; i++) {
-        free(s->ids[i]);
-    }
-    free(s->ids);
-    free(s->topic);
-    free(s->body);
-    free(s->answers);
-}
-
-void hn_runner_record(const struct hn_runner *r, struct rp_step *ps, const struct hn_delivery *d,
-                      const char *event_id, const struct http_response *resp)
-{
-    struct rp_exchange *x = rp_step_add_exchange(ps);
-    char took[32];
-
-    rp_set(&x->method, d->method);
-    rp_set(&x->url, r->target_shown);
-    rp_set(&x->event_id, event_id);
-    rp_set(&x->request_headers, d->shown_headers);
-    x->request_body_len = d->body_len < RP_REQUEST_BODY_MAX ? d->body_len : RP_REQUEST_BODY_MAX;
-    x->request_body_truncated = d->body_len > RP_REQUEST_BODY_MAX;
-    while (x->request_body_truncated && x->request_body_len > 0 &&
-           ((unsigned char)d->body[x->request_body_len] & 0xc0) == 0x80) {
-        x->request_body_len--; /* cut before a UTF-8 sequence, not inside it */
-    }
-    x->request_body = xmalloc(x->request_body_len + 1);
-    memcpy(x->request_body, d->body, x->request_body_len);
-    x->request_body[x->request_body_len] = '\0';
-    x->status = resp->status;
-    rp_set(&x->response_headers, resp->headers);
-    x->response_body = xmalloc(resp->body_len + 1);
-    if (resp->body_len > 0) {
-        memcpy(x->response_body, resp->body, resp->body_len);
-    }
-    x->response_body[resp->body_len] = '\0';
-    x->response_body_len = resp->body_len;
-    /* A receiver that echoes the secret (SEC-002) must not make the
-     * harness print it: masked where it stands, the length kept. */
-    hn_runner_mask(x->response_body, x->response_body_len, r->secret);
-    if (x->response_headers != NULL) {
-        hn_runner_mask(x->response_headers, strlen(x->response_headers), r->secret);
-    }
-    x->response_body_truncated = resp->body_truncated;
-    rp_set(&x->error, resp->error != HTTP_ERROR_NONE ? http_error_name(resp->error) : NULL);
-    x->connect_us = resp->connect_us;
-    x->first_byte_us = resp->first_byte_us;
-    x->total_us = resp->total_us;
-    hn_runner_fit(r, x);
-    clock_duration_text(resp->total_us, took, sizeof(took));
-    if (resp->error != HTTP_ERROR_NONE) {
-        log_debug("%s %s -> %s after %s (%s)", d->method, r->target_shown,
-                  http_error_name(resp->error), took, event_id);
-    } else {
-        log_debug("%s %s -> %ld in %s (%s)", d->method, r->target_shown, resp->status, took,
-                  event_id);
-    }
-}
-
-void hn_runner_outcome_set(struct hn_runner_outcome *out, enum rp_verdict v, const char *fmt, ...)
-{
-    va_list ap;
-
-    out->verdict = v;
-    va_start(ap, fmt);
-    vsnprintf(out->why, sizeof(out->why), fmt, ap);
-    va_end(ap);
 }
 
 /* FNV-1a: the case's share of the seed, so each case's events depend on

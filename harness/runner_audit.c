@@ -10,7 +10,7 @@
 #include "core/event.h"
 #include "core/topics.h"
 #include "core/xalloc.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 
 /* Offenders named in the reason; the rest are counted. */
 #define AUDIT_NAMED 4

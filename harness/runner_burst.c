@@ -1,4 +1,4 @@
-/* Burst steps (runner_int.h): N deliveries, C at a time, judged one by
+/* Burst steps (runner_priv.h): N deliveries, C at a time, judged one by
  * one and by their p95. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include "core/event.h"
 #include "core/stats.h"
 #include "core/xalloc.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 #include "harness/verdict.h"
 
 /* Does a probe step of the case count the events of step idx? Only then

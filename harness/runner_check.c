@@ -1,11 +1,11 @@
-/* What an answer must not show (runner_int.h): the secret, the token, the
+/* What an answer must not show (runner_priv.h): the secret, the token, the
  * signature the receiver expected. */
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/scheme.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 
 /* Overwrites every occurrence of secret (4 bytes or more) in text with
  * '*'. */

@@ -1,4 +1,4 @@
-/* The deliver step (runner_int.h): one delivery, or a copy of an earlier
+/* The deliver step (runner_priv.h): one delivery, or a copy of an earlier
  * one; hung up on, retried like a sender, or left unsent when its event
  * was accepted already. */
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include "core/http_client.h"
 #include "core/xalloc.h"
 #include "harness/hint.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 #include "harness/verdict.h"
 
 void hn_runner_copy_event(struct hn_runner_sent *to, const struct hn_runner_sent *from)

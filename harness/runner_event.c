@@ -1,6 +1,6 @@
-/* The events a case sends (runner_int.h): built from a step, with the
- * provider's own type under the run's scheme, and the ids a probe asks
- * about. */
+/* The events a case sends (runner_priv.h): built from a step, with the
+ * provider's own type under the run's scheme, the ids a probe asks about,
+ * and their release. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,7 +8,7 @@
 #include "core/event.h"
 #include "core/jsonh.h"
 #include "core/xalloc.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 
 /* Adds the step's extra top-level members to a body. */
 static int runner_extra_fields(const json_t *extra, char **body, size_t *len, struct err *e)
@@ -304,4 +304,15 @@ out:
     hn_delivery_cleanup(&d);
     hn_runner_sent_cleanup(&sent);
     return rc_out;
+}
+
+void hn_runner_sent_cleanup(struct hn_runner_sent *s)
+{
+    for (size_t i = 0; i < s->n_ids; i++) {
+        free(s->ids[i]);
+    }
+    free(s->ids);
+    free(s->topic);
+    free(s->body);
+    free(s->answers);
 }

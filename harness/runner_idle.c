@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 
 /* An answer this fast means the receiver has room again. */
 #define IDLE_ANSWER_MS 1000u

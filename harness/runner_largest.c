@@ -5,7 +5,7 @@
  * other steps judge. */
 #include <stdio.h>
 
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 
 /* The largest body the harness builds (a larger max_body is not measured). */
 #define LARGEST_CAP (16u * 1024 * 1024)

@@ -1,5 +1,5 @@
 /* A step's retries, as a sender makes them, and the answers step that
- * judges what a step was answered (runner_int.h). */
+ * judges what a step was answered (runner_priv.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 #include "core/clock.h"
 #include "core/retry_after.h"
 #include "core/xalloc.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 #include "harness/verdict.h"
 
 /* Exchanges of a retry round kept with their detail in the step; the rest

@@ -7,7 +7,7 @@
 
 #include "core/clock.h"
 #include "core/jsonh.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 #include "harness/state_probe.h"
 #include "harness/verdict.h"
 

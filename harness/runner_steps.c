@@ -5,7 +5,7 @@
 
 #include "core/clock.h"
 #include "core/xalloc.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 #include "harness/shell.h"
 #include "harness/verdict.h"
 

@@ -8,7 +8,7 @@
 
 #include "core/clock.h"
 #include "core/http_tls.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 
 #define TLS_DAY_S 86400
 

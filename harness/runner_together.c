@@ -7,7 +7,7 @@
 
 #include "core/log.h"
 #include "core/xalloc.h"
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 
 struct together {
     struct hn_runner *r;

@@ -3,11 +3,12 @@
  * otherwise valid. Starts at the scheme's bound, doubles while accepted
  * (up to WINDOW_CAP_S), then bisects to within 1 s. A figure, not a
  * verdict: the step passes whatever it finds; the case's other steps
- * judge. */
+ * judge. What it finds is kept for the run's report (hn_runner_set_window,
+ * at the end). */
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/runner_int.h"
+#include "harness/runner_priv.h"
 
 /* The farthest shift tried: a week. A receiver that accepts that checks
  * no window worth the name. */
@@ -103,4 +104,15 @@ void hn_runner_window(struct hn_runner_case *rc, size_t idx, struct rp_step *ps,
     hn_runner_set_window(r, st->direction, &w);
     window_figure(&w, dir, refused_status, out->figure, sizeof(out->figure));
     rp_set(&ps->actual, out->figure);
+}
+
+void hn_runner_set_window(struct hn_runner *r, int direction, const struct rp_window *w)
+{
+    pthread_mutex_lock(&r->lock); /* the run's, as cases may run together */
+    if (direction < 0) {
+        r->ts_past = *w;
+    } else {
+        r->ts_future = *w;
+    }
+    pthread_mutex_unlock(&r->lock);
 }

@@ -1,6 +1,8 @@
 /* Scenario files: loading, the top-level fields, and the error messages
  * with file, line, column and JSON path. The steps are parsed in
- * scenario_step.c through the context declared in scenario_parse.h. */
+ * scenario_step.c through the context declared in scenario_priv.h; the
+ * field readers both use are in scenario_field.c, the enums' names in
+ * scenario_names.c. */
 #include "harness/scenario.h"
 
 #include <errno.h>
@@ -12,7 +14,7 @@
 #include "core/file.h"
 #include "core/parse.h"
 #include "core/xalloc.h"
-#include "harness/scenario_parse.h"
+#include "harness/scenario_priv.h"
 
 /* "ABC-123": two to eight capitals, a dash, three digits. */
 static bool scenario_id_ok(const char *id)
@@ -65,59 +67,6 @@ static int scenario_tags(struct hn_sp *p, json_t *root, struct hn_scenario *s)
 out:
     p->r.path.n = 0;
     return rc;
-}
-
-int hn_sp_needs(struct hn_sp *p, json_t *root, unsigned *needs)
-{
-    json_t *arr = json_object_get(root, "needs");
-    size_t i;
-    json_t *v;
-
-    if (arr == NULL) {
-        return 0;
-    }
-    if (!json_is_array(arr)) {
-        return jread_error_at(&p->r, "needs", "'needs' must be an array of strings");
-    }
-    jpath_push_key(&p->r.path, "needs");
-    json_array_foreach(arr, i, v)
-    {
-        unsigned bit = 0;
-        jpath_push_index(&p->r.path, i);
-        for (unsigned b = 1; b != 0 && hn_need_name((enum hn_need)b) != NULL; b <<= 1) {
-            if (json_is_string(v) && strcmp(json_string_value(v), hn_need_name(b)) == 0) {
-                bit = b;
-            }
-        }
-        if (bit == 0) {
-            jread_error(&p->r, "unknown need (use auth, signature, signed_body, timestamp_past, "
-                               "timestamp_future, signature_list, hex_signature, "
-                               "vambe_profile or bound_event_id)");
-            p->r.path.n = 0;
-            return -1;
-        }
-        *needs |= bit;
-        jpath_pop(&p->r.path);
-    }
-    jpath_pop(&p->r.path);
-    return 0;
-}
-
-int hn_sp_text(struct hn_sp *p, json_t *obj, const char *key, bool required, size_t max,
-               bool multiline, const char **out)
-{
-    if (jread_string(&p->r, obj, key, required, max, out) != 0) {
-        return -1;
-    }
-    for (const unsigned char *c = (const unsigned char *)*out; c != NULL && *c != '\0'; c++) {
-        if ((*c < 0x20 || *c == 0x7f) && !(multiline && (*c == '\n' || *c == '\t'))) {
-            return jread_error_at(&p->r, key,
-                                  "'%s' holds the control character 0x%02X: the text is printed "
-                                  "on a terminal as it is",
-                                  key, *c);
-        }
-    }
-    return 0;
 }
 
 static int scenario_head(struct hn_sp *p, json_t *root, struct hn_scenario *s)
@@ -303,91 +252,4 @@ void hn_scenario_free(struct hn_scenario *s)
     free(s->description);
     free(s->reference);
     free(s);
-}
-
-const char *hn_step_kind_name(enum hn_step_kind k)
-{
-    switch (k) {
-    case HN_STEP_DELIVER:
-        return "deliver";
-    case HN_STEP_BURST:
-        return "burst";
-    case HN_STEP_WAIT:
-        return "wait";
-    case HN_STEP_PROBE:
-        return "probe";
-    case HN_STEP_TARGET:
-        return "target";
-    case HN_STEP_AUDIT:
-        return "audit";
-    case HN_STEP_LARGEST:
-        return "largest_body";
-    case HN_STEP_WINDOW:
-        return "window";
-    case HN_STEP_RESTART:
-        return "restart";
-    case HN_STEP_STATE:
-        return "state";
-    case HN_STEP_ANSWERS:
-        return "answers";
-    }
-    return "?";
-}
-
-const char *hn_sig_mutation_name(enum hn_sig_mutation m)
-{
-    switch (m) {
-    case HN_SIG_VALID:
-        return "valid";
-    case HN_SIG_MISSING:
-        return "missing";
-    case HN_SIG_OTHER_SECRET:
-        return "other_secret";
-    case HN_SIG_MALFORMED:
-        return "malformed";
-    case HN_SIG_UPPERCASE:
-        return "uppercase";
-    case HN_SIG_VALID_FIRST:
-        return "valid_first";
-    case HN_SIG_VALID_LAST:
-        return "valid_last";
-    case HN_SIG_BODY_ONLY:
-        return "body_only";
-    case HN_SIG_SHORT:
-        return "short";
-    case HN_SIG_LONG:
-        return "long";
-    case HN_SIG_NON_ASCII:
-        return "non_ascii";
-    case HN_SIG_OVERSIZED:
-        return "oversized";
-    case HN_SIG_MANY:
-        return "many";
-    }
-    return "?";
-}
-
-const char *hn_need_name(enum hn_need n)
-{
-    switch (n) {
-    case HN_NEED_AUTH:
-        return "auth";
-    case HN_NEED_SIGNATURE:
-        return "signature";
-    case HN_NEED_BODY:
-        return "signed_body";
-    case HN_NEED_PAST:
-        return "timestamp_past";
-    case HN_NEED_FUTURE:
-        return "timestamp_future";
-    case HN_NEED_LIST:
-        return "signature_list";
-    case HN_NEED_HEX:
-        return "hex_signature";
-    case HN_NEED_VAMBE:
-        return "vambe_profile";
-    case HN_NEED_BOUND_ID:
-        return "bound_event_id";
-    }
-    return NULL;
 }

@@ -5,7 +5,7 @@
 
 #include "core/xalloc.h"
 #include "harness/scenario.h"
-#include "harness/scenario_parse.h"
+#include "harness/scenario_priv.h"
 
 #define STEP_HEADERS_MAX 16
 #define STEP_SHIFT_MAX_S (366LL * 24 * 3600)
@@ -389,7 +389,8 @@ static int step_case_and_id(struct hn_sp *p, json_t *obj, struct hn_mutation *m)
     }
     if (v != NULL) {
         size_t i = 0;
-        while (i < sizeof(header_cases) / sizeof(header_cases[0]) && strcmp(v, header_cases[i])) {
+        while (i < sizeof(header_cases) / sizeof(header_cases[0]) &&
+               strcmp(v, header_cases[i]) != 0) {
             i++;
         }
         if (i == sizeof(header_cases) / sizeof(header_cases[0])) {

@@ -5,7 +5,7 @@
 
 #include "core/xalloc.h"
 #include "harness/scenario.h"
-#include "harness/scenario_parse.h"
+#include "harness/scenario_priv.h"
 
 #define REF_OF_MAX 16
 

@@ -8,7 +8,7 @@
 
 #include "core/xalloc.h"
 #include "harness/scenario.h"
-#include "harness/scenario_parse.h"
+#include "harness/scenario_priv.h"
 
 #define SENDER_RETRY_BACKOFF_DEFAULT_MS 1000u
 #define SENDER_BUILT_AGO_MAX_MS         (24ull * 3600 * 1000)
@@ -57,9 +57,10 @@ out:
  * valid copies. */
 static bool sender_mutated(const struct hn_mutation *m)
 {
-    static const struct hn_mutation none;
-
-    return memcmp(m, &none, sizeof(none)) != 0;
+    return m->signature != HN_SIG_VALID || m->timestamp != HN_TS_VALID || m->shift_s != 0 ||
+           m->alter_body || m->reformat || m->sign_with != NULL || m->has_raw_body ||
+           m->method != NULL || m->header_case != HN_CASE_AS_IS || m->blank_id || m->new_id ||
+           m->n_drop > 0 || m->n_add > 0 || m->n_remove > 0;
 }
 
 int hn_sp_sender(struct hn_sp *p, json_t *js, const struct hn_scenario *s, size_t idx,

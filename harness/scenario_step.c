@@ -10,7 +10,7 @@
 #include "core/jsonh.h"
 #include "core/xalloc.h"
 #include "harness/scenario.h"
-#include "harness/scenario_parse.h"
+#include "harness/scenario_priv.h"
 
 #define STEP_TOPIC_MAX 127
 #define STEP_BODY_MIN  64

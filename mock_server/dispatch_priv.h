@@ -1,6 +1,7 @@
 /* Private to the delivery engine's files: dispatch.c and dispatch_trigger.c
  * (the API the HTTP threads call), dispatch_loop.c and dispatch_settle.c
- * (the engine thread) and dispatch_writer.c (the batch writer thread);
+ * (the engine thread), dispatch_writer.c (the batch writer thread) and
+ * dispatch_chain.c (events and chains, used by all);
  * what goes on the wire is wire.c's.
  *
  * Ownership in one place:
@@ -182,6 +183,15 @@ struct ms_dispatch {
 
 /* ---- dispatch.c ------------------------------------------------------------ */
 
+/* Hands chains (linked by next, in sending order) to the engine and wakes
+ * it; the engine owns them from here. */
+void ms_dispatch_enqueue(struct ms_dispatch *d, struct dsp_chain *head, struct dsp_chain *tail);
+/* Wakes the engine to look at its inbox, stop flag, generation and policy;
+ * the caller holds lock and has changed one of them. */
+void ms_dispatch_wake_locked(struct ms_dispatch *d);
+
+/* ---- dispatch_chain.c ---------------------------------------------------- */
+
 /* A new event holding refs references; takes ownership of body. */
 struct dsp_event *ms_dispatch_event_new(const char *id, const char *topic, char *body,
                                         size_t body_len, unsigned refs);
@@ -193,12 +203,6 @@ struct dsp_chain *ms_dispatch_chain_new(struct dsp_event *ev, const char *webhoo
                                         uint64_t due_mono_us, uint64_t gen);
 /* Frees a chain and drops its event reference. NULL ok. */
 void ms_dispatch_chain_free(struct dsp_chain *c);
-/* Hands chains (linked by next, in sending order) to the engine and wakes
- * it; the engine owns them from here. */
-void ms_dispatch_enqueue(struct ms_dispatch *d, struct dsp_chain *head, struct dsp_chain *tail);
-/* Wakes the engine to look at its inbox, stop flag, generation and policy;
- * the caller holds lock and has changed one of them. */
-void ms_dispatch_wake_locked(struct ms_dispatch *d);
 /* Seeds a stream from the seed, the run and a stream number. */
 void ms_dispatch_seed_stream(struct rng *r, uint64_t seed, uint64_t run, uint64_t stream);
 

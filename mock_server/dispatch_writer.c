@@ -227,25 +227,31 @@ static size_t writer_disables_publish(struct ms_dispatch_writer *w, struct dsp_b
 /* One try at the batch: with auto-disables, under the cache's write
  * mutex, published before the commit (a reader who sees the record sees
  * the webhook inactive) and taken back when it fails. */
-static int writer_flush(struct ms_dispatch_writer *w, struct dsp_batch *b, struct ms_webhook *rows,
-                        struct ms_webhook *was, struct err *e)
+static int writer_flush(struct ms_dispatch_writer *w, struct dsp_batch *b, struct err *e)
 {
     struct ms_store_setting streaks = {DSP_STREAKS_KEY, b->streaks};
     struct ms_store_batch sb = {b->calls, b->n_calls, b->ops,
                                 b->n_ops, b->keep,    b->streaks != NULL ? &streaks : NULL,
-                                rows,     0};
+                                NULL,     0};
+    struct ms_webhook *rows;
+    struct ms_webhook *was;
     int rc;
 
     if (b->n_disables == 0) {
         return ms_store_flush(w->store, &sb, e);
     }
+    rows = xcalloc(b->n_disables, sizeof(*rows));
+    was = xcalloc(b->n_disables, sizeof(*was));
     ms_cache_write_begin(w->cache);
+    sb.webhooks = rows;
     sb.n_webhooks = writer_disables_publish(w, b, rows, was);
     rc = ms_store_flush(w->store, &sb, e);
     for (size_t i = 0; rc != 0 && i < sb.n_webhooks; i++) {
         ms_cache_put(w->cache, &was[i]);
     }
     ms_cache_write_end(w->cache);
+    free(rows);
+    free(was);
     return rc;
 }
 
@@ -253,18 +259,12 @@ static void writer_write(struct ms_dispatch_writer *w, struct dsp_batch *b)
 {
     unsigned delay_ms = WRITER_RETRY_FIRST_MS;
     unsigned stop_tries = 0;
-    struct ms_webhook *rows = NULL;
-    struct ms_webhook *was = NULL;
 
-    if (b->n_disables > 0) {
-        rows = xcalloc(b->n_disables, sizeof(*rows));
-        was = xcalloc(b->n_disables, sizeof(*was));
-    }
     for (;;) {
         struct err e = {{0}};
         bool was_failing;
 
-        if (writer_flush(w, b, rows, was, &e) == 0) {
+        if (writer_flush(w, b, &e) == 0) {
             pthread_mutex_lock(&w->lock);
             was_failing = w->failing;
             w->failing = false;
@@ -275,16 +275,14 @@ static void writer_write(struct ms_dispatch_writer *w, struct dsp_batch *b)
             if (b->n_calls > 0 && w->on_written != NULL) {
                 w->on_written(w->on_written_arg);
             }
-            break;
+            return;
         }
         if (writer_failed(w, b, e.msg, &stop_tries)) {
-            break;
+            return;
         }
         writer_pause(w, delay_ms);
         delay_ms = delay_ms * 2 < WRITER_RETRY_MAX_MS ? delay_ms * 2 : WRITER_RETRY_MAX_MS;
     }
-    free(rows);
-    free(was);
 }
 
 static void *writer_main(void *arg)

@@ -7,7 +7,7 @@
  * with it would let anyone register webhooks (the mock then sends requests
  * to any URL they choose) and read every payload in the call log. On
  * loopback only local processes reach it, which is what the key is for. */
-#include "mock_server/server.h"
+#include "mock_server/options.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

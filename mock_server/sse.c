@@ -230,7 +230,7 @@ int ms_sse_feed(struct ms_sse *p, const char *buf, size_t len)
 
     /* A byte-order mark may open the stream, maybe split across chunks. A
      * start that only looks like one is handed on as it came. */
-    while (!p->bom_checked && i < len) {
+    while (!p->bom_checked && i < len && p->bom_seen < sizeof(sse_bom)) {
         if ((unsigned char)buf[i] == sse_bom[p->bom_seen]) {
             i++;
             if (++p->bom_seen == sizeof(sse_bom)) {

@@ -164,7 +164,7 @@ static int store_calls_keep_locked(struct ms_store *s, const struct ms_call_keep
     uint64_t target;
     uint64_t bytes;
     int64_t upto = -1;
-    int rc;
+    int rc = SQLITE_ROW;
 
     if (keep->calls > 0 &&
         store_calls_delete_locked(s, s->st[ST_CALL_TRIM_FAST],
@@ -182,6 +182,11 @@ static int store_calls_keep_locked(struct ms_store *s, const struct ms_call_keep
 
         upto = sqlite3_column_int64(st, 0);
         bytes -= b > 0 && (uint64_t)b < bytes ? (uint64_t)b : bytes;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        err_set(e, "store: reading the call log's sizes: %s", sqlite3_errmsg(s->db));
+        ms_store_done(st);
+        return -1;
     }
     ms_store_done(st);
     if (upto < 0) {
@@ -453,7 +458,7 @@ int ms_store_calls_query(struct ms_store *s, const struct ms_call_filter *f, str
     }
     i = store_bind_filters(st, f);
     sqlite3_bind_int64(st, i, (sqlite3_int64)limit);
-    sqlite3_bind_int64(st, i + 1, (sqlite3_int64)((page - 1) * limit));
+    sqlite3_bind_int64(st, i + 1, (sqlite3_int64)(page - 1) * (sqlite3_int64)limit);
     arr = xcalloc(limit, sizeof(*arr));
     while (len < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ms_store_read_call(st, &arr[len++]);

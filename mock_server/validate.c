@@ -472,7 +472,7 @@ static int validate_count(const char *name, const char *s, long long min, long l
                           long long *out, struct err *e)
 {
     char *end = NULL;
-    long long v;
+    long long v = 0;
 
     if (s[0] == '\0' || !isdigit((unsigned char)s[0])) {
         return err_set(e, "%s: '%.40s' is not a number (use %lld to %lld)", name, s, min, max);
@@ -502,7 +502,7 @@ static int validate_match(const char *name, const char *s, size_t max, struct er
 int ms_validate_calls_params(const struct ms_calls_params *p, struct ms_call_filter *f,
                              struct err *e)
 {
-    long long v;
+    long long v = 0;
 
     memset(f, 0, sizeof(*f));
     f->page = 1;

@@ -215,7 +215,10 @@ static double load_x(size_t i, size_t n)
 
 static void load_axes(FILE *f, const struct rp_load *l, double lo, double hi)
 {
-    for (double d = lo; d <= hi * 1.0001; d *= 10.0) {
+    double d = lo;
+
+    /* A tick a decade; counted, so the loop ends whatever the doubles do. */
+    for (int k = 0; k < 32 && d <= hi * 1.0001; k++, d *= 10.0) {
         double y = load_y(d, lo, hi);
         fprintf(f,
                 "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#d8dee4\"/>"

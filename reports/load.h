@@ -131,6 +131,11 @@ void rp_load_count_status(struct rp_load_step *s, long status);
 uint64_t rp_load_step_errors(const struct rp_load_step *s);
 /* ok per second of the step's scheduled time. */
 double rp_load_step_ok_rps(const struct rp_load_step *s);
+/* A step's latency percentiles as durations ("12.3 ms"), for the tables. */
+struct rp_load_latency_text {
+    char p50[32], p90[32], p99[32], max[32];
+};
+void rp_load_latency_texts(const struct rp_load_step *s, struct rp_load_latency_text *out);
 
 const char *rp_load_status_name(enum rp_load_status s); /* "ok", "errors", ... */
 const char *rp_load_stop_name(enum rp_load_stop s);     /* "done", "budget", ... */
@@ -157,7 +162,7 @@ int rp_load_junit_write(const struct rp_load *l, FILE *f);
 int rp_load_markdown_write(const struct rp_load *l, FILE *f);
 int rp_load_html_write(const struct rp_load *l, FILE *f);
 /* Writes l in format to path atomically, as rp_write_file does; "-" is
- * standard output. */
+ * standard output (load_write.c). */
 int rp_load_write_file(const struct rp_load *l, enum rp_format format, const char *path,
                        struct err *e);
 

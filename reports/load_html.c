@@ -87,12 +87,9 @@ static void put_facts(FILE *f, const struct rp_load *l)
 static void put_step_row(FILE *f, const struct rp_load *l, size_t i)
 {
     const struct rp_load_step *s = &l->steps[i];
-    char p50[32], p90[32], p99[32], max[32];
+    struct rp_load_latency_text t;
 
-    clock_duration_text(s->latency.p50_us, p50, sizeof(p50));
-    clock_duration_text(s->latency.p90_us, p90, sizeof(p90));
-    clock_duration_text(s->latency.p99_us, p99, sizeof(p99));
-    clock_duration_text(s->latency.max_us, max, sizeof(max));
+    rp_load_latency_texts(s, &t);
     fprintf(f,
             "<tr%s><td>%u</td><td>%llu</td><td><span class=\"st %s\">%s</span>%s</td>"
             "<td>%llu</td><td>%llu</td><td>%.1f</td><td>%llu</td><td>%llu</td><td>%llu</td>"
@@ -102,7 +99,7 @@ static void put_step_row(FILE *f, const struct rp_load *l, size_t i)
             rp_load_status_name(s->status), l->has_knee && l->knee == i ? " knee" : "",
             (unsigned long long)s->sent, (unsigned long long)s->not_sent, rp_load_step_ok_rps(s),
             (unsigned long long)s->non_2xx, (unsigned long long)rp_load_step_errors(s),
-            (unsigned long long)s->over_budget, p50, p90, p99, max);
+            (unsigned long long)s->over_budget, t.p50, t.p90, t.p99, t.max);
 }
 
 static void put_steps(FILE *f, const struct rp_load *l)

@@ -56,11 +56,9 @@ static void put_steps(FILE *f, const struct rp_load *l)
           f);
     for (size_t i = 0; i < l->n_steps; i++) {
         const struct rp_load_step *s = &l->steps[i];
-        char p50[32], p90[32], p99[32], max[32];
-        clock_duration_text(s->latency.p50_us, p50, sizeof(p50));
-        clock_duration_text(s->latency.p90_us, p90, sizeof(p90));
-        clock_duration_text(s->latency.p99_us, p99, sizeof(p99));
-        clock_duration_text(s->latency.max_us, max, sizeof(max));
+        struct rp_load_latency_text t;
+
+        rp_load_latency_texts(s, &t);
         fprintf(f,
                 "| %u%s | %llu | %s | %llu | %llu | %.1f | %llu | %llu | %llu | %s | %s | %s | "
                 "%s |\n",
@@ -68,7 +66,7 @@ static void put_steps(FILE *f, const struct rp_load *l)
                 rp_load_status_name(s->status), (unsigned long long)s->sent,
                 (unsigned long long)s->not_sent, rp_load_step_ok_rps(s),
                 (unsigned long long)s->non_2xx, (unsigned long long)rp_load_step_errors(s),
-                (unsigned long long)s->over_budget, p50, p90, p99, max);
+                (unsigned long long)s->over_budget, t.p50, t.p90, t.p99, t.max);
     }
     fputc('\n', f);
     for (size_t i = 0; i < l->n_steps; i++) {

@@ -1,5 +1,6 @@
-/* The capacity result model (see load.h): allocation, counts, names, the
- * sentences every format shares, and its report files. */
+/* The capacity result model (see load.h): allocation, counts, names, and
+ * the sentences every format shares. Its report files are in
+ * load_write.c, which calls the writers (load_*.c) that call these. */
 #include "reports/load.h"
 
 #include <stdarg.h>
@@ -81,6 +82,14 @@ uint64_t rp_load_step_errors(const struct rp_load_step *s)
 double rp_load_step_ok_rps(const struct rp_load_step *s)
 {
     return s->duration_us > 0 ? (double)s->ok * 1e6 / (double)s->duration_us : 0.0;
+}
+
+void rp_load_latency_texts(const struct rp_load_step *s, struct rp_load_latency_text *out)
+{
+    clock_duration_text(s->latency.p50_us, out->p50, sizeof(out->p50));
+    clock_duration_text(s->latency.p90_us, out->p90, sizeof(out->p90));
+    clock_duration_text(s->latency.p99_us, out->p99, sizeof(out->p99));
+    clock_duration_text(s->latency.max_us, out->max, sizeof(out->max));
 }
 
 const char *rp_load_status_name(enum rp_load_status s)
@@ -182,7 +191,7 @@ void rp_load_step_why(const struct rp_load *l, const struct rp_load_step *s, cha
         return;
     case RP_LOAD_ERRORS:
         load_cat(out, size, &used, "%llu of %llu deliveries failed",
-                 (unsigned long long)(s->non_2xx + rp_load_step_errors(s)),
+                 (unsigned long long)s->non_2xx + (unsigned long long)rp_load_step_errors(s),
                  (unsigned long long)s->sent);
         for (size_t i = 0; i < s->n_statuses; i++) {
             if (s->statuses[i].status == 0) {
@@ -253,29 +262,4 @@ void rp_load_step_facts(const struct rp_load *l, const struct rp_load_step *s, c
     load_cat(out, size, &used, "latency of %llu answers: p50 %s, p90 %s, p99 %s, max %s\n",
              (unsigned long long)s->latency.samples, p50, p90, p99, max);
     load_cat(out, size, &used, "send lag (the harness's own): p99 %s, max %s\n", lag, lag_max);
-}
-
-/* The four writers behind one signature, for rp_write_atomic. */
-struct load_write {
-    const struct rp_load *l;
-    enum rp_format format;
-};
-
-static int load_write(const void *obj, FILE *f)
-{
-    static int (*const writers[RP_FORMAT_COUNT])(const struct rp_load *, FILE *) = {
-        rp_load_junit_write, rp_load_json_write, rp_load_markdown_write, rp_load_html_write};
-    const struct load_write *w = obj;
-    return writers[w->format](w->l, f);
-}
-
-int rp_load_write_file(const struct rp_load *l, enum rp_format format, const char *path,
-                       struct err *e)
-{
-    struct load_write w = {l, format};
-
-    if ((unsigned)format >= RP_FORMAT_COUNT) {
-        return err_set(e, "report '%s': unknown format", path);
-    }
-    return rp_write_atomic(load_write, &w, path, e);
 }

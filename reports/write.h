@@ -27,7 +27,7 @@ int rp_report_spec_parse(const char *spec, enum rp_format *format, const char **
  * and is writable, and path is not a folder. */
 int rp_check_writable(const char *path, struct err *e);
 
-/* Writes run as format to path atomically. */
+/* Writes run as format to path atomically (write_run.c). */
 int rp_write_file(const struct rp_run *run, enum rp_format format, const char *path, struct err *e);
 /* What rp_write_file does, for any model: write(obj, f) renders it, to
  * standard output for "-", else to a temporary file renamed over path. */

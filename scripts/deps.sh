@@ -8,7 +8,7 @@
 #                              and, with chromium-driver and python3-selenium, drives the
 #                              mock's web console;
 #                              clang builds the fuzz targets; clang-format checks the
-#                              formatting in .ci/run; valgrind checks for leaks; lintian
+#                              formatting and clang-tidy the code in .ci/run; valgrind checks for leaks; lintian
 #                              checks the .deb; npm installs the OpenAPI validator of
 #                              tests/openapi, python3-yaml reads docs/openapi.yaml)
 #   scripts/deps.sh --bench    also nginx and wrk (bench/ scripts)
@@ -24,7 +24,7 @@ packages=(
 for arg in "$@"; do
     case "$arg" in
     --test)
-        packages+=(chromium chromium-driver python3-selenium clang clang-format
+        packages+=(chromium chromium-driver python3-selenium clang clang-format clang-tidy
                    libclang-rt-14-dev valgrind openssl lintian
                    nodejs util-linux)
         # A nodejs package from elsewhere may bundle npm and conflict with Debian's.

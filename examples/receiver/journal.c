@@ -221,7 +221,7 @@ static size_t *journal_slot(struct rcv_journal_replay *r, struct journal_index *
 static struct rcv_journal_event *journal_event(struct rcv_journal_replay *r,
                                                struct journal_index *x, const char *id)
 {
-    if ((r->n + 1) * 2 > x->n_slots) { /* at most half full */
+    if (x->n_slots == 0 || (r->n + 1) * 2 > x->n_slots) { /* at most half full */
         size_t n_slots = x->n_slots > 0 ? x->n_slots * 2 : 64;
         free(x->slots);
         x->slots = xcalloc(n_slots, sizeof(*x->slots));
@@ -255,7 +255,7 @@ int rcv_journal_parse(const char *text, size_t len, const char *name,
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t n = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
         char kind = 0;
-        char id[RCV_ID_MAX + 1];
+        char id[RCV_ID_MAX + 1] = "";
         uint64_t at_ms = 0;
 
         lineno++;

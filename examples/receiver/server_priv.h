@@ -1,6 +1,6 @@
 /* Internal to examples/receiver/server*.c: the server's state, the flaws
- * and lookups server_flaw.c implements for server.c, the worker
- * (server_worker.c) and the --state journal as the server uses it
+ * and lookups server_flaw.c implements for server.c, the worker and its
+ * queue (server_worker.c) and the --state journal as the server uses it
  * (server_state.c). */
 #ifndef RECEIVER_SERVER_PRIV_H
 #define RECEIVER_SERVER_PRIV_H
@@ -93,6 +93,9 @@ void *rcv_server_worker(void *arg);
  * known); topic is copied. */
 int rcv_server_enqueue(struct rcv_server *s, const char *event_id, const char *topic,
                        json_t **event);
+/* --state: hands the replay's pending events (rcv_server_state_open) to
+ * the worker (the queue has room). */
+void rcv_server_state_requeue(struct rcv_server *s, const struct rcv_journal_replay *replay);
 
 /* --state: opens the journal at path into s->journal and replays it into
  * s->seen and s->processed; *replay (released by the caller with
@@ -100,8 +103,6 @@ int rcv_server_enqueue(struct rcv_server *s, const char *event_id, const char *t
  * to be queued again. -1 with e set when the file cannot be used. */
 int rcv_server_state_open(struct rcv_server *s, const char *path, struct rcv_journal_replay *replay,
                           size_t *pending, struct err *e);
-/* Hands the replay's pending events to the worker (the queue has room). */
-void rcv_server_state_requeue(struct rcv_server *s, const struct rcv_journal_replay *replay);
 /* The A record of an event just accepted, durable (fdatasync) before the
  * 2xx: -1 with e set when it could not be written (then answer 503). 0 at
  * once without --state. */

@@ -1,7 +1,8 @@
 /* The receiver's --state journal (journal.h) as the server uses it: the
  * replay at start, the A record before the 2xx, the P record after the
  * work. Without --state (s->journal NULL) none of them does anything and
- * everything stays in memory. */
+ * everything stays in memory. The replay's pending events go back to the
+ * worker through server_worker.c (rcv_server_state_requeue). */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -38,17 +39,6 @@ int rcv_server_state_open(struct rcv_server *s, const char *path, struct rcv_jou
              path, replay->n, replay->n == 1 ? "" : "s", replay->n_updates,
              replay->n_updates == 1 ? "" : "s", *pending);
     return 0;
-}
-
-void rcv_server_state_requeue(struct rcv_server *s, const struct rcv_journal_replay *replay)
-{
-    for (size_t i = 0; i < replay->n; i++) {
-        if (rcv_journal_pending(&replay->events[i]) &&
-            rcv_server_enqueue(s, replay->events[i].id, NULL, NULL) != 0) {
-            /* The queue was made with room for them: never happens. */
-            log_error("state file: %s could not be queued again", replay->events[i].id);
-        }
-    }
 }
 
 int rcv_server_state_accepted(struct rcv_server *s, const char *id, struct err *e)

@@ -1,6 +1,8 @@
 /* The receiver's worker: what happens to an accepted event after the
  * sender has its answer. The handlers (server.c) hand events over through
- * the bounded queue; one thread takes them in order and does the work. */
+ * the bounded queue, and so does a start with --state for the events its
+ * journal holds accepted but not processed; one thread takes them in order
+ * and does the work. */
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -109,4 +111,15 @@ int rcv_server_enqueue(struct rcv_server *s, const char *event_id, const char *t
         *event = NULL;
     }
     return 0;
+}
+
+void rcv_server_state_requeue(struct rcv_server *s, const struct rcv_journal_replay *replay)
+{
+    for (size_t i = 0; i < replay->n; i++) {
+        if (rcv_journal_pending(&replay->events[i]) &&
+            rcv_server_enqueue(s, replay->events[i].id, NULL, NULL) != 0) {
+            /* The queue was made with room for them: never happens. */
+            log_error("state file: %s could not be queued again", replay->events[i].id);
+        }
+    }
 }
