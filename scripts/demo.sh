@@ -48,23 +48,20 @@ receiver_bin=$build_dir/examples/receiver/vambe-receiver
 mock_bin=$build_dir/mock_server/vambe-mock
 harness_bin=$build_dir/harness/vambe-harness
 
+# wait_port (at most 10 s for a program to write the port it chose) and
+# stop_servers.
+# shellcheck source=scripts/port-file.sh
+source "$root/scripts/port-file.sh"
+
 work=$(mktemp -d)
 pids=()
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_servers "${pids[@]}"
     rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# Waits (at most 10 s) for a program to write the port it chose.
-# shellcheck source=scripts/port-file.sh
-source "$root/scripts/port-file.sh"
 
 secret="demo-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export VAMBE_SECRET=$secret

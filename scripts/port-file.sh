@@ -3,6 +3,8 @@
 #
 #   wait_port FILE [PID]   prints the port the server wrote to FILE
 #                          (--port-file) once it is there
+#   stop_servers PID...    stops servers started in the background: TERM to
+#                          each, then waits for each (for an EXIT trap)
 #
 # The servers write the file atomically once they listen (docs/mock-api.md,
 # "Port file"), so a non-empty file holds the whole number. Gives up after
@@ -23,4 +25,14 @@ wait_port() {
     done
     echo "$(basename "$0"): no port in $file after 10 s" >&2
     return 1
+}
+
+stop_servers() {
+    local pid
+    for pid in "$@"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "$@"; do
+        wait "$pid" 2>/dev/null || true
+    done
 }

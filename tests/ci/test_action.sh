@@ -38,17 +38,16 @@ for tool in xmllint python3; do
     fi
 done
 
+# wait_port (at most 10 s for a program to write the port it chose) and
+# stop_servers.
+# shellcheck source=scripts/port-file.sh
+source "$root/scripts/port-file.sh"
+
 work=$(mktemp -d)
 pids=()
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_servers "${pids[@]}"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -69,10 +68,6 @@ check() {
         failures=$((failures + 1))
     fi
 }
-
-# Waits (at most 10 s) for a program to write the port it chose.
-# shellcheck source=scripts/port-file.sh
-source "$root/scripts/port-file.sh"
 
 secret="ci-secret-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 

@@ -22,16 +22,15 @@ src=$(cd "$2" && pwd -P)
 version=$3
 programs=(vambe-harness vambe-mock vambe-receiver)
 
+# wait_port (at most 10 s for a program to write the port it chose) and
+# stop_servers.
+# shellcheck source=scripts/port-file.sh
+source "$src/scripts/port-file.sh"
+
 work=$(mktemp -d)
 pids=()
 cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
+    stop_servers "${pids[@]}"
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -42,10 +41,6 @@ fail() {
     exit 1
 }
 step() { echo "== $*"; }
-
-# Waits (at most 10 s) for a program to write the port it chose.
-# shellcheck source=scripts/port-file.sh
-source "$src/scripts/port-file.sh"
 
 step "build the package"
 if ! cmake --build "$build" --target package >"$work/package.log" 2>&1; then
