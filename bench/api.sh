@@ -13,12 +13,7 @@
 source "$(dirname "$0")/lib.sh"
 
 bench_build vambe-mock
-threads=${BENCH_THREADS:-$(nproc)}
-
-mock_flags=(--threads "$threads")
-if bench_mock_has_flag --no-access-log; then
-    mock_flags+=(--no-access-log)
-fi
+bench_api_mock_flags
 bench_mock mock "${mock_flags[@]}"
 ids=()
 for ((i = 0; i < 10; i++)); do

@@ -14,11 +14,7 @@
 source "$(dirname "$0")/lib.sh"
 
 bench_build vambe-mock
-threads=${BENCH_THREADS:-$(nproc)}
-mock_flags=(--threads "$threads")
-if bench_mock_has_flag --no-access-log; then
-    mock_flags+=(--no-access-log)
-fi
+bench_api_mock_flags
 key_hdr=(-H "x-api-key: $api_key")
 post=(-s "$bench_root/bench/post.lua")
 export BENCH_API_KEY=$api_key

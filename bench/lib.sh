@@ -193,6 +193,17 @@ bench_mock_has_flag() {
     grep -q -- "$1" <<<"$help"
 }
 
+# bench_api_mock_flags: sets threads (BENCH_THREADS, default one per core)
+# and mock_flags for a mock that serves the API: --threads, and no access
+# log when the build has the flag.
+bench_api_mock_flags() {
+    threads=${BENCH_THREADS:-$(nproc)}
+    mock_flags=(--threads "$threads")
+    if bench_mock_has_flag --no-access-log; then
+        mock_flags+=(--no-access-log)
+    fi
+}
+
 # bench_bare_mhd NAME BODY_FILE [flags...]: sets bare_pid and bare_url.
 bench_bare_mhd() {
     local name=$1 body=$2
